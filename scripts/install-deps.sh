@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Installs what building and testing kinesyslog needs on Debian 12. Idempotent: packages
+# already present are not fetched again. Run as root (or with sudo available).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+
+# Build and runtime libraries.
+build_packages=(
+  build-essential cmake ninja-build pkg-config git ca-certificates
+  libssl-dev libcurl4-openssl-dev libdeflate-dev zlib1g-dev libsimdjson-dev libcli11-dev
+  libspdlog-dev libfmt-dev libsystemd-dev
+)
+# Tests, benchmarks and the third-party senders the integration tests drive.
+test_packages=(
+  libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev
+  bsdutils python3 python3-botocore openssl procps
+  # syslog-ng-core conflicts with rsyslog, so loggen is unpacked below; these are its libraries.
+  libivykis0 libjson-c5 libnet1 libwrap0 libglib2.0-0 libpcre3 libcap2
+)
+
+packages=("${build_packages[@]}")
+if [ "${1:-}" = "--tests" ]; then packages+=("${test_packages[@]}"); fi
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing: ${missing[*]}"
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ "${1:-}" = "--tests" ]; then
+  # loggen ships in syslog-ng-core, which conflicts with rsyslog: unpack it into .tools.
+  tools=.tools
+  if [ ! -x "$tools/syslog-ng/usr/bin/loggen" ]; then
+    download=$(mktemp -d)
+    (cd "$download" && apt-get download syslog-ng-core >/dev/null)
+    mkdir -p "$tools/syslog-ng"
+    dpkg -x "$download"/syslog-ng-core_*.deb "$tools/syslog-ng"
+    rm -rf "$download"
+  fi
+  mkdir -p "$tools/bin"
+  cat > "$tools/bin/loggen" <<'WRAPPER'
+#!/bin/sh
+# loggen from the unpacked syslog-ng-core package.
+root="$(cd "$(dirname "$0")/../syslog-ng" && pwd)"
+SYSLOGNG_PREFIX="$root/usr" LD_LIBRARY_PATH="$root/usr/lib/syslog-ng${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" exec "$root/usr/bin/loggen" "$@"
+WRAPPER
+  chmod +x "$tools/bin/loggen"
+fi

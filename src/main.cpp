@@ -1,0 +1,6 @@
+#include <cstdio>
+
+int main() {
+  std::puts("kinesyslog: not wired yet");
+  return 0;
+}
