@@ -1,0 +1,116 @@
+#!/usr/bin/python3
+"""End-to-end throughput of the relay: loggen → TCP → relay → --output-dir.
+
+Prints, per configuration: messages/s sustained (as the sender saw it: TCP backpressure
+slows loggen whenever the relay cannot keep up), relay CPU seconds per million messages
+(user+sys of the relay process, from wait4), peak RSS, and compressed bytes per event —
+with compressible ids (the default) and with --random-ids. With --baseline BINARY, the
+same runs are made with that binary too (e.g. the previous commit's build), alternating,
+and the ratios are printed, so a comparison holds even if the machine's speed drifts.
+
+Usage: bench/relay_throughput.py [--binary build/kinesyslog] [--messages 2000000]
+                                 [--baseline OTHER_BINARY] [--repeat 1]
+"""
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
+from relay_harness import free_port, tool  # noqa: E402
+
+
+def wait_listening(port, process, timeout=15):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("relay exited early")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("relay did not start")
+
+
+def run_once(binary, messages, size, extra_args, connections):
+    workdir = tempfile.mkdtemp(prefix="kinesyslog-bench-")
+    try:
+        out, spool = os.path.join(workdir, "out"), os.path.join(workdir, "spool")
+        os.makedirs(out)
+        os.makedirs(spool)
+        port = free_port()
+        relay = subprocess.Popen([binary, "listen", "--address", "127.0.0.1", "--tcp-port", str(port), "--tls-port", "0",
+                                  "--output-dir", out, "--spool-dir", spool, "--delivery-interval", "5", *extra_args],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_listening(port, relay)
+        started = time.monotonic()
+        per_connection = messages // connections
+        sender = subprocess.run([tool("loggen"), "--inet", "--stream", "--rate", "100000000", "--size", str(size),
+                                 "--number", str(per_connection), "--active-connections", str(connections),
+                                 "127.0.0.1", str(port)], capture_output=True, timeout=600)
+        sent_seconds = time.monotonic() - started
+        sent = per_connection * connections
+        match = re.search(rb"count=(\d+)", sender.stderr)
+        if match:
+            sent = int(match.group(1))
+        relay.send_signal(signal.SIGTERM)
+        _, status, usage = os.wait4(relay.pid, 0)
+        relay.returncode = os.waitstatus_to_exitcode(status)
+        output_bytes = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(out) for f in fs)
+        return {
+            "sent": sent,
+            "rate": sent / sent_seconds,
+            "cpu_per_million": (usage.ru_utime + usage.ru_stime) / sent * 1e6,
+            "peak_rss_mib": usage.ru_maxrss / 1024,
+            "bytes_per_event": output_bytes / sent,
+            "exit": relay.returncode,
+        }
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--binary", default=os.path.join(HERE, "..", "build", "kinesyslog"))
+    parser.add_argument("--baseline", help="a second binary to compare against, run alternately")
+    parser.add_argument("--messages", type=int, default=2_000_000)
+    parser.add_argument("--size", type=int, default=200)
+    parser.add_argument("--connections", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=1)
+    args = parser.parse_args()
+
+    configurations = [("default ids", []), ("--random-ids", ["--random-ids"])]
+    binaries = [("build", args.binary)] + ([("baseline", args.baseline)] if args.baseline else [])
+    print(f"{args.messages} messages of {args.size} bytes over {args.connections} TCP connection(s), "
+          f"{os.cpu_count()} cores, sender on the same machine")
+    header = f"{'binary':<9} {'configuration':<14} {'msgs/s':>10} {'CPU s/M msgs':>13} {'peak RSS MiB':>13} {'bytes/event':>12} {'exit':>5}"
+    print(header)
+    results = {}
+    for _ in range(args.repeat):
+        for label, extra in configurations:
+            for name, binary in binaries:
+                r = run_once(binary, args.messages, args.size, extra, args.connections)
+                results.setdefault((name, label), []).append(r)
+                print(f"{name:<9} {label:<14} {r['rate']:>10,.0f} {r['cpu_per_million']:>13.2f} "
+                      f"{r['peak_rss_mib']:>13.1f} {r['bytes_per_event']:>12.2f} {r['exit']:>5}", flush=True)
+    if args.baseline:
+        print("ratios build/baseline (medians):")
+        for label, _ in configurations:
+            def median(name, key):
+                values = sorted(r[key] for r in results[(name, label)])
+                return values[len(values) // 2]
+            ratios = {key: median("build", key) / median("baseline", key)
+                      for key in ("rate", "cpu_per_million", "peak_rss_mib", "bytes_per_event")}
+            print(f"  {label:<14} " + "  ".join(f"{k}={v:.3f}" for k, v in ratios.items()))
+
+
+if __name__ == "__main__":
+    main()

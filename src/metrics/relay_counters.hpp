@@ -1,0 +1,48 @@
+#pragma once
+// Process-wide counters, updated with relaxed atomics from every thread and read by the
+// metrics endpoint. Anything dropped or refused is counted here under a reason, so bad
+// input is always visible (SPEC §6, kinesyslog_dropped_messages_total{reason}).
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <string_view>
+
+namespace kinesyslog::metrics {
+
+enum class DropReason : uint8_t {
+  kTruncated,       // message longer than --max-message-size (kept, cut short)
+  kUdpOverflow,     // kernel receive-buffer overflow reported by SO_RXQ_OVFL
+  kQueueFull,
+  kBadFrame,
+  kOversizeEvent,   // an event that cannot fit in one Firehose record
+  kSpoolFailed,     // a record that could not be written to the spool
+  kCount
+};
+
+constexpr std::string_view drop_reason_name(DropReason reason) {
+  constexpr std::array<std::string_view, static_cast<size_t>(DropReason::kCount)> names{
+      "truncated", "udp_overflow", "queue_full", "bad_frame", "oversize_event", "spool_failed"};
+  return names[static_cast<size_t>(reason)];
+}
+
+struct RelayCounters {
+  std::atomic<uint64_t> messages{0};
+  std::atomic<uint64_t> message_bytes{0};
+  std::atomic<uint64_t> udp_datagrams{0};
+  std::atomic<uint64_t> connections_accepted{0};
+  std::atomic<int64_t> connections_open{0};
+  std::atomic<int64_t> listeners{0};
+  std::atomic<uint64_t> batches_closed{0};
+  std::atomic<uint64_t> records_spooled{0};
+  std::atomic<uint64_t> record_bytes_spooled{0};
+  std::array<std::atomic<uint64_t>, static_cast<size_t>(DropReason::kCount)> dropped{};
+
+  void count_drop(DropReason reason, uint64_t n = 1) {
+    dropped[static_cast<size_t>(reason)].fetch_add(n, std::memory_order_relaxed);
+  }
+  uint64_t drops(DropReason reason) const {
+    return dropped[static_cast<size_t>(reason)].load(std::memory_order_relaxed);
+  }
+};
+
+}  // namespace kinesyslog::metrics

@@ -1,0 +1,47 @@
+#pragma once
+// Listening sockets. Every I/O thread opens its own socket per port with SO_REUSEPORT
+// (DESIGN "Threads"), so the kernel spreads UDP senders and TCP connections across
+// threads without a shared lock.
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/ip_address.hpp"
+#include "core/source_key.hpp"
+#include "net/unique_fd.hpp"
+
+namespace kinesyslog::net {
+
+enum class Transport : uint8_t { kUdp, kTcp };
+
+constexpr const char* transport_name(Transport transport) {
+  return transport == Transport::kUdp ? "UDP" : "TCP";
+}
+
+struct ListenerSpec {
+  Transport transport = Transport::kTcp;
+  uint16_t port = 0;
+  Protocol protocol = Protocol::kSyslog;
+};
+
+// A socket could not be bound; `error_number` tells permission (EACCES) from in-use.
+class BindError : public std::runtime_error {
+ public:
+  BindError(const std::string& message, int error_number)
+      : std::runtime_error(message), error_number_(error_number) {}
+  int error_number() const { return error_number_; }
+
+ private:
+  int error_number_;
+};
+
+// Opens, binds and (for TCP) listens; non-blocking, SO_REUSEPORT, dual-stack when the
+// address is "::". Throws BindError with a message naming the address, port and cause.
+UniqueFd open_listener(const IpAddress& address, bool ipv6_literal, const ListenerSpec& spec);
+
+// One socket per (thread, spec): sockets[thread][spec index].
+std::vector<std::vector<UniqueFd>> open_listeners(const IpAddress& address, bool ipv6_literal,
+                                                  const std::vector<ListenerSpec>& specs, size_t threads);
+
+}  // namespace kinesyslog::net

@@ -1,0 +1,63 @@
+#pragma once
+// The composition root of the pipeline (DESIGN "Threads"): I/O threads → per-thread
+// ingest (parse, id, batch table) → bounded queue → encoder threads → spool → the one
+// delivery thread. main() only turns options into a RelayConfig and handles signals.
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/ip_address.hpp"
+#include "metrics/relay_counters.hpp"
+#include "net/listener.hpp"
+
+namespace kinesyslog::deliver {
+class Destination;
+}
+
+namespace kinesyslog::relay {
+
+struct RelayConfig {
+  IpAddress address;
+  bool ipv6_address = false;
+  std::vector<net::ListenerSpec> listeners;
+  size_t io_threads = 2;
+  size_t encoder_threads = 2;
+  size_t max_message_size = 65536;
+  std::chrono::milliseconds flush_age{60'000};
+  uint64_t flush_size = 4 * 1024 * 1024;
+  uint64_t open_batch_bytes_per_thread = 64 * 1024 * 1024;  // cap on one thread's open batches
+  uint64_t queue_bytes = 64 * 1024 * 1024;                  // closed batches waiting for an encoder
+  int compression_level = 6;
+  bool random_ids = false;
+  std::string group_prefix = "/kinesyslog";
+  std::string owner = "000000000000";
+  std::filesystem::path spool_dir;
+  std::chrono::milliseconds delivery_interval{60'000};
+};
+
+class Relay {
+ public:
+  // Opens every listening socket (throws net::BindError) and the spool (throws
+  // std::runtime_error naming the directory); starts nothing yet.
+  Relay(RelayConfig config, deliver::Destination& destination, const Clock& clock);
+  ~Relay();
+  Relay(const Relay&) = delete;
+  Relay& operator=(const Relay&) = delete;
+
+  void start();
+  // Graceful stop: read what the kernel holds, close every batch, encode and spool it,
+  // then deliver what waits until `deadline`; whatever is left stays in the spool.
+  void stop(SteadyTime deadline);
+
+  metrics::RelayCounters& counters();
+
+ private:
+  struct Parts;
+  std::unique_ptr<Parts> parts_;
+};
+
+}  // namespace kinesyslog::relay
