@@ -1,0 +1,104 @@
+#include "batch/batch_table.hpp"
+
+#include <utility>
+
+#include "batch/json_escape.hpp"
+
+namespace kinesyslog::batch {
+namespace {
+
+// `{"id":"<56>","timestamp":<20>,"message":""}` plus the separating comma, generously.
+constexpr size_t kEventOverheadBytes = 128;
+
+}  // namespace
+
+BatchTable::BatchTable(const BatchLimits& limits, ClosedBatchSink sink) : limits_(limits), sink_(std::move(sink)) {}
+
+BatchTable::Slot& BatchTable::slot_for(const SourceKey& key, SteadyTime now) {
+  if (last_slot_ != nullptr && *last_key_ == key) return *last_slot_;
+  auto [it, inserted] = batches_.try_emplace(key, key, next_generation_);
+  if (inserted) {
+    openings_.push_back(Opening{now, key, next_generation_++});
+    open_bytes_ += it->second.batch.memory_bytes();
+  }
+  last_key_ = key;
+  last_slot_ = &it->second;  // unordered_map nodes never move
+  return it->second;
+}
+
+void BatchTable::append(const SourceKey& key, const Event& event, WallTime received, SteadyTime now) {
+  {
+    Slot* slot = &slot_for(key, now);
+    const size_t worst_case = max_json_escaped_size(event.message_size()) + kEventOverheadBytes;
+    if (!slot->batch.empty() && slot->batch.json_bytes() + worst_case > kMaxBatchJsonBytes) {
+      close(batches_.find(key));
+      slot = &slot_for(key, now);
+    }
+    const size_t before = slot->batch.memory_bytes();
+    slot->batch.append(event, received, now);
+    open_bytes_ += slot->batch.memory_bytes() - before;
+    if (slot->batch.raw_bytes() >= limits_.flush_size) close(batches_.find(key));
+  }
+  while (open_bytes_ > limits_.max_open_bytes && !batches_.empty()) close_largest();
+}
+
+void BatchTable::close(SlotMap::iterator slot) {
+  if (last_slot_ == &slot->second) {
+    last_slot_ = nullptr;
+    last_key_.reset();
+  }
+  open_bytes_ -= slot->second.batch.memory_bytes();
+  ClosedBatch closed = slot->second.batch.close();
+  batches_.erase(slot);
+  // Erase before calling the sink: it may block, and nothing here may refer to the slot then.
+  if (closed.event_count() > 0) sink_(std::move(closed));
+}
+
+void BatchTable::close_largest() {
+  auto largest = batches_.begin();
+  for (auto it = batches_.begin(); it != batches_.end(); ++it) {
+    if (it->second.batch.memory_bytes() > largest->second.batch.memory_bytes()) largest = it;
+  }
+  close(largest);
+}
+
+bool BatchTable::is_current(const Opening& opening) const {
+  const auto it = batches_.find(opening.key);
+  return it != batches_.end() && it->second.generation == opening.generation;
+}
+
+void BatchTable::drop_stale_openings() {
+  while (!openings_.empty() && !is_current(openings_.front())) openings_.pop_front();
+  // Batches closed by size leave stale entries behind a long-lived one; keep the queue bounded.
+  if (openings_.size() > 2 * batches_.size() + 64) {
+    std::deque<Opening> current;
+    for (const Opening& opening : openings_) {
+      if (is_current(opening)) current.push_back(opening);
+    }
+    openings_.swap(current);
+  }
+}
+
+void BatchTable::close_aged(SteadyTime now) {
+  drop_stale_openings();
+  while (!openings_.empty() && now - openings_.front().opened >= limits_.flush_age) {
+    const Opening oldest = openings_.front();
+    openings_.pop_front();
+    const auto it = batches_.find(oldest.key);
+    if (it != batches_.end() && it->second.generation == oldest.generation) close(it);
+    drop_stale_openings();
+  }
+}
+
+void BatchTable::close_all() {
+  while (!batches_.empty()) close(batches_.begin());
+  openings_.clear();
+}
+
+std::optional<SteadyTime> BatchTable::next_deadline() {
+  drop_stale_openings();
+  if (openings_.empty()) return std::nullopt;
+  return openings_.front().opened + std::chrono::duration_cast<SteadyTime::duration>(limits_.flush_age);
+}
+
+}  // namespace kinesyslog::batch

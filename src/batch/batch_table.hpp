@@ -1,0 +1,79 @@
+#pragma once
+// One per I/O thread (not thread-safe): the open batches of every (source, port) this thread
+// has heard from, closed by size, by age, by the memory cap, or on shutdown (SPEC §4).
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <optional>
+#include <unordered_map>
+
+#include "batch/open_batch.hpp"
+#include "core/clock.hpp"
+#include "core/closed_batch.hpp"
+#include "core/event.hpp"
+#include "core/source_key.hpp"
+
+namespace kinesyslog::batch {
+
+struct BatchLimits {
+  uint64_t flush_size = 4194304;                 // --flush-size: raw message bytes that close a batch
+  std::chrono::nanoseconds flush_age = std::chrono::seconds{60};  // --flush-age
+  size_t max_open_bytes = 64 * 1024 * 1024;      // memory held by all open batches; past it the largest closes
+};
+
+// Receives every closed batch; may block (the queue's backpressure).
+using ClosedBatchSink = std::function<void(ClosedBatch&&)>;
+
+class BatchTable {
+ public:
+  // A batch's JSON never grows past this, so ClosedBatch's 32-bit offsets always hold.
+  static constexpr size_t kMaxBatchJsonBytes = size_t{1} << 30;
+
+  BatchTable(const BatchLimits& limits, ClosedBatchSink sink);
+
+  // Adds one event to its source's batch; may close that batch (size) or the largest (memory cap).
+  void append(const SourceKey& key, const Event& event, WallTime received, SteadyTime now);
+  // Closes every batch whose oldest event is flush_age old at `now`.
+  void close_aged(SteadyTime now);
+  // Closes every batch (shutdown).
+  void close_all();
+  // When the oldest open batch comes of age; nullopt when nothing is open.
+  std::optional<SteadyTime> next_deadline();
+
+  size_t open_batches() const { return batches_.size(); }
+  size_t open_bytes() const { return open_bytes_; }  // buffer capacity held: what max_open_bytes limits
+
+ private:
+  // A batch's opening, in time order; stale once that batch closed (generation differs).
+  struct Opening {
+    SteadyTime opened;
+    SourceKey key;
+    uint64_t generation;
+  };
+  struct Slot {
+    Slot(const SourceKey& key, uint64_t batch_generation) : batch(key), generation(batch_generation) {}
+    OpenBatch batch;
+    uint64_t generation;
+  };
+  using SlotMap = std::unordered_map<SourceKey, Slot, SourceKeyHash>;
+
+  Slot& slot_for(const SourceKey& key, SteadyTime now);
+  void close(SlotMap::iterator slot);
+  void close_largest();
+  void drop_stale_openings();
+  bool is_current(const Opening& opening) const;
+
+  BatchLimits limits_;
+  ClosedBatchSink sink_;
+  SlotMap batches_;
+  std::deque<Opening> openings_;  // oldest first: steady time only moves forward
+  uint64_t next_generation_ = 0;
+  size_t open_bytes_ = 0;
+  // Consecutive messages usually come from the same sender: skip the hash lookup.
+  std::optional<SourceKey> last_key_;
+  Slot* last_slot_ = nullptr;
+};
+
+}  // namespace kinesyslog::batch

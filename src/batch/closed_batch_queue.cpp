@@ -1,0 +1,67 @@
+#include "batch/closed_batch_queue.hpp"
+
+#include <algorithm>
+#include <utility>
+
+namespace kinesyslog::batch {
+
+ClosedBatchQueue::ClosedBatchQueue(size_t max_bytes, size_t max_batches)
+    : max_bytes_(max_bytes), max_batches_(std::max<size_t>(max_batches, 1)) {}
+
+bool ClosedBatchQueue::has_room_for(size_t batch_bytes) const {
+  if (batches_.empty()) return true;
+  return batches_.size() < max_batches_ && bytes_.load(std::memory_order_relaxed) + batch_bytes <= max_bytes_;
+}
+
+void ClosedBatchQueue::enqueue(ClosedBatch&& batch, size_t batch_bytes) {
+  batches_.push_back(std::move(batch));
+  bytes_.fetch_add(batch_bytes, std::memory_order_relaxed);
+  size_.store(batches_.size(), std::memory_order_relaxed);
+  not_empty_.notify_one();
+}
+
+bool ClosedBatchQueue::push(ClosedBatch&& batch) {
+  const size_t batch_bytes = cost(batch);
+  std::unique_lock lock(mutex_);
+  not_full_.wait(lock, [&] { return closed_ || has_room_for(batch_bytes); });
+  if (closed_) return false;
+  enqueue(std::move(batch), batch_bytes);
+  return true;
+}
+
+bool ClosedBatchQueue::try_push(ClosedBatch&& batch) {
+  const size_t batch_bytes = cost(batch);
+  std::lock_guard lock(mutex_);
+  if (closed_ || !has_room_for(batch_bytes)) return false;
+  enqueue(std::move(batch), batch_bytes);
+  return true;
+}
+
+std::optional<ClosedBatch> ClosedBatchQueue::pop() {
+  std::unique_lock lock(mutex_);
+  not_empty_.wait(lock, [&] { return closed_ || !batches_.empty(); });
+  if (batches_.empty()) return std::nullopt;
+  ClosedBatch batch = std::move(batches_.front());
+  batches_.pop_front();
+  bytes_.fetch_sub(cost(batch), std::memory_order_relaxed);
+  size_.store(batches_.size(), std::memory_order_relaxed);
+  // Several pushers may wait for different amounts of room.
+  not_full_.notify_all();
+  return batch;
+}
+
+void ClosedBatchQueue::close() {
+  {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+  }
+  not_full_.notify_all();
+  not_empty_.notify_all();
+}
+
+bool ClosedBatchQueue::closed() const {
+  std::lock_guard lock(mutex_);
+  return closed_;
+}
+
+}  // namespace kinesyslog::batch

@@ -1,0 +1,51 @@
+#pragma once
+// Closed batches on their way from the I/O threads to the encoder threads. Bounded in bytes
+// and in count: a full queue blocks the pushing I/O thread, which is the backpressure TCP
+// senders feel (DESIGN "Threads") — never unbounded memory.
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <mutex>
+#include <optional>
+
+#include "core/closed_batch.hpp"
+
+namespace kinesyslog::batch {
+
+class ClosedBatchQueue {
+ public:
+  ClosedBatchQueue(size_t max_bytes, size_t max_batches);
+
+  // Blocks while full; false (and `batch` untouched) once closed. A batch larger than
+  // max_bytes is still admitted when the queue is empty, so it can never wait forever.
+  bool push(ClosedBatch&& batch);
+  // Never blocks: false (and `batch` untouched) when full or closed.
+  bool try_push(ClosedBatch&& batch);
+  // Blocks until a batch is available; nullopt once closed and drained.
+  std::optional<ClosedBatch> pop();
+  // Wakes every waiter: pushes fail from now on, pops drain what is left.
+  void close();
+
+  size_t bytes() const { return bytes_.load(std::memory_order_relaxed); }  // for metrics
+  size_t size() const { return size_.load(std::memory_order_relaxed); }
+  bool closed() const;
+
+  static size_t cost(const ClosedBatch& batch) { return batch.events_json.size(); }
+
+ private:
+  bool has_room_for(size_t batch_bytes) const;  // caller holds mutex_
+  void enqueue(ClosedBatch&& batch, size_t batch_bytes);
+
+  const size_t max_bytes_;
+  const size_t max_batches_;
+  mutable std::mutex mutex_;
+  std::condition_variable not_full_;
+  std::condition_variable not_empty_;
+  std::deque<ClosedBatch> batches_;
+  bool closed_ = false;
+  std::atomic<size_t> bytes_{0};
+  std::atomic<size_t> size_{0};
+};
+
+}  // namespace kinesyslog::batch

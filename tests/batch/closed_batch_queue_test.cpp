@@ -1,0 +1,144 @@
+#include "batch/closed_batch_queue.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace kinesyslog::batch {
+namespace {
+
+using namespace std::chrono_literals;
+
+ClosedBatch batch_of_size(size_t bytes, uint32_t tag = 0) {
+  ClosedBatch batch;
+  batch.events_json.assign(bytes, 'x');
+  batch.event_ends = {tag};
+  return batch;
+}
+
+// Long enough for a blocked thread to show it is blocked, short enough for the suite.
+constexpr auto kBlockedFor = 50ms;
+
+TEST(ClosedBatchQueue, PopReturnsBatchesInPushOrder) {
+  ClosedBatchQueue queue(1000, 10);
+  ASSERT_TRUE(queue.push(batch_of_size(10, 1)));
+  ASSERT_TRUE(queue.push(batch_of_size(10, 2)));
+  EXPECT_EQ(queue.pop()->event_ends[0], 1u);
+  EXPECT_EQ(queue.pop()->event_ends[0], 2u);
+}
+
+TEST(ClosedBatchQueue, ReportsBytesAndSize) {
+  ClosedBatchQueue queue(1000, 10);
+  ASSERT_TRUE(queue.push(batch_of_size(100)));
+  ASSERT_TRUE(queue.push(batch_of_size(30)));
+  EXPECT_EQ(queue.bytes(), 130u);
+  EXPECT_EQ(queue.size(), 2u);
+  (void)queue.pop();
+  EXPECT_EQ(queue.bytes(), 30u);
+  EXPECT_EQ(queue.size(), 1u);
+}
+
+TEST(ClosedBatchQueue, PushBlocksWhileBytesAreFullUntilAPop) {
+  ClosedBatchQueue queue(100, 10);
+  ASSERT_TRUE(queue.push(batch_of_size(80)));
+  auto pusher = std::async(std::launch::async, [&] { return queue.push(batch_of_size(40)); });
+  EXPECT_EQ(pusher.wait_for(kBlockedFor), std::future_status::timeout);
+  (void)queue.pop();
+  EXPECT_TRUE(pusher.get());
+  EXPECT_EQ(queue.bytes(), 40u);
+}
+
+TEST(ClosedBatchQueue, PushBlocksWhileCountIsFull) {
+  ClosedBatchQueue queue(1 << 20, 2);
+  ASSERT_TRUE(queue.push(batch_of_size(1)));
+  ASSERT_TRUE(queue.push(batch_of_size(1)));
+  auto pusher = std::async(std::launch::async, [&] { return queue.push(batch_of_size(1)); });
+  EXPECT_EQ(pusher.wait_for(kBlockedFor), std::future_status::timeout);
+  (void)queue.pop();
+  EXPECT_TRUE(pusher.get());
+}
+
+TEST(ClosedBatchQueue, OversizedBatchIsAdmittedIntoAnEmptyQueue) {
+  ClosedBatchQueue queue(100, 10);
+  EXPECT_TRUE(queue.push(batch_of_size(500)));
+  EXPECT_FALSE(queue.try_push(batch_of_size(1)));
+}
+
+TEST(ClosedBatchQueue, TryPushFailsWhenFullAndLeavesTheBatchIntact) {
+  ClosedBatchQueue queue(100, 10);
+  ASSERT_TRUE(queue.try_push(batch_of_size(90)));
+  ClosedBatch rejected = batch_of_size(20);
+  EXPECT_FALSE(queue.try_push(std::move(rejected)));
+  EXPECT_EQ(rejected.events_json.size(), 20u);  // a refused batch is not moved from
+}
+
+TEST(ClosedBatchQueue, PopBlocksUntilAPush) {
+  ClosedBatchQueue queue(100, 10);
+  auto popper = std::async(std::launch::async, [&] { return queue.pop(); });
+  EXPECT_EQ(popper.wait_for(kBlockedFor), std::future_status::timeout);
+  ASSERT_TRUE(queue.push(batch_of_size(5, 7)));
+  const auto popped = popper.get();
+  ASSERT_TRUE(popped);
+  EXPECT_EQ(popped->event_ends[0], 7u);
+}
+
+TEST(ClosedBatchQueue, CloseWakesBlockedPushersWithFalse) {
+  ClosedBatchQueue queue(10, 10);
+  ASSERT_TRUE(queue.push(batch_of_size(10)));
+  auto pusher = std::async(std::launch::async, [&] { return queue.push(batch_of_size(10)); });
+  EXPECT_EQ(pusher.wait_for(kBlockedFor), std::future_status::timeout);
+  queue.close();
+  EXPECT_FALSE(pusher.get());
+  EXPECT_FALSE(queue.push(batch_of_size(1)));
+}
+
+TEST(ClosedBatchQueue, CloseWakesBlockedPoppersWithNothing) {
+  ClosedBatchQueue queue(10, 10);
+  auto popper = std::async(std::launch::async, [&] { return queue.pop(); });
+  EXPECT_EQ(popper.wait_for(kBlockedFor), std::future_status::timeout);
+  queue.close();
+  EXPECT_FALSE(popper.get());
+}
+
+TEST(ClosedBatchQueue, PopDrainsWhatWasQueuedBeforeClose) {
+  ClosedBatchQueue queue(100, 10);
+  ASSERT_TRUE(queue.push(batch_of_size(5, 1)));
+  queue.close();
+  EXPECT_TRUE(queue.closed());
+  const auto popped = queue.pop();
+  ASSERT_TRUE(popped);
+  EXPECT_EQ(popped->event_ends[0], 1u);
+  EXPECT_FALSE(queue.pop());
+}
+
+TEST(ClosedBatchQueue, ManyProducersAndConsumersDeliverEveryBatchOnce) {
+  ClosedBatchQueue queue(64, 4);
+  constexpr uint32_t kProducers = 3;
+  constexpr uint32_t kPerProducer = 500;
+  std::vector<std::atomic<int>> seen(kProducers * kPerProducer);
+  std::vector<std::thread> consumers;
+  for (int i = 0; i < 2; ++i) {
+    consumers.emplace_back([&] {
+      while (auto batch = queue.pop()) seen[batch->event_ends[0]].fetch_add(1);
+    });
+  }
+  std::vector<std::thread> producers;
+  for (uint32_t p = 0; p < kProducers; ++p) {
+    producers.emplace_back([&, p] {
+      for (uint32_t i = 0; i < kPerProducer; ++i) ASSERT_TRUE(queue.push(batch_of_size(1 + i % 30, p * kPerProducer + i)));
+    });
+  }
+  for (auto& producer : producers) producer.join();
+  queue.close();
+  for (auto& consumer : consumers) consumer.join();
+  for (const auto& count : seen) EXPECT_EQ(count.load(), 1);
+  EXPECT_EQ(queue.bytes(), 0u);
+}
+
+}  // namespace
+}  // namespace kinesyslog::batch
