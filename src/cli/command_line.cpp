@@ -3,7 +3,6 @@
 // The one translation unit that includes CLI11 (it is header-heavy).
 #include <CLI/CLI.hpp>
 
-#include <algorithm>
 #include <optional>
 #include <sstream>
 #include <type_traits>
@@ -43,8 +42,6 @@ class ListenCommand {
     command_ = app.add_subcommand("listen", "Receive syslog/GELF and deliver it to Kinesis Data Firehose");
     register_options();
   }
-
-  CLI::App& app() { return *command_; }
 
   // Fills in options the command line left out; returns a usage error message on a bad value.
   std::optional<std::string> apply_environment(const Environment& env) {
