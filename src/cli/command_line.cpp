@@ -1,0 +1,258 @@
+#include "cli/command_line.hpp"
+
+// The one translation unit that includes CLI11 (it is header-heavy).
+#include <CLI/CLI.hpp>
+
+#include <optional>
+#include <sstream>
+#include <type_traits>
+#include <utility>
+
+#include "cli/exit_codes.hpp"
+
+namespace kinesyslog::cli {
+namespace {
+
+constexpr const char* kVersionText = "kinesyslog " KINESYSLOG_VERSION;
+
+std::string in_quotes(std::string_view text) { return "\"" + std::string(text) + "\""; }
+
+std::string describe(std::string_view meaning, std::string_view default_text, std::string_view long_name) {
+  std::string text(meaning);
+  text += " [default: ";
+  text += default_text;
+  text += "] [env: ";
+  text += environment_variable_for(long_name);
+  text += "]";
+  return text;
+}
+
+// A CLI11 check: the reason a text is no count of bytes, or nothing.
+std::string refuse_negative(const std::string& text) {
+  size_t first = text.find_first_not_of(" \t");
+  return first != std::string::npos && text[first] == '-' ? "a size cannot be negative: " + text : std::string();
+}
+
+// The `listen` subcommand: each option is registered with CLI11 for the command line and
+// remembers how to read its KINESYSLOG_* variable, which applies only when the command line
+// does not give the option (SPEC §1: the command line wins, also for repeatable options).
+class ListenCommand {
+ public:
+  ListenCommand(CLI::App& app, ListenOptions& options) : options_(options) {
+    command_ = app.add_subcommand("listen", "Receive syslog/GELF and deliver it to Kinesis Data Firehose");
+    register_options();
+  }
+
+  // Fills in options the command line left out; returns a usage error message on a bad value.
+  std::optional<std::string> apply_environment(const Environment& env) {
+    for (const Binding& binding : bindings_) {
+      if (binding.option->count() > 0) {
+        options_.given.insert(binding.long_name);
+        continue;
+      }
+      std::string variable = environment_variable_for(binding.long_name);
+      std::optional<std::string> value = env(variable);
+      // An empty variable leaves a valued option at its default; for a flag it means false.
+      if (!value || (value->empty() && !binding.is_flag)) continue;
+      if (std::optional<std::string> problem = binding.apply(*value)) {
+        return variable + "=" + in_quotes(*value) + ": " + *problem;
+      }
+      options_.given.insert(binding.long_name);
+    }
+    return std::nullopt;
+  }
+
+ private:
+  struct Binding {
+    std::string long_name;
+    CLI::Option* option = nullptr;
+    bool is_flag = false;
+    // Applies an environment value; returns what is wrong with it, if anything.
+    std::function<std::optional<std::string>(const std::string&)> apply;
+  };
+
+  template <class T>
+  void add_value(const std::string& long_name, std::string_view meaning, std::string_view default_text,
+                 std::string type_name, std::function<void(const T&)> assign) {
+    CLI::Option* option =
+        command_->add_option_function<T>("--" + long_name, assign, describe(meaning, default_text, long_name));
+    option->type_name(type_name);
+    // CLI11 would read "-1" as a huge unsigned number; refuse it as the usage error it is.
+    if constexpr (std::is_unsigned_v<T>) option->check(CLI::Validator(refuse_negative, ""));
+    bindings_.push_back({long_name, option, false,
+                         [assign, type_name, long_name](const std::string& text) -> std::optional<std::string> {
+                           T value{};
+                           bool negative = std::is_unsigned_v<T> && !refuse_negative(text).empty();
+                           if (negative || !CLI::detail::lexical_cast(text, value)) {
+                             return "not a valid " + type_name + " for --" + long_name;
+                           }
+                           assign(value);
+                           return std::nullopt;
+                         }});
+  }
+
+  void add_text(const std::string& long_name, std::string_view meaning, std::string_view default_text,
+                std::string type_name, std::string& target) {
+    add_value<std::string>(long_name, meaning, default_text, std::move(type_name),
+                           [&target](const std::string& value) { target = value; });
+  }
+
+  void add_seconds(const std::string& long_name, std::string_view meaning, std::string_view default_text,
+                   std::chrono::duration<double>& target) {
+    add_value<double>(long_name, meaning, default_text, "SECONDS",
+                      [&target](const double& value) { target = std::chrono::duration<double>(value); });
+  }
+
+  // Repeatable: `--tcp-port 1 --tcp-port 2` on the command line, "1 2" in the environment.
+  void add_ports(const std::string& long_name, std::string_view meaning, std::string_view default_text,
+                 std::vector<int>& target) {
+    CLI::Option* option = command_->add_option_function<std::vector<int>>(
+        "--" + long_name, [&target](const std::vector<int>& ports) { target = ports; },
+        describe(meaning, default_text, long_name) + " (repeatable)");
+    option->type_name("PORT");
+    option->allow_extra_args(false);  // one port per occurrence, as the original
+    bindings_.push_back({long_name, option, false,
+                         [&target, long_name](const std::string& text) -> std::optional<std::string> {
+                           std::vector<int> ports;
+                           for (const std::string& word : split_whitespace(text)) {
+                             int port = 0;
+                             if (!CLI::detail::lexical_cast(word, port)) {
+                               return in_quotes(word) + " is not a port number for --" + long_name;
+                             }
+                             ports.push_back(port);
+                           }
+                           target = std::move(ports);
+                           return std::nullopt;
+                         }});
+  }
+
+  void add_flag(const std::string& long_name, std::string_view meaning, bool& target) {
+    CLI::Option* option = command_->add_flag("--" + long_name, target, describe(meaning, "off", long_name));
+    bindings_.push_back({long_name, option, true, [&target](const std::string& text) -> std::optional<std::string> {
+                           std::optional<bool> value = parse_flag_word(text);
+                           if (!value) return std::string("not a flag value: use 1, true, yes, on or 0, false, no, off");
+                           target = *value;
+                           return std::nullopt;
+                         }});
+  }
+
+  void register_options() {
+    ListenOptions& o = options_;
+    add_text("stream", "Firehose delivery stream name", "required unless --output-dir", "TEXT", o.stream);
+    add_text("address", "Bind address, an IPv4 or IPv6 literal (:: binds dual-stack)", o.address, "TEXT",
+             o.address);
+    add_ports("udp-port", "UDP listener port; 0 disables", "0", o.udp_ports);
+    add_ports("tcp-port", "TCP listener port; 0 disables", "0", o.tcp_ports);
+    add_ports("tls-port", "TLS listener port (RFC 5425); listens only with --cert and --key",
+              std::to_string(kDefaultTlsPort), o.tls_ports);
+    add_text("cert", "Server certificate chain (PEM) for the TLS ports", "none", "PATH", o.cert);
+    add_text("key", "Server private key (PEM) for the TLS ports", "none", "PATH", o.key);
+    add_ports("proxy-protocol", "TCP or TLS port on which a PROXY v1/v2 header is required", "0",
+              o.proxy_protocol_ports);
+    add_ports("prometheus-port", "HTTP port serving /metrics and /health", "0", o.prometheus_ports);
+    add_text("spool-dir", "Where compressed records wait for delivery; must exist and be writable", o.spool_dir,
+             "DIR", o.spool_dir);
+    add_text("region", "AWS region", "from the AWS configuration", "TEXT", o.region);
+    add_text("profile", "AWS shared-config profile", "none", "TEXT", o.profile);
+    add_flag("gelf", "The ports speak GELF instead of syslog", o.gelf);
+    add_text("group-prefix", "logGroup prefix", o.group_prefix, "TEXT", o.group_prefix);
+    add_flag("debug", "Debug logging", o.debug);
+    add_flag("debug-asyncio", "Accepted for compatibility; no effect", o.debug_asyncio);
+    add_text("output-dir", "Deliver records into this directory as Firehose writes S3 objects, instead of AWS",
+             "none", "DIR", o.output_dir);
+    add_text("endpoint-url", "Firehose endpoint override", "AWS_ENDPOINT_URL_FIREHOSE, AWS_ENDPOINT_URL", "URL",
+             o.endpoint_url);
+    add_seconds("flush-age", "Max age of an open batch before it is closed", "60", o.flush_age);
+    add_value<uint64_t>("flush-size", "Raw message bytes that close a batch", std::to_string(o.flush_size), "BYTES",
+                        [&o](const uint64_t& value) { o.flush_size = value; });
+    add_seconds("delivery-interval", "How often waiting records are sent (sooner when 500 wait)", "60",
+                o.delivery_interval);
+    add_value<uint64_t>("max-message-size", "Longer messages are truncated", std::to_string(o.max_message_size),
+                        "BYTES", [&o](const uint64_t& value) { o.max_message_size = value; });
+    add_text("client-ca", "Require client certificates on TLS ports that chain to this CA bundle", "none", "PATH",
+             o.client_ca);
+    add_value<int>("compression-level", "gzip level 1-12 (libdeflate)", std::to_string(o.compression_level), "INT",
+                   [&o](const int& value) { o.compression_level = value; });
+    add_flag("random-ids", "Fully random 56-digit event ids, as the original", o.random_ids);
+  }
+
+  ListenOptions& options_;
+  CLI::App* command_ = nullptr;
+  std::vector<Binding> bindings_;
+};
+
+std::optional<std::string> first_set(const Environment& env, std::initializer_list<std::string_view> names) {
+  for (std::string_view name : names) {
+    std::optional<std::string> value = env(name);
+    if (value && !value->empty()) return value;
+  }
+  return std::nullopt;
+}
+
+void drop_disabled_ports(std::vector<int>& ports) { std::erase(ports, 0); }
+
+// Defaults that come from outside kinesyslog's own variables.
+ListenOptions listen_defaults(const Environment& env) {
+  ListenOptions options;
+  if (std::optional<std::string> temp_dir = first_set(env, {"TMPDIR"})) options.spool_dir = *temp_dir;
+  return options;
+}
+
+void finish_listen_options(ListenOptions& options, const Environment& env) {
+  if (!options.was_given("endpoint-url")) {
+    if (auto url = first_set(env, {"AWS_ENDPOINT_URL_FIREHOSE", "AWS_ENDPOINT_URL"})) options.endpoint_url = *url;
+  }
+  for (std::vector<int>* ports : {&options.udp_ports, &options.tcp_ports, &options.tls_ports,
+                                  &options.proxy_protocol_ports, &options.prometheus_ports}) {
+    drop_disabled_ports(*ports);
+  }
+}
+
+}  // namespace
+
+ParseOutcome parse_command_line(int argc, const char* const* argv, const Environment& env) {
+  CLI::App app("Relay syslog and GELF over UDP, TCP and TLS to AWS Kinesis Data Firehose", "kinesyslog");
+  app.require_subcommand(1);
+  app.set_version_flag("--version", kVersionText);
+
+  ListenOptions listen_options = listen_defaults(env);
+  ListenCommand listen(app, listen_options);
+
+  std::vector<std::string> dump_files;
+  CLI::App* dump = app.add_subcommand("dump", "Print the log events in gzip record files, one JSON object a line");
+  dump->add_option("files", dump_files, "Files of concatenated gzip records; - reads standard input")
+      ->required()
+      ->type_name("FILE");
+
+  InstallOptions install_options;
+  CLI::App* install = app.add_subcommand("install", "Write a systemd unit and its override file");
+  install->add_option("--user", install_options.user, "User the service runs as [default: none]");
+  install->add_option("--system-dir", install_options.system_dir,
+                      "Directory for kinesyslog.service [default: " + install_options.system_dir + "]");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    // Top-level --help lists every subcommand's options with defaults and variables.
+    bool subcommand_selected = !app.get_subcommands().empty();
+    return PrintAndExit{subcommand_selected ? app.help() : app.help("", CLI::AppFormatMode::All), kExitOk};
+  } catch (const CLI::ParseError& error) {
+    std::ostringstream out;
+    std::ostringstream err;
+    int code = app.exit(error, out, err);
+    if (code == 0) return PrintAndExit{out.str(), kExitOk};
+    return PrintAndExit{"kinesyslog: " + err.str(), kExitUsage};
+  }
+
+  if (dump->parsed()) return RunDump{std::move(dump_files)};
+  if (install->parsed()) return RunInstall{std::move(install_options)};
+
+  if (std::optional<std::string> problem = listen.apply_environment(env)) {
+    return PrintAndExit{"kinesyslog: " + *problem + "\nRun with listen --help for the accepted values.\n",
+                        kExitUsage};
+  }
+  finish_listen_options(listen_options, env);
+  return RunListen{std::move(listen_options)};
+}
+
+}  // namespace kinesyslog::cli

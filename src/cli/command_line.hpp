@@ -1,0 +1,39 @@
+#pragma once
+// The command-line surface of SPEC §1: `listen`, `dump FILE...`, `install`. Parsing only
+// says what to do; main() does it, so every outcome here is testable without side effects.
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "cli/environment.hpp"
+#include "cli/listen_options.hpp"
+
+namespace kinesyslog::cli {
+
+struct RunListen {
+  ListenOptions options;  // not yet validated: see validate() and validate_paths()
+};
+
+struct RunDump {
+  std::vector<std::string> files;  // "-" means standard input
+};
+
+struct RunInstall {
+  InstallOptions options;
+};
+
+// Help, version, or a usage error: print `text` and exit with `exit_code`.
+struct PrintAndExit {
+  std::string text;
+  int exit_code = 0;
+
+  bool to_stderr() const { return exit_code != 0; }
+};
+
+using ParseOutcome = std::variant<RunListen, RunDump, RunInstall, PrintAndExit>;
+
+// `env` supplies the KINESYSLOG_* variables (and TMPDIR, AWS_ENDPOINT_URL*) for `listen`;
+// the command line wins over it.
+ParseOutcome parse_command_line(int argc, const char* const* argv, const Environment& env);
+
+}  // namespace kinesyslog::cli

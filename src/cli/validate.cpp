@@ -1,0 +1,206 @@
+#include "cli/validate.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <string_view>
+#include <system_error>
+
+#include "cli/exit_codes.hpp"
+#include "core/ip_address.hpp"
+
+namespace kinesyslog::cli {
+namespace {
+
+constexpr int kMaxPort = 65535;
+
+ConfigError error_for(std::string option, std::string message) {
+  std::string sentence = option + ": " + message;
+  return ConfigError{std::move(option), std::move(sentence)};
+}
+
+struct NamedPorts {
+  std::string option;
+  const std::vector<int>& ports;
+};
+
+std::optional<ConfigError> check_port_list(const NamedPorts& list) {
+  for (size_t i = 0; i < list.ports.size(); ++i) {
+    int port = list.ports[i];
+    if (port == 0) continue;  // 0 disables
+    if (port < 0 || port > kMaxPort) {
+      return error_for(list.option, std::to_string(port) + " is not a port; use 1 to 65535 (0 disables)");
+    }
+    if (std::find(list.ports.begin(), list.ports.begin() + static_cast<std::ptrdiff_t>(i), port) !=
+        list.ports.begin() + static_cast<std::ptrdiff_t>(i)) {
+      return error_for(list.option, std::to_string(port) + " is given twice; give each port once");
+    }
+  }
+  return std::nullopt;
+}
+
+bool contains(const std::vector<uint16_t>& ports, int port) {
+  return std::find(ports.begin(), ports.end(), port) != ports.end();
+}
+
+// TCP, TLS and metrics listeners all bind TCP sockets, so one port can serve only one of them.
+std::optional<ConfigError> check_tcp_ports_distinct(const ListenOptions& options) {
+  std::vector<uint16_t> tcp = enabled_ports(options.tcp_ports);
+  std::vector<uint16_t> tls = effective_tls_ports(options);
+  std::vector<uint16_t> prometheus = enabled_ports(options.prometheus_ports);
+  for (uint16_t port : tls) {
+    if (contains(tcp, port)) {
+      return error_for("--tls-port", std::to_string(port) + " is also a --tcp-port; a port serves one listener");
+    }
+  }
+  for (uint16_t port : prometheus) {
+    if (contains(tcp, port) || contains(tls, port)) {
+      return error_for("--prometheus-port",
+                       std::to_string(port) + " is also a --tcp-port or --tls-port; a port serves one listener");
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<ConfigError> check_ports(const ListenOptions& options) {
+  for (const NamedPorts& list : {NamedPorts{"--udp-port", options.udp_ports},
+                                 NamedPorts{"--tcp-port", options.tcp_ports},
+                                 NamedPorts{"--tls-port", options.tls_ports},
+                                 NamedPorts{"--proxy-protocol", options.proxy_protocol_ports},
+                                 NamedPorts{"--prometheus-port", options.prometheus_ports}}) {
+    if (auto error = check_port_list(list)) return error;
+  }
+  return std::nullopt;
+}
+
+std::optional<ConfigError> check_tls(const ListenOptions& options) {
+  if (options.cert.empty() != options.key.empty()) {
+    return options.cert.empty() ? error_for("--cert", "--key is given without --cert; give both or neither")
+                                : error_for("--key", "--cert is given without --key; give both or neither");
+  }
+  bool has_certificate = !options.cert.empty();
+  bool tls_port_requested = options.was_given("tls-port") && !enabled_ports(options.tls_ports).empty();
+  if (tls_port_requested && !has_certificate) {
+    return error_for("--tls-port", "a TLS listener needs --cert and --key; give them, or drop --tls-port");
+  }
+  if (!options.client_ca.empty() && effective_tls_ports(options).empty()) {
+    return error_for("--client-ca", "client certificates are checked on TLS ports only; give --cert and --key");
+  }
+  return std::nullopt;
+}
+
+std::optional<ConfigError> check_proxy_protocol(const ListenOptions& options) {
+  std::vector<uint16_t> tcp = enabled_ports(options.tcp_ports);
+  std::vector<uint16_t> tls = effective_tls_ports(options);
+  std::vector<uint16_t> prometheus = enabled_ports(options.prometheus_ports);
+  for (uint16_t port : enabled_ports(options.proxy_protocol_ports)) {
+    if (!contains(tcp, port) && !contains(tls, port) && !contains(prometheus, port)) {
+      return error_for("--proxy-protocol", std::to_string(port) +
+                                               " is not a --tcp-port, TLS --tls-port or --prometheus-port; "
+                                               "name one of those ports");
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<ConfigError> check_listeners(const ListenOptions& options) {
+  if (enabled_ports(options.udp_ports).empty() && enabled_ports(options.tcp_ports).empty() &&
+      effective_tls_ports(options).empty()) {
+    return error_for("--udp-port",
+                     "no listener is enabled; give --udp-port, --tcp-port, or --tls-port with --cert and --key");
+  }
+  return std::nullopt;
+}
+
+std::optional<ConfigError> check_seconds(std::string option, std::chrono::duration<double> value) {
+  if (!(value.count() > 0) || !std::isfinite(value.count())) {
+    return error_for(std::move(option), std::to_string(value.count()) + " is not a number of seconds above 0");
+  }
+  return std::nullopt;
+}
+
+std::optional<ConfigError> check_limits(const ListenOptions& options) {
+  if (auto error = check_seconds("--flush-age", options.flush_age)) return error;
+  if (options.flush_size < 1 || options.flush_size > kMaxFlushSize) {
+    return error_for("--flush-size", std::to_string(options.flush_size) + " is out of range; use 1 to " +
+                                         std::to_string(kMaxFlushSize) + " bytes");
+  }
+  if (auto error = check_seconds("--delivery-interval", options.delivery_interval)) return error;
+  if (options.max_message_size < kMinMessageSize || options.max_message_size > kMaxMessageSize) {
+    return error_for("--max-message-size", std::to_string(options.max_message_size) + " is out of range; use " +
+                                               std::to_string(kMinMessageSize) + " to " +
+                                               std::to_string(kMaxMessageSize) + " bytes");
+  }
+  if (options.compression_level < kMinCompressionLevel || options.compression_level > kMaxCompressionLevel) {
+    return error_for("--compression-level",
+                     std::to_string(options.compression_level) + " is out of range; use 1 to 12");
+  }
+  return std::nullopt;
+}
+
+std::optional<ConfigError> check_readable_file(std::string option, const std::string& path) {
+  if (path.empty() || ::access(path.c_str(), R_OK) == 0) return std::nullopt;
+  return error_for(std::move(option), path + " cannot be read; check the path and its permissions");
+}
+
+}  // namespace
+
+std::vector<uint16_t> enabled_ports(const std::vector<int>& ports) {
+  std::vector<uint16_t> enabled;
+  for (int port : ports) {
+    if (port > 0 && port <= kMaxPort) enabled.push_back(static_cast<uint16_t>(port));
+  }
+  return enabled;
+}
+
+std::vector<uint16_t> effective_tls_ports(const ListenOptions& options) {
+  if (options.cert.empty() || options.key.empty()) return {};
+  return enabled_ports(options.tls_ports);
+}
+
+std::optional<ConfigError> validate(const ListenOptions& options) {
+  if (auto error = check_ports(options)) return error;
+  if (!IpAddress::parse(options.address)) {
+    return error_for("--address", options.address + " is not an IPv4 or IPv6 literal; use e.g. 0.0.0.0 or ::");
+  }
+  if (auto error = check_tls(options)) return error;
+  if (auto error = check_tcp_ports_distinct(options)) return error;
+  if (auto error = check_proxy_protocol(options)) return error;
+  if (auto error = check_listeners(options)) return error;
+  if (options.stream.empty() && options.output_dir.empty()) {
+    return error_for("--stream", "no delivery stream given; give --stream NAME (or --output-dir DIR)");
+  }
+  return check_limits(options);
+}
+
+std::optional<ConfigError> validate_paths(const ListenOptions& options) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  if (!options.output_dir.empty()) {
+    fs::create_directories(options.output_dir, error);
+    if (error || !fs::is_directory(options.output_dir, error)) {
+      return error_for("--output-dir", options.output_dir + " is not a directory and cannot be created" +
+                                           (error ? " (" + error.message() + ")" : std::string()));
+    }
+  }
+  if (!fs::is_directory(options.spool_dir, error)) {
+    return error_for("--spool-dir", options.spool_dir + " is not a directory; create it or give another");
+  }
+  if (::access(options.spool_dir.c_str(), W_OK | X_OK) != 0) {
+    return error_for("--spool-dir", options.spool_dir + " is not writable; fix its permissions or give another");
+  }
+  if (auto failure = check_readable_file("--cert", options.cert)) return failure;
+  if (auto failure = check_readable_file("--key", options.key)) return failure;
+  return check_readable_file("--client-ca", options.client_ca);
+}
+
+std::optional<PrintAndExit> check_listen_options(const ListenOptions& options) {
+  std::optional<ConfigError> error = validate(options);
+  if (!error) error = validate_paths(options);
+  if (!error) return std::nullopt;
+  return PrintAndExit{"kinesyslog: " + error->message + "\n", kExitConfig};
+}
+
+}  // namespace kinesyslog::cli

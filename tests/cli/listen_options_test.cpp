@@ -1,0 +1,156 @@
+// SPEC §1 `listen`: every option's default, and every option from the command line and
+// from its KINESYSLOG_* variable.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <functional>
+
+#include "cli/environment.hpp"
+#include "cli_test_support.hpp"
+
+namespace kinesyslog::cli {
+namespace {
+
+using testing::parse_listen;
+using ::testing::ElementsAre;
+
+TEST(ListenDefaults, EveryOptionHasItsSpecDefault) {
+  ListenOptions options = parse_listen({});
+  EXPECT_EQ(options.stream, "");
+  EXPECT_EQ(options.address, "0.0.0.0");
+  EXPECT_TRUE(options.udp_ports.empty());
+  EXPECT_TRUE(options.tcp_ports.empty());
+  EXPECT_THAT(options.tls_ports, ElementsAre(6514));
+  EXPECT_EQ(options.cert, "");
+  EXPECT_EQ(options.key, "");
+  EXPECT_TRUE(options.proxy_protocol_ports.empty());
+  EXPECT_TRUE(options.prometheus_ports.empty());
+  EXPECT_EQ(options.spool_dir, "/tmp");
+  EXPECT_EQ(options.region, "");
+  EXPECT_EQ(options.profile, "");
+  EXPECT_FALSE(options.gelf);
+  EXPECT_EQ(options.group_prefix, "/kinesyslog");
+  EXPECT_FALSE(options.debug);
+  EXPECT_FALSE(options.debug_asyncio);
+  EXPECT_EQ(options.output_dir, "");
+  EXPECT_EQ(options.endpoint_url, "");
+  EXPECT_EQ(options.flush_age.count(), 60.0);
+  EXPECT_EQ(options.flush_size, 4194304u);
+  EXPECT_EQ(options.delivery_interval.count(), 60.0);
+  EXPECT_EQ(options.max_message_size, 65536u);
+  EXPECT_EQ(options.client_ca, "");
+  EXPECT_EQ(options.compression_level, 6);
+  EXPECT_FALSE(options.random_ids);
+}
+
+TEST(ListenDefaults, NoOptionCountsAsGiven) { EXPECT_TRUE(parse_listen({}).given.empty()); }
+
+TEST(ListenDefaults, SpoolDirIsTmpdirWhenSet) {
+  EXPECT_EQ(parse_listen({}, {{"TMPDIR", "/var/tmp/x"}}).spool_dir, "/var/tmp/x");
+}
+
+TEST(ListenDefaults, EndpointUrlFallsBackToAwsFirehoseVariableThenGeneralOne) {
+  EXPECT_EQ(parse_listen({}, {{"AWS_ENDPOINT_URL", "http://general"}}).endpoint_url, "http://general");
+  EXPECT_EQ(parse_listen({}, {{"AWS_ENDPOINT_URL", "http://general"}, {"AWS_ENDPOINT_URL_FIREHOSE", "http://fh"}})
+                .endpoint_url,
+            "http://fh");
+  EXPECT_EQ(parse_listen({}, {{"AWS_ENDPOINT_URL_FIREHOSE", "http://fh"}, {"KINESYSLOG_ENDPOINT_URL", "http://ks"}})
+                .endpoint_url,
+            "http://ks");
+  EXPECT_FALSE(parse_listen({}, {{"AWS_ENDPOINT_URL", "http://general"}}).was_given("endpoint-url"));
+}
+
+// One valued option: the text to give it and what it must become.
+struct ValuedOptionCase {
+  std::string long_name;
+  std::string value;
+  std::function<void(const ListenOptions&)> expect_applied;
+};
+
+void PrintTo(const ValuedOptionCase& option, std::ostream* out) { *out << "--" << option.long_name; }
+
+class ValuedOption : public ::testing::TestWithParam<ValuedOptionCase> {};
+
+TEST_P(ValuedOption, IsReadFromTheCommandLine) {
+  ListenOptions options = parse_listen({"--" + GetParam().long_name, GetParam().value});
+  GetParam().expect_applied(options);
+  EXPECT_TRUE(options.was_given(GetParam().long_name));
+}
+
+TEST_P(ValuedOption, IsReadFromItsEnvironmentVariable) {
+  ListenOptions options =
+      parse_listen({}, {{environment_variable_for(GetParam().long_name), GetParam().value}});
+  GetParam().expect_applied(options);
+  EXPECT_TRUE(options.was_given(GetParam().long_name));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EveryValuedListenOption, ValuedOption,
+    ::testing::Values(
+        ValuedOptionCase{"stream", "logs", [](const ListenOptions& o) { EXPECT_EQ(o.stream, "logs"); }},
+        ValuedOptionCase{"address", "::", [](const ListenOptions& o) { EXPECT_EQ(o.address, "::"); }},
+        ValuedOptionCase{"udp-port", "514", [](const ListenOptions& o) { EXPECT_THAT(o.udp_ports, ElementsAre(514)); }},
+        ValuedOptionCase{"tcp-port", "601", [](const ListenOptions& o) { EXPECT_THAT(o.tcp_ports, ElementsAre(601)); }},
+        ValuedOptionCase{"tls-port", "7514", [](const ListenOptions& o) { EXPECT_THAT(o.tls_ports, ElementsAre(7514)); }},
+        ValuedOptionCase{"cert", "/c.pem", [](const ListenOptions& o) { EXPECT_EQ(o.cert, "/c.pem"); }},
+        ValuedOptionCase{"key", "/k.pem", [](const ListenOptions& o) { EXPECT_EQ(o.key, "/k.pem"); }},
+        ValuedOptionCase{"proxy-protocol", "601",
+                         [](const ListenOptions& o) { EXPECT_THAT(o.proxy_protocol_ports, ElementsAre(601)); }},
+        ValuedOptionCase{"prometheus-port", "9100",
+                         [](const ListenOptions& o) { EXPECT_THAT(o.prometheus_ports, ElementsAre(9100)); }},
+        ValuedOptionCase{"spool-dir", "/spool", [](const ListenOptions& o) { EXPECT_EQ(o.spool_dir, "/spool"); }},
+        ValuedOptionCase{"region", "eu-west-1", [](const ListenOptions& o) { EXPECT_EQ(o.region, "eu-west-1"); }},
+        ValuedOptionCase{"profile", "prod", [](const ListenOptions& o) { EXPECT_EQ(o.profile, "prod"); }},
+        ValuedOptionCase{"group-prefix", "/x", [](const ListenOptions& o) { EXPECT_EQ(o.group_prefix, "/x"); }},
+        ValuedOptionCase{"output-dir", "/out", [](const ListenOptions& o) { EXPECT_EQ(o.output_dir, "/out"); }},
+        ValuedOptionCase{"endpoint-url", "http://127.0.0.1:1",
+                         [](const ListenOptions& o) { EXPECT_EQ(o.endpoint_url, "http://127.0.0.1:1"); }},
+        ValuedOptionCase{"flush-age", "2.5", [](const ListenOptions& o) { EXPECT_EQ(o.flush_age.count(), 2.5); }},
+        ValuedOptionCase{"flush-size", "1000", [](const ListenOptions& o) { EXPECT_EQ(o.flush_size, 1000u); }},
+        ValuedOptionCase{"delivery-interval", "0.5",
+                         [](const ListenOptions& o) { EXPECT_EQ(o.delivery_interval.count(), 0.5); }},
+        ValuedOptionCase{"max-message-size", "6144",
+                         [](const ListenOptions& o) { EXPECT_EQ(o.max_message_size, 6144u); }},
+        ValuedOptionCase{"client-ca", "/ca.pem", [](const ListenOptions& o) { EXPECT_EQ(o.client_ca, "/ca.pem"); }},
+        ValuedOptionCase{"compression-level", "9",
+                         [](const ListenOptions& o) { EXPECT_EQ(o.compression_level, 9); }}),
+    [](const ::testing::TestParamInfo<ValuedOptionCase>& param_info) {
+      std::string name = param_info.param.long_name;
+      std::erase(name, '-');
+      return name;
+    });
+
+struct FlagCase {
+  std::string long_name;
+  bool ListenOptions::*field;
+};
+
+void PrintTo(const FlagCase& flag, std::ostream* out) { *out << "--" << flag.long_name; }
+
+class FlagOption : public ::testing::TestWithParam<FlagCase> {};
+
+TEST_P(FlagOption, IsSetOnTheCommandLine) {
+  ListenOptions options = parse_listen({"--" + GetParam().long_name});
+  EXPECT_TRUE(options.*GetParam().field);
+  EXPECT_TRUE(options.was_given(GetParam().long_name));
+}
+
+TEST_P(FlagOption, IsSetByItsEnvironmentVariable) {
+  ListenOptions options = parse_listen({}, {{environment_variable_for(GetParam().long_name), "1"}});
+  EXPECT_TRUE(options.*GetParam().field);
+  EXPECT_TRUE(options.was_given(GetParam().long_name));
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryListenFlag, FlagOption,
+                         ::testing::Values(FlagCase{"gelf", &ListenOptions::gelf},
+                                           FlagCase{"debug", &ListenOptions::debug},
+                                           FlagCase{"debug-asyncio", &ListenOptions::debug_asyncio},
+                                           FlagCase{"random-ids", &ListenOptions::random_ids}),
+                         [](const ::testing::TestParamInfo<FlagCase>& param_info) {
+                           std::string name = param_info.param.long_name;
+                           std::erase(name, '-');
+                           return name;
+                         });
+
+}  // namespace
+}  // namespace kinesyslog::cli

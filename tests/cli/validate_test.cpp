@@ -1,0 +1,355 @@
+// SPEC §1 configuration errors: each exits 78 and names the option at fault.
+#include "cli/validate.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+
+#include "cli/exit_codes.hpp"
+#include "cli_test_support.hpp"
+
+namespace kinesyslog::cli {
+
+// Failure output shows the message rather than the bytes of the struct.
+void PrintTo(const ConfigError& error, std::ostream* out) { *out << error.message; }
+
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+// A configuration that passes: a stream and one UDP port.
+ListenOptions valid_options() {
+  ListenOptions options;
+  options.stream = "logs";
+  options.udp_ports = {5514};
+  return options;
+}
+
+ListenOptions with_certificate(ListenOptions options) {
+  options.cert = "/etc/ssl/relay.pem";
+  options.key = "/etc/ssl/relay.key";
+  return options;
+}
+
+// The option validate() blames, checking that its message names it too.
+std::string blamed_option(const ListenOptions& options) {
+  std::optional<ConfigError> error = validate(options);
+  if (!error) return "(no error)";
+  EXPECT_THAT(error->message, HasSubstr(error->option));
+  return error->option;
+}
+
+TEST(Validate, AcceptsAStreamAndOneUdpPort) { EXPECT_EQ(validate(valid_options()), std::nullopt); }
+
+TEST(Validate, PortAbove65535IsRejected) {
+  ListenOptions options = valid_options();
+  options.udp_ports = {65536};
+  EXPECT_EQ(blamed_option(options), "--udp-port");
+}
+
+TEST(Validate, NegativePortIsRejected) {
+  ListenOptions options = valid_options();
+  options.tcp_ports = {-1};
+  EXPECT_EQ(blamed_option(options), "--tcp-port");
+}
+
+TEST(Validate, Port65535IsAccepted) {
+  ListenOptions options = valid_options();
+  options.udp_ports = {65535};
+  EXPECT_EQ(validate(options), std::nullopt);
+}
+
+TEST(Validate, DuplicatePortWithinOneProtocolIsRejected) {
+  ListenOptions options = valid_options();
+  options.udp_ports = {514, 515, 514};
+  EXPECT_EQ(blamed_option(options), "--udp-port");
+  options = valid_options();
+  options.tcp_ports = {601, 601};
+  EXPECT_EQ(blamed_option(options), "--tcp-port");
+}
+
+TEST(Validate, SamePortForUdpAndTcpIsAllowed) {
+  ListenOptions options = valid_options();
+  options.udp_ports = {514};
+  options.tcp_ports = {514};
+  EXPECT_EQ(validate(options), std::nullopt);
+}
+
+TEST(Validate, TcpAndTlsListenersCannotShareAPort) {
+  ListenOptions options = with_certificate(valid_options());
+  options.tcp_ports = {6514};
+  EXPECT_EQ(blamed_option(options), "--tls-port");
+}
+
+TEST(Validate, PrometheusCannotShareATcpPort) {
+  ListenOptions options = valid_options();
+  options.tcp_ports = {9100};
+  options.prometheus_ports = {9100};
+  EXPECT_EQ(blamed_option(options), "--prometheus-port");
+}
+
+TEST(Validate, AddressMustBeAnIpLiteral) {
+  ListenOptions options = valid_options();
+  options.address = "localhost";
+  EXPECT_EQ(blamed_option(options), "--address");
+}
+
+TEST(Validate, Ipv6AddressIsAccepted) {
+  ListenOptions options = valid_options();
+  options.address = "::";
+  EXPECT_EQ(validate(options), std::nullopt);
+}
+
+TEST(Validate, StreamIsRequiredWithoutOutputDir) {
+  ListenOptions options = valid_options();
+  options.stream.clear();
+  EXPECT_EQ(blamed_option(options), "--stream");
+}
+
+TEST(Validate, OutputDirStandsInForTheStream) {
+  ListenOptions options = valid_options();
+  options.stream.clear();
+  options.output_dir = "/srv/records";
+  EXPECT_EQ(validate(options), std::nullopt);
+}
+
+TEST(Validate, FlushAgeMustBeAboveZero) {
+  for (double seconds : {0.0, -1.0, std::nan(""), std::numeric_limits<double>::infinity()}) {
+    ListenOptions options = valid_options();
+    options.flush_age = std::chrono::duration<double>(seconds);
+    EXPECT_EQ(blamed_option(options), "--flush-age") << seconds;
+  }
+}
+
+TEST(Validate, FractionalFlushAgeIsAccepted) {
+  ListenOptions options = valid_options();
+  options.flush_age = std::chrono::duration<double>(0.25);
+  EXPECT_EQ(validate(options), std::nullopt);
+}
+
+TEST(Validate, FlushSizeMustBeFrom1ByteTo64MiB) {
+  ListenOptions options = valid_options();
+  options.flush_size = 0;
+  EXPECT_EQ(blamed_option(options), "--flush-size");
+  options.flush_size = 64 * 1024 * 1024 + 1;
+  EXPECT_EQ(blamed_option(options), "--flush-size");
+  options.flush_size = 64 * 1024 * 1024;
+  EXPECT_EQ(validate(options), std::nullopt);
+  options.flush_size = 1;
+  EXPECT_EQ(validate(options), std::nullopt);
+}
+
+TEST(Validate, DeliveryIntervalMustBeAboveZero) {
+  ListenOptions options = valid_options();
+  options.delivery_interval = std::chrono::duration<double>(0);
+  EXPECT_EQ(blamed_option(options), "--delivery-interval");
+}
+
+TEST(Validate, MaxMessageSizeMustBeFrom1KiBTo256KiB) {
+  ListenOptions options = valid_options();
+  options.max_message_size = 1023;
+  EXPECT_EQ(blamed_option(options), "--max-message-size");
+  options.max_message_size = 256 * 1024 + 1;
+  EXPECT_EQ(blamed_option(options), "--max-message-size");
+  options.max_message_size = 1024;
+  EXPECT_EQ(validate(options), std::nullopt);
+  options.max_message_size = 256 * 1024;
+  EXPECT_EQ(validate(options), std::nullopt);
+}
+
+TEST(Validate, CompressionLevelMustBeFrom1To12) {
+  ListenOptions options = valid_options();
+  options.compression_level = 0;
+  EXPECT_EQ(blamed_option(options), "--compression-level");
+  options.compression_level = 13;
+  EXPECT_EQ(blamed_option(options), "--compression-level");
+  options.compression_level = 12;
+  EXPECT_EQ(validate(options), std::nullopt);
+}
+
+TEST(Validate, CertWithoutKeyIsRejected) {
+  ListenOptions options = valid_options();
+  options.cert = "/etc/ssl/relay.pem";
+  EXPECT_EQ(blamed_option(options), "--key");
+}
+
+TEST(Validate, KeyWithoutCertIsRejected) {
+  ListenOptions options = valid_options();
+  options.key = "/etc/ssl/relay.key";
+  EXPECT_EQ(blamed_option(options), "--cert");
+}
+
+TEST(Validate, ProxyProtocolPortMustBeATcpTlsOrPrometheusPort) {
+  ListenOptions options = valid_options();
+  options.proxy_protocol_ports = {5514};  // only a UDP port
+  EXPECT_EQ(blamed_option(options), "--proxy-protocol");
+  options.tcp_ports = {5514};
+  EXPECT_EQ(validate(options), std::nullopt);
+}
+
+TEST(Validate, ProxyProtocolOnTheDefaultTlsPortNeedsTlsConfigured) {
+  ListenOptions options = valid_options();
+  options.proxy_protocol_ports = {6514};
+  EXPECT_EQ(blamed_option(options), "--proxy-protocol");
+  EXPECT_EQ(validate(with_certificate(options)), std::nullopt);
+}
+
+TEST(Validate, NoListenerNamesEveryListenerOption) {
+  ListenOptions options = valid_options();
+  options.udp_ports.clear();
+  std::optional<ConfigError> error = validate(options);
+  ASSERT_TRUE(error);
+  EXPECT_THAT(error->message, HasSubstr("--udp-port"));
+  EXPECT_THAT(error->message, HasSubstr("--tcp-port"));
+  EXPECT_THAT(error->message, HasSubstr("--tls-port"));
+}
+
+TEST(Validate, MetricsPortAloneIsNoListener) {
+  ListenOptions options = valid_options();
+  options.udp_ports.clear();
+  options.prometheus_ports = {9100};
+  EXPECT_EQ(blamed_option(options), "--udp-port");
+}
+
+TEST(Validate, ClientCaNeedsTlsConfigured) {
+  ListenOptions options = valid_options();
+  options.client_ca = "/etc/ssl/clients.pem";
+  EXPECT_EQ(blamed_option(options), "--client-ca");
+  EXPECT_EQ(validate(with_certificate(options)), std::nullopt);
+}
+
+TEST(TlsDefaultPort, IsNotListenedOnWithoutCertAndKey) {
+  EXPECT_TRUE(effective_tls_ports(valid_options()).empty());
+  EXPECT_EQ(validate(valid_options()), std::nullopt);
+}
+
+TEST(TlsDefaultPort, IsListenedOnWithCertAndKey) {
+  EXPECT_THAT(effective_tls_ports(with_certificate(valid_options())), ElementsAre(6514));
+}
+
+TEST(TlsDefaultPort, WithCertAndKeyIsAListenerOnItsOwn) {
+  ListenOptions options = with_certificate(valid_options());
+  options.udp_ports.clear();
+  EXPECT_EQ(validate(options), std::nullopt);
+}
+
+TEST(TlsDefaultPort, AloneWithoutCertMeansNoListener) {
+  ListenOptions options = valid_options();
+  options.udp_ports.clear();
+  EXPECT_EQ(blamed_option(options), "--udp-port");
+}
+
+TEST(TlsDefaultPort, ExplicitTlsPortWithoutCertIsAConfigurationError) {
+  ListenOptions options = testing::parse_listen({"--stream", "logs", "--udp-port", "514", "--tls-port", "6514"});
+  EXPECT_EQ(blamed_option(options), "--tls-port");
+}
+
+TEST(TlsDefaultPort, ExplicitTlsPortZeroWithoutCertIsFine) {
+  ListenOptions options = testing::parse_listen({"--stream", "logs", "--udp-port", "514", "--tls-port", "0"});
+  EXPECT_EQ(validate(options), std::nullopt);
+}
+
+TEST(TlsDefaultPort, ExplicitTlsPortFromTheEnvironmentWithoutCertIsAConfigurationError) {
+  ListenOptions options =
+      testing::parse_listen({"--stream", "logs", "--udp-port", "514"}, {{"KINESYSLOG_TLS_PORT", "10514"}});
+  EXPECT_EQ(blamed_option(options), "--tls-port");
+}
+
+TEST(EnabledPorts, DropsZeroAndNarrowsToPortNumbers) {
+  EXPECT_THAT(enabled_ports({0, 514, 65535}), ElementsAre(514, 65535));
+}
+
+// Filesystem checks run against a directory of the test's own.
+class ValidatePaths : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = std::filesystem::temp_directory_path() /
+            ("kinesyslog-cli-test-" + std::to_string(::getpid()) + "-" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(root_);
+    std::filesystem::create_directories(root_ / "spool");
+    options_ = valid_options();
+    options_.spool_dir = (root_ / "spool").string();
+  }
+  void TearDown() override {
+    std::filesystem::permissions(root_ / "spool", std::filesystem::perms::owner_all);
+    std::filesystem::remove_all(root_);
+  }
+
+  std::filesystem::path root_;
+  ListenOptions options_;
+};
+
+TEST_F(ValidatePaths, AcceptsAWritableSpoolDir) { EXPECT_EQ(validate_paths(options_), std::nullopt); }
+
+TEST_F(ValidatePaths, MissingSpoolDirIsRejected) {
+  options_.spool_dir = (root_ / "absent").string();
+  std::optional<ConfigError> error = validate_paths(options_);
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->option, "--spool-dir");
+  EXPECT_THAT(error->message, HasSubstr(options_.spool_dir));
+}
+
+TEST_F(ValidatePaths, SpoolDirThatIsAFileIsRejected) {
+  std::ofstream(root_ / "file") << "x";
+  options_.spool_dir = (root_ / "file").string();
+  ASSERT_TRUE(validate_paths(options_));
+  EXPECT_EQ(validate_paths(options_)->option, "--spool-dir");
+}
+
+TEST_F(ValidatePaths, ReadOnlySpoolDirIsRejected) {
+  if (::geteuid() == 0) GTEST_SKIP() << "root may write anywhere";
+  std::filesystem::permissions(root_ / "spool", std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec);
+  ASSERT_TRUE(validate_paths(options_));
+  EXPECT_EQ(validate_paths(options_)->option, "--spool-dir");
+}
+
+TEST_F(ValidatePaths, MissingOutputDirIsCreated) {
+  options_.output_dir = (root_ / "out" / "nested").string();
+  EXPECT_EQ(validate_paths(options_), std::nullopt);
+  EXPECT_TRUE(std::filesystem::is_directory(options_.output_dir));
+}
+
+TEST_F(ValidatePaths, OutputDirThatCannotBeCreatedIsRejected) {
+  std::ofstream(root_ / "file") << "x";
+  options_.output_dir = (root_ / "file" / "out").string();
+  ASSERT_TRUE(validate_paths(options_));
+  EXPECT_EQ(validate_paths(options_)->option, "--output-dir");
+}
+
+TEST_F(ValidatePaths, UnreadableCertIsRejected) {
+  options_.cert = (root_ / "missing.pem").string();
+  options_.key = options_.cert;
+  ASSERT_TRUE(validate_paths(options_));
+  EXPECT_EQ(validate_paths(options_)->option, "--cert");
+}
+
+TEST_F(ValidatePaths, CheckListenOptionsExits78NamingTheOption) {
+  options_.udp_ports = {70000};
+  std::optional<PrintAndExit> failure = check_listen_options(options_);
+  ASSERT_TRUE(failure);
+  EXPECT_EQ(failure->exit_code, kExitConfig);
+  EXPECT_THAT(failure->text, HasSubstr("--udp-port"));
+  EXPECT_THAT(failure->text, HasSubstr("70000"));
+}
+
+TEST_F(ValidatePaths, CheckListenOptionsRunsTheFilesystemChecksToo) {
+  options_.spool_dir = (root_ / "absent").string();
+  std::optional<PrintAndExit> failure = check_listen_options(options_);
+  ASSERT_TRUE(failure);
+  EXPECT_EQ(failure->exit_code, kExitConfig);
+  EXPECT_THAT(failure->text, HasSubstr("--spool-dir"));
+}
+
+TEST_F(ValidatePaths, CheckListenOptionsPassesAGoodConfiguration) {
+  EXPECT_EQ(check_listen_options(options_), std::nullopt);
+}
+
+}  // namespace
+}  // namespace kinesyslog::cli
