@@ -1,6 +1,145 @@
-#include <cstdio>
+// kinesyslog: wires the options to the pipeline and handles signals; nothing else.
+#include <signal.h>
+#include <unistd.h>
 
-int main() {
-  std::puts("kinesyslog: not wired yet");
-  return 0;
+#include <cerrno>
+#include <cstdio>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+#include <thread>
+#include <variant>
+
+#include "cli/command_line.hpp"
+#include "cli/dump.hpp"
+#include "cli/environment.hpp"
+#include "cli/exit_codes.hpp"
+#include "cli/validate.hpp"
+#include "deliver/output_directory_destination.hpp"
+#include "net/listener.hpp"
+#include "relay/relay.hpp"
+
+namespace kinesyslog {
+namespace {
+
+// Ten seconds from SIGTERM to exit (systemd's default stop timeout is 90 s; ours is a promise
+// to operators): most of it for the final delivery, the rest for closing and encoding.
+constexpr auto kShutdownDeliveryBudget = std::chrono::seconds(8);
+
+void configure_logging(bool debug) {
+  // Journald adds its own timestamps; colour only on a terminal.
+  auto logger = isatty(STDERR_FILENO) ? spdlog::stderr_color_mt("kinesyslog") : spdlog::stderr_logger_mt("kinesyslog");
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  logger->set_level(debug ? spdlog::level::debug : spdlog::level::info);
+  logger->flush_on(spdlog::level::info);
+  spdlog::set_default_logger(logger);
+}
+
+int config_error(const std::string& message) {
+  spdlog::error("{}", message);
+  return cli::kExitConfig;
+}
+
+// Options accepted now whose feature arrives with a later piece of work: refuse them clearly
+// rather than pretend (SPEC §1 lists them all).
+std::optional<std::string> unsupported_feature(const cli::ListenOptions& options) {
+  if (options.gelf) return "--gelf: GELF input is not available in this build yet";
+  if (!cli::effective_tls_ports(options).empty()) return "--tls-port/--cert: TLS listeners are not available in this build yet";
+  if (!options.proxy_protocol_ports.empty()) return "--proxy-protocol: the PROXY protocol is not available in this build yet";
+  if (!options.prometheus_ports.empty()) return "--prometheus-port: the metrics endpoint is not available in this build yet";
+  if (options.output_dir.empty()) {
+    return "--stream: delivery to Firehose is not available in this build yet; use --output-dir DIR";
+  }
+  return std::nullopt;
+}
+
+relay::RelayConfig relay_config(const cli::ListenOptions& options) {
+  relay::RelayConfig config;
+  config.address = *IpAddress::parse(options.address);  // validated already
+  config.ipv6_address = options.address.find(':') != std::string::npos;
+  for (uint16_t port : cli::enabled_ports(options.udp_ports)) config.listeners.push_back({net::Transport::kUdp, port, Protocol::kSyslog});
+  for (uint16_t port : cli::enabled_ports(options.tcp_ports)) config.listeners.push_back({net::Transport::kTcp, port, Protocol::kSyslog});
+  const size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  config.io_threads = cores;
+  config.encoder_threads = cores;
+  config.max_message_size = options.max_message_size;
+  config.flush_age = std::chrono::duration_cast<std::chrono::milliseconds>(options.flush_age);
+  config.flush_size = options.flush_size;
+  config.compression_level = options.compression_level;
+  config.random_ids = options.random_ids;
+  config.group_prefix = options.group_prefix;
+  config.spool_dir = options.spool_dir;
+  config.delivery_interval = std::chrono::duration_cast<std::chrono::milliseconds>(options.delivery_interval);
+  return config;
+}
+
+int run_listen(const cli::ListenOptions& options) {
+  configure_logging(options.debug);
+  if (auto refusal = cli::check_listen_options(options)) {
+    spdlog::error("{}", refusal->text);
+    return refusal->exit_code;
+  }
+  if (auto unsupported = unsupported_feature(options)) return config_error(*unsupported);
+
+  // Signals are taken by sigwait below; every thread created from here on inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  const Clock& clock = SystemClock::instance();
+  try {
+    deliver::OutputDirectoryDestination destination(options.output_dir, options.stream.empty() ? "kinesyslog" : options.stream, clock);
+    relay::Relay relay(relay_config(options), destination, clock);
+    relay.start();
+    spdlog::info("kinesyslog {} listening on {} (UDP {}, TCP {}), delivering to {}", KINESYSLOG_VERSION, options.address,
+                 fmt::join(cli::enabled_ports(options.udp_ports), ","), fmt::join(cli::enabled_ports(options.tcp_ports), ","),
+                 destination.describe());
+    for (;;) {
+      int signal_number = 0;
+      if (sigwait(&signals, &signal_number) != 0) continue;
+      if (signal_number == SIGHUP) {
+        spdlog::info("SIGHUP: nothing to reload in this build");
+        continue;
+      }
+      spdlog::info("{}: closing batches and delivering before exit", signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
+      break;
+    }
+    relay.stop(clock.steady_now() + kShutdownDeliveryBudget);
+    spdlog::info("stopped: {} messages received", relay.counters().messages.load());
+    return cli::kExitOk;
+  } catch (const net::BindError& error) {
+    spdlog::error("{}", error.what());
+    return error.error_number() == EACCES || error.error_number() == EPERM ? cli::kExitNoPermission : cli::kExitConfig;
+  } catch (const std::exception& error) {
+    return config_error(error.what());
+  }
+}
+
+template <class... Visitors>
+struct Overloaded : Visitors... {
+  using Visitors::operator()...;
+};
+
+}  // namespace
+}  // namespace kinesyslog
+
+int main(int argc, char** argv) {
+  using namespace kinesyslog;
+  const auto outcome = cli::parse_command_line(argc, argv, cli::process_environment());
+  return std::visit(Overloaded{
+                        [](const cli::RunListen& listen) { return run_listen(listen.options); },
+                        [](const cli::RunDump& dump) { return cli::run_dump(dump.files, stdin, stdout, stderr); },
+                        [](const cli::RunInstall&) {
+                          std::fputs("kinesyslog install: not available in this build yet\n", stderr);
+                          return cli::kExitSoftware;
+                        },
+                        [](const cli::PrintAndExit& print) {
+                          std::fputs(print.text.c_str(), print.to_stderr() ? stderr : stdout);
+                          return print.exit_code;
+                        },
+                    },
+                    outcome);
 }

@@ -1,0 +1,141 @@
+#include "relay/relay.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <thread>
+
+#include "batch/closed_batch_queue.hpp"
+#include "batch/record_encoder.hpp"
+#include "deliver/delivery_loop.hpp"
+#include "deliver/destination.hpp"
+#include "net/io_thread.hpp"
+#include "relay/syslog_ingest.hpp"
+#include "spool/spool.hpp"
+
+namespace kinesyslog::relay {
+
+namespace {
+constexpr size_t kQueueMaxBatches = 4096;
+}
+
+struct Relay::Parts {
+  Parts(RelayConfig relay_config, deliver::Destination& delivery_destination, const Clock& relay_clock)
+      : config(std::move(relay_config)),
+        clock(relay_clock),
+        destination(delivery_destination),
+        queue(config.queue_bytes, kQueueMaxBatches),
+        spool(config.spool_dir),
+        delivery(spool, destination, clock, delivery_options()) {
+    auto sockets = net::open_listeners(config.address, config.ipv6_address, config.listeners, config.io_threads);
+    const batch::BatchLimits limits{config.flush_size, config.flush_age, config.open_batch_bytes_per_thread};
+    for (auto& per_thread : sockets) {
+      std::vector<std::pair<net::ListenerSpec, net::UniqueFd>> listeners;
+      for (size_t i = 0; i < per_thread.size(); ++i) listeners.emplace_back(config.listeners[i], std::move(per_thread[i]));
+      sinks.push_back(std::make_unique<SyslogIngest>(
+          limits, [this](ClosedBatch&& batch) { submit(std::move(batch)); }, make_id_generator(), clock));
+      io_threads.push_back(std::make_unique<net::IoThread>(std::move(listeners), *sinks.back(), clock, counters,
+                                                           net::IoThreadConfig{config.max_message_size}));
+    }
+  }
+
+  // SPEC §3: compressible ids (process-wide random prefix + counter) unless --random-ids.
+  parse::EventIdGenerator make_id_generator() const {
+    return config.random_ids ? parse::EventIdGenerator::random(parse::random_seed_from_os())
+                             : parse::EventIdGenerator::counting(parse::EventIdSequence::of_process());
+  }
+
+  deliver::DeliveryOptions delivery_options() const {
+    deliver::DeliveryOptions options;
+    options.interval = config.delivery_interval;
+    return options;
+  }
+
+  void submit(ClosedBatch&& batch) {
+    counters.batches_closed.fetch_add(1, std::memory_order_relaxed);
+    if (!queue.push(std::move(batch))) {
+      counters.count_drop(metrics::DropReason::kQueueFull, batch.event_count());
+      spdlog::error("a batch of {} events from {} arrived after shutdown and was dropped", batch.event_count(),
+                    batch.key.source.to_string());
+    }
+  }
+
+  void encode_batches() {
+    batch::RecordEncoder encoder(config.compression_level, {config.owner, config.group_prefix});
+    while (auto closed = queue.pop()) {
+      const auto& encoded = encoder.encode(*closed);
+      if (encoded.dropped_events > 0) {
+        counters.count_drop(metrics::DropReason::kOversizeEvent, encoded.dropped_events);
+        spdlog::error("{} events from {} were too large for a Firehose record and were dropped",
+                      encoded.dropped_events, closed->key.source.to_string());
+      }
+      for (size_t i = 0; i < encoded.records.size(); ++i) publish(encoded.records[i], encoded.record_events[i]);
+    }
+  }
+
+  void publish(std::string_view record, size_t events) {
+    // The spool is the commit point: keep trying rather than lose a record (disk full
+    // clears when delivery frees space or an operator acts); the queue backs up meanwhile.
+    for (int attempt = 0;; ++attempt) {
+      try {
+        delivery.notify_published(spool.publish(record));
+        counters.records_spooled.fetch_add(1, std::memory_order_relaxed);
+        counters.record_bytes_spooled.fetch_add(record.size(), std::memory_order_relaxed);
+        return;
+      } catch (const std::exception& error) {
+        if (attempt == 0 || attempt % 60 == 0) {
+          spdlog::error("cannot write a record of {} events to the spool: {}; retrying", events, error.what());
+        }
+        if (stopping_encoders.load() && attempt >= 3) {
+          counters.count_drop(metrics::DropReason::kSpoolFailed, events);
+          spdlog::critical("gave up on a record of {} events at shutdown: the spool is not writable", events);
+          return;
+        }
+        std::this_thread::sleep_for(std::chrono::seconds(1));
+      }
+    }
+  }
+
+  RelayConfig config;
+  const Clock& clock;
+  deliver::Destination& destination;
+  metrics::RelayCounters counters;
+  batch::ClosedBatchQueue queue;
+  spool::Spool spool;
+  deliver::DeliveryLoop delivery;
+  std::vector<std::unique_ptr<SyslogIngest>> sinks;
+  std::vector<std::unique_ptr<net::IoThread>> io_threads;
+  std::vector<std::thread> encoders;
+  std::jthread delivery_thread;
+  std::atomic<bool> stopping_encoders{false};
+};
+
+Relay::Relay(RelayConfig config, deliver::Destination& destination, const Clock& clock)
+    : parts_(std::make_unique<Parts>(std::move(config), destination, clock)) {}
+
+Relay::~Relay() {
+  if (!parts_->encoders.empty()) stop(parts_->clock.steady_now() + std::chrono::seconds(5));
+}
+
+void Relay::start() {
+  auto& parts = *parts_;
+  for (size_t i = 0; i < parts.config.encoder_threads; ++i) parts.encoders.emplace_back([&parts] { parts.encode_batches(); });
+  parts.delivery_thread = std::jthread([&parts](std::stop_token stop) { parts.delivery.run(stop); });
+  for (auto& thread : parts.io_threads) thread->start();
+}
+
+void Relay::stop(SteadyTime deadline) {
+  auto& parts = *parts_;
+  for (auto& thread : parts.io_threads) thread->request_stop();
+  for (auto& thread : parts.io_threads) thread->join();
+  parts.stopping_encoders = true;
+  parts.queue.close();
+  for (auto& encoder : parts.encoders) encoder.join();
+  parts.encoders.clear();
+  parts.delivery_thread.request_stop();
+  if (parts.delivery_thread.joinable()) parts.delivery_thread.join();
+  parts.delivery.drain(deadline);
+}
+
+metrics::RelayCounters& Relay::counters() { return parts_->counters; }
+
+}  // namespace kinesyslog::relay
