@@ -1,5 +1,6 @@
 #include "batch/batch_table.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include "batch/json_escape.hpp"
@@ -9,6 +10,8 @@ namespace {
 
 // `{"id":"<56>","timestamp":<20>,"message":""}` plus the separating comma, generously.
 constexpr size_t kEventOverheadBytes = 128;
+// Bounds the hints when many sources are busy in turn; forgetting them only costs speed.
+constexpr size_t kMaxSizeHints = 4096;
 
 }  // namespace
 
@@ -16,7 +19,7 @@ BatchTable::BatchTable(const BatchLimits& limits, ClosedBatchSink sink) : limits
 
 BatchTable::Slot& BatchTable::slot_for(const SourceKey& key, SteadyTime now) {
   if (last_slot_ != nullptr && *last_key_ == key) return *last_slot_;
-  auto [it, inserted] = batches_.try_emplace(key, key, next_generation_);
+  auto [it, inserted] = batches_.try_emplace(key, key, next_generation_, initial_reserve(key));
   if (inserted) {
     openings_.push_back(Opening{now, key, next_generation_++});
     open_bytes_ += it->second.batch.memory_bytes();
@@ -26,23 +29,36 @@ BatchTable::Slot& BatchTable::slot_for(const SourceKey& key, SteadyTime now) {
   return it->second;
 }
 
+size_t BatchTable::initial_reserve(const SourceKey& key) const {
+  const auto hint = size_hints_.find(key);
+  if (hint == size_hints_.end()) return OpenBatch::kInitialReserveBytes;
+  // An eighth of slack so that a slightly bigger batch does not double its buffer at the end.
+  return std::min(hint->second + hint->second / 8, limits_.max_open_bytes / 8);
+}
+
 void BatchTable::append(const SourceKey& key, const Event& event, WallTime received, SteadyTime now) {
   {
     Slot* slot = &slot_for(key, now);
     const size_t worst_case = max_json_escaped_size(event.message_size()) + kEventOverheadBytes;
     if (!slot->batch.empty() && slot->batch.json_bytes() + worst_case > kMaxBatchJsonBytes) {
-      close(batches_.find(key));
+      close(batches_.find(key), CloseReason::kSize);
       slot = &slot_for(key, now);
     }
     const size_t before = slot->batch.memory_bytes();
     slot->batch.append(event, received, now);
     open_bytes_ += slot->batch.memory_bytes() - before;
-    if (slot->batch.raw_bytes() >= limits_.flush_size) close(batches_.find(key));
+    if (slot->batch.raw_bytes() >= limits_.flush_size) close(batches_.find(key), CloseReason::kSize);
   }
   while (open_bytes_ > limits_.max_open_bytes && !batches_.empty()) close_largest();
 }
 
-void BatchTable::close(SlotMap::iterator slot) {
+void BatchTable::close(SlotMap::iterator slot, CloseReason reason) {
+  if (reason == CloseReason::kSize) {
+    if (size_hints_.size() >= kMaxSizeHints) size_hints_.clear();
+    size_hints_[slot->first] = slot->second.batch.json_bytes();
+  } else if (reason == CloseReason::kAge) {
+    size_hints_.erase(slot->first);  // a source that ages out is not busy: start small again
+  }
   if (last_slot_ == &slot->second) {
     last_slot_ = nullptr;
     last_key_.reset();
@@ -59,7 +75,7 @@ void BatchTable::close_largest() {
   for (auto it = batches_.begin(); it != batches_.end(); ++it) {
     if (it->second.batch.memory_bytes() > largest->second.batch.memory_bytes()) largest = it;
   }
-  close(largest);
+  close(largest, CloseReason::kMemory);
 }
 
 bool BatchTable::is_current(const Opening& opening) const {
@@ -85,13 +101,13 @@ void BatchTable::close_aged(SteadyTime now) {
     const Opening oldest = openings_.front();
     openings_.pop_front();
     const auto it = batches_.find(oldest.key);
-    if (it != batches_.end() && it->second.generation == oldest.generation) close(it);
+    if (it != batches_.end() && it->second.generation == oldest.generation) close(it, CloseReason::kAge);
     drop_stale_openings();
   }
 }
 
 void BatchTable::close_all() {
-  while (!batches_.empty()) close(batches_.begin());
+  while (!batches_.empty()) close(batches_.begin(), CloseReason::kShutdown);
   openings_.clear();
 }
 

@@ -53,14 +53,18 @@ class BatchTable {
     uint64_t generation;
   };
   struct Slot {
-    Slot(const SourceKey& key, uint64_t batch_generation) : batch(key), generation(batch_generation) {}
+    Slot(const SourceKey& key, uint64_t batch_generation, size_t reserve_bytes)
+        : batch(key, reserve_bytes), generation(batch_generation) {}
     OpenBatch batch;
     uint64_t generation;
   };
   using SlotMap = std::unordered_map<SourceKey, Slot, SourceKeyHash>;
 
+  enum class CloseReason { kSize, kAge, kMemory, kShutdown };
+
   Slot& slot_for(const SourceKey& key, SteadyTime now);
-  void close(SlotMap::iterator slot);
+  size_t initial_reserve(const SourceKey& key) const;
+  void close(SlotMap::iterator slot, CloseReason reason);
   void close_largest();
   void drop_stale_openings();
   bool is_current(const Opening& opening) const;
@@ -69,6 +73,9 @@ class BatchTable {
   ClosedBatchSink sink_;
   SlotMap batches_;
   std::deque<Opening> openings_;  // oldest first: steady time only moves forward
+  // JSON size of each busy source's last size-closed batch: its next batch reserves that much
+  // up front instead of doubling its way there (a copy of every byte, and most append time).
+  std::unordered_map<SourceKey, size_t, SourceKeyHash> size_hints_;
   uint64_t next_generation_ = 0;
   size_t open_bytes_ = 0;
   // Consecutive messages usually come from the same sender: skip the hash lookup.

@@ -185,5 +185,19 @@ TEST_F(BatchTableTest, ManySourcesStayUnderTheMemoryCap) {
   EXPECT_EQ(events, 2000u);
 }
 
+TEST_F(BatchTableTest, SourceClosedBySizeReservesItsLastBatchSizeForTheNext) {
+  BatchTable table = make_table(64 * 1024, 60s);
+  const std::string kilobyte(1024, 'k');
+  for (int i = 0; i < 64; ++i) append(table, a, kilobyte);
+  ASSERT_EQ(closed.size(), 1u);
+  append(table, a, "next");
+  EXPECT_GE(table.open_bytes(), closed[0].events_json.size());
+  // Once the source goes quiet and its batch ages out, it starts small again.
+  clock.advance(60s);
+  table.close_aged(clock.steady_now());
+  append(table, a, "quiet");
+  EXPECT_LT(table.open_bytes(), closed[0].events_json.size());
+}
+
 }  // namespace
 }  // namespace kinesyslog::batch
