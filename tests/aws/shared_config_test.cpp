@@ -1,6 +1,7 @@
 #include "aws/shared_config.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -21,7 +22,7 @@ class SharedConfigFiles : public ::testing::Test {
  protected:
   void SetUp() override {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::path(::testing::TempDir()) / (std::string("kinesyslog-aws-") + info->name());
+    dir_ = fs::path(::testing::TempDir()) / (std::string("kinesyslog-aws-") + std::to_string(getpid()) + "-" + info->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     paths_ = {dir_ / "config", dir_ / "credentials"};
