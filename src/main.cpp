@@ -15,7 +15,7 @@
 #include "cli/environment.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/validate.hpp"
-#include "deliver/output_directory_destination.hpp"
+#include "deliver/output_directory.hpp"
 #include "net/listener.hpp"
 #include "relay/relay.hpp"
 

@@ -12,7 +12,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "framing/datagram_splitter.hpp"
+#include "framing/datagram.hpp"
 #include "framing/syslog_framer.hpp"
 
 namespace kinesyslog::net {

@@ -8,6 +8,7 @@
 #include "batch/record_encoder.hpp"
 #include "deliver/delivery_loop.hpp"
 #include "deliver/destination.hpp"
+#include "parse/event_id.hpp"
 #include "net/io_thread.hpp"
 #include "relay/syslog_ingest.hpp"
 #include "spool/spool.hpp"
@@ -24,8 +25,8 @@ struct Relay::Parts {
         clock(relay_clock),
         destination(delivery_destination),
         queue(config.queue_bytes, kQueueMaxBatches),
-        spool(config.spool_dir),
-        delivery(spool, destination, clock, delivery_options()) {
+        spool(config.spool_dir, clock),
+        delivery(spool, destination, clock, delivery_options(), parse::random_seed_from_os()) {
     auto sockets = net::open_listeners(config.address, config.ipv6_address, config.listeners, config.io_threads);
     const batch::BatchLimits limits{config.flush_size, config.flush_age, config.open_batch_bytes_per_thread};
     for (auto& per_thread : sockets) {
