@@ -1,0 +1,188 @@
+#pragma once
+// Syslog over a byte stream (TCP, TLS): RFC 6587 §3.4.1 octet counting (also RFC 5425 §4.3),
+// with §3.4.2 non-transparent framing as the fall-back, decided per message (SPEC §2).
+//
+//   kStart ──digit──► kLength ──SP──► kBody ──LEN bytes──► kStart
+//     │                  │ non-digit / too many digits        └─ LEN > max ─► kDiscardBody
+//     └──other──► kLine ◄┘ ──LF/CR/NUL──► kStart
+//                   └─ longer than max ─► kDiscardLine ──LF/CR/NUL──► kStart
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "framing/terminator.hpp"
+
+namespace kinesyslog::framing {
+
+class SyslogFramer {
+ public:
+  // More length digits than this cannot be a real frame (10 digits is already ~10 GB), so the
+  // bytes are taken as the start of a non-transparent message instead.
+  static constexpr size_t kMaxLengthDigits = 10;
+
+  // `max_message_size` (>= 1) bounds every delivered message and the framer's own buffer.
+  explicit SyslogFramer(size_t max_message_size);
+
+  // Calls on_message(std::string_view message, bool truncated) for every complete message.
+  // The view points into `bytes` when the whole message lies in it (zero copy), or into the
+  // framer's own buffer when it was split across feeds; it is valid only during the call.
+  // `truncated` means the message was longer than max_message_size and was cut to it.
+  template <class OnMessage>
+  void feed(std::string_view bytes, OnMessage&& on_message);
+
+  // The peer closed the stream: a pending unterminated message is delivered so nothing received
+  // is lost (an octet-counted one short of its length as truncated). The framer is then reset.
+  template <class OnMessage>
+  void finish(OnMessage&& on_message);
+
+  // Bytes held for a message split across feeds; never more than max_message_size.
+  size_t buffered_bytes() const { return pending_.size(); }
+  size_t max_message_size() const { return max_message_size_; }
+
+ private:
+  enum class State { kStart, kLength, kBody, kLine, kDiscardBody, kDiscardLine };
+
+  const char* consume_start(const char* cursor, const char* end);
+  const char* consume_discard_body(const char* cursor, const char* end);
+  const char* consume_discard_line(const char* cursor, const char* end);
+  template <class OnMessage>
+  const char* consume_length(const char* cursor, const char* end, OnMessage& on_message);
+  template <class OnMessage>
+  const char* consume_body(const char* cursor, const char* end, OnMessage& on_message);
+  template <class OnMessage>
+  const char* consume_line(const char* cursor, const char* end, OnMessage& on_message);
+  template <class OnMessage>
+  void fall_back_to_line(OnMessage& on_message);
+
+  void begin_body();
+  void finish_body();
+  void append_pending(const char* data, size_t size);
+  std::string_view length_digits() const { return {length_digits_.data(), length_digit_count_}; }
+
+  size_t max_message_size_;
+  State state_ = State::kStart;
+  std::array<char, kMaxLengthDigits> length_digits_{};  // kept in case LEN turns out not to be a number
+  size_t length_digit_count_ = 0;
+  uint64_t length_ = 0;
+  size_t body_remaining_ = 0;     // body bytes still to read before delivery (at most max_message_size)
+  uint64_t discard_remaining_ = 0;  // bytes of an over-long octet-counted body to drop after delivery
+  std::string pending_;           // a message split across feeds; capacity kept between messages
+};
+
+template <class OnMessage>
+void SyslogFramer::feed(std::string_view bytes, OnMessage&& on_message) {
+  const char* cursor = bytes.data();
+  const char* const end = cursor + bytes.size();
+  while (cursor != end) {
+    switch (state_) {
+      case State::kStart: cursor = consume_start(cursor, end); break;
+      case State::kLength: cursor = consume_length(cursor, end, on_message); break;
+      case State::kBody: cursor = consume_body(cursor, end, on_message); break;
+      case State::kLine: cursor = consume_line(cursor, end, on_message); break;
+      case State::kDiscardBody: cursor = consume_discard_body(cursor, end); break;
+      case State::kDiscardLine: cursor = consume_discard_line(cursor, end); break;
+    }
+  }
+}
+
+template <class OnMessage>
+void SyslogFramer::finish(OnMessage&& on_message) {
+  if (state_ == State::kLength) fall_back_to_line(on_message);  // digits never followed by SP: a line
+  if (state_ == State::kBody && !pending_.empty()) on_message(std::string_view{pending_}, true);
+  if (state_ == State::kLine && !pending_.empty()) on_message(std::string_view{pending_}, false);
+  pending_.clear();
+  length_digit_count_ = 0;
+  state_ = State::kStart;
+}
+
+template <class OnMessage>
+const char* SyslogFramer::consume_length(const char* cursor, const char* end, OnMessage& on_message) {
+  for (; cursor != end; ++cursor) {
+    const char byte = *cursor;
+    if (byte >= '0' && byte <= '9') {
+      if (length_digit_count_ == kMaxLengthDigits) break;
+      length_digits_[length_digit_count_++] = byte;
+      length_ = length_ * 10 + static_cast<uint64_t>(byte - '0');
+      continue;
+    }
+    if (byte == ' ') {
+      begin_body();
+      return cursor + 1;
+    }
+    break;
+  }
+  // Not a number after all: the digits begin a non-transparent message and this byte continues it.
+  if (cursor != end) fall_back_to_line(on_message);
+  return cursor;
+}
+
+template <class OnMessage>
+void SyslogFramer::fall_back_to_line(OnMessage& on_message) {
+  const std::string_view digits = length_digits();
+  length_digit_count_ = 0;
+  if (digits.size() > max_message_size_) {
+    on_message(digits.substr(0, max_message_size_), true);
+    state_ = State::kDiscardLine;
+    return;
+  }
+  append_pending(digits.data(), digits.size());
+  state_ = State::kLine;
+}
+
+template <class OnMessage>
+const char* SyslogFramer::consume_body(const char* cursor, const char* end, OnMessage& on_message) {
+  const size_t available = static_cast<size_t>(end - cursor);
+  const bool truncated = discard_remaining_ > 0;
+  if (pending_.empty() && available >= body_remaining_) {
+    on_message(std::string_view{cursor, body_remaining_}, truncated);
+    cursor += body_remaining_;
+    finish_body();
+    return cursor;
+  }
+  const size_t taken = std::min(available, body_remaining_);
+  append_pending(cursor, taken);
+  body_remaining_ -= taken;
+  if (body_remaining_ == 0) {
+    on_message(std::string_view{pending_}, truncated);
+    pending_.clear();
+    finish_body();
+  }
+  return cursor + taken;
+}
+
+template <class OnMessage>
+const char* SyslogFramer::consume_line(const char* cursor, const char* end, OnMessage& on_message) {
+  const char* const terminator = find_terminator(cursor, end);
+  const size_t length = static_cast<size_t>(terminator - cursor);
+  const size_t room = max_message_size_ - pending_.size();
+  if (length > room) {
+    // Over-long: deliver the first max_message_size bytes, drop the rest up to its terminator.
+    if (pending_.empty()) {
+      on_message(std::string_view{cursor, max_message_size_}, true);
+    } else {
+      append_pending(cursor, room);
+      on_message(std::string_view{pending_}, true);
+      pending_.clear();
+    }
+    state_ = State::kDiscardLine;
+    return cursor + room;
+  }
+  if (terminator == end) {
+    append_pending(cursor, length);
+    return end;
+  }
+  if (pending_.empty()) {
+    on_message(std::string_view{cursor, length}, false);
+  } else {
+    append_pending(cursor, length);
+    on_message(std::string_view{pending_}, false);
+    pending_.clear();
+  }
+  state_ = State::kStart;
+  return terminator;  // kStart skips it
+}
+
+}  // namespace kinesyslog::framing
