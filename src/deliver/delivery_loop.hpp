@@ -1,0 +1,132 @@
+#pragma once
+// The delivery thread (SPEC §5, DESIGN "Threads"): owns the index of records waiting in the
+// spool, sends them to the Destination in calls of ≤ 500 records and ≤ 4 MiB, oldest first,
+// every `interval` or as soon as 500 wait, and removes a spool file only once its outcome
+// says accepted. Failures back off exponentially with full jitter:
+//  - records rejected inside an answered call back off one by one (their own attempt count);
+//  - a whole failed call (throttling, 5xx, network) pauses every call for the backoff of the
+//    destination's consecutive failures, and its records retry when the pause ends;
+//  - a fatal failure (access denied, missing stream) is logged as an error and pauses every
+//    call for the backoff cap; files stay in the spool.
+//
+// Shutdown — the sequence the caller follows, which cannot lose a published record:
+//  1. I/O threads stop and close their batches; encoder threads publish the last records into
+//     the spool and call notify_published() (safe at any time, from any thread).
+//  2. request_stop() on the thread running run(): run() returns once the call in flight (if
+//     any) is settled. It never drains by itself.
+//  3. drain(deadline) on the caller's thread sends everything still waiting at once. What it
+//     cannot deliver by the deadline stays in the spool and is found by the next start.
+// drain() may also run while run() is still running: the two never send at the same time.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <set>
+#include <stop_token>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "deliver/destination.hpp"
+#include "deliver/retry_backoff.hpp"
+#include "spool/spool.hpp"
+
+namespace kinesyslog::deliver {
+
+struct DeliveryOptions {
+  std::chrono::nanoseconds interval = std::chrono::seconds(60);  // SPEC --delivery-interval
+  size_t max_records_per_call = 500;                               // PutRecordBatch: 500 records per call
+  uint64_t max_bytes_per_call = 4 * 1024 * 1024;                   // PutRecordBatch: 4 MiB of record data per call
+  std::chrono::nanoseconds retry_base = std::chrono::seconds(1);
+  std::chrono::nanoseconds retry_cap = std::chrono::minutes(5);
+};
+
+// Read by the metrics endpoint from any thread.
+struct DeliveryCounters {
+  std::atomic<uint64_t> calls{0};              // Destination::deliver calls made
+  std::atomic<uint64_t> records_delivered{0};  // accepted (and removed from the spool)
+  std::atomic<uint64_t> records_failed{0};     // rejected or in a failed call; once per attempt
+  std::atomic<uint64_t> waiting{0};            // records known and not yet accepted
+  std::atomic<int64_t> oldest_waiting_unix_ns{0};  // creation time of the oldest waiting record; 0 when none
+};
+
+class DeliveryLoop {
+ public:
+  // Scans the spool: records left by an earlier run are queued and go out on the first pass.
+  DeliveryLoop(spool::Spool& spool, Destination& destination, const Clock& clock, DeliveryOptions options,
+               uint64_t seed);
+  DeliveryLoop(const DeliveryLoop&) = delete;
+  DeliveryLoop& operator=(const DeliveryLoop&) = delete;
+
+  // An encoder published `file` into the spool. Thread-safe; a file already known is ignored.
+  void notify_published(const spool::SpoolFile& file);
+
+  // The delivery thread's body; returns soon after `stop` is requested (see Shutdown above).
+  void run(std::stop_token stop);
+
+  // Sends everything waiting without waiting for the interval (limits per call and pauses
+  // after failed calls still apply). True when nothing waits any more; false at `deadline`.
+  bool drain(SteadyTime deadline);
+
+  // One pass at the clock's current time: sends every call that is due. Returns when the next
+  // pass is due. run() is this in a loop; tests driving a ManualClock call it directly.
+  SteadyTime send_due();
+
+  const DeliveryCounters& counters() const { return counters_; }
+  // Age (wall clock) of the oldest record not yet accepted; zero when none waits.
+  std::chrono::nanoseconds oldest_waiting_age() const;
+
+ private:
+  struct WaitingRecord {
+    uint32_t failures = 0;  // attempts that did not deliver it, for its backoff
+  };
+  using Index = std::map<spool::SpoolFile, WaitingRecord, spool::OldestFirst>;
+  using IndexEntry = Index::iterator;
+  struct EntryOldestFirst {
+    bool operator()(IndexEntry a, IndexEntry b) const { return spool::OldestFirst{}(a->first, b->first); }
+  };
+  enum class Pass { kContinue, kPaused };
+
+  SteadyTime send_pass(bool draining);
+  // Under state_mutex_: the oldest ready records that fit in one call, taken out of ready_.
+  std::vector<IndexEntry> take_call();
+  Pass send_call(const std::vector<IndexEntry>& call);
+  // Under state_mutex_:
+  bool promote_due_retries(SteadyTime now);
+  SteadyTime next_pass_locked(SteadyTime now) const;
+  void back_off_locked(IndexEntry entry, SteadyTime until);
+  void forget_locked(IndexEntry entry);
+  void publish_gauges_locked();
+
+  spool::Spool& spool_;
+  Destination& destination_;
+  const Clock& clock_;
+  const DeliveryOptions options_;
+
+  std::mutex send_mutex_;  // one call at a time, whether from run() or drain()
+  mutable std::mutex state_mutex_;
+  std::condition_variable_any wake_;
+  bool wake_requested_ = false;
+  int drainers_ = 0;
+
+  Index index_;                                         // every waiting record, in flight or not
+  std::set<IndexEntry, EntryOldestFirst> ready_;        // may go out in the next call
+  std::multimap<SteadyTime, IndexEntry> backing_off_;   // retry times
+  SteadyTime next_interval_;
+  SteadyTime paused_until_{};  // no call before this, after a whole failed call
+  uint32_t consecutive_call_failures_ = 0;
+  RetryBackoff backoff_;
+  DeliveryCounters counters_;
+
+  // Reused from call to call (only touched under send_mutex_): one buffer holds the whole
+  // call, so memory stays at one call's size however large single records once were.
+  std::string call_buffer_;
+  std::vector<size_t> record_ends_;
+  std::vector<std::string_view> views_;
+  std::vector<IndexEntry> sent_;
+};
+
+}  // namespace kinesyslog::deliver

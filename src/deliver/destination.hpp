@@ -1,0 +1,57 @@
+#pragma once
+// Where records go once they are in the spool (SPEC §5): Firehose PutRecordBatch, or the
+// local output directory. The shape follows PutRecordBatch: one call carries up to 500
+// records, and a call that got an answer has one outcome per record, in order.
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace kinesyslog::deliver {
+
+// One entry of PutRecordBatch's RequestResponses.
+struct RecordOutcome {
+  bool accepted = false;       // true when the entry carries a RecordId
+  std::string record_id;       // RecordId when accepted (may be empty for destinations without ids)
+  std::string error_code;      // ErrorCode when rejected, e.g. "ServiceUnavailableException"
+  std::string error_message;   // ErrorMessage when rejected
+
+  static RecordOutcome accept(std::string id = {}) { return RecordOutcome{true, std::move(id), {}, {}}; }
+  static RecordOutcome reject(std::string code, std::string message) {
+    return RecordOutcome{false, {}, std::move(code), std::move(message)};
+  }
+};
+
+struct DeliveryResult {
+  enum class Status {
+    kDelivered,         // the call was answered: `outcomes` holds one entry per record, in order
+    kRetryableFailure,  // the whole call failed and may succeed later: throttling, 5xx, network, disk full
+    kFatalFailure,      // retrying soon will not help: access denied, missing stream
+  };
+  Status status = Status::kRetryableFailure;
+  std::string error;                   // for failures: what went wrong, naming the stream/directory
+  std::vector<RecordOutcome> outcomes;  // only for kDelivered
+
+  static DeliveryResult delivered(std::vector<RecordOutcome> outcomes) {
+    return DeliveryResult{Status::kDelivered, {}, std::move(outcomes)};
+  }
+  static DeliveryResult retryable_failure(std::string error) {
+    return DeliveryResult{Status::kRetryableFailure, std::move(error), {}};
+  }
+  static DeliveryResult fatal_failure(std::string error) {
+    return DeliveryResult{Status::kFatalFailure, std::move(error), {}};
+  }
+};
+
+// Called from the one delivery thread only; implementations need not be thread-safe.
+class Destination {
+ public:
+  virtual ~Destination() = default;
+  // Sends one call. `records` respects the caller's limits (≤ 500 records, ≤ 4 MiB of data);
+  // the views are valid only during the call. Failures are reported in the result, not thrown.
+  virtual DeliveryResult deliver(std::span<const std::string_view> records) = 0;
+  // For logs: "Firehose stream NAME in REGION", "output directory DIR".
+  virtual std::string_view describe() const = 0;
+};
+
+}  // namespace kinesyslog::deliver

@@ -1,0 +1,113 @@
+#include "spool/atomic_file.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
+#include <system_error>
+
+namespace kinesyslog::spool {
+namespace {
+
+[[noreturn]] void throw_errno(int error, const std::string& what) {
+  throw std::system_error(error, std::generic_category(), what);
+}
+
+void write_parts(int fd, std::span<const std::string_view> parts, const std::string& what) {
+  for (std::string_view part : parts) write_all(fd, part, what);
+}
+
+}  // namespace
+
+FileDescriptor& FileDescriptor::operator=(FileDescriptor&& other) noexcept {
+  if (this != &other) {
+    reset();
+    fd_ = other.release();
+  }
+  return *this;
+}
+
+FileDescriptor::~FileDescriptor() { reset(); }
+
+int FileDescriptor::release() {
+  const int fd = fd_;
+  fd_ = -1;
+  return fd;
+}
+
+void FileDescriptor::reset() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+void write_all(int fd, std::string_view bytes, const std::string& what) {
+  while (!bytes.empty()) {
+    const ssize_t written = ::write(fd, bytes.data(), bytes.size());
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      throw_errno(errno, "writing " + what);
+    }
+    bytes.remove_prefix(static_cast<size_t>(written));
+  }
+}
+
+void sync_directory(int dir_fd, const std::string& what) {
+  if (::fsync(dir_fd) != 0) throw_errno(errno, "syncing the directory of " + what);
+}
+
+void AtomicFileWriter::write(int dir_fd, const std::string& name, const std::string& temporary_name,
+                             std::span<const std::string_view> parts, mode_t mode) const {
+  if (allow_tmpfile_ && tmpfile_supported_.load(std::memory_order_relaxed) &&
+      write_via_tmpfile(dir_fd, name, parts, mode)) {
+    return;
+  }
+  write_via_temporary_name(dir_fd, name, temporary_name, parts, mode);
+}
+
+bool AtomicFileWriter::write_via_tmpfile(int dir_fd, const std::string& name,
+                                         std::span<const std::string_view> parts, mode_t mode) const {
+  // open(2): O_TMPFILE creates an unnamed inode; a crash before linkat leaves nothing behind.
+  FileDescriptor file(::openat(dir_fd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, mode));
+  if (!file.valid()) {
+    // EOPNOTSUPP: the filesystem lacks O_TMPFILE; EISDIR: the kernel predates it.
+    if (errno == EOPNOTSUPP || errno == EISDIR) {
+      tmpfile_supported_.store(false, std::memory_order_relaxed);
+      return false;
+    }
+    throw_errno(errno, "creating " + name);
+  }
+  write_parts(file.get(), parts, name);
+  if (::fdatasync(file.get()) != 0) throw_errno(errno, "flushing " + name);
+  // linkat(2): linking through /proc/self/fd needs no CAP_DAC_READ_SEARCH, unlike AT_EMPTY_PATH.
+  const std::string proc_path = "/proc/self/fd/" + std::to_string(file.get());
+  if (::linkat(AT_FDCWD, proc_path.c_str(), dir_fd, name.c_str(), AT_SYMLINK_FOLLOW) != 0) {
+    if (errno == ENOENT && ::linkat(file.get(), "", dir_fd, name.c_str(), AT_EMPTY_PATH) == 0) {
+      sync_directory(dir_fd, name);
+      return true;
+    }
+    throw_errno(errno, "linking " + name + " into place");
+  }
+  sync_directory(dir_fd, name);
+  return true;
+}
+
+void AtomicFileWriter::write_via_temporary_name(int dir_fd, const std::string& name,
+                                                const std::string& temporary_name,
+                                                std::span<const std::string_view> parts, mode_t mode) const {
+  FileDescriptor file(::openat(dir_fd, temporary_name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, mode));
+  if (!file.valid()) throw_errno(errno, "creating " + temporary_name);
+  try {
+    write_parts(file.get(), parts, temporary_name);
+    if (::fdatasync(file.get()) != 0) throw_errno(errno, "flushing " + temporary_name);
+    if (::renameat(dir_fd, temporary_name.c_str(), dir_fd, name.c_str()) != 0) {
+      throw_errno(errno, "renaming " + temporary_name + " to " + name);
+    }
+  } catch (...) {
+    ::unlinkat(dir_fd, temporary_name.c_str(), 0);  // best effort: the error being thrown says what went wrong
+    throw;
+  }
+  sync_directory(dir_fd, name);
+}
+
+}  // namespace kinesyslog::spool

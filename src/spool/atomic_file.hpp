@@ -1,0 +1,64 @@
+#pragma once
+// Publishing a file so that its final name never shows partial contents (DESIGN
+// "Durability"): write, fdatasync, make the name appear in one step, fsync the directory.
+#include <sys/types.h>
+
+#include <atomic>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace kinesyslog::spool {
+
+// An open file descriptor, closed on destruction.
+class FileDescriptor {
+ public:
+  FileDescriptor() = default;
+  explicit FileDescriptor(int fd) : fd_(fd) {}
+  FileDescriptor(FileDescriptor&& other) noexcept : fd_(other.release()) {}
+  FileDescriptor& operator=(FileDescriptor&& other) noexcept;
+  FileDescriptor(const FileDescriptor&) = delete;
+  FileDescriptor& operator=(const FileDescriptor&) = delete;
+  ~FileDescriptor();
+
+  int get() const { return fd_; }
+  bool valid() const { return fd_ >= 0; }
+  int release();
+  void reset();
+
+ private:
+  int fd_ = -1;
+};
+
+// Creates `name` in the directory `dir_fd` holding `parts` concatenated. Failures throw
+// std::system_error whose text names `name`; nothing is left under `name` on failure.
+class AtomicFileWriter {
+ public:
+  // `allow_tmpfile`: try an unnamed O_TMPFILE first (nothing to clean up after a crash).
+  explicit AtomicFileWriter(bool allow_tmpfile = true) : allow_tmpfile_(allow_tmpfile) {}
+
+  // `temporary_name` is used only when O_TMPFILE is unavailable; it must be a name that
+  // readers never take for a finished file (e.g. it starts with '.').
+  void write(int dir_fd, const std::string& name, const std::string& temporary_name,
+             std::span<const std::string_view> parts, mode_t mode) const;
+
+  // True once O_TMPFILE turned out to be unsupported here and writes use a temporary name.
+  bool used_temporary_name() const { return !tmpfile_supported_.load(std::memory_order_relaxed); }
+
+ private:
+  // False (nothing written) when the filesystem does not support O_TMPFILE.
+  bool write_via_tmpfile(int dir_fd, const std::string& name,
+                         std::span<const std::string_view> parts, mode_t mode) const;
+  void write_via_temporary_name(int dir_fd, const std::string& name, const std::string& temporary_name,
+                                std::span<const std::string_view> parts, mode_t mode) const;
+
+  bool allow_tmpfile_;
+  mutable std::atomic<bool> tmpfile_supported_{true};  // learnt on first use, shared by all threads
+};
+
+// Writes all of `bytes` (retrying short writes and EINTR); throws std::system_error naming `what`.
+void write_all(int fd, std::string_view bytes, const std::string& what);
+// fsync of a directory, so a newly linked or renamed entry survives a crash.
+void sync_directory(int dir_fd, const std::string& what);
+
+}  // namespace kinesyslog::spool

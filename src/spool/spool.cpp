@@ -1,0 +1,207 @@
+#include "spool/spool.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+#include <set>
+#include <system_error>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+namespace kinesyslog::spool {
+namespace {
+
+constexpr mode_t kRecordMode = 0600;  // records hold other hosts' logs
+constexpr size_t kNanosDigits = 19;   // nanoseconds since 1970 fit in 19 digits until 2286
+
+// Shared by every Spool in the process: with the pid it makes names unique even when
+// several threads read the same clock value.
+std::atomic<uint64_t> publish_counter{0};
+
+// Temporary names of publishes running right now in this process; scan() removes every
+// other temporary file (a crash leftover — even one from an earlier process with our pid).
+class TemporaryNamesInUse {
+ public:
+  void add(const std::string& name) {
+    std::lock_guard lock(mutex_);
+    names_.insert(name);
+  }
+  void erase(const std::string& name) {
+    std::lock_guard lock(mutex_);
+    names_.erase(name);
+  }
+  bool contains(const std::string& name) const {
+    std::lock_guard lock(mutex_);
+    return names_.count(name) != 0;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::set<std::string> names_;
+};
+
+TemporaryNamesInUse& temporary_names_in_use() {
+  static TemporaryNamesInUse names;
+  return names;
+}
+
+bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
+
+// Our names carry their creation time: `firehose_event-<19 digits>-…`.
+bool parse_created(std::string_view name, WallTime& created) {
+  std::string_view rest = name.substr(Spool::kRecordPrefix.size());
+  if (rest.size() <= kNanosDigits || rest[kNanosDigits] != '-') return false;
+  int64_t nanos = 0;
+  for (char digit : rest.substr(0, kNanosDigits)) {
+    if (digit < '0' || digit > '9') return false;
+    nanos = nanos * 10 + (digit - '0');
+  }
+  created = WallTime{std::chrono::duration_cast<WallTime::duration>(std::chrono::nanoseconds{nanos})};
+  return true;
+}
+
+WallTime modification_time(const struct stat& status) {
+  const auto since_epoch = std::chrono::seconds{status.st_mtim.tv_sec} + std::chrono::nanoseconds{status.st_mtim.tv_nsec};
+  return WallTime{std::chrono::duration_cast<WallTime::duration>(since_epoch)};
+}
+
+}  // namespace
+
+Spool::Spool(std::filesystem::path directory, const Clock& clock, SpoolOptions options)
+    : directory_(std::move(directory)), clock_(clock), writer_(options.allow_tmpfile), max_bytes_(options.max_bytes), pid_(::getpid()) {
+  const std::string path = directory_.string();
+  struct stat status {};
+  if (::stat(path.c_str(), &status) != 0) {
+    throw SpoolError(fmt::format("spool directory {} cannot be used: {}", path, std::strerror(errno)));
+  }
+  if (!S_ISDIR(status.st_mode)) throw SpoolError(fmt::format("spool directory {} is not a directory", path));
+  if (::access(path.c_str(), W_OK | X_OK) != 0) {
+    throw SpoolError(fmt::format("spool directory {} is not writable: {}", path, std::strerror(errno)));
+  }
+  directory_fd_ = FileDescriptor(::open(path.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+  if (!directory_fd_.valid()) {
+    throw SpoolError(fmt::format("spool directory {} cannot be opened: {}", path, std::strerror(errno)));
+  }
+}
+
+Spool::UniqueName Spool::next_name() {
+  const int64_t nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(clock_.now().time_since_epoch()).count();
+  const uint64_t count = publish_counter.fetch_add(1, std::memory_order_relaxed);
+  // Fixed-width fields: names sort by creation time, then process, then order within it.
+  std::string unique = fmt::format("{:0{}}-{:07}-{:012}", nanos, kNanosDigits, pid_, count);
+  UniqueName result;
+  result.name = fmt::format("{}{}", kRecordPrefix, unique);
+  result.temporary_name = fmt::format("{}{}.tmp", kTemporaryPrefix, unique);
+  result.created = WallTime{std::chrono::duration_cast<WallTime::duration>(std::chrono::nanoseconds{nanos})};
+  return result;
+}
+
+std::string Spool::describe(std::string_view name) const { return (directory_ / name).string(); }
+
+SpoolFile Spool::publish(std::string_view record) {
+  const uint64_t held = record_bytes_.load(std::memory_order_relaxed);
+  if (max_bytes_ != 0 && held + record.size() > max_bytes_) {
+    throw SpoolFullError(fmt::format("spool directory {} is full: {} bytes wait for delivery, the cap is {}; "
+                                     "refusing a record of {} bytes",
+                                     directory_.string(), held, max_bytes_, record.size()));
+  }
+  UniqueName unique = next_name();
+  TemporaryNamesInUse& in_use = temporary_names_in_use();
+  in_use.add(unique.temporary_name);
+  try {
+    const std::string_view parts[] = {record};
+    writer_.write(directory_fd_.get(), unique.name, unique.temporary_name, parts, kRecordMode);
+  } catch (const std::system_error& error) {
+    in_use.erase(unique.temporary_name);
+    throw SpoolError(fmt::format("cannot publish a record into spool directory {}: {}", directory_.string(), error.what()));
+  }
+  in_use.erase(unique.temporary_name);
+  record_count_.fetch_add(1, std::memory_order_relaxed);
+  record_bytes_.fetch_add(record.size(), std::memory_order_relaxed);
+  return SpoolFile{std::move(unique.name), record.size(), unique.created};
+}
+
+std::vector<SpoolFile> Spool::scan() {
+  FileDescriptor listing_fd(::openat(directory_fd_.get(), ".", O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+  DIR* listing = listing_fd.valid() ? ::fdopendir(listing_fd.get()) : nullptr;
+  if (listing == nullptr) {
+    throw SpoolError(fmt::format("cannot list spool directory {}: {}", directory_.string(), std::strerror(errno)));
+  }
+  listing_fd.release();  // now owned by `listing`
+  std::vector<SpoolFile> found;
+  uint64_t bytes = 0;
+  while (const dirent* entry = ::readdir(listing)) {
+    const std::string name = entry->d_name;
+    if (starts_with(name, kTemporaryPrefix)) {
+      if (temporary_names_in_use().contains(name)) continue;
+      if (::unlinkat(directory_fd_.get(), name.c_str(), 0) == 0) {
+        spdlog::warn("spool: removed {}, a record a crashed process never finished writing", describe(name));
+      }
+      continue;
+    }
+    if (!starts_with(name, kRecordPrefix)) continue;
+    struct stat status {};
+    if (::fstatat(directory_fd_.get(), name.c_str(), &status, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(status.st_mode)) {
+      continue;
+    }
+    SpoolFile file{name, static_cast<uint64_t>(status.st_size), {}};
+    if (!parse_created(name, file.created)) file.created = modification_time(status);
+    bytes += file.size;
+    found.push_back(std::move(file));
+  }
+  ::closedir(listing);
+  std::sort(found.begin(), found.end(), OldestFirst{});
+  record_count_.store(found.size(), std::memory_order_relaxed);
+  record_bytes_.store(bytes, std::memory_order_relaxed);
+  return found;
+}
+
+bool Spool::read(const SpoolFile& file, std::string& contents) const {
+  FileDescriptor fd(::openat(directory_fd_.get(), file.name.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) {
+    if (errno == ENOENT) return false;
+    throw SpoolError(fmt::format("cannot open spool file {}: {}", describe(file.name), std::strerror(errno)));
+  }
+  struct stat status {};
+  if (::fstat(fd.get(), &status) != 0) {
+    throw SpoolError(fmt::format("cannot stat spool file {}: {}", describe(file.name), std::strerror(errno)));
+  }
+  const size_t start = contents.size();
+  contents.resize(start + static_cast<size_t>(status.st_size));
+  size_t filled = start;
+  while (filled < contents.size()) {
+    const ssize_t got = ::read(fd.get(), contents.data() + filled, contents.size() - filled);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      throw SpoolError(fmt::format("cannot read spool file {}: {}", describe(file.name), std::strerror(errno)));
+    }
+    if (got == 0) break;  // shorter than fstat said: never happens to a published record
+    filled += static_cast<size_t>(got);
+  }
+  contents.resize(filled);
+  return true;
+}
+
+void Spool::remove(const SpoolFile& file) {
+  if (::unlinkat(directory_fd_.get(), file.name.c_str(), 0) != 0) {
+    if (errno == ENOENT) return;
+    throw SpoolError(fmt::format("cannot remove delivered spool file {}: {}", describe(file.name), std::strerror(errno)));
+  }
+  // Decrement without wrapping below zero if scan() reset the totals meanwhile.
+  uint64_t count = record_count_.load(std::memory_order_relaxed);
+  while (count > 0 && !record_count_.compare_exchange_weak(count, count - 1, std::memory_order_relaxed)) {
+  }
+  uint64_t bytes = record_bytes_.load(std::memory_order_relaxed);
+  while (!record_bytes_.compare_exchange_weak(bytes, bytes - std::min(bytes, file.size), std::memory_order_relaxed)) {
+  }
+}
+
+}  // namespace kinesyslog::spool

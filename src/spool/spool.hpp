@@ -1,0 +1,103 @@
+#pragma once
+// The durable spool (SPEC §4, DESIGN "Durability"): each record is a file
+// `firehose_event-<unique>` in one directory, published atomically, removed only once the
+// destination has accepted it. Thread-safe: encoder threads publish concurrently while the
+// delivery thread scans, reads and removes. One process per spool directory.
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "spool/atomic_file.hpp"
+
+namespace kinesyslog::spool {
+
+// A record waiting in the spool.
+struct SpoolFile {
+  std::string name;    // file name inside the spool directory
+  uint64_t size = 0;   // bytes of record data
+  WallTime created{};  // from the name for our files; the file's mtime for others
+};
+
+// Oldest first: by creation time, then by name (our names are unique and sort the same way).
+struct OldestFirst {
+  bool operator()(const SpoolFile& a, const SpoolFile& b) const {
+    if (a.created != b.created) return a.created < b.created;
+    return a.name < b.name;
+  }
+};
+
+// The spool directory is missing, not a directory, or not writable; or a spool file failed.
+class SpoolError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// publish() refused a record because the spool holds `max_bytes` already (DESIGN: old data
+// is never deleted to make room; the caller counts and logs the refusal).
+class SpoolFullError : public SpoolError {
+ public:
+  using SpoolError::SpoolError;
+};
+
+struct SpoolOptions {
+  bool allow_tmpfile = true;  // false forces the temporary-name + rename path (tests, odd filesystems)
+  uint64_t max_bytes = 0;     // cap on record bytes waiting in the spool; 0: no cap
+};
+
+class Spool {
+ public:
+  static constexpr std::string_view kRecordPrefix = "firehose_event-";
+  // Crash leftovers of the rename path: the leading '.' keeps them from ever being taken for a record.
+  static constexpr std::string_view kTemporaryPrefix = ".firehose_event-";
+
+  // Throws SpoolError naming `directory` when it does not exist, is not a directory or is not writable.
+  Spool(std::filesystem::path directory, const Clock& clock, SpoolOptions options = {});
+  Spool(const Spool&) = delete;
+  Spool& operator=(const Spool&) = delete;
+
+  // Writes one record durably (fdatasync, then link/rename, then directory fsync) and
+  // returns it; only then can the delivery stage see it. Throws SpoolFullError past the cap
+  // (a soft cap: concurrent publishes may pass it by one record each), SpoolError otherwise.
+  SpoolFile publish(std::string_view record);
+
+  // The records present, oldest first. Removes temporary files left by a crashed process;
+  // ignores every file that is not ours (the default spool is the shared temp directory).
+  // Resets the totals to what it found: call it at start, before publishers run.
+  std::vector<SpoolFile> scan();
+
+  // Appends the record's bytes to `contents` (so one reused buffer can hold a whole call).
+  // False when the file no longer exists; throws SpoolError on any other failure.
+  bool read(const SpoolFile& file, std::string& contents) const;
+
+  // Deletes a delivered record; a file already gone is not an error. Throws SpoolError otherwise.
+  void remove(const SpoolFile& file);
+
+  const std::filesystem::path& directory() const { return directory_; }
+  uint64_t record_count() const { return record_count_.load(std::memory_order_relaxed); }
+  uint64_t record_bytes() const { return record_bytes_.load(std::memory_order_relaxed); }
+
+ private:
+  struct UniqueName {
+    std::string name;
+    std::string temporary_name;
+    WallTime created;
+  };
+  UniqueName next_name();
+  std::string describe(std::string_view name) const;
+
+  std::filesystem::path directory_;
+  const Clock& clock_;
+  FileDescriptor directory_fd_;
+  AtomicFileWriter writer_;
+  uint64_t max_bytes_;
+  int pid_;
+  std::atomic<uint64_t> record_count_{0};
+  std::atomic<uint64_t> record_bytes_{0};
+};
+
+}  // namespace kinesyslog::spool

@@ -1,0 +1,346 @@
+#include "deliver/delivery_loop.hpp"
+
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "../spool/temporary_directory.hpp"
+#include "core/clock.hpp"
+#include "fake_destination.hpp"
+#include "spool/spool.hpp"
+
+namespace kinesyslog::deliver {
+namespace {
+
+using namespace std::chrono_literals;
+using spool::Spool;
+using Status = DeliveryResult::Status;
+using testing::entry_names;
+using testing::FakeDestination;
+using testing::TemporaryDirectory;
+
+const WallTime kMarch2026 = WallTime{std::chrono::sys_days{std::chrono::year{2026} / 3 / 1}} + 17h;
+
+DeliveryOptions small_calls(size_t max_records = 5) {
+  DeliveryOptions options;
+  options.interval = 60s;
+  options.max_records_per_call = max_records;
+  options.retry_base = 1s;
+  options.retry_cap = 5min;
+  return options;
+}
+
+std::vector<size_t> call_sizes(const FakeDestination& destination) {
+  std::vector<size_t> sizes;
+  for (const auto& call : destination.calls()) sizes.push_back(call.size());
+  return sizes;
+}
+
+// Polls a condition another thread makes true; fails the test after `limit`.
+template <class Condition>
+bool eventually(Condition condition, std::chrono::milliseconds limit = 10s) {
+  const auto give_up = std::chrono::steady_clock::now() + limit;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > give_up) return false;
+    std::this_thread::sleep_for(2ms);
+  }
+  return true;
+}
+
+// A spool and a fake destination in a fresh directory, on a clock the test drives.
+class DeliveryLoopTest : public ::testing::Test {
+ protected:
+  // An encoder's publish: into the spool, then told to the loop.
+  spool::SpoolFile publish(DeliveryLoop& loop, const std::string& record) {
+    spool::SpoolFile file = spool_.publish(record);
+    loop.notify_published(file);
+    return file;
+  }
+  // Lets the first pass (due at once, for leftovers) consume the interval tick.
+  void start(DeliveryLoop& loop) { loop.send_due(); }
+  size_t spooled() { return entry_names(directory_.path()).size(); }
+
+  TemporaryDirectory directory_;
+  ManualClock clock_{kMarch2026};
+  Spool spool_{directory_.path(), clock_};
+  FakeDestination destination_;
+};
+
+TEST_F(DeliveryLoopTest, SpoolLeftoversAreDeliveredAtStart) {
+  for (const char* record : {"left", "over", "s"}) {
+    spool_.publish(record);
+    clock_.advance(1s);
+  }
+  DeliveryLoop loop(spool_, destination_, clock_, small_calls(), 1);
+  EXPECT_EQ(loop.counters().waiting.load(), 3U);
+  loop.send_due();
+  ASSERT_EQ(destination_.calls().size(), 1U);
+  EXPECT_EQ(destination_.calls()[0], (std::vector<std::string>{"left", "over", "s"}));
+  EXPECT_EQ(spooled(), 0U);
+}
+
+TEST_F(DeliveryLoopTest, NothingIsSentBeforeTheInterval) {
+  DeliveryLoop loop(spool_, destination_, clock_, small_calls(), 1);
+  start(loop);
+  publish(loop, "waits");
+  clock_.advance(59s);
+  loop.send_due();
+  EXPECT_TRUE(destination_.calls().empty());
+  clock_.advance(1s);
+  loop.send_due();
+  EXPECT_EQ(call_sizes(destination_), std::vector<size_t>{1});
+}
+
+TEST_F(DeliveryLoopTest, FiveHundredWaitingRecordsAreSentWithoutWaitingForTheInterval) {
+  DeliveryLoop loop(spool_, destination_, clock_, DeliveryOptions{}, 1);
+  start(loop);
+  for (int i = 0; i < 499; ++i) publish(loop, std::to_string(i));
+  loop.send_due();
+  EXPECT_TRUE(destination_.calls().empty());
+  publish(loop, "the 500th");
+  loop.send_due();
+  EXPECT_EQ(call_sizes(destination_), std::vector<size_t>{500});
+}
+
+TEST_F(DeliveryLoopTest, CallsHoldAtMost500Records) {
+  DeliveryLoop loop(spool_, destination_, clock_, DeliveryOptions{}, 1);
+  start(loop);
+  for (int i = 0; i < 1001; ++i) publish(loop, std::to_string(i));
+  clock_.advance(60s);
+  loop.send_due();
+  EXPECT_EQ(call_sizes(destination_), (std::vector<size_t>{500, 500, 1}));
+  EXPECT_EQ(spooled(), 0U);
+}
+
+TEST_F(DeliveryLoopTest, CallsHoldAtMost4MiBOfRecordData) {
+  DeliveryLoop loop(spool_, destination_, clock_, DeliveryOptions{}, 1);
+  start(loop);
+  // Four of these are exactly 4,194,304 bytes: they fit; the fifth goes in the next call.
+  for (char fill : {'a', 'b', 'c', 'd', 'e'}) publish(loop, std::string(1024 * 1024, fill));
+  clock_.advance(60s);
+  loop.send_due();
+  EXPECT_EQ(call_sizes(destination_), (std::vector<size_t>{4, 1}));
+}
+
+TEST_F(DeliveryLoopTest, RecordsAreSentOldestFirst) {
+  DeliveryLoop loop(spool_, destination_, clock_, small_calls(), 1);
+  start(loop);
+  std::vector<spool::SpoolFile> files;
+  for (const char* record : {"oldest", "middle", "newest"}) {
+    files.push_back(spool_.publish(record));
+    clock_.advance(1s);
+  }
+  for (auto file = files.rbegin(); file != files.rend(); ++file) loop.notify_published(*file);
+  clock_.advance(60s);
+  loop.send_due();
+  ASSERT_EQ(destination_.calls().size(), 1U);
+  EXPECT_EQ(destination_.calls()[0], (std::vector<std::string>{"oldest", "middle", "newest"}));
+}
+
+TEST_F(DeliveryLoopTest, SpoolFileIsRemovedOnlyWhenAccepted) {
+  DeliveryLoop loop(spool_, destination_, clock_, small_calls(), 1);
+  start(loop);
+  publish(loop, "accepted");
+  const spool::SpoolFile rejected = publish(loop, "rejected");
+  destination_.then(FakeDestination::reject_if([](std::string_view record) { return record == "rejected"; }));
+  clock_.advance(60s);
+  loop.send_due();
+  EXPECT_EQ(entry_names(directory_.path()), std::vector<std::string>{rejected.name});
+}
+
+TEST_F(DeliveryLoopTest, RejectedRecordsAreRetriedUntilEachIsDeliveredExactlyOnce) {
+  DeliveryLoop loop(spool_, destination_, clock_, small_calls(), 1);
+  start(loop);
+  std::vector<std::string> records;
+  for (int i = 0; i < 12; ++i) {
+    records.push_back("record " + std::to_string(i));
+    publish(loop, records.back());
+  }
+  const auto reject_odd = [](std::string_view record) { return (record.back() - '0') % 2 == 1; };
+  destination_.then(FakeDestination::reject_if(reject_odd));
+  destination_.then(FakeDestination::reject_if(reject_odd));
+  destination_.then(FakeDestination::reject_if([](std::string_view record) { return record == "record 11"; }));
+  clock_.advance(60s);
+  for (int step = 0; step < 600 && loop.counters().waiting.load() > 0; ++step) {
+    loop.send_due();
+    clock_.advance(1s);
+  }
+  EXPECT_EQ(loop.counters().waiting.load(), 0U);
+  const auto accepted = destination_.accepted();
+  EXPECT_EQ(accepted.size(), records.size());
+  for (const std::string& record : records) EXPECT_EQ(accepted.count(record) ? accepted.at(record) : 0, 1) << record;
+  EXPECT_EQ(spooled(), 0U);
+  EXPECT_EQ(loop.counters().records_delivered.load(), 12U);
+}
+
+TEST_F(DeliveryLoopTest, WholeCallFailureIsRetriedWithinTheBackoffCeiling) {
+  DeliveryLoop loop(spool_, destination_, clock_, small_calls(), 1);
+  start(loop);
+  publish(loop, "a");
+  publish(loop, "b");
+  for (int i = 0; i < 3; ++i) destination_.then(FakeDestination::fail_call(Status::kRetryableFailure));
+  clock_.advance(60s);
+  loop.send_due();
+  ASSERT_EQ(destination_.calls().size(), 1U);
+  for (int failure = 0; failure < 3; ++failure) {
+    const auto ceiling = std::chrono::seconds(1 << failure);  // base 1 s · 2^failure
+    const SteadyTime failed_at = clock_.steady_now();
+    const size_t calls_before = destination_.calls().size();
+    while (destination_.calls().size() == calls_before && clock_.steady_now() - failed_at <= ceiling) {
+      loop.send_due();
+      if (destination_.calls().size() == calls_before) clock_.advance(10ms);
+    }
+    EXPECT_EQ(destination_.calls().size(), calls_before + 1) << "retry " << failure << " not within " << ceiling.count() << " s";
+  }
+  EXPECT_EQ(loop.counters().waiting.load(), 0U);
+  EXPECT_EQ(loop.counters().records_failed.load(), 6U);
+  EXPECT_EQ(destination_.accepted(), (std::map<std::string, int>{{"a", 1}, {"b", 1}}));
+  EXPECT_EQ(spooled(), 0U);
+}
+
+TEST_F(DeliveryLoopTest, FatalFailureKeepsTheFilesAndRetriesAtTheCap) {
+  DeliveryLoop loop(spool_, destination_, clock_, small_calls(), 1);
+  start(loop);
+  publish(loop, "kept");
+  destination_.then(FakeDestination::fail_call(Status::kFatalFailure));
+  clock_.advance(60s);
+  loop.send_due();
+  EXPECT_EQ(spooled(), 1U);
+  publish(loop, "also waits");
+  clock_.advance(5min - 1ms);  // past the interval too: the pause holds every call
+  loop.send_due();
+  EXPECT_EQ(destination_.calls().size(), 1U);
+  clock_.advance(1ms);
+  loop.send_due();
+  EXPECT_EQ(call_sizes(destination_), (std::vector<size_t>{1, 2}));
+  EXPECT_EQ(spooled(), 0U);
+}
+
+TEST_F(DeliveryLoopTest, WrongNumberOfOutcomesKeepsEveryFile) {
+  DeliveryLoop loop(spool_, destination_, clock_, small_calls(), 1);
+  start(loop);
+  publish(loop, "a");
+  publish(loop, "b");
+  destination_.then([](std::span<const std::string_view>) {
+    return DeliveryResult::delivered({RecordOutcome::accept("only one")});
+  });
+  clock_.advance(60s);
+  loop.send_due();
+  EXPECT_EQ(spooled(), 2U);
+  EXPECT_EQ(loop.counters().records_failed.load(), 2U);
+}
+
+TEST_F(DeliveryLoopTest, VanishedSpoolFileIsForgottenWithoutACall) {
+  DeliveryLoop loop(spool_, destination_, clock_, small_calls(), 1);
+  start(loop);
+  const spool::SpoolFile file = publish(loop, "deleted by hand");
+  std::filesystem::remove(directory_.path() / file.name);
+  clock_.advance(60s);
+  loop.send_due();
+  EXPECT_TRUE(destination_.calls().empty());
+  EXPECT_EQ(loop.counters().waiting.load(), 0U);
+}
+
+TEST_F(DeliveryLoopTest, CountersTrackCallsRecordsAndTheOldestWaitingAge) {
+  DeliveryLoop loop(spool_, destination_, clock_, small_calls(), 1);
+  start(loop);
+  publish(loop, "accepted");
+  clock_.advance(10s);
+  publish(loop, "rejected");
+  clock_.advance(50s);
+  EXPECT_EQ(loop.counters().waiting.load(), 2U);
+  EXPECT_EQ(loop.oldest_waiting_age(), 60s);
+  destination_.then(FakeDestination::reject_if([](std::string_view record) { return record == "rejected"; }));
+  loop.send_due();
+  EXPECT_EQ(loop.counters().calls.load(), 1U);
+  EXPECT_EQ(loop.counters().records_delivered.load(), 1U);
+  EXPECT_EQ(loop.counters().records_failed.load(), 1U);
+  EXPECT_EQ(loop.counters().waiting.load(), 1U);
+  EXPECT_EQ(loop.oldest_waiting_age(), 50s);
+}
+
+TEST_F(DeliveryLoopTest, DrainDeliversEverythingWaitingAtOnce) {
+  DeliveryLoop loop(spool_, destination_, clock_, small_calls(), 1);
+  start(loop);
+  for (int i = 0; i < 12; ++i) publish(loop, std::to_string(i));
+  EXPECT_TRUE(loop.drain(clock_.steady_now() + 8s));
+  EXPECT_EQ(call_sizes(destination_), (std::vector<size_t>{5, 5, 2}));
+  EXPECT_EQ(spooled(), 0U);
+}
+
+TEST(DeliveryLoop, DrainStopsAtTheDeadlineAndLeavesTheRestInTheSpool) {
+  TemporaryDirectory directory;
+  const Clock& clock = SystemClock::instance();
+  Spool spool(directory.path(), clock);
+  FakeDestination destination;
+  destination.then(FakeDestination::fail_call(Status::kFatalFailure));
+  DeliveryLoop loop(spool, destination, clock, small_calls(), 1);
+  loop.notify_published(spool.publish("undeliverable"));
+  const SteadyTime deadline = clock.steady_now() + 100ms;
+  EXPECT_FALSE(loop.drain(deadline));
+  EXPECT_GE(clock.steady_now(), deadline);
+  EXPECT_EQ(destination.calls().size(), 1U) << "a fatal failure pauses calls for the cap, drain included";
+  EXPECT_EQ(entry_names(directory.path()).size(), 1U);
+}
+
+TEST(DeliveryLoop, RunSendsWhatWaitsEveryInterval) {
+  TemporaryDirectory directory;
+  const Clock& clock = SystemClock::instance();
+  Spool spool(directory.path(), clock);
+  FakeDestination destination;
+  DeliveryOptions options = small_calls();
+  options.interval = 20ms;
+  DeliveryLoop loop(spool, destination, clock, options, 1);
+  std::jthread delivery([&loop](std::stop_token stop) { loop.run(stop); });
+  for (const char* record : {"x", "y", "z"}) loop.notify_published(spool.publish(record));
+  EXPECT_TRUE(eventually([&] { return loop.counters().records_delivered.load() == 3; }));
+  EXPECT_EQ(destination.accepted(), (std::map<std::string, int>{{"x", 1}, {"y", 1}, {"z", 1}}));
+}
+
+TEST(DeliveryLoop, RunWakesAsSoonAsFiveHundredWait) {
+  TemporaryDirectory directory;
+  const Clock& clock = SystemClock::instance();
+  Spool spool(directory.path(), clock);
+  FakeDestination destination;
+  DeliveryOptions options;
+  options.interval = 1h;
+  DeliveryLoop loop(spool, destination, clock, options, 1);
+  loop.send_due();  // the start-up pass is over: the next interval is an hour away
+  std::jthread delivery([&loop](std::stop_token stop) { loop.run(stop); });
+  for (int i = 0; i < 500; ++i) loop.notify_published(spool.publish(std::to_string(i)));
+  EXPECT_TRUE(eventually([&] { return destination.calls().size() == 1; }));
+  EXPECT_EQ(call_sizes(destination), std::vector<size_t>{500});
+}
+
+TEST(DeliveryLoop, ShutdownSequenceDeliversEveryPublishedRecordOnce) {
+  TemporaryDirectory directory;
+  const Clock& clock = SystemClock::instance();
+  Spool spool(directory.path(), clock);
+  FakeDestination destination;
+  DeliveryOptions options = small_calls(7);
+  options.interval = 1h;
+  DeliveryLoop loop(spool, destination, clock, options, 1);
+  std::jthread delivery([&loop](std::stop_token stop) { loop.run(stop); });
+  {
+    // Encoder threads publish the last batches while the loop runs (and sends full calls).
+    std::vector<std::jthread> encoders;
+    for (int t = 0; t < 3; ++t) {
+      encoders.emplace_back([&loop, &spool, t] {
+        for (int i = 0; i < 20; ++i) loop.notify_published(spool.publish(std::to_string(t) + "/" + std::to_string(i)));
+      });
+    }
+  }
+  delivery.request_stop();
+  delivery.join();
+  EXPECT_TRUE(loop.drain(clock.steady_now() + 8s));
+  const auto accepted = destination.accepted();
+  EXPECT_EQ(accepted.size(), 60U);
+  for (const auto& [record, times] : accepted) EXPECT_EQ(times, 1) << record;
+  EXPECT_TRUE(entry_names(directory.path()).empty());
+}
+
+}  // namespace
+}  // namespace kinesyslog::deliver
