@@ -17,6 +17,7 @@
 #include "cli/validate.hpp"
 #include "deliver/output_directory.hpp"
 #include "net/listener.hpp"
+#include "parse/event_id.hpp"
 #include "relay/relay.hpp"
 
 namespace kinesyslog {
@@ -91,7 +92,8 @@ int run_listen(const cli::ListenOptions& options) {
 
   const Clock& clock = SystemClock::instance();
   try {
-    deliver::OutputDirectoryDestination destination(options.output_dir, options.stream.empty() ? "kinesyslog" : options.stream, clock);
+    deliver::OutputDirectoryDestination destination(options.output_dir, options.stream.empty() ? "kinesyslog" : options.stream, clock,
+                                                    parse::random_seed_from_os());
     relay::Relay relay(relay_config(options), destination, clock);
     relay.start();
     spdlog::info("kinesyslog {} listening on {} (UDP {}, TCP {}), delivering to {}", KINESYSLOG_VERSION, options.address,
