@@ -30,6 +30,7 @@ class SyslogFramer {
   // The view points into `bytes` when the whole message lies in it (zero copy), or into the
   // framer's own buffer when it was split across feeds; it is valid only during the call.
   // `truncated` means the message was longer than max_message_size and was cut to it.
+  // Messages are never empty. `on_message` must not feed this framer again.
   template <class OnMessage>
   void feed(std::string_view bytes, OnMessage&& on_message);
 
