@@ -77,6 +77,8 @@ class ListenCommand {
     CLI::Option* option =
         command_->add_option_function<T>("--" + long_name, assign, describe(meaning, default_text, long_name));
     option->type_name(type_name);
+    // As the original (click): a single-valued option given twice takes the last value.
+    option->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     // CLI11 would read "-1" as a huge unsigned number; refuse it as the usage error it is.
     if constexpr (std::is_unsigned_v<T>) option->check(CLI::Validator(refuse_negative, ""));
     bindings_.push_back({long_name, option, false,
@@ -128,6 +130,7 @@ class ListenCommand {
 
   void add_flag(const std::string& long_name, std::string_view meaning, bool& target) {
     CLI::Option* option = command_->add_flag("--" + long_name, target, describe(meaning, "off", long_name));
+    option->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     bindings_.push_back({long_name, option, true, [&target](const std::string& text) -> std::optional<std::string> {
                            std::optional<bool> value = parse_flag_word(text);
                            if (!value) return std::string("not a flag value: use 1, true, yes, on or 0, false, no, off");

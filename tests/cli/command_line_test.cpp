@@ -174,3 +174,14 @@ TEST(InstallCommand, TakesUserAndSystemDir) {
 
 }  // namespace
 }  // namespace kinesyslog::cli
+
+namespace kinesyslog::cli {
+namespace {
+
+TEST(SingleValuedOption, GivenTwiceTakesTheLastValueAsTheOriginal) {
+  EXPECT_EQ(parse_listen({"--delivery-interval", "1", "--delivery-interval", "5"}).delivery_interval.count(), 5.0);
+  EXPECT_EQ(parse_listen({"--stream", "a", "--stream", "b"}).stream, "b");
+}
+
+}  // namespace
+}  // namespace kinesyslog::cli

@@ -10,7 +10,7 @@ import tempfile
 import time
 import unittest
 
-from relay_harness import BINARY, Relay, dump_events, free_port, run_relay
+from relay_harness import BINARY, Relay, free_port, run_relay
 
 
 class ExitCodes(unittest.TestCase):
@@ -106,9 +106,9 @@ class Lifecycle(unittest.TestCase):
 
     def test_environment_configures_repeated_ports(self):
         ports = [free_port(), free_port()]
-        with Relay(tcp=False, udp=False, env={"KINESYSLOG_TCP_PORT": f"{ports[0]} {ports[1]}"}) as relay:
-            relay.port = ports[1]
-            relay.wait_listening()
+        relay = Relay(tcp=False, udp=False, env={"KINESYSLOG_TCP_PORT": f"{ports[0]} {ports[1]}"})
+        relay.port = ports[1]
+        with relay:
             for port in ports:
                 socket.create_connection(("127.0.0.1", port), timeout=5).close()
             self.assertEqual(relay.stop(), 0)
