@@ -20,6 +20,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -40,6 +41,37 @@ def wait_listening(port, process, timeout=15):
     raise RuntimeError("relay did not start")
 
 
+class PeakRss:
+    """Follows the relay's own VmHWM until it exits. (wait4's ru_maxrss is no good here:
+    Linux carries the parent's high-water mark into the child's figure.)"""
+
+    def __init__(self, pid):
+        self.kib = 0
+        self.thread = threading.Thread(target=self.follow, args=(pid,), daemon=True)
+        self.thread.start()
+
+    def follow(self, pid):
+        while True:
+            try:
+                with open(f"/proc/{pid}/status") as status:
+                    for line in status:
+                        if line.startswith("VmHWM:"):
+                            self.kib = max(self.kib, int(line.split()[1]))
+            except (FileNotFoundError, ProcessLookupError, ValueError):
+                return
+            time.sleep(0.02)
+
+
+def count_events(binary, objects):
+    """Events in the delivered objects, counted as `kinesyslog dump` streams them."""
+    if not objects:
+        return 0
+    dump = subprocess.Popen([binary, "dump", *objects], stdout=subprocess.PIPE)
+    lines = sum(chunk.count(b"\n") for chunk in iter(lambda: dump.stdout.read(1 << 20), b""))
+    dump.wait(timeout=600)
+    return lines
+
+
 def run_once(binary, messages, size, extra_args, connections):
     workdir = tempfile.mkdtemp(prefix="kinesyslog-bench-")
     try:
@@ -51,6 +83,7 @@ def run_once(binary, messages, size, extra_args, connections):
                                   "--output-dir", out, "--spool-dir", spool, "--delivery-interval", "5", *extra_args],
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_listening(port, relay)
+        peak = PeakRss(relay.pid)
         started = time.monotonic()
         per_connection = messages // connections
         sender = subprocess.run([tool("loggen"), "--inet", "--stream", "--rate", "100000000", "--size", str(size),
@@ -64,14 +97,18 @@ def run_once(binary, messages, size, extra_args, connections):
         relay.send_signal(signal.SIGTERM)
         _, status, usage = os.wait4(relay.pid, 0)
         relay.returncode = os.waitstatus_to_exitcode(status)
-        output_bytes = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(out) for f in fs)
+        objects = [os.path.join(d, f) for d, _, fs in os.walk(out) for f in fs]
+        output_bytes = sum(os.path.getsize(path) for path in objects)
+        peak.thread.join(timeout=5)
+        delivered = count_events(binary, objects)
         return {
             "sent": sent,
             "rate": sent / sent_seconds,
             "cpu_per_million": (usage.ru_utime + usage.ru_stime) / sent * 1e6,
-            "peak_rss_mib": usage.ru_maxrss / 1024,
+            "peak_rss_mib": peak.kib / 1024,
             "bytes_per_event": output_bytes / sent,
             "exit": relay.returncode,
+            "delivered": delivered,
         }
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -91,7 +128,7 @@ def main():
     binaries = [("build", args.binary)] + ([("baseline", args.baseline)] if args.baseline else [])
     print(f"{args.messages} messages of {args.size} bytes over {args.connections} TCP connection(s), "
           f"{os.cpu_count()} cores, sender on the same machine")
-    header = f"{'binary':<9} {'configuration':<14} {'msgs/s':>10} {'CPU s/M msgs':>13} {'peak RSS MiB':>13} {'bytes/event':>12} {'exit':>5}"
+    header = f"{'binary':<9} {'configuration':<14} {'msgs/s':>10} {'CPU s/M msgs':>13} {'peak RSS MiB':>13} {'bytes/event':>12} {'delivered':>10} {'exit':>5}"
     print(header)
     results = {}
     for _ in range(args.repeat):
@@ -100,7 +137,7 @@ def main():
                 r = run_once(binary, args.messages, args.size, extra, args.connections)
                 results.setdefault((name, label), []).append(r)
                 print(f"{name:<9} {label:<14} {r['rate']:>10,.0f} {r['cpu_per_million']:>13.2f} "
-                      f"{r['peak_rss_mib']:>13.1f} {r['bytes_per_event']:>12.2f} {r['exit']:>5}", flush=True)
+                      f"{r['peak_rss_mib']:>13.1f} {r['bytes_per_event']:>12.2f} {r['delivered']:>10} {r['exit']:>5}", flush=True)
     if args.baseline:
         print("ratios build/baseline (medians):")
         for label, _ in configurations:

@@ -28,7 +28,8 @@ struct Relay::Parts {
         spool(config.spool_dir, clock),
         delivery(spool, destination, clock, delivery_options(), parse::random_seed_from_os()) {
     auto sockets = net::open_listeners(config.address, config.ipv6_address, config.listeners, config.io_threads);
-    const batch::BatchLimits limits{config.flush_size, config.flush_age, config.open_batch_bytes_per_thread};
+    const batch::BatchLimits limits{config.flush_size, config.flush_age,
+                                    config.open_batch_bytes_total / std::max<size_t>(1, config.io_threads)};
     for (auto& per_thread : sockets) {
       std::vector<std::pair<net::ListenerSpec, net::UniqueFd>> listeners;
       for (size_t i = 0; i < per_thread.size(); ++i) listeners.emplace_back(config.listeners[i], std::move(per_thread[i]));

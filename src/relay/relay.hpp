@@ -29,8 +29,10 @@ struct RelayConfig {
   size_t max_message_size = 65536;
   std::chrono::milliseconds flush_age{60'000};
   uint64_t flush_size = 4 * 1024 * 1024;
-  uint64_t open_batch_bytes_per_thread = 64 * 1024 * 1024;  // cap on one thread's open batches
-  uint64_t queue_bytes = 64 * 1024 * 1024;                  // closed batches waiting for an encoder
+  // Memory budget (DESIGN: never unbounded): open batches of all I/O threads together, and
+  // closed batches waiting for an encoder (a few full batches keep every encoder busy).
+  uint64_t open_batch_bytes_total = 64 * 1024 * 1024;
+  uint64_t queue_bytes = 16 * 1024 * 1024;
   int compression_level = 6;
   bool random_ids = false;
   std::string group_prefix = "/kinesyslog";
