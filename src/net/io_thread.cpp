@@ -78,7 +78,6 @@ class IoThread::Loop {
   }
 
   void run() {
-    counters_.listeners.fetch_add(static_cast<int64_t>(listeners_.size()));
     std::array<epoll_event, kMaxEvents> events;
     auto next_tick = clock_.steady_now() + config_.tick;
     bool stopping = false;
@@ -106,7 +105,6 @@ class IoThread::Loop {
       }
     }
     drain();
-    counters_.listeners.fetch_sub(static_cast<int64_t>(listeners_.size()));
   }
 
  private:

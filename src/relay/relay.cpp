@@ -123,12 +123,15 @@ void Relay::start() {
   for (size_t i = 0; i < parts.config.encoder_threads; ++i) parts.encoders.emplace_back([&parts] { parts.encode_batches(); });
   parts.delivery_thread = std::jthread([&parts](std::stop_token stop) { parts.delivery.run(stop); });
   for (auto& thread : parts.io_threads) thread->start();
+  // One listener per configured port, however many threads share it (the original's gauge).
+  parts.counters.listeners.store(static_cast<int64_t>(parts.config.listeners.size()));
 }
 
 void Relay::stop(SteadyTime deadline) {
   auto& parts = *parts_;
   for (auto& thread : parts.io_threads) thread->request_stop();
   for (auto& thread : parts.io_threads) thread->join();
+  parts.counters.listeners.store(0);
   parts.stopping_encoders = true;
   parts.queue.close();
   for (auto& encoder : parts.encoders) encoder.join();
