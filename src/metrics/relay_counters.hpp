@@ -31,6 +31,8 @@ struct RelayCounters {
   std::atomic<uint64_t> udp_datagrams{0};
   std::atomic<uint64_t> connections_accepted{0};
   std::atomic<int64_t> connections_open{0};
+  std::atomic<uint64_t> connections_refused{0};   // over the per-listener limit
+  std::atomic<uint64_t> connections_timed_out{0};  // idle too long
   std::atomic<int64_t> listeners{0};
   std::atomic<uint64_t> batches_closed{0};
   std::atomic<uint64_t> records_spooled{0};

@@ -35,36 +35,40 @@ struct Watch {
 struct ListenerWatch : Watch {
   ListenerSpec spec;
   UniqueFd fd;
+  ListenerGauges* gauges = nullptr;
   uint32_t last_drop_count = 0;
 };
 
 struct Connection : Watch {
   UniqueFd fd;
+  ListenerWatch& listener;
   SourceKey key;
   std::string source_text;
   framing::SyslogFramer framer;
+  SteadyTime last_activity;
 
-  Connection(UniqueFd socket, SourceKey source, size_t max_message_size)
-      : Watch{WatchKind::kConnection}, fd(std::move(socket)), key(source), source_text(source.source.to_string()),
-        framer(max_message_size) {}
+  Connection(UniqueFd socket, ListenerWatch& accepted_by, SourceKey source, size_t max_message_size, SteadyTime now)
+      : Watch{WatchKind::kConnection}, fd(std::move(socket)), listener(accepted_by), key(source),
+        source_text(source.source.to_string()), framer(max_message_size), last_activity(now) {}
 };
 
 }  // namespace
 
 class IoThread::Loop {
  public:
-  Loop(std::vector<std::pair<ListenerSpec, UniqueFd>> listeners, MessageSink& sink, const Clock& clock,
+  Loop(std::vector<BoundListener> listeners, MessageSink& sink, const Clock& clock,
        metrics::RelayCounters& counters, IoThreadConfig config)
       : sink_(sink), clock_(clock), counters_(counters), config_(config) {
     epoll_.reset(::epoll_create1(EPOLL_CLOEXEC));
     wake_.reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
     if (!epoll_ || !wake_) throw std::runtime_error(std::string("cannot create epoll/eventfd: ") + std::strerror(errno));
     add(wake_.get(), &wake_watch_);
-    for (auto& [spec, fd] : listeners) {
+    for (auto& bound : listeners) {
       auto watch = std::make_unique<ListenerWatch>();
-      watch->kind = spec.transport == Transport::kUdp ? WatchKind::kUdp : WatchKind::kTcpListener;
-      watch->spec = spec;
-      watch->fd = std::move(fd);
+      watch->kind = bound.spec.transport == Transport::kUdp ? WatchKind::kUdp : WatchKind::kTcpListener;
+      watch->spec = bound.spec;
+      watch->fd = std::move(bound.fd);
+      watch->gauges = bound.gauges;
       add(watch->fd.get(), watch.get());
       listeners_.push_back(std::move(watch));
     }
@@ -100,6 +104,7 @@ class IoThread::Loop {
       }
       const auto now = clock_.steady_now();
       if (now >= next_tick) {
+        close_idle_connections(now);
         sink_.on_tick(now);
         next_tick = now + config_.tick;
       }
@@ -184,10 +189,20 @@ class IoThread::Loop {
         }
         return;
       }
+      UniqueFd socket(fd);
       const SourceKey key{IpAddress::from_sockaddr(reinterpret_cast<const sockaddr*>(&address)), listener.spec.port,
                           listener.spec.protocol};
-      auto connection = std::make_unique<Connection>(UniqueFd(fd), key, config_.max_message_size);
-      add(fd, connection.get());
+      if (listener.gauges != nullptr &&
+          listener.gauges->open_connections.load(std::memory_order_relaxed) >= config_.max_connections_per_listener) {
+        counters_.connections_refused.fetch_add(1, std::memory_order_relaxed);
+        spdlog::debug("refused a connection from {} on TCP port {}: {} connections open", key.source.to_string(),
+                      listener.spec.port, config_.max_connections_per_listener);
+        continue;  // closed by `socket` going out of scope
+      }
+      if (listener.gauges != nullptr) listener.gauges->open_connections.fetch_add(1, std::memory_order_relaxed);
+      auto connection = std::make_unique<Connection>(std::move(socket), listener, key, config_.max_message_size,
+                                                     clock_.steady_now());
+      add(connection->fd.get(), connection.get());
       counters_.connections_accepted.fetch_add(1, std::memory_order_relaxed);
       counters_.connections_open.fetch_add(1, std::memory_order_relaxed);
       spdlog::debug("connection from {} on TCP port {}", connection->source_text, listener.spec.port);
@@ -200,6 +215,7 @@ class IoThread::Loop {
     for (int round = 0; round < rounds; ++round) {
       const ssize_t count = ::recv(connection.fd.get(), stream_buffer_.data(), stream_buffer_.size(), MSG_DONTWAIT);
       if (count > 0) {
+        connection.last_activity = clock_.steady_now();
         const WallTime now = clock_.now();
         connection.framer.feed(std::string_view(stream_buffer_.data(), static_cast<size_t>(count)),
                                [&](std::string_view message, bool truncated) {
@@ -221,7 +237,24 @@ class IoThread::Loop {
     });
     ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, connection.fd.get(), nullptr);
     counters_.connections_open.fetch_sub(1, std::memory_order_relaxed);
+    if (connection.listener.gauges != nullptr) {
+      connection.listener.gauges->open_connections.fetch_sub(1, std::memory_order_relaxed);
+    }
     connections_.erase(&connection);
+  }
+
+  void close_idle_connections(SteadyTime now) {
+    std::vector<Connection*> idle;
+    for (auto& [pointer, connection] : connections_) {
+      if (now - connection->last_activity >= config_.idle_timeout) idle.push_back(pointer);
+    }
+    for (Connection* connection : idle) {
+      spdlog::debug("closing the connection from {} on TCP port {}: idle for {} s", connection->source_text,
+                    connection->key.port,
+                    std::chrono::duration_cast<std::chrono::seconds>(config_.idle_timeout).count());
+      counters_.connections_timed_out.fetch_add(1, std::memory_order_relaxed);
+      close_connection(*connection);
+    }
   }
 
   void deliver(const SourceKey& key, std::string_view source_text, std::string_view message, bool truncated,
@@ -262,7 +295,7 @@ class IoThread::Loop {
   std::string last_udp_source_text_ = IpAddress{}.to_string();
 };
 
-IoThread::IoThread(std::vector<std::pair<ListenerSpec, UniqueFd>> listeners, MessageSink& sink, const Clock& clock,
+IoThread::IoThread(std::vector<BoundListener> listeners, MessageSink& sink, const Clock& clock,
                    metrics::RelayCounters& counters, IoThreadConfig config)
     : loop_(std::make_unique<Loop>(std::move(listeners), sink, clock, counters, config)) {}
 

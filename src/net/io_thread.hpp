@@ -2,6 +2,7 @@
 // One I/O thread: its own epoll loop over its own SO_REUSEPORT sockets (DESIGN "Threads").
 // UDP is read with recvmmsg in batches into buffers reused for the thread's lifetime; TCP
 // bytes go through a per-connection framer straight from one reused read buffer.
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <thread>
@@ -19,11 +20,26 @@ namespace kinesyslog::net {
 struct IoThreadConfig {
   size_t max_message_size = 65536;
   std::chrono::milliseconds tick{1000};  // how often on_tick runs at the latest
+  // Limits against hostile or broken clients: past the cap new connections are refused; a
+  // connection silent for the idle timeout is closed (what it sent is kept).
+  int64_t max_connections_per_listener = 10'000;
+  std::chrono::milliseconds idle_timeout{std::chrono::minutes(10)};
+};
+
+// State shared by every thread's socket for one configured listener.
+struct ListenerGauges {
+  std::atomic<int64_t> open_connections{0};
+};
+
+struct BoundListener {
+  ListenerSpec spec;
+  UniqueFd fd;
+  ListenerGauges* gauges = nullptr;  // owned by the relay, outlives the thread
 };
 
 class IoThread {
  public:
-  IoThread(std::vector<std::pair<ListenerSpec, UniqueFd>> listeners, MessageSink& sink, const Clock& clock,
+  IoThread(std::vector<BoundListener> listeners, MessageSink& sink, const Clock& clock,
            metrics::RelayCounters& counters, IoThreadConfig config);
   ~IoThread();
   IoThread(const IoThread&) = delete;

@@ -30,9 +30,12 @@ struct Relay::Parts {
     auto sockets = net::open_listeners(config.address, config.ipv6_address, config.listeners, config.io_threads);
     const batch::BatchLimits limits{config.flush_size, config.flush_age,
                                     config.open_batch_bytes_total / std::max<size_t>(1, config.io_threads)};
+    listener_gauges = std::make_unique<net::ListenerGauges[]>(config.listeners.size());
     for (auto& per_thread : sockets) {
-      std::vector<std::pair<net::ListenerSpec, net::UniqueFd>> listeners;
-      for (size_t i = 0; i < per_thread.size(); ++i) listeners.emplace_back(config.listeners[i], std::move(per_thread[i]));
+      std::vector<net::BoundListener> listeners;
+      for (size_t i = 0; i < per_thread.size(); ++i) {
+        listeners.push_back({config.listeners[i], std::move(per_thread[i]), &listener_gauges[i]});
+      }
       sinks.push_back(std::make_unique<SyslogIngest>(
           limits, [this](ClosedBatch&& batch) { submit(std::move(batch)); }, make_id_generator(), clock));
       io_threads.push_back(std::make_unique<net::IoThread>(std::move(listeners), *sinks.back(), clock, counters,
@@ -104,6 +107,7 @@ struct Relay::Parts {
   batch::ClosedBatchQueue queue;
   spool::Spool spool;
   deliver::DeliveryLoop delivery;
+  std::unique_ptr<net::ListenerGauges[]> listener_gauges;  // one per configured listener
   std::vector<std::unique_ptr<SyslogIngest>> sinks;
   std::vector<std::unique_ptr<net::IoThread>> io_threads;
   std::vector<std::thread> encoders;

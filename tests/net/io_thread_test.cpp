@@ -1,0 +1,200 @@
+#include "net/io_thread.hpp"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace kinesyslog::net {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct Received {
+  SourceKey key;
+  std::string source_text;
+  std::string message;
+};
+
+// Records what the I/O thread hands on; waits are bounded.
+class RecordingSink final : public MessageSink {
+ public:
+  void on_message(const SourceKey& key, std::string_view source_text, std::string_view message, WallTime) override {
+    std::lock_guard lock(mutex_);
+    messages_.push_back({key, std::string(source_text), std::string(message)});
+    changed_.notify_all();
+  }
+  void on_tick(SteadyTime) override {}
+  void on_stop() override {
+    std::lock_guard lock(mutex_);
+    stopped_ = true;
+  }
+  std::vector<Received> wait_for(size_t count) {
+    std::unique_lock lock(mutex_);
+    changed_.wait_for(lock, 10s, [&] { return messages_.size() >= count; });
+    return messages_;
+  }
+  std::vector<Received> messages() {
+    std::lock_guard lock(mutex_);
+    return messages_;
+  }
+  bool stopped() {
+    std::lock_guard lock(mutex_);
+    return stopped_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<Received> messages_;
+  bool stopped_ = false;
+};
+
+uint16_t bound_port(const UniqueFd& fd) {
+  sockaddr_in address{};
+  socklen_t length = sizeof address;
+  ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&address), &length);
+  return ntohs(address.sin_port);
+}
+
+UniqueFd connect_to(uint16_t port, int type = SOCK_STREAM) {
+  UniqueFd fd(::socket(AF_INET, type, 0));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(::connect(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  return fd;
+}
+
+void send_text(const UniqueFd& fd, std::string_view text) {
+  ASSERT_EQ(::send(fd.get(), text.data(), text.size(), 0), static_cast<ssize_t>(text.size()));
+}
+
+// True when the peer closed `fd` within the bounded wait.
+bool closed_by_peer(const UniqueFd& fd) {
+  timeval timeout{5, 0};
+  ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  char byte;
+  return ::recv(fd.get(), &byte, 1, 0) == 0;
+}
+
+class IoThreadTest : public ::testing::Test {
+ protected:
+  void start(IoThreadConfig config = {}) {
+    auto address = *IpAddress::parse("127.0.0.1");
+    UniqueFd tcp = open_listener(address, false, {Transport::kTcp, 0, Protocol::kSyslog});
+    tcp_port_ = bound_port(tcp);
+    UniqueFd udp = open_listener(address, false, {Transport::kUdp, tcp_port_, Protocol::kSyslog});
+    std::vector<BoundListener> listeners;
+    listeners.push_back({{Transport::kTcp, tcp_port_, Protocol::kSyslog}, std::move(tcp), &tcp_gauges_});
+    listeners.push_back({{Transport::kUdp, tcp_port_, Protocol::kSyslog}, std::move(udp), &udp_gauges_});
+    config.tick = 20ms;
+    thread_ = std::make_unique<IoThread>(std::move(listeners), sink_, clock_, counters_, config);
+    thread_->start();
+  }
+  void TearDown() override {
+    if (thread_) {
+      thread_->request_stop();
+      thread_->join();
+    }
+  }
+
+  ManualClock clock_{WallTime{} + std::chrono::hours(24 * 365 * 50)};
+  metrics::RelayCounters counters_;
+  ListenerGauges tcp_gauges_, udp_gauges_;
+  RecordingSink sink_;
+  std::unique_ptr<IoThread> thread_;
+  uint16_t tcp_port_ = 0;
+};
+
+TEST_F(IoThreadTest, TcpMessagesReachTheSinkWithTheirSourceAndPort) {
+  start();
+  auto client = connect_to(tcp_port_);
+  send_text(client, "<13>one\n7 <13>two\nthree");
+  auto received = sink_.wait_for(2);
+  ASSERT_EQ(received.size(), 2u);
+  EXPECT_EQ(received[0].message, "<13>one");
+  EXPECT_EQ(received[1].message, "<13>two");
+  EXPECT_EQ(received[0].source_text, "127.0.0.1");
+  EXPECT_EQ(received[0].key.port, tcp_port_);
+  client.reset();  // end of stream delivers the unterminated last message
+  EXPECT_EQ(sink_.wait_for(3).at(2).message, "three");
+}
+
+TEST_F(IoThreadTest, UdpDatagramMaySplitIntoSeveralMessages) {
+  start();
+  auto client = connect_to(tcp_port_, SOCK_DGRAM);
+  send_text(client, "<13>first\n<13>second\n");
+  auto received = sink_.wait_for(2);
+  ASSERT_EQ(received.size(), 2u);
+  EXPECT_EQ(received[1].message, "<13>second");
+  EXPECT_EQ(counters_.udp_datagrams.load(), 1u);
+}
+
+TEST_F(IoThreadTest, OverLongMessageIsTruncatedAndCounted) {
+  IoThreadConfig config;
+  config.max_message_size = 8;
+  start(config);
+  auto client = connect_to(tcp_port_);
+  send_text(client, "0123456789abcdef\nok\n");
+  auto received = sink_.wait_for(2);
+  ASSERT_EQ(received.size(), 2u);
+  EXPECT_EQ(received[0].message, "01234567");
+  EXPECT_EQ(received[1].message, "ok");
+  EXPECT_EQ(counters_.drops(metrics::DropReason::kTruncated), 1u);
+}
+
+TEST_F(IoThreadTest, ConnectionsBeyondTheListenerLimitAreRefused) {
+  IoThreadConfig config;
+  config.max_connections_per_listener = 2;
+  start(config);
+  auto first = connect_to(tcp_port_);
+  auto second = connect_to(tcp_port_);
+  send_text(first, "a\n");
+  send_text(second, "b\n");
+  sink_.wait_for(2);
+  auto third = connect_to(tcp_port_);
+  EXPECT_TRUE(closed_by_peer(third));
+  EXPECT_EQ(counters_.connections_refused.load(), 1u);
+  send_text(first, "still served\n");
+  EXPECT_EQ(sink_.wait_for(3).at(2).message, "still served");
+}
+
+TEST_F(IoThreadTest, IdleConnectionIsClosedAndWhatItSentIsKept) {
+  start();
+  auto client = connect_to(tcp_port_);
+  send_text(client, "<13>no newline yet");
+  std::this_thread::sleep_for(100ms);  // let the loop read it
+  clock_.advance(11min);
+  EXPECT_TRUE(closed_by_peer(client));
+  auto received = sink_.wait_for(1);
+  ASSERT_EQ(received.size(), 1u);
+  EXPECT_EQ(received[0].message, "<13>no newline yet");
+  EXPECT_EQ(counters_.connections_timed_out.load(), 1u);
+  EXPECT_EQ(tcp_gauges_.open_connections.load(), 0);
+}
+
+TEST_F(IoThreadTest, StopReadsWhatTheKernelHoldsThenHandsOn) {
+  start();
+  auto client = connect_to(tcp_port_);
+  auto datagrams = connect_to(tcp_port_, SOCK_DGRAM);
+  std::string burst;
+  for (int i = 0; i < 1000; ++i) burst += "<13>tcp " + std::to_string(i) + "\n";
+  send_text(client, burst);
+  for (int i = 0; i < 50; ++i) send_text(datagrams, "<13>udp " + std::to_string(i));
+  thread_->request_stop();
+  thread_->join();
+  thread_.reset();
+  EXPECT_EQ(sink_.messages().size(), 1050u);
+  EXPECT_TRUE(sink_.stopped());
+}
+
+}  // namespace
+}  // namespace kinesyslog::net
