@@ -1,0 +1,115 @@
+#include "relay/firehose_startup.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <thread>
+#include <variant>
+
+namespace kinesyslog::relay {
+namespace {
+
+using ::testing::HasSubstr;
+
+// Answers by X-Amz-Target / form Action from per-operation scripts.
+class ScriptedAws final : public aws::HttpTransport {
+ public:
+  using Step = std::variant<aws::HttpResponse, aws::HttpTransportError>;
+  aws::HttpResponse send(const aws::EndpointUrl&, const aws::HttpRequest& request, const aws::HttpTimeouts&) override {
+    auto& script = request.header("X-Amz-Target") ? describe : caller_identity;
+    Step step = script.front();
+    if (script.size() > 1) script.pop_front();
+    if (auto* error = std::get_if<aws::HttpTransportError>(&step)) throw *error;
+    return std::get<aws::HttpResponse>(step);
+  }
+  std::deque<Step> describe;
+  std::deque<Step> caller_identity;
+};
+
+aws::HttpResponse answer(long status, std::string body) { return aws::HttpResponse{status, {}, std::move(body)}; }
+aws::HttpResponse stream_is(const std::string& status) {
+  return answer(200, R"({"DeliveryStreamDescription":{"DeliveryStreamStatus":")" + status + R"("}})");
+}
+const aws::HttpResponse kAccount = answer(
+    200, "<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/x</Arn>"
+         "<UserId>AIDA</UserId><Account>123456789012</Account></GetCallerIdentityResult></GetCallerIdentityResponse>");
+
+class FirehoseStartupCheckTest : public ::testing::Test {
+ protected:
+  ManualClock clock{WallTime{std::chrono::seconds(1'780'000'000)}};
+  ScriptedAws transport;
+  aws::StaticCredentialsSource credentials{aws::Credentials{"AKID", "SECRET", {}, {}}};
+  aws::SignedClient firehose{*aws::parse_endpoint_url("https://firehose.us-east-1.amazonaws.com"),
+                             aws::SigV4Signer("us-east-1", "firehose"), credentials, transport, clock, {}};
+  aws::SignedClient sts{*aws::parse_endpoint_url("https://sts.us-east-1.amazonaws.com"),
+                        aws::SigV4Signer("us-east-1", "sts"), credentials, transport, clock, {}};
+  FirehoseStartupCheck check{"logs", firehose, sts};
+};
+
+TEST_F(FirehoseStartupCheckTest, ActiveStreamAndAccountMakeItReady) {
+  transport.describe.push_back(stream_is("ACTIVE"));
+  transport.caller_identity.push_back(kAccount);
+  EXPECT_TRUE(check.attempt());
+  EXPECT_EQ(check.account(), "123456789012");
+}
+
+TEST_F(FirehoseStartupCheckTest, StreamNotActiveIsRefusedNamingStreamAndStatus) {
+  transport.describe.push_back(stream_is("CREATING"));
+  transport.caller_identity.push_back(kAccount);
+  try {
+    check.attempt();
+    FAIL() << "expected a refusal";
+  } catch (const StartupRefused& refused) {
+    EXPECT_THAT(refused.what(), HasSubstr("logs"));
+    EXPECT_THAT(refused.what(), HasSubstr("CREATING"));
+  }
+}
+
+TEST_F(FirehoseStartupCheckTest, MissingStreamIsRefused) {
+  transport.describe.push_back(answer(400, R"({"__type":"ResourceNotFoundException","message":"not found"})"));
+  transport.caller_identity.push_back(kAccount);
+  EXPECT_THROW(check.attempt(), StartupRefused);
+}
+
+TEST_F(FirehoseStartupCheckTest, UnknownKeyAtStsIsRefused) {
+  transport.describe.push_back(stream_is("ACTIVE"));
+  transport.caller_identity.push_back(answer(
+      403, "<ErrorResponse><Error><Type>Sender</Type><Code>InvalidClientTokenId</Code><Message>bad</Message>"
+           "</Error></ErrorResponse>"));
+  EXPECT_THROW(check.attempt(), StartupRefused);
+}
+
+TEST_F(FirehoseStartupCheckTest, UnreachableOrThrottledIsNotARefusalAndLaterAttemptsSucceed) {
+  transport.describe.push_back(aws::HttpTransportError("Connection refused"));
+  transport.describe.push_back(stream_is("ACTIVE"));
+  transport.caller_identity.push_back(answer(400, "<ErrorResponse><Error><Code>Throttling</Code></Error></ErrorResponse>"));
+  transport.caller_identity.push_back(kAccount);
+  EXPECT_FALSE(check.attempt());
+  EXPECT_THAT(check.last_problem(), HasSubstr("Connection refused"));
+  EXPECT_THAT(check.last_problem(), HasSubstr("Throttling"));
+  EXPECT_TRUE(check.attempt());
+  EXPECT_EQ(check.account(), "123456789012");
+}
+
+TEST(OwnerSource, WaitBlocksUntilTheAccountIsSet) {
+  OwnerSource owner;
+  std::optional<std::string> seen;
+  std::thread encoder([&] { seen = owner.wait(); });
+  owner.set("123456789012");
+  encoder.join();
+  EXPECT_EQ(seen, "123456789012");
+}
+
+TEST(OwnerSource, CancelReleasesWaitersWithoutAnAccount) {
+  OwnerSource owner;
+  std::optional<std::string> seen = "unset";
+  std::thread encoder([&] { seen = owner.wait(); });
+  EXPECT_FALSE(owner.wait_until(SteadyTime::clock::now() + std::chrono::milliseconds(20)));
+  owner.cancel();
+  encoder.join();
+  EXPECT_EQ(seen, std::nullopt);
+}
+
+}  // namespace
+}  // namespace kinesyslog::relay
