@@ -4,7 +4,7 @@
 
 namespace kinesyslog::aws {
 
-AssumeRoleCredentials::AssumeRoleCredentials(StsClient sts, AssumeRoleCall call,
+AssumeRoleCredentials::AssumeRoleCredentials(StsRoleClient sts, AssumeRoleCall call,
                                              std::shared_ptr<CredentialsSource> source, std::string source_description)
     : sts_(std::move(sts)),
       call_(std::move(call)),

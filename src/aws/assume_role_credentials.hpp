@@ -6,20 +6,20 @@
 
 #include "aws/credentials_provider.hpp"
 #include "aws/credentials_source.hpp"
-#include "aws/sts_client.hpp"
+#include "aws/sts_role_client.hpp"
 
 namespace kinesyslog::aws {
 
 class AssumeRoleCredentials final : public CredentialsProvider {
  public:
   // `source_description`: where the signing credentials come from, for messages.
-  AssumeRoleCredentials(StsClient sts, AssumeRoleCall call, std::shared_ptr<CredentialsSource> source,
+  AssumeRoleCredentials(StsRoleClient sts, AssumeRoleCall call, std::shared_ptr<CredentialsSource> source,
                         std::string source_description);
   Credentials fetch() override;
   std::string describe() const override;
 
  private:
-  StsClient sts_;
+  StsRoleClient sts_;
   AssumeRoleCall call_;
   std::shared_ptr<CredentialsSource> source_;
   std::string source_description_;

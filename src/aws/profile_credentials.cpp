@@ -144,11 +144,11 @@ std::unique_ptr<CredentialsProvider> profile_credentials(const Profile& profile,
   return ProfileResolver(context).resolve(profile);
 }
 
-StsClient make_sts_client(const CredentialChainContext& context, const std::string& needed_by) {
+StsRoleClient make_sts_client(const CredentialChainContext& context, const std::string& needed_by) {
   if (context.region.empty()) {
     throw AwsConfigError(needed_by + " needs STS, and STS needs a region: set --region, AWS_REGION or the profile's region");
   }
-  return StsClient(context.transport, resolve_endpoint(kSts, context.region, std::nullopt, context.environment),
+  return StsRoleClient(context.transport, resolve_endpoint(kSts, context.region, std::nullopt, context.environment),
                    context.region, context.clock);
 }
 

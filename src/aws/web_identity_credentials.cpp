@@ -27,7 +27,7 @@ std::string read_token(const WebIdentitySettings& settings) {
 
 }  // namespace
 
-WebIdentityCredentials::WebIdentityCredentials(StsClient sts, WebIdentitySettings settings)
+WebIdentityCredentials::WebIdentityCredentials(StsRoleClient sts, WebIdentitySettings settings)
     : sts_(std::move(sts)), settings_(std::move(settings)) {}
 
 Credentials WebIdentityCredentials::fetch() {

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "aws/credentials_provider.hpp"
-#include "aws/sts_client.hpp"
+#include "aws/sts_role_client.hpp"
 
 namespace kinesyslog::aws {
 
@@ -19,13 +19,13 @@ struct WebIdentitySettings {
 
 class WebIdentityCredentials final : public CredentialsProvider {
  public:
-  WebIdentityCredentials(StsClient sts, WebIdentitySettings settings);
+  WebIdentityCredentials(StsRoleClient sts, WebIdentitySettings settings);
   // AwsConfigError when the token file cannot be read or is empty.
   Credentials fetch() override;
   std::string describe() const override;
 
  private:
-  StsClient sts_;
+  StsRoleClient sts_;
   WebIdentitySettings settings_;
 };
 

@@ -1,5 +1,5 @@
 #pragma once
-// The two STS calls the credential chain makes, in the query protocol (form-encoded POST, XML
+// The two STS calls that yield role credentials, in the query protocol (form-encoded POST, XML
 // answer; STS API Reference, "AssumeRole" and "AssumeRoleWithWebIdentity").
 #include <optional>
 #include <string>
@@ -26,10 +26,10 @@ struct AssumeRoleWithWebIdentityCall {
   std::optional<int> duration_seconds;
 };
 
-class StsClient {
+class StsRoleClient {
  public:
   // `endpoint` from resolve_endpoint(kSts, …); `region` scopes the signature.
-  StsClient(HttpTransport& transport, ResolvedEndpoint endpoint, std::string region, const Clock& clock);
+  StsRoleClient(HttpTransport& transport, ResolvedEndpoint endpoint, std::string region, const Clock& clock);
 
   // Signed with `caller`. Throws CredentialsUnavailable (no answer, throttled, 5xx) or AwsConfigError.
   Credentials assume_role(const AssumeRoleCall& call, const Credentials& caller);

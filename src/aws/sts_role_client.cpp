@@ -1,4 +1,4 @@
-#include "aws/sts_client.hpp"
+#include "aws/sts_role_client.hpp"
 
 #include <array>
 #include <charconv>
@@ -139,14 +139,14 @@ std::optional<StsError> parse_sts_error(std::string_view xml) {
   return StsError{std::move(*code), xml_element_text(*error, "Message").value_or("")};
 }
 
-StsClient::StsClient(HttpTransport& transport, ResolvedEndpoint endpoint, std::string region, const Clock& clock)
+StsRoleClient::StsRoleClient(HttpTransport& transport, ResolvedEndpoint endpoint, std::string region, const Clock& clock)
     : transport_(transport), endpoint_(std::move(endpoint)), region_(std::move(region)), clock_(clock) {
   auto url = parse_endpoint_url(endpoint_.url);
   if (!url) throw AwsConfigError("STS endpoint '" + endpoint_.url + "' (" + endpoint_.source + ") is not an http(s) URL");
   url_ = std::move(*url);
 }
 
-Credentials StsClient::assume_role(const AssumeRoleCall& call, const Credentials& caller) {
+Credentials StsRoleClient::assume_role(const AssumeRoleCall& call, const Credentials& caller) {
   std::string body = "Action=AssumeRole&Version=" + std::string(kStsApiVersion) + form_pair("RoleArn", call.role_arn) +
                      form_pair("RoleSessionName", call.role_session_name);
   if (call.external_id) body += form_pair("ExternalId", *call.external_id);
@@ -154,7 +154,7 @@ Credentials StsClient::assume_role(const AssumeRoleCall& call, const Credentials
   return send("AssumeRole", call.role_arn, body, &caller);
 }
 
-Credentials StsClient::assume_role_with_web_identity(const AssumeRoleWithWebIdentityCall& call) {
+Credentials StsRoleClient::assume_role_with_web_identity(const AssumeRoleWithWebIdentityCall& call) {
   std::string body = "Action=AssumeRoleWithWebIdentity&Version=" + std::string(kStsApiVersion) +
                      form_pair("RoleArn", call.role_arn) + form_pair("RoleSessionName", call.role_session_name) +
                      form_pair("WebIdentityToken", call.web_identity_token);
@@ -162,7 +162,7 @@ Credentials StsClient::assume_role_with_web_identity(const AssumeRoleWithWebIden
   return send("AssumeRoleWithWebIdentity", call.role_arn, body, nullptr);
 }
 
-Credentials StsClient::send(std::string_view action, std::string_view role_arn, const std::string& body,
+Credentials StsRoleClient::send(std::string_view action, std::string_view role_arn, const std::string& body,
                             const Credentials* caller) {
   HttpRequest request;
   request.method = "POST";

@@ -1,4 +1,4 @@
-#include "aws/sts_client.hpp"
+#include "aws/sts_role_client.hpp"
 
 #include <gtest/gtest.h>
 
@@ -35,10 +35,10 @@ constexpr const char* kAccessDenied = R"(<ErrorResponse xmlns="https://sts.amazo
 constexpr const char* kThrottling = R"(<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>
 <Message>Rate exceeded</Message></Error></ErrorResponse>)";
 
-class StsClientTest : public ::testing::Test {
+class StsRoleClientTest : public ::testing::Test {
  protected:
-  StsClient client() {
-    return StsClient(transport_, ResolvedEndpoint{"http://127.0.0.1:4566/sts/", "AWS_ENDPOINT_URL_STS"}, "eu-west-1",
+  StsRoleClient client() {
+    return StsRoleClient(transport_, ResolvedEndpoint{"http://127.0.0.1:4566/sts/", "AWS_ENDPOINT_URL_STS"}, "eu-west-1",
                      clock_);
   }
   ScriptedTransport transport_;
@@ -79,7 +79,7 @@ TEST(StsXml, ErrorCodeAndMessage) {
   EXPECT_EQ(error->message, "User is not authorized to perform: sts:AssumeRole");
 }
 
-TEST_F(StsClientTest, AssumeRoleIsASignedFormPost) {
+TEST_F(StsRoleClientTest, AssumeRoleIsASignedFormPost) {
   transport_.expect("POST", "/sts/", 200, kAssumeRoleAnswer);
   const auto credentials = client().assume_role({"arn:aws:iam::123456789012:role/relay", "relay session", "ext/id", 900},
                                                 caller_);
@@ -97,7 +97,7 @@ TEST_F(StsClientTest, AssumeRoleIsASignedFormPost) {
       << *authorization;
 }
 
-TEST_F(StsClientTest, AssumeRoleWithWebIdentityIsUnsigned) {
+TEST_F(StsRoleClientTest, AssumeRoleWithWebIdentityIsUnsigned) {
   transport_.expect("POST", "/sts/", 200, kAssumeRoleAnswer);
   client().assume_role_with_web_identity({"arn:aws:iam::123456789012:role/relay", "s", "eyJ.token", std::nullopt});
   const auto& request = transport_.sent.at(0).request;
@@ -108,7 +108,7 @@ TEST_F(StsClientTest, AssumeRoleWithWebIdentityIsUnsigned) {
   EXPECT_FALSE(request.header("X-Amz-Security-Token"));
 }
 
-TEST_F(StsClientTest, RefusalIsAConfigurationErrorNamingCodeAndRole) {
+TEST_F(StsRoleClientTest, RefusalIsAConfigurationErrorNamingCodeAndRole) {
   transport_.expect("POST", "/sts/", 403, kAccessDenied);
   try {
     client().assume_role({"arn:aws:iam::123456789012:role/relay", "s", std::nullopt, std::nullopt}, caller_);
@@ -119,7 +119,7 @@ TEST_F(StsClientTest, RefusalIsAConfigurationErrorNamingCodeAndRole) {
   }
 }
 
-TEST_F(StsClientTest, ThrottlingAndServerErrorsAreWorthRetrying) {
+TEST_F(StsRoleClientTest, ThrottlingAndServerErrorsAreWorthRetrying) {
   transport_.expect("POST", "/sts/", 400, kThrottling);
   transport_.expect("POST", "/sts/", 503, "");
   const AssumeRoleCall call{"arn:aws:iam::123456789012:role/relay", "s", std::nullopt, std::nullopt};
@@ -127,13 +127,13 @@ TEST_F(StsClientTest, ThrottlingAndServerErrorsAreWorthRetrying) {
   EXPECT_THROW(client().assume_role(call, caller_), CredentialsUnavailable);
 }
 
-TEST_F(StsClientTest, NoAnswerIsWorthRetrying) {
+TEST_F(StsRoleClientTest, NoAnswerIsWorthRetrying) {
   transport_.expect_no_answer("POST", "/sts/");
   EXPECT_THROW(client().assume_role_with_web_identity({"arn:aws:iam::1:role/r", "s", "t", std::nullopt}),
                CredentialsUnavailable);
 }
 
-TEST_F(StsClientTest, SuccessWithoutCredentialsIsRefused) {
+TEST_F(StsRoleClientTest, SuccessWithoutCredentialsIsRefused) {
   transport_.expect("POST", "/sts/", 200, "<AssumeRoleResponse/>");
   EXPECT_THROW(client().assume_role({"arn:aws:iam::1:role/r", "s", std::nullopt, std::nullopt}, caller_),
                CredentialsUnavailable);
