@@ -4,6 +4,8 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <mutex>
+#include <optional>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -18,6 +20,7 @@
 #include "deliver/output_directory.hpp"
 #include "net/listener.hpp"
 #include "parse/event_id.hpp"
+#include "relay/firehose_setup.hpp"
 #include "relay/relay.hpp"
 
 namespace kinesyslog {
@@ -48,9 +51,6 @@ std::optional<std::string> unsupported_feature(const cli::ListenOptions& options
   if (!cli::effective_tls_ports(options).empty()) return "--tls-port/--cert: TLS listeners are not available in this build yet";
   if (!options.proxy_protocol_ports.empty()) return "--proxy-protocol: the PROXY protocol is not available in this build yet";
   if (!options.prometheus_ports.empty()) return "--prometheus-port: the metrics endpoint is not available in this build yet";
-  if (options.output_dir.empty()) {
-    return "--stream: delivery to Firehose is not available in this build yet; use --output-dir DIR";
-  }
   return std::nullopt;
 }
 
@@ -92,10 +92,30 @@ int run_listen(const cli::ListenOptions& options) {
 
   const Clock& clock = SystemClock::instance();
   try {
-    deliver::OutputDirectoryDestination destination(options.output_dir, options.stream.empty() ? "kinesyslog" : options.stream, clock,
-                                                    parse::random_seed_from_os());
-    relay::Relay relay(relay_config(options), destination, clock);
+    // --output-dir writes locally; otherwise Firehose (SPEC §5), whose start-up may refuse (78).
+    std::unique_ptr<deliver::OutputDirectoryDestination> directory;
+    std::unique_ptr<relay::FirehoseDelivery> firehose;
+    relay::RelayConfig config = relay_config(options);
+    if (!options.output_dir.empty()) {
+      directory = std::make_unique<deliver::OutputDirectoryDestination>(
+          options.output_dir, options.stream.empty() ? "kinesyslog" : options.stream, clock, parse::random_seed_from_os());
+    } else {
+      firehose = std::make_unique<relay::FirehoseDelivery>(options, aws::process_environment(), clock);
+      config.owner = firehose->owner();
+    }
+    deliver::Destination& destination = directory ? static_cast<deliver::Destination&>(*directory) : firehose->destination();
+    relay::Relay relay(std::move(config), destination, clock);
     relay.start();
+    // A definitive refusal that arrives after start (AWS was unreachable at first) stops like SIGTERM, then exits 78.
+    static std::mutex refusal_mutex;
+    static std::optional<std::string> refusal;
+    if (firehose) {
+      firehose->continue_in_background([](const std::string& message) {
+        std::lock_guard lock(refusal_mutex);
+        refusal = message;
+        kill(getpid(), SIGTERM);
+      });
+    }
     spdlog::info("kinesyslog {} listening on {} (UDP {}, TCP {}), delivering to {}", KINESYSLOG_VERSION, options.address,
                  fmt::join(cli::enabled_ports(options.udp_ports), ","), fmt::join(cli::enabled_ports(options.tcp_ports), ","),
                  destination.describe());
@@ -111,7 +131,11 @@ int run_listen(const cli::ListenOptions& options) {
     }
     relay.stop(clock.steady_now() + kShutdownDeliveryBudget);
     spdlog::info("stopped: {} messages received", relay.counters().messages.load());
+    std::lock_guard lock(refusal_mutex);
+    if (refusal) return config_error(*refusal);
     return cli::kExitOk;
+  } catch (const relay::StartupRefused& error) {
+    return config_error(error.what());
   } catch (const net::BindError& error) {
     spdlog::error("{}", error.what());
     return error.error_number() == EACCES || error.error_number() == EPERM ? cli::kExitNoPermission : cli::kExitConfig;

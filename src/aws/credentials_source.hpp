@@ -1,15 +1,32 @@
 #pragma once
-// What AWS clients (Firehose, STS) ask for the credentials to sign each request with; the
-// production source is a CachingCredentials over the resolved chain, tests pass fixed keys.
+// Where AWS clients get the keys to sign with. The credential chain (environment, shared files,
+// credential_process, web identity, ECS, IMDS) implements this; clients only ask for `current()`.
+#include <utility>
+
 #include "aws/credentials.hpp"
 
 namespace kinesyslog::aws {
 
+// Implementations must be safe to call from several threads (delivery and start-up checks).
 class CredentialsSource {
  public:
   virtual ~CredentialsSource() = default;
-  // Credentials valid now (refreshed first when they are about to expire); throws when none can be had.
+  // Credentials to sign a request with now (refreshed ahead of expiry by sources that can).
+  // Throws when none can be had; the message names what was tried.
   virtual Credentials current() = 0;
+  // A service answered ExpiredToken: the next current() must not return the same credentials.
+  // Long-term keys cannot be refreshed, so the default does nothing.
+  virtual void invalidate() {}
+};
+
+// Long-term keys found once at start-up (environment, or a profile's aws_access_key_id).
+class StaticCredentialsSource final : public CredentialsSource {
+ public:
+  explicit StaticCredentialsSource(Credentials credentials) : credentials_(std::move(credentials)) {}
+  Credentials current() override { return credentials_; }
+
+ private:
+  const Credentials credentials_;
 };
 
 }  // namespace kinesyslog::aws

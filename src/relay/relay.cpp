@@ -61,7 +61,13 @@ struct Relay::Parts {
   }
 
   void encode_batches() {
-    batch::RecordEncoder encoder(config.compression_level, {config.owner, config.group_prefix});
+    const std::optional<std::string> owner = config.owner->wait();
+    if (!owner) {
+      // Stopped before STS ever answered: a record without its account would be wrong.
+      drop_waiting_batches();
+      return;
+    }
+    batch::RecordEncoder encoder(config.compression_level, {*owner, config.group_prefix});
     while (auto closed = queue.pop()) {
       const auto& encoded = encoder.encode(*closed);
       if (encoded.dropped_events > 0) {
@@ -70,6 +76,15 @@ struct Relay::Parts {
                       encoded.dropped_events, closed->key.source.to_string());
       }
       for (size_t i = 0; i < encoded.records.size(); ++i) publish(encoded.records[i], encoded.record_events[i]);
+    }
+  }
+
+  void drop_waiting_batches() {
+    while (auto closed = queue.pop()) {
+      counters.count_drop(metrics::DropReason::kSpoolFailed, closed->event_count());
+      spdlog::error("a batch of {} events from {} was dropped at shutdown: the AWS account id (STS "
+                    "GetCallerIdentity) never became known",
+                    closed->event_count(), closed->key.source.to_string());
     }
   }
 
@@ -130,6 +145,8 @@ void Relay::stop(SteadyTime deadline) {
   for (auto& thread : parts.io_threads) thread->join();
   parts.stopping_encoders = true;
   parts.queue.close();
+  // Encoders still waiting for the account get until the deadline, then give up.
+  if (!parts.config.owner->wait_until(deadline)) parts.config.owner->cancel();
   for (auto& encoder : parts.encoders) encoder.join();
   parts.encoders.clear();
   parts.delivery_thread.request_stop();

@@ -13,6 +13,7 @@
 #include "core/ip_address.hpp"
 #include "metrics/relay_counters.hpp"
 #include "net/listener.hpp"
+#include "relay/owner_source.hpp"
 
 namespace kinesyslog::deliver {
 class Destination;
@@ -34,7 +35,8 @@ struct RelayConfig {
   int compression_level = 6;
   bool random_ids = false;
   std::string group_prefix = "/kinesyslog";
-  std::string owner = "000000000000";
+  // Known at once with --output-dir; with Firehose it arrives from STS, maybe after start().
+  std::shared_ptr<OwnerSource> owner = OwnerSource::known("000000000000");
   std::filesystem::path spool_dir;
   std::chrono::milliseconds delivery_interval{60'000};
 };

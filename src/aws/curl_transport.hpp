@@ -1,0 +1,29 @@
+#pragma once
+// HttpTransport on libcurl: one easy handle reused for every call, so the connection to an
+// endpoint stays open between calls (DESIGN.md: the delivery thread owns the HTTP connection).
+#include <curl/curl.h>
+
+#include <array>
+
+#include "aws/http_transport.hpp"
+
+namespace kinesyslog::aws {
+
+// Not thread-safe: one instance belongs to one thread (libcurl easy handles must not be shared).
+// TLS peers are always verified; HTTPS_PROXY/HTTP_PROXY/NO_PROXY from the environment are honoured
+// (libcurl reads them itself because no proxy is set here).
+class CurlTransport final : public HttpTransport {
+ public:
+  CurlTransport();
+  ~CurlTransport() override;
+  CurlTransport(const CurlTransport&) = delete;
+  CurlTransport& operator=(const CurlTransport&) = delete;
+
+  HttpResponse send(const EndpointUrl& endpoint, const HttpRequest& request, const HttpTimeouts& timeouts) override;
+
+ private:
+  CURL* handle_;
+  std::array<char, CURL_ERROR_SIZE> error_text_{};
+};
+
+}  // namespace kinesyslog::aws

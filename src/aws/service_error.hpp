@@ -1,0 +1,34 @@
+#pragma once
+// Error answers from AWS services: the JSON 1.1 protocol's `__type` (Firehose) and the query
+// protocol's <Error><Code> (STS), and what the caller should do about each.
+#include <string>
+#include <string_view>
+
+#include "aws/http_transport.hpp"
+
+namespace kinesyslog::aws {
+
+struct ServiceError {
+  long http_status = 0;
+  std::string code;     // "ResourceNotFoundException"; empty when the body names none
+  std::string message;
+
+  std::string describe() const;  // "ResourceNotFoundException (HTTP 400): Stream x not found."
+};
+
+// `__type` may be "ns#Code" and x-amzn-ErrorType "Code:uri"; both are reduced to Code.
+ServiceError json_service_error(const HttpResponse& response);
+ServiceError query_service_error(const HttpResponse& response);
+
+enum class ErrorAction {
+  kRetry,                   // throttling, 5xx, a transient fault: the same call may succeed later
+  kRefreshCredentialsAndRetry,  // the session token expired
+  kGiveUp,                  // the request or the settings are wrong: retrying soon will not help
+};
+
+ErrorAction error_action(const ServiceError& error);
+
+// The text of the first <name>…</name> in `xml`, empty when there is none (query protocol answers).
+std::string_view xml_element_text(std::string_view xml, std::string_view name);
+
+}  // namespace kinesyslog::aws

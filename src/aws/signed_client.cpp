@@ -1,0 +1,41 @@
+#include "aws/signed_client.hpp"
+
+namespace kinesyslog::aws {
+
+SignedClient::SignedClient(EndpointUrl endpoint, SigV4Signer signer, CredentialsSource& credentials,
+                           HttpTransport& transport, const Clock& clock, HttpTimeouts timeouts)
+    : endpoint_(std::move(endpoint)),
+      signer_(std::move(signer)),
+      credentials_(credentials),
+      transport_(transport),
+      clock_(clock),
+      timeouts_(timeouts) {}
+
+HttpResponse SignedClient::send(HttpRequest request) {
+  request.path = endpoint_.path;
+  request.set_header("Host", endpoint_.host_header());
+  signer_.sign(request, credentials_.current(), clock_.now());
+  // After signing: proxies may rewrite User-Agent, so botocore never signs it either.
+  request.set_header("User-Agent", "kinesyslog/" KINESYSLOG_VERSION);
+  return transport_.send(endpoint_, request, timeouts_);
+}
+
+HttpRequest json_1_1_request(std::string_view target, std::string body) {
+  HttpRequest request;
+  request.method = "POST";
+  request.path = "/";
+  request.headers = {{"Content-Type", "application/x-amz-json-1.1"}, {"X-Amz-Target", std::string(target)}};
+  request.body = std::move(body);
+  return request;
+}
+
+HttpRequest query_request(std::string form) {
+  HttpRequest request;
+  request.method = "POST";
+  request.path = "/";
+  request.headers = {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
+  request.body = std::move(form);
+  return request;
+}
+
+}  // namespace kinesyslog::aws

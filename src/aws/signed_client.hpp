@@ -1,0 +1,42 @@
+#pragma once
+// One AWS service endpoint: adds Host, signs with SigV4 and the current credentials, sends.
+// The protocols' request shapes (JSON 1.1 for Firehose, query for STS) are built by the callers.
+#include <string>
+#include <string_view>
+
+#include "aws/credentials_source.hpp"
+#include "aws/endpoints.hpp"
+#include "aws/http_transport.hpp"
+#include "aws/sigv4_signer.hpp"
+#include "core/clock.hpp"
+
+namespace kinesyslog::aws {
+
+// Not thread-safe when the transport is not (CurlTransport): one client per thread.
+class SignedClient {
+ public:
+  SignedClient(EndpointUrl endpoint, SigV4Signer signer, CredentialsSource& credentials, HttpTransport& transport,
+               const Clock& clock, HttpTimeouts timeouts);
+
+  // Throws HttpTransportError when no answer came, and what CredentialsSource::current() throws.
+  HttpResponse send(HttpRequest request);
+
+  CredentialsSource& credentials() { return credentials_; }
+  const SigV4Signer& signer() const { return signer_; }
+  const EndpointUrl& endpoint() const { return endpoint_; }
+
+ private:
+  EndpointUrl endpoint_;
+  SigV4Signer signer_;
+  CredentialsSource& credentials_;
+  HttpTransport& transport_;
+  const Clock& clock_;
+  HttpTimeouts timeouts_;
+};
+
+// POST / in the JSON 1.1 protocol: `target` is "Firehose_20150804.PutRecordBatch".
+HttpRequest json_1_1_request(std::string_view target, std::string body);
+// POST / in the query protocol: `form` is "Action=GetCallerIdentity&Version=2011-06-15".
+HttpRequest query_request(std::string form);
+
+}  // namespace kinesyslog::aws

@@ -1,0 +1,35 @@
+#pragma once
+// Delivery to Kinesis Data Firehose with PutRecordBatch (SPEC §5): one signed JSON 1.1 call per
+// Destination::deliver, each record base64-encoded; the answer's RequestResponses become one
+// RecordOutcome per record. Whole-call failures are sorted into "later" and "not without a fix".
+#include <simdjson.h>
+
+#include <string>
+
+#include "aws/signed_client.hpp"
+#include "deliver/destination.hpp"
+
+namespace kinesyslog::deliver {
+
+// Called from the delivery thread only, like every Destination (the SignedClient's transport
+// is that thread's HTTP connection).
+class FirehoseDestination final : public Destination {
+ public:
+  // `stream` must satisfy aws::is_valid_stream_name.
+  FirehoseDestination(std::string stream, aws::SignedClient& firehose);
+
+  DeliveryResult deliver(std::span<const std::string_view> records) override;
+  std::string_view describe() const override { return description_; }
+
+ private:
+  DeliveryResult send_once(std::span<const std::string_view> records, bool& credentials_expired);
+  DeliveryResult read_outcomes(const aws::HttpResponse& response, size_t record_count);
+
+  std::string stream_;
+  std::string description_;
+  aws::SignedClient& firehose_;
+  std::string body_;  // reused from call to call: one call's size at most
+  simdjson::dom::parser parser_;
+};
+
+}  // namespace kinesyslog::deliver

@@ -1,0 +1,98 @@
+#include "relay/firehose_setup.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "aws/config_error.hpp"
+#include "aws/endpoints.hpp"
+#include "aws/environment_credentials.hpp"
+#include "aws/firehose_client.hpp"
+#include "aws/region.hpp"
+#include "aws/shared_config.hpp"
+
+namespace kinesyslog::relay {
+namespace {
+
+// Start-up calls must not hold the listeners back long when AWS is slow.
+constexpr aws::HttpTimeouts kStartupTimeouts{std::chrono::seconds(5), std::chrono::seconds(15)};
+constexpr aws::HttpTimeouts kDeliveryTimeouts{std::chrono::seconds(5), std::chrono::seconds(60)};
+
+std::optional<std::string> non_empty(const std::string& text) {
+  return text.empty() ? std::nullopt : std::optional<std::string>(text);
+}
+
+aws::EndpointUrl endpoint_url(const aws::ResolvedEndpoint& resolved) {
+  auto url = aws::parse_endpoint_url(resolved.url);
+  if (!url) throw aws::AwsConfigError(fmt::format("{}: '{}' is not an http(s) URL", resolved.source, resolved.url));
+  return *url;
+}
+
+std::unique_ptr<aws::CredentialsSource> static_credentials(const aws::EnvironmentLookup& environment,
+                                                           const aws::Profile& profile,
+                                                           const aws::SharedConfigPaths& paths) {
+  if (auto credentials = aws::environment_credentials(environment)) {
+    spdlog::info("AWS credentials from the environment (AWS_ACCESS_KEY_ID {})", credentials->access_key_id);
+    return std::make_unique<aws::StaticCredentialsSource>(std::move(*credentials));
+  }
+  if (auto credentials = profile.static_credentials()) {
+    spdlog::info("AWS credentials from {}", profile.describe_source("aws_access_key_id"));
+    return std::make_unique<aws::StaticCredentialsSource>(std::move(*credentials));
+  }
+  throw aws::AwsConfigError(fmt::format(
+      "no AWS credentials: tried AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY in the environment and "
+      "aws_access_key_id in profile '{}' of {} and {}; set one of them (or use --output-dir)",
+      profile.name(), paths.credentials_file.string(), paths.config_file.string()));
+}
+
+}  // namespace
+
+FirehoseDelivery::FirehoseDelivery(const cli::ListenOptions& options, const aws::EnvironmentLookup& environment,
+                                   const Clock& clock) {
+  if (!aws::is_valid_stream_name(options.stream)) {
+    throw aws::AwsConfigError(fmt::format("--stream '{}': a Firehose stream name is 1-64 of a-z A-Z 0-9 _ . -",
+                                          options.stream));
+  }
+  const auto paths = aws::SharedConfigPaths::resolve(environment);
+  const aws::SharedConfig shared = aws::SharedConfig::load(paths);
+  const aws::Profile profile = shared.profile(aws::resolve_profile_name(non_empty(options.profile), environment));
+  const auto region = aws::resolve_region(non_empty(options.region), environment, profile);
+  if (!region) {
+    throw aws::AwsConfigError(fmt::format(
+        "no AWS region: tried --region, AWS_REGION, AWS_DEFAULT_REGION and 'region' in profile '{}' of {}; set one",
+        profile.name(), paths.config_file.string()));
+  }
+  credentials_ = static_credentials(environment, profile, paths);
+  const auto firehose = aws::resolve_endpoint(aws::kFirehose, region->name, non_empty(options.endpoint_url), environment);
+  const auto sts = aws::resolve_endpoint(aws::kSts, region->name, std::nullopt, environment);
+  spdlog::info("Firehose stream {} in {} (region from {}), endpoint {} ({}), STS {} ({})", options.stream,
+               region->name, region->source, firehose.url, firehose.source, sts.url, sts.source);
+
+  const aws::SigV4Signer firehose_signer(region->name, "firehose");
+  delivery_client_ = std::make_unique<aws::SignedClient>(endpoint_url(firehose), firehose_signer, *credentials_,
+                                                         delivery_transport_, clock, kDeliveryTimeouts);
+  startup_firehose_client_ = std::make_unique<aws::SignedClient>(endpoint_url(firehose), firehose_signer,
+                                                                 *credentials_, startup_transport_, clock,
+                                                                 kStartupTimeouts);
+  sts_client_ = std::make_unique<aws::SignedClient>(endpoint_url(sts), aws::SigV4Signer(region->name, "sts"),
+                                                    *credentials_, startup_transport_, clock, kStartupTimeouts);
+  destination_ = std::make_unique<deliver::FirehoseDestination>(options.stream, *delivery_client_);
+  startup_check_ = std::make_unique<FirehoseStartupCheck>(options.stream, *startup_firehose_client_, *sts_client_);
+
+  ready_ = startup_check_->attempt();  // StartupRefused goes to the caller: exit 78
+  if (ready_) {
+    spdlog::info("Firehose stream {} is ACTIVE; AWS account {}", options.stream, startup_check_->account());
+    owner_->set(startup_check_->account());
+  } else {
+    spdlog::warn("AWS is unreachable at start ({}); listening anyway: records wait until the stream and the "
+                 "account are confirmed", startup_check_->last_problem());
+  }
+}
+
+FirehoseDelivery::~FirehoseDelivery() = default;
+
+void FirehoseDelivery::continue_in_background(std::function<void(const std::string&)> on_refused) {
+  if (ready_ || background_) return;
+  background_ = std::make_unique<BackgroundStartupCheck>(*startup_check_, *owner_, std::move(on_refused));
+}
+
+}  // namespace kinesyslog::relay

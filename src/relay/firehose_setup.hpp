@@ -1,0 +1,53 @@
+#pragma once
+// Delivery to Firehose as `listen --stream` sets it up (SPEC §5): region, credentials and
+// endpoints resolved from the options and environment, the start-up checks, and the
+// destination the relay's delivery thread calls.
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "aws/credentials_source.hpp"
+#include "aws/curl_transport.hpp"
+#include "aws/environment.hpp"
+#include "aws/signed_client.hpp"
+#include "cli/listen_options.hpp"
+#include "core/clock.hpp"
+#include "deliver/firehose_destination.hpp"
+#include "relay/firehose_startup.hpp"
+#include "relay/owner_source.hpp"
+
+namespace kinesyslog::relay {
+
+class FirehoseDelivery {
+ public:
+  // Resolves region, credentials and endpoints (aws::AwsConfigError naming what was tried) and
+  // makes the first start-up attempt: StartupRefused on a definitive answer. When AWS cannot be
+  // reached the object is still made, with the account unknown (see continue_in_background).
+  FirehoseDelivery(const cli::ListenOptions& options, const aws::EnvironmentLookup& environment, const Clock& clock);
+  ~FirehoseDelivery();
+  FirehoseDelivery(const FirehoseDelivery&) = delete;
+  FirehoseDelivery& operator=(const FirehoseDelivery&) = delete;
+
+  deliver::Destination& destination() { return *destination_; }
+  // For RelayConfig::owner: known already, or once the background checks succeed.
+  std::shared_ptr<OwnerSource> owner() const { return owner_; }
+  // Once the relay listens: when the first attempt could not reach AWS, keep trying in the
+  // background; a later definitive answer calls `on_refused` (on that thread) with the message.
+  void continue_in_background(std::function<void(const std::string&)> on_refused);
+
+ private:
+  std::unique_ptr<aws::CredentialsSource> credentials_;
+  aws::CurlTransport delivery_transport_;  // the delivery thread's connection
+  aws::CurlTransport startup_transport_;   // the start-up checks' own (a CurlTransport is single-threaded)
+  std::unique_ptr<aws::SignedClient> delivery_client_;
+  std::unique_ptr<aws::SignedClient> startup_firehose_client_;
+  std::unique_ptr<aws::SignedClient> sts_client_;
+  std::unique_ptr<deliver::FirehoseDestination> destination_;
+  std::unique_ptr<FirehoseStartupCheck> startup_check_;
+  std::shared_ptr<OwnerSource> owner_ = std::make_shared<OwnerSource>();
+  bool ready_ = false;
+  std::unique_ptr<BackgroundStartupCheck> background_;
+};
+
+}  // namespace kinesyslog::relay

@@ -1,0 +1,127 @@
+#include "relay/firehose_startup.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <variant>
+
+#include "aws/firehose_client.hpp"
+#include "aws/sts_client.hpp"
+#include "deliver/retry_backoff.hpp"
+#include "parse/event_id.hpp"
+
+namespace kinesyslog::relay {
+namespace {
+
+// Retry the start-up calls every second at first, then at most every minute.
+constexpr auto kRetryBase = std::chrono::seconds(1);
+constexpr auto kRetryCap = std::chrono::seconds(60);
+
+}  // namespace
+
+FirehoseStartupCheck::FirehoseStartupCheck(std::string stream, aws::SignedClient& firehose, aws::SignedClient& sts)
+    : stream_(std::move(stream)), firehose_(firehose), sts_(sts) {}
+
+bool FirehoseStartupCheck::attempt() {
+  last_problem_.clear();
+  // Both calls each time something is missing, so one unreachable service does not hide the other's refusal.
+  const bool stream_ok = stream_active_ || check_stream();
+  const bool account_ok = !account_.empty() || check_account();
+  return stream_ok && account_ok;
+}
+
+bool FirehoseStartupCheck::check_stream() {
+  const std::string what = fmt::format("DescribeDeliveryStream for Firehose stream {} in {}", stream_,
+                                       firehose_.signer().region());
+  try {
+    const auto answer = aws::describe_delivery_stream(firehose_, stream_);
+    if (const auto* status = std::get_if<aws::StreamStatus>(&answer)) {
+      if (status->status != "ACTIVE") {
+        throw StartupRefused(fmt::format("Firehose stream {} in {} is {}, not ACTIVE (--stream)", stream_,
+                                         firehose_.signer().region(), status->status));
+      }
+      stream_active_ = true;
+      return true;
+    }
+    const auto& error = std::get<aws::ServiceError>(answer);
+    switch (aws::error_action(error)) {
+      case aws::ErrorAction::kGiveUp:
+        if (error.code == "ResourceNotFoundException") {
+          throw StartupRefused(fmt::format("Firehose stream {} does not exist in {} (--stream, --region): {}",
+                                           stream_, firehose_.signer().region(), error.describe()));
+        }
+        throw StartupRefused(fmt::format("{}: {}", what, error.describe()));
+      case aws::ErrorAction::kRefreshCredentialsAndRetry:
+        firehose_.credentials().invalidate();
+        break;
+      case aws::ErrorAction::kRetry:
+        break;
+    }
+    last_problem_ += fmt::format("{}: {}. ", what, error.describe());
+  } catch (const aws::HttpTransportError& error) {
+    last_problem_ += fmt::format("{}: {}. ", what, error.what());
+  }
+  return false;
+}
+
+bool FirehoseStartupCheck::check_account() {
+  const std::string what = fmt::format("STS GetCallerIdentity at {}", sts_.endpoint().host_header());
+  try {
+    const auto answer = aws::get_caller_identity(sts_);
+    if (const auto* account = std::get_if<aws::AccountId>(&answer)) {
+      account_ = account->digits;
+      return true;
+    }
+    const auto& error = std::get<aws::ServiceError>(answer);
+    switch (aws::error_action(error)) {
+      case aws::ErrorAction::kGiveUp:
+        throw StartupRefused(fmt::format("{}: {}", what, error.describe()));
+      case aws::ErrorAction::kRefreshCredentialsAndRetry:
+        sts_.credentials().invalidate();
+        break;
+      case aws::ErrorAction::kRetry:
+        break;
+    }
+    last_problem_ += fmt::format("{}: {}. ", what, error.describe());
+  } catch (const aws::HttpTransportError& error) {
+    last_problem_ += fmt::format("{}: {}. ", what, error.what());
+  }
+  return false;
+}
+
+BackgroundStartupCheck::BackgroundStartupCheck(FirehoseStartupCheck& check, OwnerSource& owner,
+                                               std::function<void(const std::string&)> on_refused)
+    : check_(check), owner_(owner), on_refused_(std::move(on_refused)),
+      thread_([this](std::stop_token stop) { run(stop); }) {}
+
+BackgroundStartupCheck::~BackgroundStartupCheck() {
+  thread_.request_stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+void BackgroundStartupCheck::run(std::stop_token stop) {
+  deliver::RetryBackoff backoff(kRetryBase, kRetryCap, parse::random_seed_from_os());
+  for (uint32_t failures = 0; !stop.stop_requested(); ++failures) {
+    {
+      std::unique_lock lock(mutex_);
+      const auto delay = backoff.delay(failures, backoff.draw_fraction()) + std::chrono::milliseconds(200);
+      if (wake_.wait_for(lock, stop, delay, [] { return false; })) return;
+      if (stop.stop_requested()) return;
+    }
+    try {
+      if (check_.attempt()) {
+        spdlog::info("AWS reachable again: stream ACTIVE, account {}; encoding resumes", check_.account());
+        owner_.set(check_.account());
+        return;
+      }
+      spdlog::warn("AWS still unreachable (attempt {}): {}", failures + 2, check_.last_problem());
+    } catch (const StartupRefused& refused) {
+      on_refused_(refused.what());
+      return;
+    } catch (const std::exception& error) {
+      spdlog::warn("start-up check failed (will retry): {}", error.what());
+    }
+  }
+}
+
+}  // namespace kinesyslog::relay

@@ -1,0 +1,70 @@
+#pragma once
+// SPEC §5 start-up checks for Firehose: DescribeDeliveryStream must say ACTIVE, and STS
+// GetCallerIdentity gives the account for records' `owner`. Only a definitive answer refuses
+// to start; when AWS cannot be reached the relay starts anyway and the checks go on in the
+// background with backoff, while encoders wait for the account (OwnerSource).
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+#include "aws/signed_client.hpp"
+#include "relay/owner_source.hpp"
+
+namespace kinesyslog::relay {
+
+// A definitive answer that the configuration is wrong (missing stream, not ACTIVE, access
+// denied, unknown key): exit 78 with this message.
+class StartupRefused : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Not thread-safe: used by the start-up thread, then by the background thread only.
+class FirehoseStartupCheck {
+ public:
+  FirehoseStartupCheck(std::string stream, aws::SignedClient& firehose, aws::SignedClient& sts);
+
+  // One attempt at whatever is not known yet. True once the stream is ACTIVE and the account
+  // known; false when AWS could not be reached or asked to wait (the reason in last_problem()).
+  // Throws StartupRefused on a definitive answer.
+  bool attempt();
+  const std::string& account() const { return account_; }
+  const std::string& last_problem() const { return last_problem_; }
+
+ private:
+  bool check_stream();
+  bool check_account();
+
+  std::string stream_;
+  aws::SignedClient& firehose_;
+  aws::SignedClient& sts_;
+  bool stream_active_ = false;
+  std::string account_;
+  std::string last_problem_;
+};
+
+// Runs check.attempt() with capped exponential backoff on its own thread until it succeeds
+// (then sets `owner`) or is refused (then calls `on_refused` with the message, on that thread).
+class BackgroundStartupCheck {
+ public:
+  BackgroundStartupCheck(FirehoseStartupCheck& check, OwnerSource& owner,
+                         std::function<void(const std::string&)> on_refused);
+  ~BackgroundStartupCheck();  // stops and joins the thread
+  BackgroundStartupCheck(const BackgroundStartupCheck&) = delete;
+  BackgroundStartupCheck& operator=(const BackgroundStartupCheck&) = delete;
+
+ private:
+  void run(std::stop_token stop);
+
+  FirehoseStartupCheck& check_;
+  OwnerSource& owner_;
+  std::function<void(const std::string&)> on_refused_;
+  std::mutex mutex_;
+  std::condition_variable_any wake_;
+  std::jthread thread_;
+};
+
+}  // namespace kinesyslog::relay

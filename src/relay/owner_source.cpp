@@ -1,0 +1,40 @@
+#include "relay/owner_source.hpp"
+
+namespace kinesyslog::relay {
+
+std::shared_ptr<OwnerSource> OwnerSource::known(std::string account) {
+  auto source = std::make_shared<OwnerSource>();
+  source->set(std::move(account));
+  return source;
+}
+
+void OwnerSource::set(std::string account) {
+  {
+    std::lock_guard lock(mutex_);
+    if (account_) return;
+    account_ = std::move(account);
+  }
+  changed_.notify_all();
+}
+
+void OwnerSource::cancel() {
+  {
+    std::lock_guard lock(mutex_);
+    cancelled_ = true;
+  }
+  changed_.notify_all();
+}
+
+std::optional<std::string> OwnerSource::wait() {
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [this] { return account_.has_value() || cancelled_; });
+  return account_;
+}
+
+bool OwnerSource::wait_until(SteadyTime deadline) {
+  std::unique_lock lock(mutex_);
+  return changed_.wait_until(lock, deadline, [this] { return account_.has_value() || cancelled_; }) &&
+         account_.has_value();
+}
+
+}  // namespace kinesyslog::relay
