@@ -33,7 +33,7 @@ std::unique_ptr<CredentialsProvider> web_identity_from_environment(const Credent
   const auto session_name = non_empty_variable(context.environment, "AWS_ROLE_SESSION_NAME")
                                 .value_or(default_role_session_name(context.clock));
   return std::make_unique<WebIdentityCredentials>(
-      make_sts_client(context, "AWS_WEB_IDENTITY_TOKEN_FILE"),
+      make_sts_role_client(context, "AWS_WEB_IDENTITY_TOKEN_FILE"),
       WebIdentitySettings{*role_arn, *token_file, session_name, "AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN"});
 }
 

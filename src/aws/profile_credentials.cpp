@@ -64,7 +64,7 @@ class ProfileResolver {
     if (!source_profile && !credential_source) {
       if (auto token_file = profile.web_identity_token_file()) {
         return std::make_unique<WebIdentityCredentials>(
-            make_sts_client(context_, where),
+            make_sts_role_client(context_, where),
             WebIdentitySettings{role_arn, *token_file, session_name, profile.describe_source("web_identity_token_file")});
       }
       throw AwsConfigError(where + " sets role_arn but no source_profile, credential_source or web_identity_token_file");
@@ -75,7 +75,7 @@ class ProfileResolver {
     std::string source_description = source->describe();
     auto source_cache = std::make_shared<CachingCredentials>(std::move(source), context_.clock);
     return std::make_unique<AssumeRoleCredentials>(
-        make_sts_client(context_, where),
+        make_sts_role_client(context_, where),
         AssumeRoleCall{role_arn, session_name, profile.external_id(), duration_seconds(profile)},
         std::move(source_cache), std::move(source_description));
   }
@@ -144,7 +144,7 @@ std::unique_ptr<CredentialsProvider> profile_credentials(const Profile& profile,
   return ProfileResolver(context).resolve(profile);
 }
 
-StsRoleClient make_sts_client(const CredentialChainContext& context, const std::string& needed_by) {
+StsRoleClient make_sts_role_client(const CredentialChainContext& context, const std::string& needed_by) {
   if (context.region.empty()) {
     throw AwsConfigError(needed_by + " needs STS, and STS needs a region: set --region, AWS_REGION or the profile's region");
   }

@@ -19,7 +19,7 @@ std::unique_ptr<CredentialsProvider> profile_credentials(const Profile& profile,
 
 // STS in the context's region, at AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL when set.
 // AwsConfigError when no region is known.
-StsRoleClient make_sts_client(const CredentialChainContext& context, const std::string& needed_by);
+StsRoleClient make_sts_role_client(const CredentialChainContext& context, const std::string& needed_by);
 
 // The role session name when none is configured: "kinesyslog-<unix seconds>", as botocore uses
 // "botocore-session-<unix seconds>"; it shows in CloudTrail.
