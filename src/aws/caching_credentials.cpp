@@ -19,7 +19,7 @@ CachingCredentials::CachingCredentials(std::unique_ptr<CredentialsProvider> prov
 }
 
 CachingCredentials::Freshness CachingCredentials::freshness(WallTime now) const {
-  if (!cached_) return Freshness::kUnusable;
+  if (!cached_ || invalidated_) return Freshness::kUnusable;
   const auto& expiration = cached_->credentials.expiration;
   if (!expiration) return Freshness::kFresh;
   if (now >= *expiration) return Freshness::kUnusable;
@@ -49,6 +49,11 @@ Credentials CachingCredentials::current() {
   return refresh(refresh_lock);
 }
 
+void CachingCredentials::invalidate() {
+  const std::lock_guard state_lock(state_mutex_);
+  invalidated_ = true;
+}
+
 Credentials CachingCredentials::refresh(std::unique_lock<std::mutex>& refresh_lock) {
   {
     // The thread we waited for may have refreshed already.
@@ -60,6 +65,7 @@ Credentials CachingCredentials::refresh(std::unique_lock<std::mutex>& refresh_lo
     const std::lock_guard state_lock(state_mutex_);
     cached_ = Cached{fetched, clock_.now()};
     retry_not_before_.reset();
+    invalidated_ = false;
     refresh_lock.unlock();
     return fetched;
   } catch (const std::exception& error) {

@@ -29,6 +29,9 @@ class CachingCredentials final : public CredentialsSource {
 
   // Thread-safe. Throws (CredentialsUnavailable, AwsConfigError) only when no valid credentials can be had.
   Credentials current() override;
+  // A service answered ExpiredToken (its clock or an admin disagrees with our expiration): the next
+  // current() fetches anew and fails rather than return these credentials again.
+  void invalidate() override;
 
   std::string describe() const { return provider_->describe(); }
 
@@ -48,6 +51,7 @@ class CachingCredentials final : public CredentialsSource {
   mutable std::mutex state_mutex_;
   std::optional<Cached> cached_;
   std::optional<SteadyTime> retry_not_before_;
+  bool invalidated_ = false;
 };
 
 }  // namespace kinesyslog::aws

@@ -15,7 +15,8 @@ namespace kinesyslog::aws {
 // at start does not stop the relay: their first fetch happens on the first current(). IMDS is picked
 // only when it answers with credentials (1 s connect timeout), since off EC2 nothing answers.
 // AwsConfigError naming every source tried and why it did not apply when none does, or when a
-// chosen source's settings are broken.
+// chosen source's settings are broken. Of `context`, only the transport and the clock are kept:
+// they must outlive the result; the transport is used only under the cache's refresh lock.
 std::unique_ptr<CachingCredentials> resolve_credentials(const CredentialChainContext& context, const Profile& profile);
 
 }  // namespace kinesyslog::aws

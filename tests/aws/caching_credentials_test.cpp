@@ -136,6 +136,26 @@ TEST_F(CachingCredentialsTest, DefinitiveErrorOnFirstFetchPropagates) {
   EXPECT_THROW(credentials.current(), AwsConfigError);
 }
 
+TEST_F(CachingCredentialsTest, InvalidatedCredentialsAreFetchedAgain) {
+  auto credentials = make();
+  provider_->then([&] { return keys("FIRST", clock_.now() + std::chrono::hours(1)); });
+  provider_->then([&] { return keys("SECOND", clock_.now() + std::chrono::hours(1)); });
+  credentials.current();
+  credentials.invalidate();
+  EXPECT_EQ(credentials.current().access_key_id, "SECOND");
+  EXPECT_EQ(credentials.current().access_key_id, "SECOND");
+  EXPECT_EQ(provider_->fetches, 2);
+}
+
+TEST_F(CachingCredentialsTest, InvalidatedCredentialsAreNotReturnedWhenTheRefreshFails) {
+  auto credentials = make();
+  provider_->then([&] { return keys("FIRST", clock_.now() + std::chrono::hours(1)); });
+  provider_->then([]() -> Credentials { throw CredentialsUnavailable("STS did not answer"); });
+  credentials.current();
+  credentials.invalidate();
+  EXPECT_THROW(credentials.current(), CredentialsUnavailable);
+}
+
 TEST_F(CachingCredentialsTest, InitialCredentialsAreUsedWithoutFetching) {
   auto credentials = make(keys("PROBED", kStart + std::chrono::hours(1)));
   EXPECT_EQ(credentials.current().access_key_id, "PROBED");
