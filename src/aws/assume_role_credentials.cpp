@@ -11,7 +11,15 @@ AssumeRoleCredentials::AssumeRoleCredentials(StsRoleClient sts, AssumeRoleCall c
       source_(std::move(source)),
       source_description_(std::move(source_description)) {}
 
-Credentials AssumeRoleCredentials::fetch() { return sts_.assume_role(call_, source_->current()); }
+Credentials AssumeRoleCredentials::fetch() {
+  try {
+    return sts_.assume_role(call_, source_->current());
+  } catch (const CallerCredentialsExpired&) {
+    // The source's temporary credentials were revoked or expired early: fetch new ones, once.
+    source_->invalidate();
+    return sts_.assume_role(call_, source_->current());
+  }
+}
 
 std::string AssumeRoleCredentials::describe() const {
   return "role " + call_.role_arn + " assumed with " + source_description_;

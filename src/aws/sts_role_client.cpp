@@ -5,7 +5,6 @@
 #include <utility>
 
 #include "aws/config_error.hpp"
-#include "aws/credentials_provider.hpp"
 #include "aws/iso8601.hpp"
 #include "aws/sigv4_signer.hpp"
 #include "aws/uri_encoding.hpp"
@@ -187,6 +186,7 @@ Credentials StsRoleClient::send(std::string_view action, std::string_view role_a
   const std::string code = error ? error->code : "";
   const std::string detail = "HTTP " + std::to_string(response.status) +
                              (error ? " " + error->code + ": " + error->message : std::string());
+  if (code == "ExpiredToken") throw CallerCredentialsExpired(what + " refused the signing credentials: " + detail);
   if (is_transient(response.status, code)) throw CredentialsUnavailable(what + " failed, will retry: " + detail);
   throw AwsConfigError(what + " was refused: " + detail);
 }

@@ -6,11 +6,19 @@
 #include <string_view>
 
 #include "aws/credentials.hpp"
+#include "aws/credentials_provider.hpp"
 #include "aws/endpoints.hpp"
 #include "aws/http_transport.hpp"
 #include "core/clock.hpp"
 
 namespace kinesyslog::aws {
+
+// STS answered ExpiredToken: the caller's (source) credentials are no longer accepted, though our
+// copy of their expiration may say otherwise. Fetching fresh source credentials fixes it.
+class CallerCredentialsExpired : public CredentialsUnavailable {
+ public:
+  using CredentialsUnavailable::CredentialsUnavailable;
+};
 
 struct AssumeRoleCall {
   std::string role_arn;
@@ -31,7 +39,8 @@ class StsRoleClient {
   // `endpoint` from resolve_endpoint(kSts, …); `region` scopes the signature.
   StsRoleClient(HttpTransport& transport, ResolvedEndpoint endpoint, std::string region, const Clock& clock);
 
-  // Signed with `caller`. Throws CredentialsUnavailable (no answer, throttled, 5xx) or AwsConfigError.
+  // Signed with `caller`. Throws CredentialsUnavailable (no answer, throttled, 5xx),
+  // CallerCredentialsExpired or AwsConfigError.
   Credentials assume_role(const AssumeRoleCall& call, const Credentials& caller);
   // Unsigned: the token is the proof of identity.
   Credentials assume_role_with_web_identity(const AssumeRoleWithWebIdentityCall& call);

@@ -184,6 +184,19 @@ TEST_F(CredentialChainTest, CredentialSourceEcsContainerSignsTheAssumeRole) {
   EXPECT_EQ(transport_.sent.at(1).request.header("X-Amz-Security-Token"), "t");
 }
 
+TEST_F(CredentialChainTest, SourceCredentialsRefusedAsExpiredAreFetchedAgainOnce) {
+  write_config("[default]\nrole_arn = arn:aws:iam::1:role/r\ncredential_source = EcsContainer\n");
+  variables_["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = "http://127.0.0.1:9911/creds";
+  const std::string ecs = R"({"SecretAccessKey":"s","Token":"t","Expiration":"2026-11-24T18:00:00Z","AccessKeyId":)";
+  transport_.expect("GET", "/creds", 200, ecs + R"("ASIAOLD"})");
+  transport_.expect("POST", "/", 400,
+                    "<ErrorResponse><Error><Code>ExpiredToken</Code><Message>expired</Message></Error></ErrorResponse>");
+  transport_.expect("GET", "/creds", 200, ecs + R"("ASIANEW"})");
+  transport_.expect("POST", "/", 200, sts_answer("AssumeRole", "ASIAROLE"));
+  EXPECT_EQ(resolve()->current().access_key_id, "ASIAROLE");
+  EXPECT_NE(authorization(3).find("Credential=ASIANEW/"), std::string::npos);
+}
+
 TEST_F(CredentialChainTest, ProfileWebIdentity) {
   const auto token_file = directory_.write("token", "jwt-profile");
   write_config("[default]\nrole_arn = arn:aws:iam::1:role/r\nweb_identity_token_file = " + token_file.string() + "\n");
