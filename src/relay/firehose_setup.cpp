@@ -4,9 +4,10 @@
 #include <spdlog/spdlog.h>
 
 #include "aws/config_error.hpp"
+#include "aws/credential_chain.hpp"
 #include "aws/endpoints.hpp"
-#include "aws/environment_credentials.hpp"
 #include "aws/firehose_client.hpp"
+#include "aws/instance_metadata.hpp"
 #include "aws/region.hpp"
 #include "aws/shared_config.hpp"
 
@@ -27,23 +28,6 @@ aws::EndpointUrl endpoint_url(const aws::ResolvedEndpoint& resolved) {
   return *url;
 }
 
-std::unique_ptr<aws::CredentialsSource> static_credentials(const aws::EnvironmentLookup& environment,
-                                                           const aws::Profile& profile,
-                                                           const aws::SharedConfigPaths& paths) {
-  if (auto credentials = aws::environment_credentials(environment)) {
-    spdlog::info("AWS credentials from the environment (AWS_ACCESS_KEY_ID {})", credentials->access_key_id);
-    return std::make_unique<aws::StaticCredentialsSource>(std::move(*credentials));
-  }
-  if (auto credentials = profile.static_credentials()) {
-    spdlog::info("AWS credentials from {}", profile.describe_source("aws_access_key_id"));
-    return std::make_unique<aws::StaticCredentialsSource>(std::move(*credentials));
-  }
-  throw aws::AwsConfigError(fmt::format(
-      "no AWS credentials: tried AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY in the environment and "
-      "aws_access_key_id in profile '{}' of {} and {}; set one of them (or use --output-dir)",
-      profile.name(), paths.credentials_file.string(), paths.config_file.string()));
-}
-
 }  // namespace
 
 FirehoseDelivery::FirehoseDelivery(const cli::ListenOptions& options, const aws::EnvironmentLookup& environment,
@@ -55,13 +39,16 @@ FirehoseDelivery::FirehoseDelivery(const cli::ListenOptions& options, const aws:
   const auto paths = aws::SharedConfigPaths::resolve(environment);
   const aws::SharedConfig shared = aws::SharedConfig::load(paths);
   const aws::Profile profile = shared.profile(aws::resolve_profile_name(non_empty(options.profile), environment));
-  const auto region = aws::resolve_region(non_empty(options.region), environment, profile);
+  auto region = aws::resolve_region(non_empty(options.region), environment, profile);
+  if (!region) region = aws::instance_region(credentials_transport_, environment, clock);
   if (!region) {
     throw aws::AwsConfigError(fmt::format(
-        "no AWS region: tried --region, AWS_REGION, AWS_DEFAULT_REGION and 'region' in profile '{}' of {}; set one",
+        "no AWS region: tried --region, AWS_REGION, AWS_DEFAULT_REGION, 'region' in profile '{}' of {} and the "
+        "EC2 instance identity document; set one",
         profile.name(), paths.config_file.string()));
   }
-  credentials_ = static_credentials(environment, profile, paths);
+  credentials_ = aws::resolve_credentials(
+      aws::CredentialChainContext{environment, shared, region->name, credentials_transport_, clock}, profile);
   const auto firehose = aws::resolve_endpoint(aws::kFirehose, region->name, non_empty(options.endpoint_url), environment);
   const auto sts = aws::resolve_endpoint(aws::kSts, region->name, std::nullopt, environment);
   spdlog::info("Firehose stream {} in {} (region from {}), endpoint {} ({}), STS {} ({})", options.stream,

@@ -37,6 +37,7 @@ class FirehoseDelivery {
   void continue_in_background(std::function<void(const std::string&)> on_refused);
 
  private:
+  aws::CurlTransport credentials_transport_;  // STS/IMDS/ECS calls for credentials, serialised by the cache
   std::unique_ptr<aws::CredentialsSource> credentials_;
   aws::CurlTransport delivery_transport_;  // the delivery thread's connection
   aws::CurlTransport startup_transport_;   // the start-up checks' own (a CurlTransport is single-threaded)

@@ -5,6 +5,7 @@
 
 #include <variant>
 
+#include "aws/credentials_provider.hpp"
 #include "aws/firehose_client.hpp"
 #include "aws/sts_client.hpp"
 #include "deliver/retry_backoff.hpp"
@@ -60,6 +61,9 @@ bool FirehoseStartupCheck::check_stream() {
     last_problem_ += fmt::format("{}: {}. ", what, error.describe());
   } catch (const aws::HttpTransportError& error) {
     last_problem_ += fmt::format("{}: {}. ", what, error.what());
+  } catch (const aws::CredentialsUnavailable& error) {
+    // STS, IMDS or the container endpoint is unreachable for now: as unreachable as Firehose itself.
+    last_problem_ += fmt::format("{}: no credentials yet: {}. ", what, error.what());
   }
   return false;
 }
@@ -85,6 +89,9 @@ bool FirehoseStartupCheck::check_account() {
     last_problem_ += fmt::format("{}: {}. ", what, error.describe());
   } catch (const aws::HttpTransportError& error) {
     last_problem_ += fmt::format("{}: {}. ", what, error.what());
+  } catch (const aws::CredentialsUnavailable& error) {
+    // STS, IMDS or the container endpoint is unreachable for now: as unreachable as Firehose itself.
+    last_problem_ += fmt::format("{}: no credentials yet: {}. ", what, error.what());
   }
   return false;
 }

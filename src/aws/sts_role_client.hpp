@@ -1,0 +1,74 @@
+#pragma once
+// The two STS calls that yield role credentials, in the query protocol (form-encoded POST, XML
+// answer; STS API Reference, "AssumeRole" and "AssumeRoleWithWebIdentity").
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "aws/credentials.hpp"
+#include "aws/credentials_provider.hpp"
+#include "aws/endpoints.hpp"
+#include "aws/http_transport.hpp"
+#include "core/clock.hpp"
+
+namespace kinesyslog::aws {
+
+// STS answered ExpiredToken: the caller's (source) credentials are no longer accepted, though our
+// copy of their expiration may say otherwise. Fetching fresh source credentials fixes it.
+class CallerCredentialsExpired : public CredentialsUnavailable {
+ public:
+  using CredentialsUnavailable::CredentialsUnavailable;
+};
+
+struct AssumeRoleCall {
+  std::string role_arn;
+  std::string role_session_name;
+  std::optional<std::string> external_id;
+  std::optional<int> duration_seconds;  // STS's default (3600) when unset
+};
+
+struct AssumeRoleWithWebIdentityCall {
+  std::string role_arn;
+  std::string role_session_name;
+  std::string web_identity_token;
+  std::optional<int> duration_seconds;
+};
+
+class StsRoleClient {
+ public:
+  // `endpoint` from resolve_endpoint(kSts, …); `region` scopes the signature.
+  StsRoleClient(HttpTransport& transport, ResolvedEndpoint endpoint, std::string region, const Clock& clock);
+
+  // Signed with `caller`. Throws CredentialsUnavailable (no answer, throttled, 5xx),
+  // CallerCredentialsExpired or AwsConfigError.
+  Credentials assume_role(const AssumeRoleCall& call, const Credentials& caller);
+  // Unsigned: the token is the proof of identity.
+  Credentials assume_role_with_web_identity(const AssumeRoleWithWebIdentityCall& call);
+
+  const std::string& url() const { return endpoint_.url; }
+
+ private:
+  Credentials send(std::string_view action, std::string_view role_arn, const std::string& body,
+                   const Credentials* caller);
+
+  HttpTransport& transport_;
+  ResolvedEndpoint endpoint_;
+  EndpointUrl url_;
+  std::string region_;
+  const Clock& clock_;
+};
+
+// The <Credentials> of an AssumeRole* answer; nullopt when a member is missing or the expiration unreadable.
+std::optional<Credentials> parse_sts_credentials(std::string_view xml);
+
+struct StsError {
+  std::string code;     // "AccessDenied"
+  std::string message;
+};
+// The <Error> of an STS error answer, if the body holds one.
+std::optional<StsError> parse_sts_error(std::string_view xml);
+
+// The text of the first <name>…</name> element (entities decoded), if any.
+std::optional<std::string> xml_element_text(std::string_view xml, std::string_view name);
+
+}  // namespace kinesyslog::aws

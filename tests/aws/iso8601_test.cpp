@@ -1,0 +1,68 @@
+#include "aws/iso8601.hpp"
+
+#include <gtest/gtest.h>
+
+namespace kinesyslog::aws {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using std::chrono::sys_days;
+
+WallTime at(int year, unsigned month, unsigned day, int hour, int minute, int second) {
+  return WallTime{sys_days{std::chrono::year{year} / std::chrono::month{month} / std::chrono::day{day}} +
+                  std::chrono::hours{hour} + std::chrono::minutes{minute} + seconds{second}};
+}
+
+TEST(Iso8601, UtcWithZ) {
+  EXPECT_EQ(parse_iso8601("2026-11-24T15:04:05Z"), at(2026, 11, 24, 15, 4, 5));
+}
+
+TEST(Iso8601, FractionOfAnyLength) {
+  EXPECT_EQ(parse_iso8601("2026-11-24T15:04:05.5Z"), at(2026, 11, 24, 15, 4, 5) + milliseconds(500));
+  EXPECT_EQ(parse_iso8601("2026-11-24T15:04:05.123456789123Z"),
+            at(2026, 11, 24, 15, 4, 5) + std::chrono::nanoseconds(123456789));
+}
+
+TEST(Iso8601, OffsetsAreSubtractedToGetUtc) {
+  EXPECT_EQ(parse_iso8601("2026-11-24T17:04:05+02:00"), at(2026, 11, 24, 15, 4, 5));
+  EXPECT_EQ(parse_iso8601("2026-11-24T10:34:05-0430"), at(2026, 11, 24, 15, 4, 5));
+  EXPECT_EQ(parse_iso8601("2026-11-24T16:04:05+01"), at(2026, 11, 24, 15, 4, 5));
+  EXPECT_EQ(parse_iso8601("2026-11-24T15:04:05+00:00"), at(2026, 11, 24, 15, 4, 5));
+}
+
+TEST(Iso8601, OffsetCrossesMidnightAndYear) {
+  EXPECT_EQ(parse_iso8601("2027-01-01T01:00:00+02:00"), at(2026, 12, 31, 23, 0, 0));
+}
+
+TEST(Iso8601, LowerCaseAndSpaceSeparatorAccepted) {
+  EXPECT_EQ(parse_iso8601("2026-11-24t15:04:05z"), at(2026, 11, 24, 15, 4, 5));
+  EXPECT_EQ(parse_iso8601("2026-11-24 15:04:05Z"), at(2026, 11, 24, 15, 4, 5));
+}
+
+TEST(Iso8601, LeapDayOnlyInLeapYears) {
+  EXPECT_EQ(parse_iso8601("2028-02-29T00:00:00Z"), at(2028, 2, 29, 0, 0, 0));
+  EXPECT_EQ(parse_iso8601("2027-02-29T00:00:00Z"), std::nullopt);
+  EXPECT_EQ(parse_iso8601("2100-02-29T00:00:00Z"), std::nullopt);
+}
+
+TEST(Iso8601, RejectsMissingZone) { EXPECT_EQ(parse_iso8601("2026-11-24T15:04:05"), std::nullopt); }
+
+TEST(Iso8601, RejectsOutOfRangeFields) {
+  for (const char* text : {"2026-13-01T00:00:00Z", "2026-00-01T00:00:00Z", "2026-04-31T00:00:00Z",
+                           "2026-11-24T24:00:00Z", "2026-11-24T15:60:00Z", "2026-11-24T15:04:60Z",
+                           "2026-11-24T15:04:05+24:00", "2026-11-24T15:04:05+01:60"}) {
+    EXPECT_EQ(parse_iso8601(text), std::nullopt) << text;
+  }
+}
+
+TEST(Iso8601, RejectsMalformedText) {
+  for (const char* text : {"", "2026", "2026-11-24", "2026-11-24T15:04Z", "2026-11-24T15:04:05.Z",
+                           "2026-11-24T15:04:05Zjunk", "2026-11-24T15:04:05+2", "26-11-24T15:04:05Z",
+                           "2026/11/24T15:04:05Z", "2026-11-24T15:04:05 Z", "１026-11-24T15:04:05Z"}) {
+    EXPECT_EQ(parse_iso8601(text), std::nullopt) << text;
+  }
+}
+
+}  // namespace
+}  // namespace kinesyslog::aws
