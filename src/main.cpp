@@ -18,6 +18,7 @@
 #include "deliver/output_directory.hpp"
 #include "net/listener.hpp"
 #include "parse/event_id.hpp"
+#include "relay/metrics_endpoint.hpp"
 #include "relay/relay.hpp"
 
 namespace kinesyslog {
@@ -47,7 +48,6 @@ std::optional<std::string> unsupported_feature(const cli::ListenOptions& options
   if (options.gelf) return "--gelf: GELF input is not available in this build yet";
   if (!cli::effective_tls_ports(options).empty()) return "--tls-port/--cert: TLS listeners are not available in this build yet";
   if (!options.proxy_protocol_ports.empty()) return "--proxy-protocol: the PROXY protocol is not available in this build yet";
-  if (!options.prometheus_ports.empty()) return "--prometheus-port: the metrics endpoint is not available in this build yet";
   if (options.output_dir.empty()) {
     return "--stream: delivery to Firehose is not available in this build yet; use --output-dir DIR";
   }
@@ -92,10 +92,17 @@ int run_listen(const cli::ListenOptions& options) {
 
   const Clock& clock = SystemClock::instance();
   try {
-    deliver::OutputDirectoryDestination destination(options.output_dir, options.stream.empty() ? "kinesyslog" : options.stream, clock,
-                                                    parse::random_seed_from_os());
-    relay::Relay relay(relay_config(options), destination, clock);
+    const std::string stream = options.stream.empty() ? "kinesyslog" : options.stream;
+    deliver::OutputDirectoryDestination destination(options.output_dir, stream, clock, parse::random_seed_from_os());
+    metrics::RelayMetrics metrics({stream, options.spool_dir}, clock);
+    relay::RelayConfig config = relay_config(options);
+    config.delivery_hooks = relay::delivery_hooks_for(metrics);
+    relay::Relay relay(std::move(config), destination, clock);
+    // Declared after the relay so it stops serving before the relay goes away.
+    relay::MetricsEndpoint endpoint(*IpAddress::parse(options.address), options.address.find(':') != std::string::npos,
+                                    cli::enabled_ports(options.prometheus_ports), metrics, clock);
     relay.start();
+    endpoint.start(relay);
     spdlog::info("kinesyslog {} listening on {} (UDP {}, TCP {}), delivering to {}", KINESYSLOG_VERSION, options.address,
                  fmt::join(cli::enabled_ports(options.udp_ports), ","), fmt::join(cli::enabled_ports(options.tcp_ports), ","),
                  destination.describe());
@@ -110,6 +117,7 @@ int run_listen(const cli::ListenOptions& options) {
       break;
     }
     relay.stop(clock.steady_now() + kShutdownDeliveryBudget);
+    endpoint.stop();
     spdlog::info("stopped: {} messages received", relay.counters().messages.load());
     return cli::kExitOk;
   } catch (const net::BindError& error) {

@@ -37,7 +37,8 @@ DeliveryLoop::DeliveryLoop(spool::Spool& spool, Destination& destination, const 
       backoff_(options.retry_base, options.retry_cap, seed) {
   std::lock_guard lock(state_mutex_);
   for (spool::SpoolFile& file : spool_.scan()) {
-    ready_.insert(index_.try_emplace(std::move(file)).first);
+    const WallTime created = file.created;
+    ready_.insert(index_.try_emplace(std::move(file), WaitingRecord{0, created}).first);
   }
   publish_gauges_locked();
   if (!index_.empty()) {
@@ -46,9 +47,10 @@ DeliveryLoop::DeliveryLoop(spool::Spool& spool, Destination& destination, const 
   }
 }
 
-void DeliveryLoop::notify_published(const spool::SpoolFile& file) {
+void DeliveryLoop::notify_published(const spool::SpoolFile& file, WallTime first_received) {
   std::lock_guard lock(state_mutex_);
-  const auto [entry, inserted] = index_.try_emplace(file);
+  const auto [entry, inserted] =
+      index_.try_emplace(file, WaitingRecord{0, first_received == WallTime{} ? file.created : first_received});
   if (!inserted) return;
   ready_.insert(entry);
   publish_gauges_locked();
@@ -168,6 +170,7 @@ DeliveryLoop::Pass DeliveryLoop::send_call(const std::vector<IndexEntry>& call) 
   DeliveryResult result = DeliveryResult::delivered({});
   if (!sent_.empty()) {
     counters_.calls.fetch_add(1, std::memory_order_relaxed);
+    if (options_.hooks.call_sent) options_.hooks.call_sent(sent_.size(), call_buffer_.size());
     try {
       result = destination_.deliver(views_);
     } catch (const std::exception& error) {
@@ -178,6 +181,7 @@ DeliveryLoop::Pass DeliveryLoop::send_call(const std::vector<IndexEntry>& call) 
                                                              destination_.describe(), result.outcomes.size(), sent_.size()));
     }
   }
+  report_outcomes(result);
   // Unlink without holding the state lock: encoder threads keep publishing meanwhile.
   if (result.status == DeliveryResult::Status::kDelivered) {
     for (size_t i = 0; i < sent_.size(); ++i) {
@@ -261,6 +265,20 @@ DeliveryLoop::Pass DeliveryLoop::send_call(const std::vector<IndexEntry>& call) 
     wake_.notify_all();
   }
   return pass;
+}
+
+// Entries in flight are ours alone (see send_call), so their fields are read unlocked.
+void DeliveryLoop::report_outcomes(const DeliveryResult& result) const {
+  const DeliveryHooks& hooks = options_.hooks;
+  for (size_t i = 0; i < sent_.size(); ++i) {
+    if (result.status != DeliveryResult::Status::kDelivered) {
+      if (hooks.record_failed) hooks.record_failed(result.error);
+    } else if (result.outcomes[i].accepted) {
+      if (hooks.record_accepted) hooks.record_accepted(sent_[i]->first.size, sent_[i]->second.first_received);
+    } else if (hooks.record_failed) {
+      hooks.record_failed(result.outcomes[i].error_message);
+    }
+  }
 }
 
 bool DeliveryLoop::promote_due_retries(SteadyTime now) {

@@ -36,6 +36,7 @@ struct RelayCounters {
   std::atomic<uint64_t> records_spooled{0};
   std::atomic<uint64_t> record_bytes_spooled{0};
   std::array<std::atomic<uint64_t>, static_cast<size_t>(DropReason::kCount)> dropped{};
+  std::atomic<bool> spool_failing{false};  // the last attempt to write a record failed (for /health)
 
   void count_drop(DropReason reason, uint64_t n = 1) {
     dropped[static_cast<size_t>(reason)].fetch_add(n, std::memory_order_relaxed);

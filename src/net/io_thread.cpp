@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <spdlog/spdlog.h>
@@ -36,10 +37,12 @@ struct ListenerWatch : Watch {
   ListenerSpec spec;
   UniqueFd fd;
   uint32_t last_drop_count = 0;
+  std::atomic<int64_t> open_connections{0};  // written by the loop, read by the metrics endpoint
 };
 
 struct Connection : Watch {
   UniqueFd fd;
+  ListenerWatch* listener = nullptr;
   SourceKey key;
   std::string source_text;
   framing::SyslogFramer framer;
@@ -75,6 +78,13 @@ class IoThread::Loop {
   void request_stop() {
     const uint64_t one = 1;
     (void)!::write(wake_.get(), &one, sizeof one);
+  }
+
+  void add_open_connections(std::map<uint16_t, int64_t>& by_port) const {
+    for (const auto& listener : listeners_) {
+      if (listener->kind != WatchKind::kTcpListener) continue;
+      by_port[listener->spec.port] += listener->open_connections.load(std::memory_order_relaxed);
+    }
   }
 
   void run() {
@@ -189,7 +199,9 @@ class IoThread::Loop {
       const SourceKey key{IpAddress::from_sockaddr(reinterpret_cast<const sockaddr*>(&address)), listener.spec.port,
                           listener.spec.protocol};
       auto connection = std::make_unique<Connection>(UniqueFd(fd), key, config_.max_message_size);
+      connection->listener = &listener;
       add(fd, connection.get());
+      listener.open_connections.fetch_add(1, std::memory_order_relaxed);
       counters_.connections_accepted.fetch_add(1, std::memory_order_relaxed);
       counters_.connections_open.fetch_add(1, std::memory_order_relaxed);
       spdlog::debug("connection from {} on TCP port {}", connection->source_text, listener.spec.port);
@@ -223,6 +235,7 @@ class IoThread::Loop {
     });
     ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, connection.fd.get(), nullptr);
     counters_.connections_open.fetch_sub(1, std::memory_order_relaxed);
+    connection.listener->open_connections.fetch_sub(1, std::memory_order_relaxed);
     connections_.erase(&connection);
   }
 
@@ -280,6 +293,8 @@ void IoThread::start() {
 }
 
 void IoThread::request_stop() { loop_->request_stop(); }
+
+void IoThread::add_open_connections(std::map<uint16_t, int64_t>& by_port) const { loop_->add_open_connections(by_port); }
 
 void IoThread::join() {
   if (thread_.joinable()) thread_.join();

@@ -3,6 +3,8 @@
 // UDP is read with recvmmsg in batches into buffers reused for the thread's lifetime; TCP
 // bytes go through a per-connection framer straight from one reused read buffer.
 #include <chrono>
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <thread>
 #include <utility>
@@ -34,6 +36,9 @@ class IoThread {
   // sink (on_stop) and finish. join() waits for that.
   void request_stop();
   void join();
+
+  // Any thread: adds this thread's open TCP connections to `by_port`.
+  void add_open_connections(std::map<uint16_t, int64_t>& by_port) const;
 
  private:
   class Loop;

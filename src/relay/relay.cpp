@@ -1,6 +1,7 @@
 #include "relay/relay.hpp"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <thread>
 
@@ -33,7 +34,8 @@ struct Relay::Parts {
       std::vector<std::pair<net::ListenerSpec, net::UniqueFd>> listeners;
       for (size_t i = 0; i < per_thread.size(); ++i) listeners.emplace_back(config.listeners[i], std::move(per_thread[i]));
       sinks.push_back(std::make_unique<SyslogIngest>(
-          limits, [this](ClosedBatch&& batch) { submit(std::move(batch)); }, make_id_generator(), clock));
+          limits, [this](ClosedBatch&& batch) { submit(std::move(batch)); }, make_id_generator(), clock,
+          config.max_tracked_sources_per_thread));
       io_threads.push_back(std::make_unique<net::IoThread>(std::move(listeners), *sinks.back(), clock, counters,
                                                            net::IoThreadConfig{config.max_message_size}));
     }
@@ -48,6 +50,7 @@ struct Relay::Parts {
   deliver::DeliveryOptions delivery_options() const {
     deliver::DeliveryOptions options;
     options.interval = config.delivery_interval;
+    options.hooks = config.delivery_hooks;
     return options;
   }
 
@@ -69,20 +72,24 @@ struct Relay::Parts {
         spdlog::error("{} events from {} were too large for a Firehose record and were dropped",
                       encoded.dropped_events, closed->key.source.to_string());
       }
-      for (size_t i = 0; i < encoded.records.size(); ++i) publish(encoded.records[i], encoded.record_events[i]);
+      for (size_t i = 0; i < encoded.records.size(); ++i) {
+        publish(encoded.records[i], encoded.record_events[i], closed->first_received);
+      }
     }
   }
 
-  void publish(std::string_view record, size_t events) {
+  void publish(std::string_view record, size_t events, WallTime first_received) {
     // The spool is the commit point: keep trying rather than lose a record (disk full
     // clears when delivery frees space or an operator acts); the queue backs up meanwhile.
     for (int attempt = 0;; ++attempt) {
       try {
-        delivery.notify_published(spool.publish(record));
+        delivery.notify_published(spool.publish(record), first_received);
+        counters.spool_failing.store(false, std::memory_order_relaxed);
         counters.records_spooled.fetch_add(1, std::memory_order_relaxed);
         counters.record_bytes_spooled.fetch_add(record.size(), std::memory_order_relaxed);
         return;
       } catch (const std::exception& error) {
+        counters.spool_failing.store(true, std::memory_order_relaxed);
         if (attempt == 0 || attempt % 60 == 0) {
           spdlog::error("cannot write a record of {} events to the spool: {}; retrying", events, error.what());
         }
@@ -138,5 +145,28 @@ void Relay::stop(SteadyTime deadline) {
 }
 
 metrics::RelayCounters& Relay::counters() { return parts_->counters; }
+
+metrics::RelayReadings Relay::readings() const {
+  const auto& parts = *parts_;
+  metrics::RelayReadings readings;
+  readings.counters = &parts.counters;
+  std::vector<metrics::SourceTraffic> series;
+  for (const auto& sink : parts.sinks) sink->traffic().append_to(series);
+  readings.traffic = metrics::merge_source_traffic(std::move(series));
+  for (const auto& thread : parts.io_threads) thread->add_open_connections(readings.open_connections);
+  readings.spool_records = parts.spool.record_count();
+  readings.spool_bytes = parts.spool.record_bytes();
+  readings.spool_oldest_age = parts.delivery.oldest_waiting_age();
+  return readings;
+}
+
+bool Relay::healthy() const {
+  const auto& parts = *parts_;
+  const bool listening = parts.counters.listeners.load(std::memory_order_relaxed) ==
+                         static_cast<int64_t>(parts.config.listeners.size() * parts.io_threads.size());
+  const bool spool_writable = !parts.counters.spool_failing.load(std::memory_order_relaxed) &&
+                              ::access(parts.spool.directory().c_str(), W_OK | X_OK) == 0;
+  return listening && spool_writable;
+}
 
 }  // namespace kinesyslog::relay
