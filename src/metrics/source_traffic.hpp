@@ -30,6 +30,8 @@ struct SourceTraffic {
   std::string source;  // address text, or kOtherSource
   uint64_t messages = 0;
   uint64_t bytes = 0;
+
+  friend bool operator==(const SourceTraffic&, const SourceTraffic&) = default;
 };
 
 class SourceTrafficTable {
