@@ -14,6 +14,7 @@
 #include "cli/dump.hpp"
 #include "cli/environment.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/install.hpp"
 #include "cli/validate.hpp"
 #include "deliver/output_directory.hpp"
 #include "net/listener.hpp"
@@ -142,9 +143,8 @@ int main(int argc, char** argv) {
   return std::visit(Overloaded{
                         [](const cli::RunListen& listen) { return run_listen(listen.options); },
                         [](const cli::RunDump& dump) { return cli::run_dump(dump.files, stdin, stdout, stderr); },
-                        [](const cli::RunInstall&) {
-                          std::fputs("kinesyslog install: not available in this build yet\n", stderr);
-                          return cli::kExitSoftware;
+                        [](const cli::RunInstall& install) {
+                          return cli::run_install(install.options, cli::this_system(), stdout, stderr);
                         },
                         [](const cli::PrintAndExit& print) {
                           std::fputs(print.text.c_str(), print.to_stderr() ? stderr : stdout);
