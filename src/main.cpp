@@ -21,6 +21,7 @@
 #include "parse/event_id.hpp"
 #include "relay/metrics_endpoint.hpp"
 #include "relay/relay.hpp"
+#include "relay/service_notifier.hpp"
 
 namespace kinesyslog {
 namespace {
@@ -104,9 +105,17 @@ int run_listen(const cli::ListenOptions& options) {
                                     cli::enabled_ports(options.prometheus_ports), metrics, clock);
     relay.start();
     endpoint.start(relay);
-    spdlog::info("kinesyslog {} listening on {} (UDP {}, TCP {}), delivering to {}", KINESYSLOG_VERSION, options.address,
-                 fmt::join(cli::enabled_ports(options.udp_ports), ","), fmt::join(cli::enabled_ports(options.tcp_ports), ","),
-                 destination.describe());
+    const std::string listening = fmt::format(
+        "kinesyslog {} listening on {} (UDP {}, TCP {}, metrics {}), delivering to {}", KINESYSLOG_VERSION,
+        options.address, fmt::join(cli::enabled_ports(options.udp_ports), ","),
+        fmt::join(cli::enabled_ports(options.tcp_ports), ","), fmt::join(cli::enabled_ports(options.prometheus_ports), ","),
+        destination.describe());
+    spdlog::info("{}", listening);
+    const relay::ServiceNotifier systemd;
+    systemd.ready(listening);
+    std::atomic<bool> stopping{false};
+    // Keeps pinging through the shutdown drain, when the listeners are closed on purpose.
+    relay::WatchdogPinger watchdog([&] { return stopping.load() || relay.listening(); });
     for (;;) {
       int signal_number = 0;
       if (sigwait(&signals, &signal_number) != 0) continue;
@@ -117,6 +126,8 @@ int run_listen(const cli::ListenOptions& options) {
       spdlog::info("{}: closing batches and delivering before exit", signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
       break;
     }
+    stopping = true;
+    systemd.stopping("closing batches and delivering before exit");
     relay.stop(clock.steady_now() + kShutdownDeliveryBudget);
     endpoint.stop();
     spdlog::info("stopped: {} messages received", relay.counters().messages.load());

@@ -160,13 +160,17 @@ metrics::RelayReadings Relay::readings() const {
   return readings;
 }
 
+bool Relay::listening() const {
+  const auto& parts = *parts_;
+  return parts.counters.listeners.load(std::memory_order_relaxed) ==
+         static_cast<int64_t>(parts.config.listeners.size() * parts.io_threads.size());
+}
+
 bool Relay::healthy() const {
   const auto& parts = *parts_;
-  const bool listening = parts.counters.listeners.load(std::memory_order_relaxed) ==
-                         static_cast<int64_t>(parts.config.listeners.size() * parts.io_threads.size());
   const bool spool_writable = !parts.counters.spool_failing.load(std::memory_order_relaxed) &&
                               ::access(parts.spool.directory().c_str(), W_OK | X_OK) == 0;
-  return listening && spool_writable;
+  return listening() && spool_writable;
 }
 
 }  // namespace kinesyslog::relay

@@ -62,7 +62,9 @@ class Relay {
 
   // Any thread (the metrics endpoint): the state behind the /metrics series.
   metrics::RelayReadings readings() const;
-  // True while every listener runs and the spool directory is writable (/health).
+  // True while every I/O thread runs its listeners (the systemd watchdog).
+  bool listening() const;
+  // listening() and the spool directory is writable (/health).
   bool healthy() const;
 
  private:
