@@ -34,7 +34,8 @@ DeliveryLoop::DeliveryLoop(spool::Spool& spool, Destination& destination, const 
       clock_(clock),
       options_(checked(options)),
       next_interval_(clock.steady_now()),  // leftovers have waited long enough: the first pass sends them
-      backoff_(options.retry_base, options.retry_cap, seed) {
+      backoff_(options.retry_base, options.retry_cap, seed),
+      failure_log_(clock) {
   std::lock_guard lock(state_mutex_);
   for (spool::SpoolFile& file : spool_.scan()) {
     const WallTime created = file.created;
@@ -154,7 +155,7 @@ DeliveryLoop::Pass DeliveryLoop::send_call(const std::vector<IndexEntry>& call) 
         continue;
       }
     } catch (const spool::SpoolError& error) {
-      spdlog::error("delivery: {}; will try again", error.what());
+      failure_log_.log(spdlog::level::err, "spool read", "delivery: {}; will try again", error.what());
       unreadable.push_back(entry);
       continue;
     }
@@ -224,9 +225,10 @@ DeliveryLoop::Pass DeliveryLoop::send_call(const std::vector<IndexEntry>& call) 
         back_off_locked(sent_[i], now + backoff_.delay(sent_[i]->second.failures++, fraction));
       }
       if (first_rejection != nullptr) {
-        spdlog::warn("delivery: {} rejected {} of {} records (first: {}: {}); they stay in the spool and are retried",
-                     destination_.describe(), rejected, sent_.size(), first_rejection->error_code,
-                     first_rejection->error_message);
+        failure_log_.log(spdlog::level::warn, "rejected " + first_rejection->error_code,
+                         "delivery: {} rejected {} of {} records (first: {}: {}); they stay in the spool and are retried",
+                         destination_.describe(), rejected, sent_.size(), first_rejection->error_code,
+                         first_rejection->error_message);
       }
       break;
     }
@@ -238,8 +240,8 @@ DeliveryLoop::Pass DeliveryLoop::send_call(const std::vector<IndexEntry>& call) 
         counters_.records_failed.fetch_add(1, std::memory_order_relaxed);
         back_off_locked(entry, paused_until_);
       }
-      spdlog::warn("delivery: a call of {} records failed, retrying in {:.3f} s: {}", sent_.size(), seconds(pause),
-                   result.error);
+      failure_log_.log(spdlog::level::warn, "call failed", "delivery: a call of {} records failed, retrying in {:.3f} s: {}",
+                       sent_.size(), seconds(pause), result.error);
       pass = Pass::kPaused;
       break;
     }

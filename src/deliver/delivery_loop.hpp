@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "core/clock.hpp"
+#include "core/rate_limited_log.hpp"
 #include "deliver/destination.hpp"
 #include "deliver/retry_backoff.hpp"
 #include "spool/spool.hpp"
@@ -137,6 +138,7 @@ class DeliveryLoop {
   uint32_t consecutive_call_failures_ = 0;
   RetryBackoff backoff_;
   DeliveryCounters counters_;
+  RateLimitedLog failure_log_;  // per-record and per-call failures repeat while the cause lasts
 
   // Reused from call to call (only touched under send_mutex_): one buffer holds the whole
   // call, so memory stays at one call's size however large single records once were.

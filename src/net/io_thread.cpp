@@ -13,6 +13,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "core/rate_limited_log.hpp"
 #include "framing/datagram.hpp"
 #include "framing/syslog_framer.hpp"
 
@@ -58,7 +59,7 @@ class IoThread::Loop {
  public:
   Loop(std::vector<std::pair<ListenerSpec, UniqueFd>> listeners, MessageSink& sink, const Clock& clock,
        metrics::RelayCounters& counters, IoThreadConfig config)
-      : sink_(sink), clock_(clock), counters_(counters), config_(config) {
+      : sink_(sink), clock_(clock), counters_(counters), config_(config), accept_errors_(clock) {
     epoll_.reset(::epoll_create1(EPOLL_CLOEXEC));
     wake_.reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
     if (!epoll_ || !wake_) throw std::runtime_error(std::string("cannot create epoll/eventfd: ") + std::strerror(errno));
@@ -190,10 +191,12 @@ class IoThread::Loop {
       const int fd = ::accept4(listener.fd.get(), reinterpret_cast<sockaddr*>(&address), &length,
                                SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd < 0) {
-        if (errno == EMFILE || errno == ENFILE) {
-          spdlog::error("cannot accept on TCP port {}: {} (raise the open-files limit)", listener.spec.port,
-                        std::strerror(errno));
-        }
+        const int error = errno;
+        if (error == EAGAIN || error == EWOULDBLOCK || error == EINTR || error == ECONNABORTED) return;
+        // Repeats on every wake-up while the cause lasts (a full descriptor table stays full).
+        accept_errors_.log(spdlog::level::err, std::strerror(error), "cannot accept on TCP port {}: {}{}",
+                           listener.spec.port, std::strerror(error),
+                           error == EMFILE || error == ENFILE ? " (raise the open-files limit)" : "");
         return;
       }
       const SourceKey key{IpAddress::from_sockaddr(reinterpret_cast<const sockaddr*>(&address)), listener.spec.port,
@@ -266,6 +269,7 @@ class IoThread::Loop {
   const Clock& clock_;
   metrics::RelayCounters& counters_;
   IoThreadConfig config_;
+  RateLimitedLog accept_errors_;
   UniqueFd epoll_;
   UniqueFd wake_;
   Watch wake_watch_{WatchKind::kWake};

@@ -7,6 +7,7 @@
 
 #include "batch/closed_batch_queue.hpp"
 #include "batch/record_encoder.hpp"
+#include "core/rate_limited_log.hpp"
 #include "deliver/delivery_loop.hpp"
 #include "deliver/destination.hpp"
 #include "parse/event_id.hpp"
@@ -69,7 +70,7 @@ struct Relay::Parts {
       const auto& encoded = encoder.encode(*closed);
       if (encoded.dropped_events > 0) {
         counters.count_drop(metrics::DropReason::kOversizeEvent, encoded.dropped_events);
-        spdlog::error("{} events from {} were too large for a Firehose record and were dropped",
+        error_log.log(spdlog::level::err, "oversize", "{} events from {} were too large for a Firehose record and were dropped",
                       encoded.dropped_events, closed->key.source.to_string());
       }
       for (size_t i = 0; i < encoded.records.size(); ++i) {
@@ -90,9 +91,8 @@ struct Relay::Parts {
         return;
       } catch (const std::exception& error) {
         counters.spool_failing.store(true, std::memory_order_relaxed);
-        if (attempt == 0 || attempt % 60 == 0) {
-          spdlog::error("cannot write a record of {} events to the spool: {}; retrying", events, error.what());
-        }
+        error_log.log(spdlog::level::err, "spool write", "cannot write a record of {} events to the spool: {}; retrying",
+                      events, error.what());
         if (stopping_encoders.load() && attempt >= 3) {
           counters.count_drop(metrics::DropReason::kSpoolFailed, events);
           spdlog::critical("gave up on a record of {} events at shutdown: the spool is not writable", events);
@@ -115,6 +115,7 @@ struct Relay::Parts {
   std::vector<std::thread> encoders;
   std::jthread delivery_thread;
   std::atomic<bool> stopping_encoders{false};
+  RateLimitedLog error_log{clock};  // encoder errors repeat per batch while their cause lasts
 };
 
 Relay::Relay(RelayConfig config, deliver::Destination& destination, const Clock& clock)
