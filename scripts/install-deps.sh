@@ -17,6 +17,8 @@ build_packages=(
 test_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev
   bsdutils python3 python3-botocore openssl procps
+  # promtool checks the /metrics text; systemd-analyze verifies the installed unit.
+  prometheus systemd
   # syslog-ng-core conflicts with rsyslog, so loggen is unpacked below; these are its libraries.
   libivykis0 libjson-c5 libnet1 libwrap0 libglib2.0-0 libpcre3 libcap2
 )

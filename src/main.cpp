@@ -16,12 +16,15 @@
 #include "cli/dump.hpp"
 #include "cli/environment.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/install.hpp"
 #include "cli/validate.hpp"
 #include "deliver/output_directory.hpp"
 #include "net/listener.hpp"
 #include "parse/event_id.hpp"
 #include "relay/firehose_setup.hpp"
+#include "relay/metrics_endpoint.hpp"
 #include "relay/relay.hpp"
+#include "relay/service_notifier.hpp"
 
 namespace kinesyslog {
 namespace {
@@ -50,7 +53,6 @@ std::optional<std::string> unsupported_feature(const cli::ListenOptions& options
   if (options.gelf) return "--gelf: GELF input is not available in this build yet";
   if (!cli::effective_tls_ports(options).empty()) return "--tls-port/--cert: TLS listeners are not available in this build yet";
   if (!options.proxy_protocol_ports.empty()) return "--proxy-protocol: the PROXY protocol is not available in this build yet";
-  if (!options.prometheus_ports.empty()) return "--prometheus-port: the metrics endpoint is not available in this build yet";
   return std::nullopt;
 }
 
@@ -93,19 +95,27 @@ int run_listen(const cli::ListenOptions& options) {
   const Clock& clock = SystemClock::instance();
   try {
     // --output-dir writes locally; otherwise Firehose (SPEC §5), whose start-up may refuse (78).
+    const std::string stream = options.stream.empty() ? "kinesyslog" : options.stream;
     std::unique_ptr<deliver::OutputDirectoryDestination> directory;
     std::unique_ptr<relay::FirehoseDelivery> firehose;
     relay::RelayConfig config = relay_config(options);
     if (!options.output_dir.empty()) {
-      directory = std::make_unique<deliver::OutputDirectoryDestination>(
-          options.output_dir, options.stream.empty() ? "kinesyslog" : options.stream, clock, parse::random_seed_from_os());
+      directory = std::make_unique<deliver::OutputDirectoryDestination>(options.output_dir, stream, clock,
+                                                                        parse::random_seed_from_os());
     } else {
       firehose = std::make_unique<relay::FirehoseDelivery>(options, aws::process_environment(), clock);
       config.owner = firehose->owner();
     }
-    deliver::Destination& destination = directory ? static_cast<deliver::Destination&>(*directory) : firehose->destination();
+    deliver::Destination& destination =
+        directory ? static_cast<deliver::Destination&>(*directory) : firehose->destination();
+    metrics::RelayMetrics metrics({stream, options.spool_dir}, clock);
+    config.delivery_hooks = relay::delivery_hooks_for(metrics);
     relay::Relay relay(std::move(config), destination, clock);
+    // Declared after the relay so it stops serving before the relay goes away.
+    relay::MetricsEndpoint endpoint(*IpAddress::parse(options.address), options.address.find(':') != std::string::npos,
+                                    cli::enabled_ports(options.prometheus_ports), metrics, clock);
     relay.start();
+    endpoint.start(relay);
     // A definitive refusal that arrives after start (AWS was unreachable at first) stops like SIGTERM, then exits 78.
     static std::mutex refusal_mutex;
     static std::optional<std::string> refusal;
@@ -116,9 +126,17 @@ int run_listen(const cli::ListenOptions& options) {
         kill(getpid(), SIGTERM);
       });
     }
-    spdlog::info("kinesyslog {} listening on {} (UDP {}, TCP {}), delivering to {}", KINESYSLOG_VERSION, options.address,
-                 fmt::join(cli::enabled_ports(options.udp_ports), ","), fmt::join(cli::enabled_ports(options.tcp_ports), ","),
-                 destination.describe());
+    const std::string listening = fmt::format(
+        "kinesyslog {} listening on {} (UDP {}, TCP {}, metrics {}), delivering to {}", KINESYSLOG_VERSION,
+        options.address, fmt::join(cli::enabled_ports(options.udp_ports), ","),
+        fmt::join(cli::enabled_ports(options.tcp_ports), ","), fmt::join(cli::enabled_ports(options.prometheus_ports), ","),
+        destination.describe());
+    spdlog::info("{}", listening);
+    const relay::ServiceNotifier systemd;
+    systemd.ready(listening);
+    std::atomic<bool> stopping{false};
+    // Keeps pinging through the shutdown drain, when the listeners are closed on purpose.
+    relay::WatchdogPinger watchdog([&] { return stopping.load() || relay.listening(); });
     for (;;) {
       int signal_number = 0;
       if (sigwait(&signals, &signal_number) != 0) continue;
@@ -129,7 +147,10 @@ int run_listen(const cli::ListenOptions& options) {
       spdlog::info("{}: closing batches and delivering before exit", signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
       break;
     }
+    stopping = true;
+    systemd.stopping("closing batches and delivering before exit");
     relay.stop(clock.steady_now() + kShutdownDeliveryBudget);
+    endpoint.stop();
     spdlog::info("stopped: {} messages received", relay.counters().messages.load());
     std::lock_guard lock(refusal_mutex);
     if (refusal) return config_error(*refusal);
@@ -158,9 +179,8 @@ int main(int argc, char** argv) {
   return std::visit(Overloaded{
                         [](const cli::RunListen& listen) { return run_listen(listen.options); },
                         [](const cli::RunDump& dump) { return cli::run_dump(dump.files, stdin, stdout, stderr); },
-                        [](const cli::RunInstall&) {
-                          std::fputs("kinesyslog install: not available in this build yet\n", stderr);
-                          return cli::kExitSoftware;
+                        [](const cli::RunInstall& install) {
+                          return cli::run_install(install.options, cli::this_system(), stdout, stderr);
                         },
                         [](const cli::PrintAndExit& print) {
                           std::fputs(print.text.c_str(), print.to_stderr() ? stderr : stdout);

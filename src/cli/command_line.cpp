@@ -43,6 +43,8 @@ class ListenCommand {
     register_options();
   }
 
+  const std::vector<ListenOptionDescription>& table() const { return table_; }
+
   // Fills in options the command line left out; returns a usage error message on a bad value.
   std::optional<std::string> apply_environment(const Environment& env) {
     for (const Binding& binding : bindings_) {
@@ -76,6 +78,7 @@ class ListenCommand {
                  std::string type_name, std::function<void(const T&)> assign) {
     CLI::Option* option =
         command_->add_option_function<T>("--" + long_name, assign, describe(meaning, default_text, long_name));
+    table_.push_back({long_name, std::string(meaning), std::string(default_text), std::string(default_text), false});
     option->type_name(type_name);
     // As the original (click): a single-valued option given twice takes the last value.
     option->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
@@ -95,8 +98,10 @@ class ListenCommand {
 
   void add_text(const std::string& long_name, std::string_view meaning, std::string_view default_text,
                 std::string type_name, std::string& target) {
+    const bool default_is_value = default_text == target;  // not "none", "required unless ..."
     add_value<std::string>(long_name, meaning, default_text, std::move(type_name),
                            [&target](const std::string& value) { target = value; });
+    if (!default_is_value) table_.back().default_value.clear();
   }
 
   void add_seconds(const std::string& long_name, std::string_view meaning, std::string_view default_text,
@@ -113,6 +118,7 @@ class ListenCommand {
         describe(meaning, default_text, long_name) + " (repeatable)");
     option->type_name("PORT");
     option->allow_extra_args(false);  // one port per occurrence, as the original
+    table_.push_back({long_name, std::string(meaning), std::string(default_text), std::string(default_text), true});
     bindings_.push_back({long_name, option, false,
                          [&target, long_name](const std::string& text) -> std::optional<std::string> {
                            std::vector<int> ports;
@@ -130,6 +136,7 @@ class ListenCommand {
 
   void add_flag(const std::string& long_name, std::string_view meaning, bool& target) {
     CLI::Option* option = command_->add_flag("--" + long_name, target, describe(meaning, "off", long_name));
+    table_.push_back({long_name, std::string(meaning), "off", "false", false});
     option->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     bindings_.push_back({long_name, option, true, [&target](const std::string& text) -> std::optional<std::string> {
                            std::optional<bool> value = parse_flag_word(text);
@@ -182,6 +189,7 @@ class ListenCommand {
   ListenOptions& options_;
   CLI::App* command_ = nullptr;
   std::vector<Binding> bindings_;
+  std::vector<ListenOptionDescription> table_;
 };
 
 std::optional<std::string> first_set(const Environment& env, std::initializer_list<std::string_view> names) {
@@ -212,6 +220,12 @@ void finish_listen_options(ListenOptions& options, const Environment& env) {
 }
 
 }  // namespace
+
+std::vector<ListenOptionDescription> listen_option_table() {
+  CLI::App app;
+  ListenOptions defaults;
+  return ListenCommand(app, defaults).table();
+}
 
 ParseOutcome parse_command_line(int argc, const char* const* argv, const Environment& env) {
   CLI::App app("Relay syslog and GELF over UDP, TCP and TLS to AWS Kinesis Data Firehose", "kinesyslog");

@@ -32,6 +32,19 @@ struct PrintAndExit {
 
 using ParseOutcome = std::variant<RunListen, RunDump, RunInstall, PrintAndExit>;
 
+// One `listen` option as the help and the installed override file describe it.
+struct ListenOptionDescription {
+  std::string long_name;      // without "--", e.g. "tcp-port"
+  std::string meaning;        // one line
+  std::string default_text;   // as --help shows it, e.g. "0", "none", "required unless --output-dir"
+  std::string default_value;  // what the KINESYSLOG_* variable would hold for the default; empty if none
+  bool repeatable = false;
+};
+
+// Every `listen` option, in --help order: the one table the parser, --help and
+// `kinesyslog install` share, so the override file can never miss an option.
+std::vector<ListenOptionDescription> listen_option_table();
+
 // `env` supplies the KINESYSLOG_* variables (and TMPDIR, AWS_ENDPOINT_URL*) for `listen`;
 // the command line wins over it.
 ParseOutcome parse_command_line(int argc, const char* const* argv, const Environment& env);

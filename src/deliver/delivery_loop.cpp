@@ -34,10 +34,12 @@ DeliveryLoop::DeliveryLoop(spool::Spool& spool, Destination& destination, const 
       clock_(clock),
       options_(checked(options)),
       next_interval_(clock.steady_now()),  // leftovers have waited long enough: the first pass sends them
-      backoff_(options.retry_base, options.retry_cap, seed) {
+      backoff_(options.retry_base, options.retry_cap, seed),
+      failure_log_(clock) {
   std::lock_guard lock(state_mutex_);
   for (spool::SpoolFile& file : spool_.scan()) {
-    ready_.insert(index_.try_emplace(std::move(file)).first);
+    const WallTime created = file.created;
+    ready_.insert(index_.try_emplace(std::move(file), WaitingRecord{0, created}).first);
   }
   publish_gauges_locked();
   if (!index_.empty()) {
@@ -46,9 +48,10 @@ DeliveryLoop::DeliveryLoop(spool::Spool& spool, Destination& destination, const 
   }
 }
 
-void DeliveryLoop::notify_published(const spool::SpoolFile& file) {
+void DeliveryLoop::notify_published(const spool::SpoolFile& file, WallTime first_received) {
   std::lock_guard lock(state_mutex_);
-  const auto [entry, inserted] = index_.try_emplace(file);
+  const auto [entry, inserted] =
+      index_.try_emplace(file, WaitingRecord{0, first_received == WallTime{} ? file.created : first_received});
   if (!inserted) return;
   ready_.insert(entry);
   publish_gauges_locked();
@@ -152,7 +155,7 @@ DeliveryLoop::Pass DeliveryLoop::send_call(const std::vector<IndexEntry>& call) 
         continue;
       }
     } catch (const spool::SpoolError& error) {
-      spdlog::error("delivery: {}; will try again", error.what());
+      failure_log_.log(spdlog::level::err, "spool read", "delivery: {}; will try again", error.what());
       unreadable.push_back(entry);
       continue;
     }
@@ -168,6 +171,7 @@ DeliveryLoop::Pass DeliveryLoop::send_call(const std::vector<IndexEntry>& call) 
   DeliveryResult result = DeliveryResult::delivered({});
   if (!sent_.empty()) {
     counters_.calls.fetch_add(1, std::memory_order_relaxed);
+    if (options_.hooks.call_sent) options_.hooks.call_sent(sent_.size(), call_buffer_.size());
     try {
       result = destination_.deliver(views_);
     } catch (const std::exception& error) {
@@ -178,6 +182,7 @@ DeliveryLoop::Pass DeliveryLoop::send_call(const std::vector<IndexEntry>& call) 
                                                              destination_.describe(), result.outcomes.size(), sent_.size()));
     }
   }
+  report_outcomes(result);
   // Unlink without holding the state lock: encoder threads keep publishing meanwhile.
   if (result.status == DeliveryResult::Status::kDelivered) {
     for (size_t i = 0; i < sent_.size(); ++i) {
@@ -220,9 +225,10 @@ DeliveryLoop::Pass DeliveryLoop::send_call(const std::vector<IndexEntry>& call) 
         back_off_locked(sent_[i], now + backoff_.delay(sent_[i]->second.failures++, fraction));
       }
       if (first_rejection != nullptr) {
-        spdlog::warn("delivery: {} rejected {} of {} records (first: {}: {}); they stay in the spool and are retried",
-                     destination_.describe(), rejected, sent_.size(), first_rejection->error_code,
-                     first_rejection->error_message);
+        failure_log_.log(spdlog::level::warn, "rejected " + first_rejection->error_code,
+                         "delivery: {} rejected {} of {} records (first: {}: {}); they stay in the spool and are retried",
+                         destination_.describe(), rejected, sent_.size(), first_rejection->error_code,
+                         first_rejection->error_message);
       }
       break;
     }
@@ -234,8 +240,8 @@ DeliveryLoop::Pass DeliveryLoop::send_call(const std::vector<IndexEntry>& call) 
         counters_.records_failed.fetch_add(1, std::memory_order_relaxed);
         back_off_locked(entry, paused_until_);
       }
-      spdlog::warn("delivery: a call of {} records failed, retrying in {:.3f} s: {}", sent_.size(), seconds(pause),
-                   result.error);
+      failure_log_.log(spdlog::level::warn, "call failed", "delivery: a call of {} records failed, retrying in {:.3f} s: {}",
+                       sent_.size(), seconds(pause), result.error);
       pass = Pass::kPaused;
       break;
     }
@@ -261,6 +267,20 @@ DeliveryLoop::Pass DeliveryLoop::send_call(const std::vector<IndexEntry>& call) 
     wake_.notify_all();
   }
   return pass;
+}
+
+// Entries in flight are ours alone (see send_call), so their fields are read unlocked.
+void DeliveryLoop::report_outcomes(const DeliveryResult& result) const {
+  const DeliveryHooks& hooks = options_.hooks;
+  for (size_t i = 0; i < sent_.size(); ++i) {
+    if (result.status != DeliveryResult::Status::kDelivered) {
+      if (hooks.record_failed) hooks.record_failed(result.error);
+    } else if (result.outcomes[i].accepted) {
+      if (hooks.record_accepted) hooks.record_accepted(sent_[i]->first.size, sent_[i]->second.first_received);
+    } else if (hooks.record_failed) {
+      hooks.record_failed(result.outcomes[i].error_message);
+    }
+  }
 }
 
 bool DeliveryLoop::promote_due_retries(SteadyTime now) {

@@ -21,6 +21,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -30,11 +31,24 @@
 #include <vector>
 
 #include "core/clock.hpp"
+#include "core/rate_limited_log.hpp"
 #include "deliver/destination.hpp"
 #include "deliver/retry_backoff.hpp"
 #include "spool/spool.hpp"
 
 namespace kinesyslog::deliver {
+
+// Optional observers (the metrics endpoint), called on the thread that sends the call.
+struct DeliveryHooks {
+  // A call is about to go out with `records` records of `bytes` bytes in total.
+  std::function<void(size_t records, uint64_t bytes)> call_sent;
+  // One record was accepted; `first_received` is when its oldest event arrived (the spool
+  // file's creation time for records left by an earlier run).
+  std::function<void(uint64_t record_bytes, WallTime first_received)> record_accepted;
+  // One record was not delivered by one attempt: rejected with the destination's message,
+  // or part of a whole failed call (then `error_message` says what failed).
+  std::function<void(std::string_view error_message)> record_failed;
+};
 
 struct DeliveryOptions {
   std::chrono::nanoseconds interval = std::chrono::seconds(60);  // SPEC --delivery-interval
@@ -42,6 +56,7 @@ struct DeliveryOptions {
   uint64_t max_bytes_per_call = 4 * 1024 * 1024;                   // PutRecordBatch: 4 MiB of record data per call
   std::chrono::nanoseconds retry_base = std::chrono::seconds(1);
   std::chrono::nanoseconds retry_cap = std::chrono::minutes(5);
+  DeliveryHooks hooks;
 };
 
 // Read by the metrics endpoint from any thread.
@@ -61,8 +76,9 @@ class DeliveryLoop {
   DeliveryLoop(const DeliveryLoop&) = delete;
   DeliveryLoop& operator=(const DeliveryLoop&) = delete;
 
-  // An encoder published `file` into the spool. Thread-safe; a file already known is ignored.
-  void notify_published(const spool::SpoolFile& file);
+  // An encoder published `file` into the spool, holding events received from `first_received`
+  // on (default: the file's creation time). Thread-safe; a file already known is ignored.
+  void notify_published(const spool::SpoolFile& file, WallTime first_received = {});
 
   // The delivery thread's body; returns soon after `stop` is requested (see Shutdown above).
   void run(std::stop_token stop);
@@ -81,7 +97,8 @@ class DeliveryLoop {
 
  private:
   struct WaitingRecord {
-    uint32_t failures = 0;  // attempts that did not deliver it, for its backoff
+    uint32_t failures = 0;      // attempts that did not deliver it, for its backoff
+    WallTime first_received{};  // receive time of its oldest event, for the delivery latency
   };
   using Index = std::map<spool::SpoolFile, WaitingRecord, spool::OldestFirst>;
   using IndexEntry = Index::iterator;
@@ -100,6 +117,7 @@ class DeliveryLoop {
   void back_off_locked(IndexEntry entry, SteadyTime until);
   void forget_locked(IndexEntry entry);
   void publish_gauges_locked();
+  void report_outcomes(const DeliveryResult& result) const;
 
   spool::Spool& spool_;
   Destination& destination_;
@@ -120,6 +138,7 @@ class DeliveryLoop {
   uint32_t consecutive_call_failures_ = 0;
   RetryBackoff backoff_;
   DeliveryCounters counters_;
+  RateLimitedLog failure_log_;  // per-record and per-call failures repeat while the cause lasts
 
   // Reused from call to call (only touched under send_mutex_): one buffer holds the whole
   // call, so memory stays at one call's size however large single records once were.

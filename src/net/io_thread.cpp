@@ -6,12 +6,14 @@
 #include <sys/socket.h>
 
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <spdlog/spdlog.h>
 #include <string>
 #include <unordered_map>
 
+#include "core/rate_limited_log.hpp"
 #include "framing/datagram.hpp"
 #include "framing/syslog_framer.hpp"
 
@@ -58,7 +60,7 @@ class IoThread::Loop {
  public:
   Loop(std::vector<BoundListener> listeners, MessageSink& sink, const Clock& clock,
        metrics::RelayCounters& counters, IoThreadConfig config)
-      : sink_(sink), clock_(clock), counters_(counters), config_(config) {
+      : sink_(sink), clock_(clock), counters_(counters), config_(config), accept_errors_(clock) {
     epoll_.reset(::epoll_create1(EPOLL_CLOEXEC));
     wake_.reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
     if (!epoll_ || !wake_) throw std::runtime_error(std::string("cannot create epoll/eventfd: ") + std::strerror(errno));
@@ -81,7 +83,9 @@ class IoThread::Loop {
     (void)!::write(wake_.get(), &one, sizeof one);
   }
 
+
   void run() {
+    counters_.io_threads_running.fetch_add(1);
     std::array<epoll_event, kMaxEvents> events;
     auto next_tick = clock_.steady_now() + config_.tick;
     bool stopping = false;
@@ -110,6 +114,7 @@ class IoThread::Loop {
       }
     }
     drain();
+    counters_.io_threads_running.fetch_sub(1);
   }
 
  private:
@@ -183,10 +188,12 @@ class IoThread::Loop {
       const int fd = ::accept4(listener.fd.get(), reinterpret_cast<sockaddr*>(&address), &length,
                                SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd < 0) {
-        if (errno == EMFILE || errno == ENFILE) {
-          spdlog::error("cannot accept on TCP port {}: {} (raise the open-files limit)", listener.spec.port,
-                        std::strerror(errno));
-        }
+        const int error = errno;
+        if (error == EAGAIN || error == EWOULDBLOCK || error == EINTR || error == ECONNABORTED) return;
+        // Repeats on every wake-up while the cause lasts (a full descriptor table stays full).
+        accept_errors_.log(spdlog::level::err, std::strerror(error), "cannot accept on TCP port {}: {}{}",
+                           listener.spec.port, std::strerror(error),
+                           error == EMFILE || error == ENFILE ? " (raise the open-files limit)" : "");
         return;
       }
       UniqueFd socket(fd);
@@ -284,6 +291,7 @@ class IoThread::Loop {
   const Clock& clock_;
   metrics::RelayCounters& counters_;
   IoThreadConfig config_;
+  RateLimitedLog accept_errors_;
   UniqueFd epoll_;
   UniqueFd wake_;
   Watch wake_watch_{WatchKind::kWake};
@@ -311,6 +319,7 @@ void IoThread::start() {
 }
 
 void IoThread::request_stop() { loop_->request_stop(); }
+
 
 void IoThread::join() {
   if (thread_.joinable()) thread_.join();

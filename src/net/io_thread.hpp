@@ -4,6 +4,8 @@
 // bytes go through a per-connection framer straight from one reused read buffer.
 #include <atomic>
 #include <chrono>
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <thread>
 #include <utility>

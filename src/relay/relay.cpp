@@ -1,11 +1,13 @@
 #include "relay/relay.hpp"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <thread>
 
 #include "batch/closed_batch_queue.hpp"
 #include "batch/record_encoder.hpp"
+#include "core/rate_limited_log.hpp"
 #include "deliver/delivery_loop.hpp"
 #include "deliver/destination.hpp"
 #include "parse/event_id.hpp"
@@ -37,7 +39,8 @@ struct Relay::Parts {
         listeners.push_back({config.listeners[i], std::move(per_thread[i]), &listener_gauges[i]});
       }
       sinks.push_back(std::make_unique<SyslogIngest>(
-          limits, [this](ClosedBatch&& batch) { submit(std::move(batch)); }, make_id_generator(), clock));
+          limits, [this](ClosedBatch&& batch) { submit(std::move(batch)); }, make_id_generator(), clock,
+          config.max_tracked_sources_per_thread));
       io_threads.push_back(std::make_unique<net::IoThread>(std::move(listeners), *sinks.back(), clock, counters,
                                                            net::IoThreadConfig{config.max_message_size}));
     }
@@ -52,6 +55,7 @@ struct Relay::Parts {
   deliver::DeliveryOptions delivery_options() const {
     deliver::DeliveryOptions options;
     options.interval = config.delivery_interval;
+    options.hooks = config.delivery_hooks;
     return options;
   }
 
@@ -76,10 +80,12 @@ struct Relay::Parts {
       const auto& encoded = encoder.encode(*closed);
       if (encoded.dropped_events > 0) {
         counters.count_drop(metrics::DropReason::kOversizeEvent, encoded.dropped_events);
-        spdlog::error("{} events from {} were too large for a Firehose record and were dropped",
+        error_log.log(spdlog::level::err, "oversize", "{} events from {} were too large for a Firehose record and were dropped",
                       encoded.dropped_events, closed->key.source.to_string());
       }
-      for (size_t i = 0; i < encoded.records.size(); ++i) publish(encoded.records[i], encoded.record_events[i]);
+      for (size_t i = 0; i < encoded.records.size(); ++i) {
+        publish(encoded.records[i], encoded.record_events[i], closed->first_received);
+      }
     }
   }
 
@@ -92,19 +98,20 @@ struct Relay::Parts {
     }
   }
 
-  void publish(std::string_view record, size_t events) {
+  void publish(std::string_view record, size_t events, WallTime first_received) {
     // The spool is the commit point: keep trying rather than lose a record (disk full
     // clears when delivery frees space or an operator acts); the queue backs up meanwhile.
     for (int attempt = 0;; ++attempt) {
       try {
-        delivery.notify_published(spool.publish(record));
+        delivery.notify_published(spool.publish(record), first_received);
+        counters.spool_failing.store(false, std::memory_order_relaxed);
         counters.records_spooled.fetch_add(1, std::memory_order_relaxed);
         counters.record_bytes_spooled.fetch_add(record.size(), std::memory_order_relaxed);
         return;
       } catch (const std::exception& error) {
-        if (attempt == 0 || attempt % 60 == 0) {
-          spdlog::error("cannot write a record of {} events to the spool: {}; retrying", events, error.what());
-        }
+        counters.spool_failing.store(true, std::memory_order_relaxed);
+        error_log.log(spdlog::level::err, "spool write", "cannot write a record of {} events to the spool: {}; retrying",
+                      events, error.what());
         if (stopping_encoders.load() && attempt >= 3) {
           counters.count_drop(metrics::DropReason::kSpoolFailed, events);
           spdlog::critical("gave up on a record of {} events at shutdown: the spool is not writable", events);
@@ -128,6 +135,7 @@ struct Relay::Parts {
   std::vector<std::thread> encoders;
   std::jthread delivery_thread;
   std::atomic<bool> stopping_encoders{false};
+  RateLimitedLog error_log{clock};  // encoder errors repeat per batch while their cause lasts
 };
 
 Relay::Relay(RelayConfig config, deliver::Destination& destination, const Clock& clock)
@@ -163,5 +171,37 @@ void Relay::stop(SteadyTime deadline) {
 }
 
 metrics::RelayCounters& Relay::counters() { return parts_->counters; }
+
+metrics::RelayReadings Relay::readings() const {
+  const auto& parts = *parts_;
+  metrics::RelayReadings readings;
+  readings.counters = &parts.counters;
+  std::vector<metrics::SourceTraffic> series;
+  for (const auto& sink : parts.sinks) sink->traffic().append_to(series);
+  readings.traffic = metrics::merge_source_traffic(std::move(series));
+  for (size_t i = 0; i < parts.config.listeners.size(); ++i) {
+    if (parts.config.listeners[i].transport != net::Transport::kTcp) continue;
+    readings.open_connections[parts.config.listeners[i].port] +=
+        parts.listener_gauges[i].open_connections.load(std::memory_order_relaxed);
+  }
+  readings.spool_records = parts.spool.record_count();
+  readings.spool_bytes = parts.spool.record_bytes();
+  readings.spool_oldest_age = parts.delivery.oldest_waiting_age();
+  return readings;
+}
+
+bool Relay::listening() const {
+  const auto& parts = *parts_;
+  return parts.counters.listeners.load(std::memory_order_relaxed) > 0 &&
+         parts.counters.io_threads_running.load(std::memory_order_relaxed) ==
+             static_cast<int64_t>(parts.io_threads.size());
+}
+
+bool Relay::healthy() const {
+  const auto& parts = *parts_;
+  const bool spool_writable = !parts.counters.spool_failing.load(std::memory_order_relaxed) &&
+                              ::access(parts.spool.directory().c_str(), W_OK | X_OK) == 0;
+  return listening() && spool_writable;
+}
 
 }  // namespace kinesyslog::relay

@@ -11,7 +11,9 @@
 
 #include "core/clock.hpp"
 #include "core/ip_address.hpp"
+#include "deliver/delivery_loop.hpp"
 #include "metrics/relay_counters.hpp"
+#include "metrics/relay_metrics.hpp"
 #include "net/listener.hpp"
 #include "relay/owner_source.hpp"
 
@@ -41,6 +43,9 @@ struct RelayConfig {
   std::shared_ptr<OwnerSource> owner = OwnerSource::known("000000000000");
   std::filesystem::path spool_dir;
   std::chrono::milliseconds delivery_interval{60'000};
+  deliver::DeliveryHooks delivery_hooks;  // observers for the metrics endpoint
+  // Per I/O thread: sources counted under their own address label (the rest: "other").
+  size_t max_tracked_sources_per_thread = 1000;
 };
 
 class Relay {
@@ -58,6 +63,13 @@ class Relay {
   void stop(SteadyTime deadline);
 
   metrics::RelayCounters& counters();
+
+  // Any thread (the metrics endpoint): the state behind the /metrics series.
+  metrics::RelayReadings readings() const;
+  // True while every I/O thread runs its listeners (the systemd watchdog).
+  bool listening() const;
+  // listening() and the spool directory is writable (/health).
+  bool healthy() const;
 
  private:
   struct Parts;

@@ -1,0 +1,187 @@
+#include "metrics/http_server.hpp"
+
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fmt/format.h>
+#include <list>
+#include <spdlog/spdlog.h>
+#include <stdexcept>
+
+namespace kinesyslog::metrics {
+namespace {
+
+constexpr std::string_view kHeaderEnd = "\r\n\r\n";
+constexpr size_t kReadChunk = 4096;
+// Sweeps for timed-out connections at least this often.
+constexpr std::chrono::milliseconds kMaxPollWait{250};
+
+struct Connection {
+  net::UniqueFd fd;
+  SteadyTime deadline;
+  std::string request;
+  std::string response;
+  size_t written = 0;
+  bool responding = false;
+};
+
+std::string format_response(const HttpResponse& response, bool include_body) {
+  std::string text = fmt::format("HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                                 response.status, reason_phrase(response.status), response.content_type,
+                                 response.body.size());
+  if (include_body) text += response.body;
+  return text;
+}
+
+HttpResponse plain(int status) { return HttpResponse{status, "text/plain; charset=utf-8", std::string(reason_phrase(status)) + "\n"}; }
+
+}  // namespace
+
+std::string_view reason_phrase(int status) {
+  switch (status) {
+    case 200: return "OK";
+    case 400: return "Bad Request";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    default: return "Unknown";
+  }
+}
+
+class HttpServer::Loop {
+ public:
+  Loop(std::vector<net::UniqueFd> listeners, HttpHandler handler, const Clock& clock, HttpServerOptions options)
+      : listeners_(std::move(listeners)), handler_(std::move(handler)), clock_(clock), options_(options) {
+    wake_.reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+    if (!wake_) throw std::runtime_error(std::string("metrics endpoint: cannot create an eventfd: ") + std::strerror(errno));
+  }
+
+  void request_stop() {
+    const uint64_t one = 1;
+    (void)!::write(wake_.get(), &one, sizeof one);
+  }
+
+  void run() {
+    std::vector<pollfd> polled;
+    for (;;) {
+      polled.clear();
+      polled.push_back({wake_.get(), POLLIN, 0});
+      const bool room = connections_.size() < options_.max_connections;
+      for (const auto& listener : listeners_) polled.push_back({listener.get(), static_cast<short>(room ? POLLIN : 0), 0});
+      for (const auto& connection : connections_) {
+        polled.push_back({connection.fd.get(), static_cast<short>(connection.responding ? POLLOUT : POLLIN), 0});
+      }
+      if (::poll(polled.data(), polled.size(), static_cast<int>(kMaxPollWait.count())) < 0 && errno != EINTR) {
+        spdlog::critical("metrics endpoint: poll failed: {}", std::strerror(errno));
+        return;
+      }
+      if (polled[0].revents != 0) return;
+      size_t index = 1;
+      for (auto& listener : listeners_) {
+        if (polled[index++].revents != 0) accept_from(listener.get());
+      }
+      const SteadyTime now = clock_.steady_now();
+      for (auto connection = connections_.begin(); connection != connections_.end(); ++index) {
+        const short events = index < polled.size() && polled[index].fd == connection->fd.get() ? polled[index].revents : 0;
+        // The deadline holds for slow senders too: a byte at a time does not extend it.
+        const bool open = now < connection->deadline && (events == 0 || serve(*connection, events));
+        connection = open ? std::next(connection) : connections_.erase(connection);
+      }
+    }
+  }
+
+ private:
+  void accept_from(int listener) {
+    while (connections_.size() < options_.max_connections) {
+      const int fd = ::accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd < 0) return;
+      connections_.push_back(Connection{net::UniqueFd(fd), clock_.steady_now() + options_.request_timeout, {}, {}, 0, false});
+    }
+  }
+
+  // Reads or writes what the socket allows; false once the connection is done with.
+  bool serve(Connection& connection, short events) {
+    if (connection.responding) return write_some(connection);
+    if ((events & (POLLERR | POLLNVAL)) != 0) return false;
+    char chunk[kReadChunk];
+    const ssize_t count = ::recv(connection.fd.get(), chunk, sizeof chunk, MSG_DONTWAIT);
+    if (count == 0) return false;
+    if (count < 0) return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+    connection.request.append(chunk, static_cast<size_t>(count));
+    const size_t header_end = connection.request.find(kHeaderEnd);
+    if (header_end == std::string::npos) {
+      if (connection.request.size() <= options_.max_request_bytes) return true;
+      return respond(connection, plain(431), true);
+    }
+    if (header_end + kHeaderEnd.size() > options_.max_request_bytes) return respond(connection, plain(431), true);
+    return answer(connection, std::string_view(connection.request).substr(0, header_end));
+  }
+
+  // RFC 9112 §3: request-line = method SP request-target SP HTTP-version.
+  bool answer(Connection& connection, std::string_view head) {
+    const std::string_view line = head.substr(0, head.find("\r\n"));
+    const size_t first_space = line.find(' ');
+    const size_t second_space = first_space == std::string_view::npos ? first_space : line.find(' ', first_space + 1);
+    if (second_space == std::string_view::npos || !line.substr(second_space + 1).starts_with("HTTP/1.")) {
+      return respond(connection, plain(400), true);
+    }
+    const std::string_view method = line.substr(0, first_space);
+    const std::string_view target = line.substr(first_space + 1, second_space - first_space - 1);
+    HttpResponse response;
+    try {
+      response = handler_(method, target);
+    } catch (const std::exception& error) {
+      spdlog::error("metrics endpoint: {} {} failed: {}", method, target, error.what());
+      response = plain(500);
+    }
+    return respond(connection, response, method != "HEAD");
+  }
+
+  bool respond(Connection& connection, const HttpResponse& response, bool include_body) {
+    connection.response = format_response(response, include_body);
+    connection.responding = true;
+    return write_some(connection);
+  }
+
+  bool write_some(Connection& connection) {
+    while (connection.written < connection.response.size()) {
+      const ssize_t count = ::send(connection.fd.get(), connection.response.data() + connection.written,
+                                   connection.response.size() - connection.written, MSG_DONTWAIT | MSG_NOSIGNAL);
+      if (count < 0) return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+      connection.written += static_cast<size_t>(count);
+    }
+    ::shutdown(connection.fd.get(), SHUT_WR);
+    return false;
+  }
+
+  std::vector<net::UniqueFd> listeners_;
+  HttpHandler handler_;
+  const Clock& clock_;
+  HttpServerOptions options_;
+  net::UniqueFd wake_;
+  std::list<Connection> connections_;
+};
+
+HttpServer::HttpServer(std::vector<net::UniqueFd> listeners, HttpHandler handler, const Clock& clock,
+                       HttpServerOptions options)
+    : loop_(std::make_unique<Loop>(std::move(listeners), std::move(handler), clock, options)) {}
+
+HttpServer::~HttpServer() { stop(); }
+
+void HttpServer::start() {
+  thread_ = std::thread([this] { loop_->run(); });
+}
+
+void HttpServer::stop() {
+  if (!thread_.joinable()) return;
+  loop_->request_stop();
+  thread_.join();
+}
+
+}  // namespace kinesyslog::metrics

@@ -1,0 +1,55 @@
+#pragma once
+// A small HTTP/1.1 server on its own thread for /metrics and /health (SPEC §6): one request
+// per connection (answered with `Connection: close`), requests bounded in size and time, a
+// bounded number of connections. It never touches the hot path: handlers read atomics and
+// per-thread tables. PROXY protocol on the metrics port is not supported yet (a later issue).
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "net/unique_fd.hpp"
+
+namespace kinesyslog::metrics {
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "text/plain; charset=utf-8";
+  std::string body;
+};
+
+// Called on the server thread with the request line's method and target (path and query).
+using HttpHandler = std::function<HttpResponse(std::string_view method, std::string_view target)>;
+
+struct HttpServerOptions {
+  size_t max_request_bytes = 8192;  // request line and headers; larger requests get 431
+  std::chrono::milliseconds request_timeout{5000};  // from accept to the response written
+  size_t max_connections = 64;     // further connections wait in the kernel's backlog
+};
+
+// The reason phrase of the status codes this server sends.
+std::string_view reason_phrase(int status);
+
+class HttpServer {
+ public:
+  // `listeners` are bound, listening, non-blocking TCP sockets (net::open_listener).
+  HttpServer(std::vector<net::UniqueFd> listeners, HttpHandler handler, const Clock& clock,
+             HttpServerOptions options = {});
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  void start();
+  void stop();  // idempotent; open connections are closed
+
+ private:
+  class Loop;
+  std::unique_ptr<Loop> loop_;
+  std::thread thread_;
+};
+
+}  // namespace kinesyslog::metrics

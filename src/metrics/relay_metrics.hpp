@@ -1,0 +1,81 @@
+#pragma once
+// The metrics of SPEC §6 with the original's names, types and labels, plus ours, rendered in
+// the Prometheus text format (prometheus-cpp). Two kinds:
+//  - events observed as they happen (delivery calls, records, failures, HTTP requests) are
+//    kept here in prometheus-cpp histograms and counters; the hooks are called on the
+//    delivery and metrics threads, never per message;
+//  - state that already lives elsewhere (RelayCounters, per-thread source tables, the spool)
+//    is read at scrape time into a RelayReadings and turned into series by render().
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "metrics/relay_counters.hpp"
+#include "metrics/source_traffic.hpp"
+
+namespace prometheus {
+class Registry;
+class Counter;
+class Histogram;
+template <typename T>
+class Family;
+}  // namespace prometheus
+
+namespace kinesyslog::metrics {
+
+// What the relay reports at scrape time.
+struct RelayReadings {
+  const RelayCounters* counters = nullptr;
+  std::vector<SourceTraffic> traffic;           // merged by (port, source)
+  std::map<uint16_t, int64_t> open_connections;  // by receiving port
+  uint64_t spool_records = 0;                    // records waiting for delivery
+  uint64_t spool_bytes = 0;
+  std::chrono::nanoseconds spool_oldest_age{0};  // age of the oldest waiting record
+};
+
+struct RelayMetricsLabels {
+  std::string stream;     // label `stream` of the batch metrics, as the original
+  std::string spool_dir;  // label `path` of the spool gauges, as the original
+};
+
+class RelayMetrics {
+ public:
+  // Distinct error_message labels kept; later ones count under "other".
+  static constexpr size_t kMaxErrorMessages = 50;
+
+  RelayMetrics(RelayMetricsLabels labels, const Clock& clock);
+  ~RelayMetrics();
+  RelayMetrics(const RelayMetrics&) = delete;
+  RelayMetrics& operator=(const RelayMetrics&) = delete;
+
+  // Delivery observations (DeliveryHooks call these).
+  void observe_call(size_t records, uint64_t bytes);
+  void observe_accepted(uint64_t record_bytes, WallTime first_received);
+  void observe_failed(std::string_view error_message);
+  // One request to the metrics endpoint; `path` is a known route or "other".
+  void count_http_request(std::string_view method, std::string_view path);
+
+  // The whole exposition: observed metrics, then the readings.
+  std::string render(const RelayReadings& readings) const;
+
+ private:
+  const RelayMetricsLabels labels_;
+  const Clock& clock_;
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Histogram* batch_records_ = nullptr;
+  prometheus::Histogram* batch_bytes_ = nullptr;
+  prometheus::Histogram* record_bytes_ = nullptr;
+  prometheus::Histogram* delivery_seconds_ = nullptr;
+  prometheus::Family<prometheus::Counter>* batch_failed_ = nullptr;
+  prometheus::Family<prometheus::Counter>* http_requests_ = nullptr;
+  std::mutex failed_mutex_;  // error-message cap bookkeeping (failures only, never per message)
+  size_t failed_labels_ = 0;
+};
+
+}  // namespace kinesyslog::metrics

@@ -1,0 +1,115 @@
+#include "metrics/http_server.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <chrono>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "net/listener.hpp"
+
+namespace kinesyslog::metrics {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A server on an ephemeral loopback port whose handler echoes what it was asked.
+class HttpServerTest : public ::testing::Test {
+ protected:
+  void start(HttpServerOptions options = {}) {
+    net::UniqueFd listener = net::open_listener(*IpAddress::parse("127.0.0.1"), false, {net::Transport::kTcp, 0});
+    sockaddr_in bound{};
+    socklen_t length = sizeof bound;
+    ASSERT_EQ(::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&bound), &length), 0);
+    port_ = ntohs(bound.sin_port);
+    std::vector<net::UniqueFd> listeners;
+    listeners.push_back(std::move(listener));
+    server_ = std::make_unique<HttpServer>(
+        std::move(listeners),
+        [](std::string_view method, std::string_view target) {
+          return HttpResponse{200, "text/plain", std::string(method) + " " + std::string(target)};
+        },
+        SystemClock::instance(), options);
+    server_->start();
+  }
+
+  net::UniqueFd connect_to_server() {
+    net::UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port_);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::connect(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    return fd;
+  }
+
+  // Sends `request` and reads until the server closes (at most 5 s).
+  std::string exchange(std::string_view request) {
+    net::UniqueFd fd = connect_to_server();
+    EXPECT_EQ(::send(fd.get(), request.data(), request.size(), MSG_NOSIGNAL), static_cast<ssize_t>(request.size()));
+    return read_until_closed(fd.get(), 5s);
+  }
+
+  static std::string read_until_closed(int fd, std::chrono::milliseconds limit) {
+    std::string answer;
+    const auto give_up = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < give_up) {
+      pollfd polled{fd, POLLIN, 0};
+      if (::poll(&polled, 1, 100) <= 0) continue;
+      char buffer[4096];
+      const ssize_t count = ::recv(fd, buffer, sizeof buffer, 0);
+      if (count <= 0) return answer;
+      answer.append(buffer, static_cast<size_t>(count));
+    }
+    return answer + "<still open>";
+  }
+
+  uint16_t port_ = 0;
+  std::unique_ptr<HttpServer> server_;
+};
+
+TEST_F(HttpServerTest, AnswersWithTheHandlersResponseAndCloses) {
+  start();
+  EXPECT_EQ(exchange("GET /metrics?x=1 HTTP/1.1\r\nHost: a\r\n\r\n"),
+            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 16\r\nConnection: close\r\n\r\n"
+            "GET /metrics?x=1");
+}
+
+TEST_F(HttpServerTest, HeadGetsTheHeadersWithoutTheBody) {
+  start();
+  EXPECT_EQ(exchange("HEAD / HTTP/1.0\r\n\r\n"),
+            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 6\r\nConnection: close\r\n\r\n");
+}
+
+TEST_F(HttpServerTest, AMalformedRequestLineIsABadRequest) {
+  start();
+  EXPECT_TRUE(exchange("hello\r\n\r\n").starts_with("HTTP/1.1 400 Bad Request\r\n"));
+}
+
+TEST_F(HttpServerTest, ARequestOverTheSizeLimitIsRefused) {
+  start(HttpServerOptions{256, 5000ms, 8});
+  const std::string request = "GET / HTTP/1.1\r\nX-Padding: " + std::string(1000, 'a') + "\r\n\r\n";
+  EXPECT_TRUE(exchange(request).starts_with("HTTP/1.1 431 "));
+}
+
+TEST_F(HttpServerTest, AClientThatNeverFinishesItsRequestIsDisconnectedAtTheTimeout) {
+  start(HttpServerOptions{8192, 300ms, 8});
+  net::UniqueFd fd = connect_to_server();
+  ASSERT_EQ(::send(fd.get(), "GET / HT", 8, MSG_NOSIGNAL), 8);
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_EQ(read_until_closed(fd.get(), 5s), "");
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);
+}
+
+TEST_F(HttpServerTest, ServesAgainAfterManyConnectionsCameAndWent) {
+  start(HttpServerOptions{8192, 5000ms, 2});
+  for (int i = 0; i < 20; ++i) connect_to_server();  // opened and closed at once
+  EXPECT_TRUE(exchange("GET /health HTTP/1.1\r\n\r\n").ends_with("GET /health"));
+}
+
+}  // namespace
+}  // namespace kinesyslog::metrics

@@ -1,0 +1,144 @@
+#include "relay/metrics_endpoint.hpp"
+
+#include <chrono>
+#include <string>
+
+#include <gtest/gtest.h>
+
+namespace kinesyslog::relay {
+namespace {
+
+using namespace std::chrono_literals;
+
+const WallTime kNow = WallTime{std::chrono::sys_days{std::chrono::year{2026} / 11 / 24}};
+
+class FakeSource final : public MetricsSource {
+ public:
+  metrics::RelayReadings readings() const override {
+    metrics::RelayReadings readings;
+    readings.counters = &counters;
+    readings.traffic = {{514, "10.0.0.1", 3, 30}, {514, "other", 2, 7}};
+    readings.open_connections = {{514, 4}};
+    readings.spool_records = 2;
+    readings.spool_bytes = 900;
+    readings.spool_oldest_age = 1500ms;
+    return readings;
+  }
+  bool healthy() const override { return is_healthy; }
+
+  metrics::RelayCounters counters;
+  bool is_healthy = true;
+};
+
+class MetricsEndpointTest : public ::testing::Test {
+ protected:
+  metrics::HttpResponse get(std::string_view target, std::string_view method = "GET") {
+    return answer_metrics_request(method, target, source_, metrics_);
+  }
+  std::string scrape() { return get("/metrics").body; }
+
+  ManualClock clock_{kNow};
+  FakeSource source_;
+  metrics::RelayMetrics metrics_{{"my-stream", "/var/spool/kinesyslog"}, clock_};
+};
+
+TEST_F(MetricsEndpointTest, MetricsCarryTheOriginalsNamesTypesAndLabels) {
+  const std::string text = scrape();
+  for (const char* line : {
+           "# TYPE kinesyslog_message_count_total counter",
+           "kinesyslog_message_count_total{port=\"514\",source=\"10.0.0.1\"} 3\n",
+           "# TYPE kinesyslog_message_bytes_total counter",
+           "kinesyslog_message_bytes_total{port=\"514\",source=\"other\"} 7\n",
+           "# TYPE kinesyslog_listener_count gauge",
+           "# TYPE kinesyslog_batch_records histogram",
+           "# TYPE kinesyslog_batch_bytes histogram",
+           "# TYPE kinesyslog_record_bytes histogram",
+           "kinesyslog_spool_count{path=\"/var/spool/kinesyslog\"} 2\n",
+           "kinesyslog_spool_age{path=\"/var/spool/kinesyslog\"} 1.5\n",
+           "# TYPE kinesyslog_http_requests_total counter",
+       }) {
+    EXPECT_NE(text.find(line), std::string::npos) << line << "\nin:\n" << text;
+  }
+}
+
+TEST_F(MetricsEndpointTest, MetricsCarryOurAdditions) {
+  source_.counters.count_drop(metrics::DropReason::kTruncated, 5);
+  const std::string text = scrape();
+  for (const char* line : {
+           "kinesyslog_dropped_messages_total{reason=\"truncated\"} 5\n",
+           "kinesyslog_dropped_messages_total{reason=\"queue_full\"} 0\n",
+           "kinesyslog_connections{port=\"514\"} 4\n",
+           "kinesyslog_spool_bytes{path=\"/var/spool/kinesyslog\"} 900\n",
+           "# TYPE kinesyslog_delivery_seconds histogram",
+           "kinesyslog_build_info{version=\"" KINESYSLOG_VERSION "\"} 1\n",
+       }) {
+    EXPECT_NE(text.find(line), std::string::npos) << line << "\nin:\n" << text;
+  }
+}
+
+TEST_F(MetricsEndpointTest, DeliveryObservationsFillTheHistograms) {
+  const deliver::DeliveryHooks hooks = delivery_hooks_for(metrics_);
+  hooks.call_sent(2, 3000);
+  hooks.record_accepted(1000, kNow - 90s);
+  hooks.record_accepted(2000, kNow - 10s);
+  hooks.record_failed("Slow down.");
+  const std::string text = scrape();
+  for (const char* line : {
+           "kinesyslog_batch_records_count{stream=\"my-stream\"} 1\n",
+           "kinesyslog_batch_records_sum{stream=\"my-stream\"} 2\n",
+           "kinesyslog_batch_bytes_sum{stream=\"my-stream\"} 3000\n",
+           "kinesyslog_record_bytes_count{stream=\"my-stream\"} 2\n",
+           "kinesyslog_delivery_seconds_sum{stream=\"my-stream\"} 100\n",
+           "kinesyslog_delivery_seconds_bucket{stream=\"my-stream\",le=\"60\"} 1\n",
+           "# TYPE kinesyslog_batch_record_failed counter",
+           "kinesyslog_batch_record_failed{error_message=\"Slow down.\",stream=\"my-stream\"} 1\n",
+       }) {
+    EXPECT_NE(text.find(line), std::string::npos) << line << "\nin:\n" << text;
+  }
+}
+
+TEST_F(MetricsEndpointTest, DistinctErrorMessagesAreCappedAndTheRestCountAsOther) {
+  for (size_t i = 0; i < metrics::RelayMetrics::kMaxErrorMessages + 30; ++i) {
+    metrics_.observe_failed("error " + std::to_string(i));
+  }
+  const std::string text = scrape();
+  size_t series = 0;
+  for (size_t at = text.find("\nkinesyslog_batch_record_failed{"); at != std::string::npos;
+       at = text.find("\nkinesyslog_batch_record_failed{", at + 1)) {
+    ++series;
+  }
+  EXPECT_EQ(series, metrics::RelayMetrics::kMaxErrorMessages + 1);
+  EXPECT_NE(text.find("kinesyslog_batch_record_failed{error_message=\"other\",stream=\"my-stream\"} 30\n"),
+            std::string::npos);
+}
+
+TEST_F(MetricsEndpointTest, MetricsAreServedInThePrometheusTextFormat) {
+  const metrics::HttpResponse response = get("/metrics");
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(response.content_type, "text/plain; version=0.0.4; charset=utf-8");
+}
+
+TEST_F(MetricsEndpointTest, HealthIsOkWhileTheRelayIsHealthyAndUnavailableOtherwise) {
+  EXPECT_EQ(get("/health").status, 200);
+  source_.is_healthy = false;
+  EXPECT_EQ(get("/health").status, 503);
+}
+
+TEST_F(MetricsEndpointTest, AnyOtherPathIsNotFoundAndOtherMethodsAreNotAllowed) {
+  EXPECT_EQ(get("/").status, 404);
+  EXPECT_EQ(get("/metricsx").status, 404);
+  EXPECT_EQ(get("/metrics", "POST").status, 405);
+}
+
+TEST_F(MetricsEndpointTest, RequestsAreCountedUnderBoundedLabels) {
+  get("/metrics");
+  get("/nope/1");
+  get("/nope/2", "BREW");
+  const std::string text = scrape();
+  EXPECT_NE(text.find("kinesyslog_http_requests_total{method=\"GET\",path=\"/metrics\"} 2\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("kinesyslog_http_requests_total{method=\"GET\",path=\"other\"} 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("kinesyslog_http_requests_total{method=\"other\",path=\"other\"} 1\n"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace kinesyslog::relay
