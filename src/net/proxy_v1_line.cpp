@@ -90,9 +90,10 @@ std::string parse_tcp_fields(std::string_view body, ProxyHeader& header) {
   size_t count = 0;
   while (true) {
     const size_t space = body.find(' ');
+    const std::string_view field = body.substr(0, space);
+    if (field.empty()) return "v1 line has an empty field (fields are separated by exactly one space)";
     if (count == kTcpFieldCount) return "v1 line has more than 6 space-separated fields";
-    fields[count++] = body.substr(0, space);
-    if (fields[count - 1].empty()) return "v1 line has an empty field (fields are separated by exactly one space)";
+    fields[count++] = field;
     if (space == std::string_view::npos) break;
     body.remove_prefix(space + 1);
   }
