@@ -57,8 +57,8 @@ struct ProxyHeader {
   enum class Transport : uint8_t { kUnspec, kStream, kDgram };
 
   int version = 0;  // 1 (text line) or 2 (binary)
-  Command command = Command::kProxy;
-  Family family = Family::kUnspec;
+  Command command = Command::kProxy;  // v1 is always kProxy
+  Family family = Family::kUnspec;    // as sent, also for LOCAL (whose addresses are ignored)
   Transport transport = Transport::kUnspec;
   // Set only when the header names the client's IP endpoints (v1 TCP4/TCP6, v2 PROXY over
   // INET/INET6); otherwise (v1 UNKNOWN, v2 LOCAL, UNSPEC, UNIX) the real peer is kept.
@@ -98,6 +98,7 @@ class ProxyHeaderReader {
 
   Status status() const { return status_; }
   // How many bytes of the last `feed` were header bytes; the rest of it is payload, untouched.
+  // (On kInvalid: the bytes examined, up to and including the first that could not match.)
   size_t header_bytes_in_last_feed() const { return header_bytes_in_last_feed_; }
   // Header bytes consumed so far over all feeds (the whole header's size once kDone).
   size_t header_size() const { return header_size_; }
