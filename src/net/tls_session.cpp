@@ -106,8 +106,8 @@ TlsSession::Outcome TlsSession::classify(int ssl_error) {
     case SSL_ERROR_SYSCALL: {
       broken_ = true;
       const int error = socket_->last_errno();
-      // A reset is the peer going away too; the framer keeps what arrived before it.
-      if (error == 0 || error == ECONNRESET) {
+      // A reset (or, writing, a broken pipe) is the peer going away too; what arrived before stays.
+      if (error == 0 || error == ECONNRESET || error == EPIPE) {
         failure_reason_ = error == 0 ? "connection closed without close_notify" : std::strerror(error);
         return Outcome::kClosed;
       }
