@@ -1,6 +1,8 @@
 #include "net/tls_server_context.hpp"
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 
 #include <cerrno>
@@ -32,6 +34,21 @@ void require_readable(const std::filesystem::path& path, const std::string& what
   std::fclose(file);
 }
 
+struct FreeKey {
+  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
+};
+
+// No pass phrase: OpenSSL's default would prompt on the terminal, which a service must never do.
+int refuse_pass_phrase(char* /*buffer*/, int /*size*/, int /*writing*/, void* /*user_data*/) { return -1; }
+
+std::unique_ptr<EVP_PKEY, FreeKey> read_private_key(const std::filesystem::path& path) {
+  BIO* file = BIO_new_file(path.c_str(), "r");
+  if (file == nullptr) return nullptr;
+  std::unique_ptr<EVP_PKEY, FreeKey> key(PEM_read_bio_PrivateKey(file, nullptr, &refuse_pass_phrase, nullptr));
+  BIO_free(file);
+  return key;
+}
+
 [[noreturn]] void fail(const std::string& what, const std::filesystem::path& path) {
   throw TlsConfigError("cannot load the " + what + " from " + path.string() + ": " + take_openssl_errors());
 }
@@ -59,6 +76,7 @@ TlsServerContext::TlsServerContext(const TlsServerPaths& paths) {
   SSL_CTX_set_session_cache_mode(context, SSL_SESS_CACHE_OFF);
   SSL_CTX_set_session_id_context(context, kSessionIdContext, sizeof kSessionIdContext - 1);
   SSL_CTX_set_mode(context, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  SSL_CTX_set_default_passwd_cb(context, &refuse_pass_phrase);
 
   const std::string chain_what = "TLS certificate chain (--cert)";
   require_readable(paths.certificate_chain, chain_what);
@@ -67,12 +85,13 @@ TlsServerContext::TlsServerContext(const TlsServerPaths& paths) {
   }
   const std::string key_what = "TLS private key (--key)";
   require_readable(paths.private_key, key_what);
-  // Also checks the key against the certificate already loaded ("key values mismatch").
-  if (SSL_CTX_use_PrivateKey_file(context, paths.private_key.c_str(), SSL_FILETYPE_PEM) != 1) {
-    throw TlsConfigError("cannot use the " + key_what + " " + paths.private_key.string() + " with the certificate " +
-                         paths.certificate_chain.string() + ": " + take_openssl_errors());
+  const std::unique_ptr<EVP_PKEY, FreeKey> key = read_private_key(paths.private_key);
+  if (!key) {
+    throw TlsConfigError("cannot load the " + key_what + " from " + paths.private_key.string() + ": " +
+                         take_openssl_errors() + " (a PEM private key without a pass phrase is needed)");
   }
-  if (SSL_CTX_check_private_key(context) != 1) {
+  if (X509_check_private_key(SSL_CTX_get0_certificate(context), key.get()) != 1 ||
+      SSL_CTX_use_PrivateKey(context, key.get()) != 1 || SSL_CTX_check_private_key(context) != 1) {
     throw TlsConfigError("the " + key_what + " " + paths.private_key.string() + " does not match the certificate " +
                          paths.certificate_chain.string() + ": " + take_openssl_errors());
   }

@@ -65,9 +65,13 @@ inline void write_pem(const std::filesystem::path& path, X509* certificate, bool
   BIO_free(file);
 }
 
-inline void write_pem(const std::filesystem::path& path, EVP_PKEY* key) {
+// Unencrypted unless a pass phrase is given.
+inline void write_pem(const std::filesystem::path& path, EVP_PKEY* key, const std::string& pass_phrase = "") {
   BIO* file = BIO_new_file(path.c_str(), "w");
-  if (file == nullptr || PEM_write_bio_PrivateKey(file, key, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
+  const EVP_CIPHER* cipher = pass_phrase.empty() ? nullptr : EVP_aes_128_cbc();
+  auto* phrase = reinterpret_cast<unsigned char*>(const_cast<char*>(pass_phrase.data()));
+  if (file == nullptr || PEM_write_bio_PrivateKey(file, key, cipher, phrase, static_cast<int>(pass_phrase.size()),
+                                                  nullptr, nullptr) != 1) {
     throw std::runtime_error("cannot write " + path.string());
   }
   BIO_free(file);
