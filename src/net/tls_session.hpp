@@ -31,7 +31,9 @@ enum class TlsHandshakeStatus : uint8_t {
 enum class TlsIoStatus : uint8_t {
   kBytes,      // `bytes` > 0 were transferred
   kWantRead,   // wait for EPOLLIN
-  kWantWrite,  // wait for EPOLLOUT, even for read(): OpenSSL must answer a TLS 1.3 KeyUpdate
+  // Wait for EPOLLOUT. OpenSSL allows it from read() too; this server should not meet it
+  // there (renegotiation refused, KeyUpdate answered on the next write since 1.1.1c).
+  kWantWrite,
   kClosed,     // the peer closed the connection, with close_notify or without
   kFailed,     // close the connection; failure_reason() says why
 };

@@ -173,6 +173,20 @@ TEST_F(TlsSessionTest, DecryptedBytesLeftInsideOpenSslAreReportedAsBuffered) {
   EXPECT_EQ(server.read(small).status, TlsIoStatus::kWantRead);
 }
 
+TEST_F(TlsSessionTest, ClientKeyUpdateMidStreamKeepsBothDirectionsInStep) {
+  const TlsServerContext context = server_context();
+  TlsSession server(context, pair_.server.get(), {}, kAccepted);
+  TlsTestClient client(pair_.client.get());
+  ASSERT_EQ(pump_handshake(server, client, pair_), TlsHandshakeStatus::kDone) << server.failure_reason();
+  ASSERT_EQ(pump_to_server(client, server, pair_, "before\n", 4096), "before\n");
+  // RFC 8446 §4.6.3: new client keys, and a request that the server update its own.
+  ASSERT_EQ(SSL_key_update(client.ssl(), SSL_KEY_UPDATE_REQUESTED), 1);
+  EXPECT_EQ(pump_to_server(client, server, pair_, "after\n", 4096), "after\n");
+  // OpenSSL answers with the server's KeyUpdate before its next write; the client follows.
+  EXPECT_EQ(pump_to_client(server, client, pair_, "still in step"), "still in step");
+  EXPECT_EQ(pump_to_server(client, server, pair_, "and on\n", 4096), "and on\n");
+}
+
 // The PROXY case: the loop read the header and the start of the ClientHello in one recv().
 class TlsSessionWithBytesAlreadyRead : public TlsSessionTest, public ::testing::WithParamInterface<size_t> {};
 
