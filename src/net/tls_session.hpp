@@ -60,7 +60,7 @@ class TlsSession {
 
   // Fills `into` from as many records as are available. epoll does not signal bytes OpenSSL
   // has already decrypted, so call again until the result is not kBytes, or come back
-  // without waiting for epoll while has_buffered_input() is true.
+  // without waiting for epoll while has_buffered_input() is true. `into` must not be empty.
   TlsIoResult read(std::span<char> into);
   bool has_buffered_input() const;
 
