@@ -75,7 +75,8 @@ class TlsSession {
   std::string peer_certificate_subject() const;
   // "TLSv1.3", for the log.
   std::string_view protocol_version() const;
-  // Why the last kFailed happened: OpenSSL's reason, and the certificate check's when one failed.
+  // Why the last kFailed happened (OpenSSL's reason, and the certificate check's when one
+  // failed), or how a kClosed other than close_notify came about ("Connection reset by peer").
   const std::string& failure_reason() const { return failure_reason_; }
 
  private:
