@@ -29,6 +29,8 @@ BoundedInflater::BoundedInflater(size_t output_limit) : output_limit_(output_lim
   stream_.reset(stream);
 }
 
+BoundedInflater::~BoundedInflater() = default;
+
 BoundedInflater::Result BoundedInflater::inflate(std::string_view compressed, Format format) {
   output_size_ = 0;
   const int window_bits = format == Format::kGzip ? kGzipWrapper + kWindowBits : kWindowBits;
