@@ -42,7 +42,10 @@ std::optional<std::string_view> GelfDecoder::json_text(std::string_view payload)
     return std::nullopt;
   }
   switch (inflater_.inflate(payload, format)) {
-    case BoundedInflater::Result::kComplete: return inflater_.output();
+    case BoundedInflater::Result::kComplete:
+      if (!inflater_.output().empty()) return inflater_.output();
+      ++counters_.bad_payloads;  // nothing to relay
+      return std::nullopt;
     case BoundedInflater::Result::kTooLarge: ++counters_.oversized; return std::nullopt;
     case BoundedInflater::Result::kCorrupt: ++counters_.corrupt_compressed; return std::nullopt;
   }

@@ -19,7 +19,7 @@ namespace kinesyslog::parse {
 
 // Plain counts of dropped payloads, read by the owning I/O thread (the lead maps them to metrics).
 struct GelfDecoderCounters {
-  uint64_t bad_payloads = 0;        // empty, or a first byte that is neither "{", gzip nor zlib
+  uint64_t bad_payloads = 0;        // empty (also once inflated), or a first byte neither "{", gzip nor zlib
   uint64_t corrupt_compressed = 0;  // gzip or zlib that does not inflate: damaged or cut short
   uint64_t oversized = 0;           // JSON text over max_message_size (a decompression bomb stops here)
 };

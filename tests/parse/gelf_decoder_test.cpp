@@ -103,6 +103,11 @@ TEST_F(GelfDecoding, PayloadNeitherJsonGzipNorZlibIsBad) {
   EXPECT_EQ(decoder.counters().bad_payloads, 6u);
 }
 
+TEST_F(GelfDecoding, CompressedEmptyTextIsABadPayload) {
+  EXPECT_EQ(body(compress("", Wrapper::kGzip)), std::nullopt);
+  EXPECT_EQ(decoder.counters().bad_payloads, 1u);
+}
+
 TEST_F(GelfDecoding, DamagedGzipIsDroppedAndCounted) {
   std::string damaged = compress(kJson, Wrapper::kGzip);
   damaged[damaged.size() / 2] = static_cast<char>(damaged[damaged.size() / 2] ^ 0x55);
