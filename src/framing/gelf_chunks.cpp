@@ -87,6 +87,7 @@ std::optional<std::string_view> GelfChunkAssembler::accept(std::string_view data
   if (message->chunks_held == message->chunk_count) {
     const std::string_view whole = assemble(*message);
     release(message, /*keep_buffer=*/true);
+    enforce_memory_limit();  // the buffer traded out of assembled_ may now be a spare
     ++counters_.reassembled;
     return whole;
   }

@@ -187,6 +187,23 @@ TEST(GelfChunkMemory, HeldBytesNeverExceedTheLimit) {
   EXPECT_GT(assembler.counters().evicted, 0u);
 }
 
+TEST(GelfChunkMemory, CompletingAMessageKeepsWithinTheLimitWithoutEvicting) {
+  const size_t footprint = footprint_of_one_partial_message(1000);
+  const size_t limit = 2 * footprint + 1500;
+  GelfChunkAssembler assembler{GelfChunkLimits{.memory_limit = limit}, 1};
+  const SteadyTime now{};
+  const std::string bytes(1000, 'x');
+  assembler.accept(chunk(1, 0, 2, bytes), kSender, kPort, now);
+  ASSERT_TRUE(assembler.accept(chunk(1, 1, 2, bytes), kSender, kPort, now).has_value());  // a 2000-byte buffer
+  assembler.accept(chunk(2, 0, 2, bytes), kSender, kPort, now);
+  assembler.accept(chunk(3, 0, 2, bytes), kSender, kPort, now);
+  assembler.accept(chunk(4, 0, 2, "a"), kSender, kPort, now);
+  ASSERT_TRUE(assembler.accept(chunk(4, 1, 2, "b"), kSender, kPort, now).has_value());
+  EXPECT_LE(assembler.held_bytes(), limit);
+  EXPECT_EQ(assembler.counters().evicted, 0u);
+  EXPECT_EQ(assembler.pending_messages(), 2u);
+}
+
 TEST(GelfChunkMemory, MessageLargerThanTheWholeLimitIsDropped) {
   GelfChunkAssembler assembler{GelfChunkLimits{.memory_limit = 4096}, 1};
   for (unsigned sequence = 0; sequence < 3; ++sequence) {
