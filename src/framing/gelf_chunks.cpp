@@ -35,7 +35,9 @@ uint64_t read_big_endian64(const char* bytes) {
 size_t GelfChunkAssembler::MessageKeyHash::operator()(const MessageKey& key) const noexcept {
   uint64_t hash = mix64(seed ^ key.message_id);
   const auto& address = key.sender.bytes();
-  for (size_t i = 0; i < address.size(); i += 8) hash = mix64(hash ^ read_big_endian64(reinterpret_cast<const char*>(&address[i])));
+  for (size_t i = 0; i < address.size(); i += 8) {
+    hash = mix64(hash ^ read_big_endian64(reinterpret_cast<const char*>(&address[i])));
+  }
   return static_cast<size_t>(mix64(hash ^ key.sender_port));
 }
 

@@ -31,7 +31,8 @@ std::string read_corpus(const std::string& name) {
 
 TEST(GelfStream, NulTerminatedMessagesSplitAtAnyByte) {
   const std::string first = read_corpus("gelf-spec-netcat-example.json");
-  const std::string second = R"({"version":"1.1","host":"h","short_message":"12 34 with \"digits\"","timestamp":1385053862.3072})";
+  const std::string second =
+      R"({"version":"1.1","host":"h","short_message":"12 34 with \"digits\"","timestamp":1385053862.3072})";
   const std::string stream = first + '\0' + second + '\0';
   const Messages expected{whole(first), whole(second)};
   ASSERT_EQ(frame_whole(stream, 65536), expected);

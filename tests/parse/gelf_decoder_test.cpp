@@ -52,7 +52,8 @@ std::string read_corpus(const std::string& name) {
   return contents.str();
 }
 
-const std::string kJson = R"({"version":"1.1","host":"example.org","short_message":"A short message","timestamp":1385053862.3072})";
+const std::string kJson =
+    R"({"version":"1.1","host":"example.org","short_message":"A short message","timestamp":1385053862.3072})";
 const int64_t kJsonMs = 1385053862307;
 
 class GelfDecoding : public ::testing::Test {
