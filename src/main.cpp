@@ -2,6 +2,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <mutex>
@@ -20,6 +21,7 @@
 #include "cli/validate.hpp"
 #include "deliver/output_directory.hpp"
 #include "net/listener.hpp"
+#include "net/tls_context_holder.hpp"
 #include "parse/event_id.hpp"
 #include "relay/firehose_setup.hpp"
 #include "relay/metrics_endpoint.hpp"
@@ -47,21 +49,39 @@ int config_error(const std::string& message) {
   return cli::kExitConfig;
 }
 
-// Options accepted now whose feature arrives with a later piece of work: refuse them clearly
-// rather than pretend (SPEC §1 lists them all).
-std::optional<std::string> unsupported_feature(const cli::ListenOptions& options) {
-  if (options.gelf) return "--gelf: GELF input is not available in this build yet";
-  if (!cli::effective_tls_ports(options).empty()) return "--tls-port/--cert: TLS listeners are not available in this build yet";
-  if (!options.proxy_protocol_ports.empty()) return "--proxy-protocol: the PROXY protocol is not available in this build yet";
-  return std::nullopt;
+// SIGHUP: new connections take the reloaded certificate, key and CA; open ones keep theirs.
+void reload_tls(const std::shared_ptr<net::TlsContextHolder>& tls) {
+  if (!tls) {
+    spdlog::info("SIGHUP: no TLS listener, nothing to reload");
+    return;
+  }
+  const net::TlsReloadResult result = tls->reload();
+  if (result.reloaded) {
+    spdlog::info("SIGHUP: reloaded the TLS certificate, key and client CA for new connections");
+  } else {
+    spdlog::error("SIGHUP: kept the previous TLS material: {}", result.error);
+  }
 }
 
 relay::RelayConfig relay_config(const cli::ListenOptions& options) {
   relay::RelayConfig config;
   config.address = *IpAddress::parse(options.address);  // validated already
   config.ipv6_address = options.address.find(':') != std::string::npos;
-  for (uint16_t port : cli::enabled_ports(options.udp_ports)) config.listeners.push_back({net::Transport::kUdp, port, Protocol::kSyslog});
-  for (uint16_t port : cli::enabled_ports(options.tcp_ports)) config.listeners.push_back({net::Transport::kTcp, port, Protocol::kSyslog});
+  const Protocol protocol = options.gelf ? Protocol::kGelf : Protocol::kSyslog;
+  const auto proxied = cli::enabled_ports(options.proxy_protocol_ports);
+  const auto add = [&](net::Transport transport, uint16_t port) {
+    const bool proxy = transport != net::Transport::kUdp && std::ranges::find(proxied, port) != proxied.end();
+    config.listeners.push_back({transport, port, protocol, proxy});
+  };
+  for (uint16_t port : cli::enabled_ports(options.udp_ports)) add(net::Transport::kUdp, port);
+  for (uint16_t port : cli::enabled_ports(options.tcp_ports)) add(net::Transport::kTcp, port);
+  const auto tls_ports = cli::effective_tls_ports(options);
+  for (uint16_t port : tls_ports) add(net::Transport::kTls, port);
+  if (!tls_ports.empty()) {
+    // Unreadable or mismatched files throw TlsConfigError naming the file: exit 78.
+    config.tls = std::make_shared<net::TlsContextHolder>(
+        net::TlsServerPaths{options.cert, options.key, options.client_ca});
+  }
   const size_t cores = std::max(1u, std::thread::hardware_concurrency());
   config.io_threads = cores;
   config.encoder_threads = cores;
@@ -82,7 +102,6 @@ int run_listen(const cli::ListenOptions& options) {
     spdlog::error("{}", refusal->text);
     return refusal->exit_code;
   }
-  if (auto unsupported = unsupported_feature(options)) return config_error(*unsupported);
 
   // Signals are taken by sigwait below; every thread created from here on inherits the mask.
   sigset_t signals;
@@ -94,11 +113,11 @@ int run_listen(const cli::ListenOptions& options) {
 
   const Clock& clock = SystemClock::instance();
   try {
+    relay::RelayConfig config = relay_config(options);
     // --output-dir writes locally; otherwise Firehose (SPEC §5), whose start-up may refuse (78).
     const std::string stream = options.stream.empty() ? "kinesyslog" : options.stream;
     std::unique_ptr<deliver::OutputDirectoryDestination> directory;
     std::unique_ptr<relay::FirehoseDelivery> firehose;
-    relay::RelayConfig config = relay_config(options);
     if (!options.output_dir.empty()) {
       directory = std::make_unique<deliver::OutputDirectoryDestination>(options.output_dir, stream, clock,
                                                                         parse::random_seed_from_os());
@@ -110,6 +129,7 @@ int run_listen(const cli::ListenOptions& options) {
         directory ? static_cast<deliver::Destination&>(*directory) : firehose->destination();
     metrics::RelayMetrics metrics({stream, options.spool_dir}, clock);
     config.delivery_hooks = relay::delivery_hooks_for(metrics);
+    const std::shared_ptr<net::TlsContextHolder> tls = config.tls;
     relay::Relay relay(std::move(config), destination, clock);
     // Declared after the relay so it stops serving before the relay goes away.
     relay::MetricsEndpoint endpoint(*IpAddress::parse(options.address), options.address.find(':') != std::string::npos,
@@ -127,10 +147,11 @@ int run_listen(const cli::ListenOptions& options) {
       });
     }
     const std::string listening = fmt::format(
-        "kinesyslog {} listening on {} (UDP {}, TCP {}, metrics {}), delivering to {}", KINESYSLOG_VERSION,
-        options.address, fmt::join(cli::enabled_ports(options.udp_ports), ","),
-        fmt::join(cli::enabled_ports(options.tcp_ports), ","), fmt::join(cli::enabled_ports(options.prometheus_ports), ","),
-        destination.describe());
+        "kinesyslog {} listening on {} for {} (UDP {}, TCP {}, TLS {}, PROXY {}, metrics {}), delivering to {}",
+        KINESYSLOG_VERSION, options.address, options.gelf ? "GELF" : "syslog",
+        fmt::join(cli::enabled_ports(options.udp_ports), ","), fmt::join(cli::enabled_ports(options.tcp_ports), ","),
+        fmt::join(cli::effective_tls_ports(options), ","), fmt::join(cli::enabled_ports(options.proxy_protocol_ports), ","),
+        fmt::join(cli::enabled_ports(options.prometheus_ports), ","), destination.describe());
     spdlog::info("{}", listening);
     const relay::ServiceNotifier systemd;
     systemd.ready(listening);
@@ -141,7 +162,7 @@ int run_listen(const cli::ListenOptions& options) {
       int signal_number = 0;
       if (sigwait(&signals, &signal_number) != 0) continue;
       if (signal_number == SIGHUP) {
-        spdlog::info("SIGHUP: nothing to reload in this build");
+        reload_tls(tls);
         continue;
       }
       spdlog::info("{}: closing batches and delivering before exit", signal_number == SIGTERM ? "SIGTERM" : "SIGINT");

@@ -16,12 +16,17 @@ enum class DropReason : uint8_t {
   kBadFrame,
   kOversizeEvent,   // an event that cannot fit in one Firehose record
   kSpoolFailed,     // a record that could not be written to the spool
+  kBadProxyHeader,  // a connection without a valid PROXY header in time (closed)
+  kTlsRefused,      // a TLS handshake that failed or did not finish in time (closed)
+  kGelfIncomplete,  // chunked GELF never completed, or evicted by the memory bound
+  kGelfInvalid,     // GELF payload neither JSON, gzip nor zlib, corrupt, bad chunk, or too large
   kCount
 };
 
 constexpr std::string_view drop_reason_name(DropReason reason) {
   constexpr std::array<std::string_view, static_cast<size_t>(DropReason::kCount)> names{
-      "truncated", "udp_overflow", "queue_full", "bad_frame", "oversize_event", "spool_failed"};
+      "truncated",        "udp_overflow", "queue_full",      "bad_frame",   "oversize_event",
+      "spool_failed",     "bad_proxy_header", "tls_refused",  "gelf_incomplete", "gelf_invalid"};
   return names[static_cast<size_t>(reason)];
 }
 

@@ -5,8 +5,8 @@
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
-#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <spdlog/spdlog.h>
@@ -15,7 +15,7 @@
 
 #include "core/rate_limited_log.hpp"
 #include "framing/datagram.hpp"
-#include "framing/syslog_framer.hpp"
+#include "net/stream_connection.hpp"
 
 namespace kinesyslog::net {
 
@@ -28,7 +28,7 @@ constexpr int kMaxEvents = 64;
 // Bounded work per wake-up per socket, so one busy sender cannot starve the others.
 constexpr int kReadRoundsPerWake = 8;
 
-enum class WatchKind : uint8_t { kWake, kUdp, kTcpListener, kConnection };
+enum class WatchKind : uint8_t { kWake, kUdp, kStreamListener, kConnection };
 
 struct Watch {
   WatchKind kind;
@@ -42,32 +42,40 @@ struct ListenerWatch : Watch {
 };
 
 struct Connection : Watch {
-  UniqueFd fd;
   ListenerWatch& listener;
-  SourceKey key;
-  std::string source_text;
-  framing::SyslogFramer framer;
-  SteadyTime last_activity;
+  StreamConnection stream;
+  bool waiting_writable = false;  // the epoll interest is EPOLLOUT (TLS wants to write)
 
-  Connection(UniqueFd socket, ListenerWatch& accepted_by, SourceKey source, size_t max_message_size, SteadyTime now)
-      : Watch{WatchKind::kConnection}, fd(std::move(socket)), listener(accepted_by), key(source),
-        source_text(source.source.to_string()), framer(max_message_size), last_activity(now) {}
+  Connection(ListenerWatch& accepted_by, StreamConnection accepted)
+      : Watch{WatchKind::kConnection}, listener(accepted_by), stream(std::move(accepted)) {}
 };
+
+uint16_t sender_port(const sockaddr_storage& address) {
+  if (address.ss_family == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in&>(address).sin_port);
+  if (address.ss_family == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6&>(address).sin6_port);
+  return 0;
+}
 
 }  // namespace
 
 class IoThread::Loop {
  public:
-  Loop(std::vector<BoundListener> listeners, MessageSink& sink, const Clock& clock,
-       metrics::RelayCounters& counters, IoThreadConfig config)
-      : sink_(sink), clock_(clock), counters_(counters), config_(config), accept_errors_(clock) {
+  Loop(std::vector<BoundListener> listeners, MessageSink& sink, const Clock& clock, metrics::RelayCounters& counters,
+       IoThreadConfig config)
+      : sink_(sink),
+        clock_(clock),
+        counters_(counters),
+        config_(std::move(config)),
+        accept_errors_(clock),
+        refusals_(clock),
+        gelf_chunks_(config_.gelf_chunks) {
     epoll_.reset(::epoll_create1(EPOLL_CLOEXEC));
     wake_.reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
     if (!epoll_ || !wake_) throw std::runtime_error(std::string("cannot create epoll/eventfd: ") + std::strerror(errno));
     add(wake_.get(), &wake_watch_);
     for (auto& bound : listeners) {
       auto watch = std::make_unique<ListenerWatch>();
-      watch->kind = bound.spec.transport == Transport::kUdp ? WatchKind::kUdp : WatchKind::kTcpListener;
+      watch->kind = is_stream(bound.spec.transport) ? WatchKind::kStreamListener : WatchKind::kUdp;
       watch->spec = bound.spec;
       watch->fd = std::move(bound.fd);
       watch->gauges = bound.gauges;
@@ -83,7 +91,6 @@ class IoThread::Loop {
     (void)!::write(wake_.get(), &one, sizeof one);
   }
 
-
   void run() {
     counters_.io_threads_running.fetch_add(1);
     std::array<epoll_event, kMaxEvents> events;
@@ -91,8 +98,8 @@ class IoThread::Loop {
     bool stopping = false;
     while (!stopping) {
       const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(next_tick - clock_.steady_now());
-      const int ready = ::epoll_wait(epoll_.get(), events.data(), kMaxEvents,
-                                     static_cast<int>(std::max<int64_t>(0, timeout.count())));
+      const int wait_ms = read_again_.empty() ? static_cast<int>(std::max<int64_t>(0, timeout.count())) : 0;
+      const int ready = ::epoll_wait(epoll_.get(), events.data(), kMaxEvents, wait_ms);
       if (ready < 0 && errno != EINTR) {
         spdlog::critical("epoll_wait failed: {}", std::strerror(errno));
         break;
@@ -102,13 +109,15 @@ class IoThread::Loop {
         switch (watch->kind) {
           case WatchKind::kWake: stopping = true; break;
           case WatchKind::kUdp: read_datagrams(*static_cast<ListenerWatch*>(watch), kReadRoundsPerWake); break;
-          case WatchKind::kTcpListener: accept_connections(*static_cast<ListenerWatch*>(watch)); break;
-          case WatchKind::kConnection: read_stream(*static_cast<Connection*>(watch), kReadRoundsPerWake); break;
+          case WatchKind::kStreamListener: accept_connections(*static_cast<ListenerWatch*>(watch)); break;
+          case WatchKind::kConnection: serve(*static_cast<Connection*>(watch), kReadRoundsPerWake); break;
         }
       }
+      serve_read_again();
       const auto now = clock_.steady_now();
       if (now >= next_tick) {
-        close_idle_connections(now);
+        close_overdue_connections(now);
+        expire_gelf_chunks(now);
         sink_.on_tick(now);
         next_tick = now + config_.tick;
       }
@@ -118,13 +127,22 @@ class IoThread::Loop {
   }
 
  private:
-  void add(int fd, Watch* watch) {
+  void add(int fd, Watch* watch, uint32_t interest = EPOLLIN) {
     epoll_event event{};
-    event.events = EPOLLIN;
+    event.events = interest;
     event.data.ptr = watch;
     if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &event) != 0) {
       throw std::runtime_error(std::string("epoll_ctl failed: ") + std::strerror(errno));
     }
+  }
+
+  void set_interest(Connection& connection, bool writable) {
+    if (connection.waiting_writable == writable) return;
+    epoll_event event{};
+    event.events = writable ? EPOLLOUT : EPOLLIN;
+    event.data.ptr = &connection;
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, connection.stream.fd(), &event);
+    connection.waiting_writable = writable;
   }
 
   // Reads up to `rounds` recvmmsg batches; returns false once the socket is empty.
@@ -150,8 +168,7 @@ class IoThread::Loop {
       const WallTime now = clock_.now();
       counters_.udp_datagrams.fetch_add(static_cast<uint64_t>(received), std::memory_order_relaxed);
       for (size_t i = 0; i < static_cast<size_t>(received); ++i) {
-        const auto& header = headers[i].msg_hdr;
-        note_kernel_drops(listener, header);
+        note_kernel_drops(listener, headers[i].msg_hdr);
         const SourceKey key{IpAddress::from_sockaddr(reinterpret_cast<const sockaddr*>(&addresses[i])),
                             listener.spec.port, listener.spec.protocol};
         if (!(key.source == last_udp_source_)) {
@@ -159,6 +176,10 @@ class IoThread::Loop {
           last_udp_source_text_ = key.source.to_string();
         }
         const std::string_view datagram(datagrams_.data() + i * kDatagramBufferSize, headers[i].msg_len);
+        if (listener.spec.protocol == Protocol::kGelf) {
+          take_gelf_datagram(key, sender_port(addresses[i]), datagram, now);
+          continue;
+        }
         framing::split_datagram(datagram, config_.max_message_size, [&](std::string_view message, bool truncated) {
           deliver(key, last_udp_source_text_, message, truncated, now);
         });
@@ -166,6 +187,27 @@ class IoThread::Loop {
       if (static_cast<size_t>(received) < kDatagramsPerCall) return false;
     }
     return true;
+  }
+
+  // SPEC §2: a GELF datagram is one message, or one chunk of one (reassembled per sender).
+  void take_gelf_datagram(const SourceKey& key, uint16_t port, std::string_view datagram, WallTime now) {
+    const auto message = gelf_chunks_.accept(datagram, key.source, port, clock_.steady_now());
+    count_gelf_chunk_losses();
+    if (message) deliver(key, last_udp_source_text_, *message, false, now);
+  }
+
+  void expire_gelf_chunks(SteadyTime now) {
+    gelf_chunks_.expire(now);
+    count_gelf_chunk_losses();
+  }
+
+  void count_gelf_chunk_losses() {
+    const auto& seen = gelf_chunks_.counters();
+    counters_.count_drop(metrics::DropReason::kGelfIncomplete,
+                         seen.incomplete + seen.evicted - gelf_incomplete_counted_);
+    counters_.count_drop(metrics::DropReason::kGelfInvalid, seen.bad_chunks - gelf_bad_chunks_counted_);
+    gelf_incomplete_counted_ = seen.incomplete + seen.evicted;
+    gelf_bad_chunks_counted_ = seen.bad_chunks;
   }
 
   void note_kernel_drops(ListenerWatch& listener, const msghdr& header) {
@@ -191,8 +233,8 @@ class IoThread::Loop {
         const int error = errno;
         if (error == EAGAIN || error == EWOULDBLOCK || error == EINTR || error == ECONNABORTED) return;
         // Repeats on every wake-up while the cause lasts (a full descriptor table stays full).
-        accept_errors_.log(spdlog::level::err, std::strerror(error), "cannot accept on TCP port {}: {}{}",
-                           listener.spec.port, std::strerror(error),
+        accept_errors_.log(spdlog::level::err, std::strerror(error), "cannot accept on {} port {}: {}{}",
+                           transport_name(listener.spec.transport), listener.spec.port, std::strerror(error),
                            error == EMFILE || error == ENFILE ? " (raise the open-files limit)" : "");
         return;
       }
@@ -202,70 +244,111 @@ class IoThread::Loop {
       if (listener.gauges != nullptr &&
           listener.gauges->open_connections.load(std::memory_order_relaxed) >= config_.max_connections_per_listener) {
         counters_.connections_refused.fetch_add(1, std::memory_order_relaxed);
-        spdlog::debug("refused a connection from {} on TCP port {}: {} connections open", key.source.to_string(),
-                      listener.spec.port, config_.max_connections_per_listener);
+        refusals_.log(spdlog::level::warn, "connection limit", "refused a connection from {} on {} port {}: {} connections open",
+                      key.source.to_string(), transport_name(listener.spec.transport), listener.spec.port,
+                      config_.max_connections_per_listener);
         continue;  // closed by `socket` going out of scope
       }
+      std::shared_ptr<const TlsServerContext> tls;
+      if (listener.spec.transport == Transport::kTls) tls = config_.tls->current();
+      auto connection = std::make_unique<Connection>(
+          listener, StreamConnection(std::move(socket), listener.spec, key, config_.max_message_size, std::move(tls),
+                                     clock_.steady_now()));
+      add(connection->stream.fd(), connection.get());
       if (listener.gauges != nullptr) listener.gauges->open_connections.fetch_add(1, std::memory_order_relaxed);
-      auto connection = std::make_unique<Connection>(std::move(socket), listener, key, config_.max_message_size,
-                                                     clock_.steady_now());
-      add(connection->fd.get(), connection.get());
       counters_.connections_accepted.fetch_add(1, std::memory_order_relaxed);
       counters_.connections_open.fetch_add(1, std::memory_order_relaxed);
-      spdlog::debug("connection from {} on TCP port {}", connection->source_text, listener.spec.port);
+      spdlog::debug("connection from {} on {} port {}", connection->stream.source_text(),
+                    transport_name(listener.spec.transport), listener.spec.port);
       connections_.emplace(connection.get(), std::move(connection));
     }
   }
 
-  // Reads up to `rounds` buffers; closes the connection at end of stream or on error.
-  void read_stream(Connection& connection, int rounds) {
-    for (int round = 0; round < rounds; ++round) {
-      const ssize_t count = ::recv(connection.fd.get(), stream_buffer_.data(), stream_buffer_.size(), MSG_DONTWAIT);
-      if (count > 0) {
-        connection.last_activity = clock_.steady_now();
-        const WallTime now = clock_.now();
-        connection.framer.feed(std::string_view(stream_buffer_.data(), static_cast<size_t>(count)),
-                               [&](std::string_view message, bool truncated) {
-                                 deliver(connection.key, connection.source_text, message, truncated, now);
-                               });
-        continue;
-      }
-      if (count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
-      if (count < 0) spdlog::debug("connection from {} failed: {}", connection.source_text, std::strerror(errno));
-      close_connection(connection);
-      return;
+  void serve(Connection& connection, int rounds) {
+    const WallTime received = clock_.now();
+    const auto outcome = connection.stream.on_ready(
+        stream_buffer_, rounds, clock_.steady_now(), [&](std::string_view message, bool truncated) {
+          deliver(connection.stream.key(), connection.stream.source_text(), message, truncated, received);
+        });
+    switch (outcome) {
+      case StreamConnection::Outcome::kWaitReadable: set_interest(connection, false); return;
+      case StreamConnection::Outcome::kWaitWritable: set_interest(connection, true); return;
+      case StreamConnection::Outcome::kReadAgain: read_again_.push_back(&connection); return;
+      case StreamConnection::Outcome::kClosed: close_connection(connection); return;
+      case StreamConnection::Outcome::kBadProxyHeader:
+        counters_.count_drop(metrics::DropReason::kBadProxyHeader);
+        refusals_.log(spdlog::level::warn, "bad PROXY header", "closed the connection from {} on port {}: {}",
+                      connection.stream.source_text(), connection.listener.spec.port, connection.stream.failure());
+        close_connection(connection);
+        return;
+      case StreamConnection::Outcome::kTlsFailed:
+        counters_.count_drop(metrics::DropReason::kTlsRefused);
+        refusals_.log(spdlog::level::warn, "TLS handshake", "TLS handshake with {} on port {} failed: {}",
+                      connection.stream.source_text(), connection.listener.spec.port, connection.stream.failure());
+        close_connection(connection);
+        return;
+    }
+  }
+
+  // Connections whose TLS layer holds decrypted bytes that epoll cannot report.
+  void serve_read_again() {
+    std::vector<Connection*> pending;
+    pending.swap(read_again_);
+    for (Connection* connection : pending) {
+      if (connections_.count(connection) != 0) serve(*connection, kReadRoundsPerWake);
     }
   }
 
   void close_connection(Connection& connection) {
     const WallTime now = clock_.now();
-    connection.framer.finish([&](std::string_view message, bool truncated) {
-      deliver(connection.key, connection.source_text, message, truncated, now);
+    connection.stream.finish([&](std::string_view message, bool truncated) {
+      deliver(connection.stream.key(), connection.stream.source_text(), message, truncated, now);
     });
-    ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, connection.fd.get(), nullptr);
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, connection.stream.fd(), nullptr);
     counters_.connections_open.fetch_sub(1, std::memory_order_relaxed);
     if (connection.listener.gauges != nullptr) {
       connection.listener.gauges->open_connections.fetch_sub(1, std::memory_order_relaxed);
     }
+    std::erase(read_again_, &connection);
     connections_.erase(&connection);
   }
 
-  void close_idle_connections(SteadyTime now) {
-    std::vector<Connection*> idle;
+  // Idle connections, and connections stuck in the PROXY header or TLS handshake phase.
+  void close_overdue_connections(SteadyTime now) {
+    std::vector<Connection*> overdue;
     for (auto& [pointer, connection] : connections_) {
-      if (now - connection->last_activity >= config_.idle_timeout) idle.push_back(pointer);
+      const auto deadline = connection->stream.phase_deadline();
+      if ((deadline && now >= *deadline) || now - connection->stream.last_activity() >= config_.idle_timeout) {
+        overdue.push_back(pointer);
+      }
     }
-    for (Connection* connection : idle) {
-      spdlog::debug("closing the connection from {} on TCP port {}: idle for {} s", connection->source_text,
-                    connection->key.port,
-                    std::chrono::duration_cast<std::chrono::seconds>(config_.idle_timeout).count());
-      counters_.connections_timed_out.fetch_add(1, std::memory_order_relaxed);
+    for (Connection* connection : overdue) {
+      const auto phase = connection->stream.phase();
+      if (phase == StreamConnection::Phase::kProxyHeader) {
+        counters_.count_drop(metrics::DropReason::kBadProxyHeader);
+        refusals_.log(spdlog::level::warn, "PROXY header timeout", "closed the connection from {} on port {}: no PROXY header within {} s",
+                      connection->stream.source_text(), connection->listener.spec.port, kProxyHeaderTimeout.count());
+      } else if (phase == StreamConnection::Phase::kTlsHandshake) {
+        counters_.count_drop(metrics::DropReason::kTlsRefused);
+        refusals_.log(spdlog::level::warn, "TLS handshake timeout", "closed the connection from {} on port {}: TLS handshake not done within {} s",
+                      connection->stream.source_text(), connection->listener.spec.port, kTlsHandshakeTimeout.count());
+      } else {
+        counters_.connections_timed_out.fetch_add(1, std::memory_order_relaxed);
+        spdlog::debug("closing the connection from {} on port {}: idle for {} s", connection->stream.source_text(),
+                      connection->listener.spec.port,
+                      std::chrono::duration_cast<std::chrono::seconds>(config_.idle_timeout).count());
+      }
       close_connection(*connection);
     }
   }
 
   void deliver(const SourceKey& key, std::string_view source_text, std::string_view message, bool truncated,
                WallTime received) {
+    if (truncated && key.protocol == Protocol::kGelf) {
+      // Cut JSON is no longer a GELF message: drop it rather than pass on half a document.
+      counters_.count_drop(metrics::DropReason::kGelfInvalid);
+      return;
+    }
     if (truncated) counters_.count_drop(metrics::DropReason::kTruncated);
     counters_.messages.fetch_add(1, std::memory_order_relaxed);
     counters_.message_bytes.fetch_add(message.size(), std::memory_order_relaxed);
@@ -281,7 +364,7 @@ class IoThread::Loop {
     }
     while (!connections_.empty()) {
       auto& connection = *connections_.begin()->second;
-      read_stream(connection, 64);
+      if (connection.stream.phase() == StreamConnection::Phase::kMessages) serve(connection, 64);
       if (connections_.count(&connection) != 0) close_connection(connection);
     }
     sink_.on_stop();
@@ -292,20 +375,25 @@ class IoThread::Loop {
   metrics::RelayCounters& counters_;
   IoThreadConfig config_;
   RateLimitedLog accept_errors_;
+  RateLimitedLog refusals_;  // refused, timed-out and failed connections: one line per cause a minute
   UniqueFd epoll_;
   UniqueFd wake_;
   Watch wake_watch_{WatchKind::kWake};
   std::vector<std::unique_ptr<ListenerWatch>> listeners_;
   std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;
+  std::vector<Connection*> read_again_;
   std::vector<char> datagrams_;
   std::vector<char> stream_buffer_;
   IpAddress last_udp_source_;
   std::string last_udp_source_text_ = IpAddress{}.to_string();
+  framing::GelfChunkAssembler gelf_chunks_;
+  uint64_t gelf_incomplete_counted_ = 0;
+  uint64_t gelf_bad_chunks_counted_ = 0;
 };
 
 IoThread::IoThread(std::vector<BoundListener> listeners, MessageSink& sink, const Clock& clock,
                    metrics::RelayCounters& counters, IoThreadConfig config)
-    : loop_(std::make_unique<Loop>(std::move(listeners), sink, clock, counters, config)) {}
+    : loop_(std::make_unique<Loop>(std::move(listeners), sink, clock, counters, std::move(config))) {}
 
 IoThread::~IoThread() {
   if (thread_.joinable()) {
@@ -319,7 +407,6 @@ void IoThread::start() {
 }
 
 void IoThread::request_stop() { loop_->request_stop(); }
-
 
 void IoThread::join() {
   if (thread_.joinable()) thread_.join();

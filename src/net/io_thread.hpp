@@ -12,9 +12,11 @@
 #include <vector>
 
 #include "core/clock.hpp"
+#include "framing/gelf_chunks.hpp"
 #include "metrics/relay_counters.hpp"
 #include "net/listener.hpp"
 #include "net/message_sink.hpp"
+#include "net/tls_context_holder.hpp"
 #include "net/unique_fd.hpp"
 
 namespace kinesyslog::net {
@@ -26,6 +28,10 @@ struct IoThreadConfig {
   // connection silent for the idle timeout is closed (what it sent is kept).
   int64_t max_connections_per_listener = 10'000;
   std::chrono::milliseconds idle_timeout{std::chrono::minutes(10)};
+  // TLS material for kTls listeners (reloadable: each new connection takes the current one).
+  std::shared_ptr<TlsContextHolder> tls;
+  // Chunked GELF over UDP: 5 s to complete, memory bounded per thread (SPEC §2).
+  framing::GelfChunkLimits gelf_chunks;
 };
 
 // State shared by every thread's socket for one configured listener.

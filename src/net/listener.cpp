@@ -25,7 +25,7 @@ void set_int_option(int fd, int level, int name, int value) {
 
 UniqueFd open_listener(const IpAddress& address, bool ipv6_literal, const ListenerSpec& spec) {
   const int family = ipv6_literal ? AF_INET6 : AF_INET;
-  const int type = (spec.transport == Transport::kUdp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC;
+  const int type = (is_stream(spec.transport) ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC;
   const std::string where = fmt::format("{} {}:{}", transport_name(spec.transport),
                                         ipv6_literal ? "[" + address.to_string() + "]" : address.to_string(), spec.port);
   UniqueFd fd(::socket(family, type, 0));
@@ -63,7 +63,7 @@ UniqueFd open_listener(const IpAddress& address, bool ipv6_literal, const Listen
                                              : "";
     throw BindError(fmt::format("cannot listen on {}: {}{}", where, std::strerror(error), hint), error);
   }
-  if (spec.transport == Transport::kTcp && ::listen(fd.get(), kListenBacklog) != 0) {
+  if (is_stream(spec.transport) && ::listen(fd.get(), kListenBacklog) != 0) {
     throw BindError(fmt::format("cannot listen on {}: {}", where, std::strerror(errno)), errno);
   }
   return fd;

@@ -13,16 +13,19 @@
 
 namespace kinesyslog::net {
 
-enum class Transport : uint8_t { kUdp, kTcp };
+enum class Transport : uint8_t { kUdp, kTcp, kTls };
 
 constexpr const char* transport_name(Transport transport) {
-  return transport == Transport::kUdp ? "UDP" : "TCP";
+  return transport == Transport::kUdp ? "UDP" : transport == Transport::kTcp ? "TCP" : "TLS";
 }
+
+constexpr bool is_stream(Transport transport) { return transport != Transport::kUdp; }
 
 struct ListenerSpec {
   Transport transport = Transport::kTcp;
   uint16_t port = 0;
   Protocol protocol = Protocol::kSyslog;
+  bool proxy_protocol = false;  // a PROXY v1/v2 header must open every connection (before TLS)
 };
 
 // A socket could not be bound; `error_number` tells permission (EACCES) from in-use.

@@ -12,7 +12,7 @@
 #include "deliver/destination.hpp"
 #include "parse/event_id.hpp"
 #include "net/io_thread.hpp"
-#include "relay/syslog_ingest.hpp"
+#include "relay/thread_ingest.hpp"
 #include "spool/spool.hpp"
 
 namespace kinesyslog::relay {
@@ -38,11 +38,16 @@ struct Relay::Parts {
       for (size_t i = 0; i < per_thread.size(); ++i) {
         listeners.push_back({config.listeners[i], std::move(per_thread[i]), &listener_gauges[i]});
       }
-      sinks.push_back(std::make_unique<SyslogIngest>(
+      sinks.push_back(std::make_unique<ThreadIngest>(
           limits, [this](ClosedBatch&& batch) { submit(std::move(batch)); }, make_id_generator(), clock,
-          config.max_tracked_sources_per_thread));
-      io_threads.push_back(std::make_unique<net::IoThread>(std::move(listeners), *sinks.back(), clock, counters,
-                                                           net::IoThreadConfig{config.max_message_size}));
+          config.max_tracked_sources_per_thread, config.max_message_size, counters));
+      net::IoThreadConfig io_config;
+      io_config.max_message_size = config.max_message_size;
+      io_config.tls = config.tls;
+      // One reassembly budget for the process, shared out among the threads.
+      io_config.gelf_chunks.memory_limit = config.gelf_reassembly_bytes / std::max<size_t>(1, config.io_threads);
+      io_threads.push_back(
+          std::make_unique<net::IoThread>(std::move(listeners), *sinks.back(), clock, counters, std::move(io_config)));
     }
   }
 
@@ -130,7 +135,7 @@ struct Relay::Parts {
   spool::Spool spool;
   deliver::DeliveryLoop delivery;
   std::unique_ptr<net::ListenerGauges[]> listener_gauges;  // one per configured listener
-  std::vector<std::unique_ptr<SyslogIngest>> sinks;
+  std::vector<std::unique_ptr<ThreadIngest>> sinks;
   std::vector<std::unique_ptr<net::IoThread>> io_threads;
   std::vector<std::thread> encoders;
   std::jthread delivery_thread;
@@ -180,7 +185,7 @@ metrics::RelayReadings Relay::readings() const {
   for (const auto& sink : parts.sinks) sink->traffic().append_to(series);
   readings.traffic = metrics::merge_source_traffic(std::move(series));
   for (size_t i = 0; i < parts.config.listeners.size(); ++i) {
-    if (parts.config.listeners[i].transport != net::Transport::kTcp) continue;
+    if (!net::is_stream(parts.config.listeners[i].transport)) continue;
     readings.open_connections[parts.config.listeners[i].port] +=
         parts.listener_gauges[i].open_connections.load(std::memory_order_relaxed);
   }

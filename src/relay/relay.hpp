@@ -15,6 +15,7 @@
 #include "metrics/relay_counters.hpp"
 #include "metrics/relay_metrics.hpp"
 #include "net/listener.hpp"
+#include "net/tls_context_holder.hpp"
 #include "relay/owner_source.hpp"
 
 namespace kinesyslog::deliver {
@@ -43,6 +44,8 @@ struct RelayConfig {
   std::shared_ptr<OwnerSource> owner = OwnerSource::known("000000000000");
   std::filesystem::path spool_dir;
   std::chrono::milliseconds delivery_interval{60'000};
+  std::shared_ptr<net::TlsContextHolder> tls;  // needed when a listener is kTls
+  uint64_t gelf_reassembly_bytes = 64 * 1024 * 1024;  // chunked GELF waiting for its other chunks
   deliver::DeliveryHooks delivery_hooks;  // observers for the metrics endpoint
   // Per I/O thread: sources counted under their own address label (the rest: "other").
   size_t max_tracked_sources_per_thread = 1000;
