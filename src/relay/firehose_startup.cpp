@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <functional>
+#include <optional>
 #include <variant>
 
 #include "aws/credentials_provider.hpp"
@@ -34,59 +36,48 @@ bool FirehoseStartupCheck::attempt() {
 bool FirehoseStartupCheck::check_stream() {
   const std::string what = fmt::format("DescribeDeliveryStream for Firehose stream {} in {}", stream_,
                                        firehose_.signer().region());
-  try {
-    const auto answer = aws::describe_delivery_stream(firehose_, stream_);
-    if (const auto* status = std::get_if<aws::StreamStatus>(&answer)) {
-      if (status->status != "ACTIVE") {
-        throw StartupRefused(fmt::format("Firehose stream {} in {} is {}, not ACTIVE (--stream)", stream_,
-                                         firehose_.signer().region(), status->status));
+  return call_aws(what, firehose_, [&]() -> std::optional<aws::ServiceError> {
+    auto answer = aws::describe_delivery_stream(firehose_, stream_);
+    if (auto* error = std::get_if<aws::ServiceError>(&answer)) {
+      if (error->code == "ResourceNotFoundException") {
+        throw StartupRefused(fmt::format("Firehose stream {} does not exist in {} (--stream, --region): {}", stream_,
+                                         firehose_.signer().region(), error->describe()));
       }
-      stream_active_ = true;
-      return true;
+      return std::move(*error);
     }
-    const auto& error = std::get<aws::ServiceError>(answer);
-    switch (aws::error_action(error)) {
-      case aws::ErrorAction::kGiveUp:
-        if (error.code == "ResourceNotFoundException") {
-          throw StartupRefused(fmt::format("Firehose stream {} does not exist in {} (--stream, --region): {}",
-                                           stream_, firehose_.signer().region(), error.describe()));
-        }
-        throw StartupRefused(fmt::format("{}: {}", what, error.describe()));
-      case aws::ErrorAction::kRefreshCredentialsAndRetry:
-        firehose_.credentials().invalidate();
-        break;
-      case aws::ErrorAction::kRetry:
-        break;
+    const auto& status = std::get<aws::StreamStatus>(answer);
+    if (status.status != "ACTIVE") {
+      throw StartupRefused(fmt::format("Firehose stream {} in {} is {}, not ACTIVE (--stream)", stream_,
+                                       firehose_.signer().region(), status.status));
     }
-    last_problem_ += fmt::format("{}: {}. ", what, error.describe());
-  } catch (const aws::HttpTransportError& error) {
-    last_problem_ += fmt::format("{}: {}. ", what, error.what());
-  } catch (const aws::CredentialsUnavailable& error) {
-    // STS, IMDS or the container endpoint is unreachable for now: as unreachable as Firehose itself.
-    last_problem_ += fmt::format("{}: no credentials yet: {}. ", what, error.what());
-  }
-  return false;
+    stream_active_ = true;
+    return std::nullopt;
+  });
 }
 
 bool FirehoseStartupCheck::check_account() {
   const std::string what = fmt::format("STS GetCallerIdentity at {}", sts_.endpoint().host_header());
+  return call_aws(what, sts_, [&]() -> std::optional<aws::ServiceError> {
+    auto answer = aws::get_caller_identity(sts_);
+    if (auto* error = std::get_if<aws::ServiceError>(&answer)) return std::move(*error);
+    account_ = std::get<aws::AccountId>(answer).digits;
+    return std::nullopt;
+  });
+}
+
+// Only definitive answers stop the relay (SPEC §5): a refusal throws StartupRefused; throttling,
+// 5xx, network and credential-source outages are noted in last_problem_ and retried later.
+bool FirehoseStartupCheck::call_aws(const std::string& what, aws::SignedClient& client,
+                                    const std::function<std::optional<aws::ServiceError>()>& call) {
   try {
-    const auto answer = aws::get_caller_identity(sts_);
-    if (const auto* account = std::get_if<aws::AccountId>(&answer)) {
-      account_ = account->digits;
-      return true;
+    const std::optional<aws::ServiceError> error = call();
+    if (!error) return true;
+    switch (aws::error_action(*error)) {
+      case aws::ErrorAction::kGiveUp: throw StartupRefused(fmt::format("{}: {}", what, error->describe()));
+      case aws::ErrorAction::kRefreshCredentialsAndRetry: client.credentials().invalidate(); break;
+      case aws::ErrorAction::kRetry: break;
     }
-    const auto& error = std::get<aws::ServiceError>(answer);
-    switch (aws::error_action(error)) {
-      case aws::ErrorAction::kGiveUp:
-        throw StartupRefused(fmt::format("{}: {}", what, error.describe()));
-      case aws::ErrorAction::kRefreshCredentialsAndRetry:
-        sts_.credentials().invalidate();
-        break;
-      case aws::ErrorAction::kRetry:
-        break;
-    }
-    last_problem_ += fmt::format("{}: {}. ", what, error.describe());
+    last_problem_ += fmt::format("{}: {}. ", what, error->describe());
   } catch (const aws::HttpTransportError& error) {
     last_problem_ += fmt::format("{}: {}. ", what, error.what());
   } catch (const aws::CredentialsUnavailable& error) {

@@ -6,10 +6,12 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
 
+#include "aws/service_error.hpp"
 #include "aws/signed_client.hpp"
 #include "relay/owner_source.hpp"
 
@@ -37,6 +39,8 @@ class FirehoseStartupCheck {
  private:
   bool check_stream();
   bool check_account();
+  bool call_aws(const std::string& what, aws::SignedClient& client,
+                const std::function<std::optional<aws::ServiceError>()>& call);
 
   std::string stream_;
   aws::SignedClient& firehose_;
