@@ -50,7 +50,7 @@ OutputDirectoryDestination::OutputDirectoryDestination(std::filesystem::path dir
   if (error) {
     throw std::runtime_error(fmt::format("output directory {} cannot be created: {}", directory_.string(), error.message()));
   }
-  directory_fd_ = spool::FileDescriptor(::open(directory_.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+  directory_fd_ = UniqueFd(::open(directory_.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
   if (!directory_fd_.valid()) {
     throw std::runtime_error(fmt::format("output directory {} cannot be opened: {}", directory_.string(), std::strerror(errno)));
   }
@@ -59,14 +59,14 @@ OutputDirectoryDestination::OutputDirectoryDestination(std::filesystem::path dir
 int OutputDirectoryDestination::hour_directory(const std::string& relative_path) {
   if (hour_fd_.valid() && hour_path_ == relative_path) return hour_fd_.get();
   hour_fd_.reset();
-  spool::FileDescriptor current(::openat(directory_fd_.get(), ".", O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+  UniqueFd current(::openat(directory_fd_.get(), ".", O_DIRECTORY | O_RDONLY | O_CLOEXEC));
   if (!current.valid()) throw_errno("opening " + directory_.string());
   std::filesystem::path walked = directory_;
   for (const auto& component : std::filesystem::path(relative_path)) {
     walked /= component;
     const bool created = ::mkdirat(current.get(), component.c_str(), kDirectoryMode) == 0;
     if (!created && errno != EEXIST) throw_errno("creating directory " + walked.string());
-    spool::FileDescriptor next(::openat(current.get(), component.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+    UniqueFd next(::openat(current.get(), component.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
     if (!next.valid()) throw_errno("opening directory " + walked.string());
     // A new directory entry is durable only once its parent is synced.
     if (created) spool::sync_directory(current.get(), walked.string());

@@ -35,10 +35,10 @@ class OutputDirectoryDestination final : public Destination {
   const Clock& clock_;
   std::mt19937_64 random_;
   std::string description_;
-  spool::FileDescriptor directory_fd_;
+  UniqueFd directory_fd_;
   spool::AtomicFileWriter writer_;
   std::string hour_path_;  // relative path of hour_fd_, e.g. "2026/03/01/17"
-  spool::FileDescriptor hour_fd_;
+  UniqueFd hour_fd_;
 };
 
 }  // namespace kinesyslog::deliver

@@ -20,7 +20,7 @@ constexpr size_t kReadChunk = 4096;
 constexpr std::chrono::milliseconds kMaxPollWait{250};
 
 struct Connection {
-  net::UniqueFd fd;
+  UniqueFd fd;
   SteadyTime deadline;
   std::string request;
   std::string response;
@@ -56,7 +56,7 @@ std::string_view reason_phrase(int status) {
 
 class HttpServer::Loop {
  public:
-  Loop(std::vector<net::UniqueFd> listeners, HttpHandler handler, const Clock& clock, HttpServerOptions options)
+  Loop(std::vector<UniqueFd> listeners, HttpHandler handler, const Clock& clock, HttpServerOptions options)
       : listeners_(std::move(listeners)), handler_(std::move(handler)), clock_(clock), options_(options) {
     wake_.reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
     if (!wake_) throw std::runtime_error(std::string("metrics endpoint: cannot create an eventfd: ") + std::strerror(errno));
@@ -101,7 +101,7 @@ class HttpServer::Loop {
     while (connections_.size() < options_.max_connections) {
       const int fd = ::accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd < 0) return;
-      connections_.push_back(Connection{net::UniqueFd(fd), clock_.steady_now() + options_.request_timeout, {}, {}, 0, false});
+      connections_.push_back(Connection{UniqueFd(fd), clock_.steady_now() + options_.request_timeout, {}, {}, 0, false});
     }
   }
 
@@ -160,15 +160,15 @@ class HttpServer::Loop {
     return false;
   }
 
-  std::vector<net::UniqueFd> listeners_;
+  std::vector<UniqueFd> listeners_;
   HttpHandler handler_;
   const Clock& clock_;
   HttpServerOptions options_;
-  net::UniqueFd wake_;
+  UniqueFd wake_;
   std::list<Connection> connections_;
 };
 
-HttpServer::HttpServer(std::vector<net::UniqueFd> listeners, HttpHandler handler, const Clock& clock,
+HttpServer::HttpServer(std::vector<UniqueFd> listeners, HttpHandler handler, const Clock& clock,
                        HttpServerOptions options)
     : loop_(std::make_unique<Loop>(std::move(listeners), std::move(handler), clock, options)) {}
 

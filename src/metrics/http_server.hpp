@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "core/clock.hpp"
-#include "net/unique_fd.hpp"
+#include "core/unique_fd.hpp"
 
 namespace kinesyslog::metrics {
 
@@ -37,7 +37,7 @@ std::string_view reason_phrase(int status);
 class HttpServer {
  public:
   // `listeners` are bound, listening, non-blocking TCP sockets (net::open_listener).
-  HttpServer(std::vector<net::UniqueFd> listeners, HttpHandler handler, const Clock& clock,
+  HttpServer(std::vector<UniqueFd> listeners, HttpHandler handler, const Clock& clock,
              HttpServerOptions options = {});
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;

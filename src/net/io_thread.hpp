@@ -17,7 +17,7 @@
 #include "net/listener.hpp"
 #include "net/message_sink.hpp"
 #include "net/tls_context_holder.hpp"
-#include "net/unique_fd.hpp"
+#include "core/unique_fd.hpp"
 
 namespace kinesyslog::net {
 

@@ -9,7 +9,7 @@
 
 #include "core/ip_address.hpp"
 #include "core/source_key.hpp"
-#include "net/unique_fd.hpp"
+#include "core/unique_fd.hpp"
 
 namespace kinesyslog::net {
 

@@ -14,7 +14,7 @@
 #include "net/listener.hpp"
 #include "net/proxy_header.hpp"
 #include "net/tls_session.hpp"
-#include "net/unique_fd.hpp"
+#include "core/unique_fd.hpp"
 
 namespace kinesyslog::net {
 

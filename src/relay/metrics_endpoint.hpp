@@ -49,7 +49,7 @@ class MetricsEndpoint {
   class RelaySource;
   metrics::RelayMetrics& metrics_;
   const Clock& clock_;
-  std::vector<net::UniqueFd> listeners_;
+  std::vector<UniqueFd> listeners_;
   std::unique_ptr<RelaySource> source_;
   std::unique_ptr<metrics::HttpServer> server_;
 };

@@ -20,27 +20,6 @@ void write_parts(int fd, std::span<const std::string_view> parts, const std::str
 
 }  // namespace
 
-FileDescriptor& FileDescriptor::operator=(FileDescriptor&& other) noexcept {
-  if (this != &other) {
-    reset();
-    fd_ = other.release();
-  }
-  return *this;
-}
-
-FileDescriptor::~FileDescriptor() { reset(); }
-
-int FileDescriptor::release() {
-  const int fd = fd_;
-  fd_ = -1;
-  return fd;
-}
-
-void FileDescriptor::reset() {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = -1;
-}
-
 void write_all(int fd, std::string_view bytes, const std::string& what) {
   while (!bytes.empty()) {
     const ssize_t written = ::write(fd, bytes.data(), bytes.size());
@@ -68,7 +47,7 @@ void AtomicFileWriter::write(int dir_fd, const std::string& name, const std::str
 bool AtomicFileWriter::write_via_tmpfile(int dir_fd, const std::string& name,
                                          std::span<const std::string_view> parts, mode_t mode) const {
   // open(2): O_TMPFILE creates an unnamed inode; a crash before linkat leaves nothing behind.
-  FileDescriptor file(::openat(dir_fd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, mode));
+  UniqueFd file(::openat(dir_fd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, mode));
   if (!file.valid()) {
     // EOPNOTSUPP: the filesystem lacks O_TMPFILE; EISDIR: the kernel predates it.
     if (errno == EOPNOTSUPP || errno == EISDIR) {
@@ -95,7 +74,7 @@ bool AtomicFileWriter::write_via_tmpfile(int dir_fd, const std::string& name,
 void AtomicFileWriter::write_via_temporary_name(int dir_fd, const std::string& name,
                                                 const std::string& temporary_name,
                                                 std::span<const std::string_view> parts, mode_t mode) const {
-  FileDescriptor file(::openat(dir_fd, temporary_name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, mode));
+  UniqueFd file(::openat(dir_fd, temporary_name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, mode));
   if (!file.valid()) throw_errno(errno, "creating " + temporary_name);
   try {
     write_parts(file.get(), parts, temporary_name);

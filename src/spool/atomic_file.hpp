@@ -8,27 +8,10 @@
 #include <string>
 #include <string_view>
 
+#include "core/unique_fd.hpp"
+
 namespace kinesyslog::spool {
 
-// An open file descriptor, closed on destruction.
-class FileDescriptor {
- public:
-  FileDescriptor() = default;
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  FileDescriptor(FileDescriptor&& other) noexcept : fd_(other.release()) {}
-  FileDescriptor& operator=(FileDescriptor&& other) noexcept;
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  ~FileDescriptor();
-
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-  int release();
-  void reset();
-
- private:
-  int fd_ = -1;
-};
 
 // Creates `name` in the directory `dir_fd` holding `parts` concatenated. Failures throw
 // std::system_error whose text names `name`; nothing is left under `name` on failure.

@@ -86,7 +86,7 @@ Spool::Spool(std::filesystem::path directory, const Clock& clock, SpoolOptions o
   if (::access(path.c_str(), W_OK | X_OK) != 0) {
     throw SpoolError(fmt::format("spool directory {} is not writable: {}", path, std::strerror(errno)));
   }
-  directory_fd_ = FileDescriptor(::open(path.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+  directory_fd_ = UniqueFd(::open(path.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
   if (!directory_fd_.valid()) {
     throw SpoolError(fmt::format("spool directory {} cannot be opened: {}", path, std::strerror(errno)));
   }
@@ -130,7 +130,7 @@ SpoolFile Spool::publish(std::string_view record) {
 }
 
 std::vector<SpoolFile> Spool::scan() {
-  FileDescriptor listing_fd(::openat(directory_fd_.get(), ".", O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+  UniqueFd listing_fd(::openat(directory_fd_.get(), ".", O_DIRECTORY | O_RDONLY | O_CLOEXEC));
   DIR* listing = listing_fd.valid() ? ::fdopendir(listing_fd.get()) : nullptr;
   if (listing == nullptr) {
     throw SpoolError(fmt::format("cannot list spool directory {}: {}", directory_.string(), std::strerror(errno)));
@@ -165,7 +165,7 @@ std::vector<SpoolFile> Spool::scan() {
 }
 
 bool Spool::read(const SpoolFile& file, std::string& contents) const {
-  FileDescriptor fd(::openat(directory_fd_.get(), file.name.c_str(), O_RDONLY | O_CLOEXEC));
+  UniqueFd fd(::openat(directory_fd_.get(), file.name.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) {
     if (errno == ENOENT) return false;
     throw SpoolError(fmt::format("cannot open spool file {}: {}", describe(file.name), std::strerror(errno)));

@@ -92,7 +92,7 @@ class Spool {
 
   std::filesystem::path directory_;
   const Clock& clock_;
-  FileDescriptor directory_fd_;
+  UniqueFd directory_fd_;
   AtomicFileWriter writer_;
   uint64_t max_bytes_;
   int pid_;

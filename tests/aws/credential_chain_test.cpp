@@ -6,7 +6,7 @@
 #include "aws/iso8601.hpp"
 #include "fake_environment.hpp"
 #include "scripted_transport.hpp"
-#include "temporary_directory.hpp"
+#include "support/temporary_directory.hpp"
 
 namespace kinesyslog::aws {
 namespace {
@@ -54,7 +54,7 @@ class CredentialChainTest : public ::testing::Test {
     return std::string(transport_.sent.at(request).request.header("Authorization").value_or(""));
   }
 
-  testing::TemporaryDirectory directory_;
+  kinesyslog::testing::TemporaryDirectory directory_;
   std::map<std::string, std::string> variables_;
   std::string region_ = "eu-west-1";
   std::optional<SharedConfig> config_;

@@ -19,7 +19,7 @@
 #include "aws/signed_client.hpp"
 #include "aws/sts_client.hpp"
 #include "fake_environment.hpp"
-#include "temporary_directory.hpp"
+#include "support/temporary_directory.hpp"
 
 extern char** environ;
 
@@ -34,7 +34,7 @@ constexpr const char* kEcsToken = "Bearer ecs-secret";
 // endpoint.py in a child process, stopped (SIGTERM) when the test ends.
 class StandInEndpoint {
  public:
-  explicit StandInEndpoint(const testing::TemporaryDirectory& directory) {
+  explicit StandInEndpoint(const kinesyslog::testing::TemporaryDirectory& directory) {
     const std::string script = KINESYSLOG_SOURCE_DIR "/tests/firehose/endpoint.py";
     const std::string port_file = (directory.path() / "port").string();
     const std::string log_file = (directory.path() / "endpoint.log").string();
@@ -107,7 +107,7 @@ class CredentialsEndToEnd : public ::testing::Test {
     return "error " + std::get<ServiceError>(answer).code;
   }
 
-  testing::TemporaryDirectory directory_;
+  kinesyslog::testing::TemporaryDirectory directory_;
   StandInEndpoint endpoint_{directory_};
   std::map<std::string, std::string> variables_;
   CurlTransport credentials_transport_;

@@ -7,7 +7,7 @@
 #include "aws/iso8601.hpp"
 #include "fake_environment.hpp"
 #include "scripted_transport.hpp"
-#include "temporary_directory.hpp"
+#include "support/temporary_directory.hpp"
 
 namespace kinesyslog::aws {
 namespace {
@@ -63,7 +63,7 @@ TEST(ContainerCredentials, FullUriKeepsItsQueryAndSendsTheToken) {
 }
 
 TEST(ContainerCredentials, TokenFileWinsAndIsReadOnEveryFetch) {
-  testing::TemporaryDirectory directory;
+  kinesyslog::testing::TemporaryDirectory directory;
   const auto token_file = directory.write("token", "first-token\n");
   ScriptedTransport transport;
   transport.expect("GET", "/v1/credentials", 200, kContainerAnswer);

@@ -7,7 +7,7 @@
 #include "aws/config_error.hpp"
 #include "aws/iso8601.hpp"
 #include "aws/shell_command.hpp"
-#include "temporary_directory.hpp"
+#include "support/temporary_directory.hpp"
 
 namespace kinesyslog::aws {
 namespace {
@@ -83,7 +83,7 @@ TEST(ProcessCredentials, LongTermCredentialsWithoutExpiration) {
 }
 
 TEST(ProcessCredentials, ShellQuotingWorksAsUsersWriteIt) {
-  testing::TemporaryDirectory directory;
+  kinesyslog::testing::TemporaryDirectory directory;
   const auto script = directory.write("my helper.sh", R"(echo "{\"Version\":1,\"AccessKeyId\":\"$1\",\"SecretAccessKey\":\"s\"}")");
   const auto credentials = process("sh '" + script.string() + "' \"AKID WITH SPACE\"").fetch();
   EXPECT_EQ(credentials.access_key_id, "AKID WITH SPACE");

@@ -9,7 +9,7 @@
 
 #include <gtest/gtest.h>
 
-#include "../spool/temporary_directory.hpp"
+#include "support/temporary_directory.hpp"
 #include "cli/command_line.hpp"
 #include "cli/environment.hpp"
 #include "cli/exit_codes.hpp"

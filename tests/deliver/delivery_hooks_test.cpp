@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "../spool/temporary_directory.hpp"
+#include "support/temporary_directory.hpp"
 #include "core/clock.hpp"
 #include "deliver/delivery_loop.hpp"
 #include "fake_destination.hpp"

@@ -7,7 +7,7 @@
 
 #include <gtest/gtest.h>
 
-#include "../spool/temporary_directory.hpp"
+#include "support/temporary_directory.hpp"
 #include "core/clock.hpp"
 #include "fake_destination.hpp"
 #include "spool/spool.hpp"

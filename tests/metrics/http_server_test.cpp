@@ -21,12 +21,12 @@ using namespace std::chrono_literals;
 class HttpServerTest : public ::testing::Test {
  protected:
   void start(HttpServerOptions options = {}) {
-    net::UniqueFd listener = net::open_listener(*IpAddress::parse("127.0.0.1"), false, {net::Transport::kTcp, 0});
+    UniqueFd listener = net::open_listener(*IpAddress::parse("127.0.0.1"), false, {net::Transport::kTcp, 0});
     sockaddr_in bound{};
     socklen_t length = sizeof bound;
     ASSERT_EQ(::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&bound), &length), 0);
     port_ = ntohs(bound.sin_port);
-    std::vector<net::UniqueFd> listeners;
+    std::vector<UniqueFd> listeners;
     listeners.push_back(std::move(listener));
     server_ = std::make_unique<HttpServer>(
         std::move(listeners),
@@ -37,8 +37,8 @@ class HttpServerTest : public ::testing::Test {
     server_->start();
   }
 
-  net::UniqueFd connect_to_server() {
-    net::UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  UniqueFd connect_to_server() {
+    UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_port = htons(port_);
@@ -49,7 +49,7 @@ class HttpServerTest : public ::testing::Test {
 
   // Sends `request` and reads until the server closes (at most 5 s).
   std::string exchange(std::string_view request) {
-    net::UniqueFd fd = connect_to_server();
+    UniqueFd fd = connect_to_server();
     EXPECT_EQ(::send(fd.get(), request.data(), request.size(), MSG_NOSIGNAL), static_cast<ssize_t>(request.size()));
     return read_until_closed(fd.get(), 5s);
   }
@@ -98,7 +98,7 @@ TEST_F(HttpServerTest, ARequestOverTheSizeLimitIsRefused) {
 
 TEST_F(HttpServerTest, AClientThatNeverFinishesItsRequestIsDisconnectedAtTheTimeout) {
   start(HttpServerOptions{8192, 300ms, 8});
-  net::UniqueFd fd = connect_to_server();
+  UniqueFd fd = connect_to_server();
   ASSERT_EQ(::send(fd.get(), "GET / HT", 8, MSG_NOSIGNAL), 8);
   const auto started = std::chrono::steady_clock::now();
   EXPECT_EQ(read_until_closed(fd.get(), 5s), "");

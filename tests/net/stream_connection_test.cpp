@@ -9,7 +9,7 @@
 #include "net/tls_server_context.hpp"
 #include "test_pki.hpp"
 #include "tls_test_support.hpp"
-#include "../spool/temporary_directory.hpp"
+#include "support/temporary_directory.hpp"
 
 namespace kinesyslog::net {
 namespace {

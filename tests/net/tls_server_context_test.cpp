@@ -7,7 +7,7 @@
 
 #include <gtest/gtest.h>
 
-#include "../spool/temporary_directory.hpp"
+#include "support/temporary_directory.hpp"
 #include "net/tls_context_holder.hpp"
 #include "net/tls_error.hpp"
 #include "net/tls_session.hpp"

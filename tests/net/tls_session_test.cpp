@@ -13,7 +13,7 @@
 
 #include <gtest/gtest.h>
 
-#include "../spool/temporary_directory.hpp"
+#include "support/temporary_directory.hpp"
 #include "net/tls_server_context.hpp"
 #include "test_pki.hpp"
 #include "tls_test_support.hpp"

@@ -15,14 +15,14 @@
 #include <string>
 
 #include "net/tls_session.hpp"
-#include "net/unique_fd.hpp"
+#include "core/unique_fd.hpp"
 
 namespace kinesyslog::testing {
 
 // Both ends of one connection, non-blocking.
 struct SocketPair {
-  net::UniqueFd server;
-  net::UniqueFd client;
+  UniqueFd server;
+  UniqueFd client;
 };
 
 inline void set_non_blocking(int fd) {
@@ -30,7 +30,7 @@ inline void set_non_blocking(int fd) {
 }
 
 inline SocketPair loopback_tcp_pair() {
-  net::UniqueFd listener(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  UniqueFd listener(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -54,7 +54,7 @@ inline SocketPair loopback_tcp_pair() {
 inline SocketPair unix_stream_pair() {
   int fds[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) != 0) throw std::runtime_error("socketpair");
-  return SocketPair{net::UniqueFd(fds[0]), net::UniqueFd(fds[1])};
+  return SocketPair{UniqueFd(fds[0]), UniqueFd(fds[1])};
 }
 
 // Waits up to 10 ms for either socket to become readable; keeps pumps from spinning.

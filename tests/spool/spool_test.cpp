@@ -13,7 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "core/clock.hpp"
-#include "temporary_directory.hpp"
+#include "support/temporary_directory.hpp"
 
 namespace kinesyslog::spool {
 namespace {

@@ -7,6 +7,7 @@
 #include <iterator>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace kinesyslog::testing {
@@ -25,6 +26,13 @@ class TemporaryDirectory {
     std::filesystem::remove_all(path_, ignored);
   }
   const std::filesystem::path& path() const { return path_; }
+
+  // Writes `text` to `name` in the directory and returns its path.
+  std::filesystem::path write(const std::string& name, std::string_view text) const {
+    const auto file = path_ / name;
+    std::ofstream(file, std::ios::binary | std::ios::trunc) << text;
+    return file;
+  }
 
  private:
   std::filesystem::path path_;
