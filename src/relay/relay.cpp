@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <mutex>
 #include <thread>
 
 #include "batch/closed_batch_queue.hpp"
@@ -12,6 +13,7 @@
 #include "deliver/destination.hpp"
 #include "parse/event_id.hpp"
 #include "net/io_thread.hpp"
+#include "relay/account_cache.hpp"
 #include "relay/thread_ingest.hpp"
 #include "spool/spool.hpp"
 
@@ -19,6 +21,7 @@ namespace kinesyslog::relay {
 
 namespace {
 constexpr size_t kQueueMaxBatches = 4096;
+constexpr std::string_view kLocalOwner = "000000000000";  // --output-dir: no AWS account
 }
 
 struct Relay::Parts {
@@ -80,6 +83,7 @@ struct Relay::Parts {
       drop_waiting_batches();
       return;
     }
+    if (*owner != kLocalOwner) std::call_once(account_remembered, [&] { remember_account(config.spool_dir, *owner); });
     batch::RecordEncoder encoder(config.compression_level, {*owner, config.group_prefix});
     while (auto closed = queue.pop()) {
       const auto& encoded = encoder.encode(*closed);
@@ -140,6 +144,7 @@ struct Relay::Parts {
   std::vector<std::thread> encoders;
   std::jthread delivery_thread;
   std::atomic<bool> stopping_encoders{false};
+  std::once_flag account_remembered;
   RateLimitedLog error_log{clock};  // encoder errors repeat per batch while their cause lasts
 };
 
@@ -166,8 +171,17 @@ void Relay::stop(SteadyTime deadline) {
   parts.counters.listeners.store(0);
   parts.stopping_encoders = true;
   parts.queue.close();
-  // Encoders still waiting for the account get until the deadline, then give up.
-  if (!parts.config.owner->wait_until(deadline)) parts.config.owner->cancel();
+  // Encoders still waiting for the account get until the deadline, then take the account
+  // last learned (kept beside the spool) or, on a first start without AWS, give up.
+  if (!parts.config.owner->wait_until(deadline)) {
+    if (auto cached = read_cached_account(parts.config.spool_dir)) {
+      spdlog::warn("STS never answered since start: records written at shutdown carry the account last known, {}",
+                   *cached);
+      parts.config.owner->set(*cached);
+    } else {
+      parts.config.owner->cancel();
+    }
+  }
   for (auto& encoder : parts.encoders) encoder.join();
   parts.encoders.clear();
   parts.delivery_thread.request_stop();

@@ -256,6 +256,34 @@ class FirehoseDelivery(unittest.TestCase):
         self.assert_every_message(delivered, count)
         self.assertEqual(record_owners(endpoint.objects()), {ACCOUNT})
 
+    def test_stopped_during_an_outage_spools_with_the_last_known_account(self):
+        """SIGTERM before STS ever answered: records are spooled with the account learned on an
+        earlier run (kept beside the spool), not dropped, and go out once AWS is back."""
+        port = free_port()
+        relay = FirehoseRelay(self.workdir, port, STREAM)
+        with open(os.path.join(relay.spool_dir, ".kinesyslog-account"), "w") as cache:
+            cache.write(ACCOUNT + "\n")
+        relay.start()
+        self.addCleanup(relay.stop)
+        count = 500
+        relay.send(0, count)
+        time.sleep(2)
+        self.assertEqual(relay.stop(), 0, relay.read_log())
+        self.assertGreater(relay.spool_count(), 0, relay.read_log())
+        endpoint = self.start_endpoint(port)
+        self.start_relay(port)
+        delivered = self.wait_delivered(endpoint, count, 60)
+        self.assert_every_message(delivered, count)
+        self.assertEqual(record_owners(endpoint.objects()), {ACCOUNT})
+
+    def test_the_account_is_remembered_beside_the_spool(self):
+        endpoint = self.start_endpoint()
+        relay = self.start_relay(endpoint.port)
+        relay.send(0, 10, connections=1)
+        self.wait_delivered(endpoint, 10, 30)
+        with open(os.path.join(relay.spool_dir, ".kinesyslog-account")) as cache:
+            self.assertEqual(cache.read().strip(), ACCOUNT)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -1,0 +1,19 @@
+#pragma once
+// The AWS account id last learned from STS, kept beside the spool. Used only when the relay
+// must stop before STS ever answered (AWS unreachable since start): encoding the waiting
+// batches with the last known account beats dropping them (DESIGN: the spool is the commit point).
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace kinesyslog::relay {
+
+inline constexpr std::string_view kAccountCacheName = ".kinesyslog-account";
+
+// The cached 12-digit account id, if a readable, well-formed one is there.
+std::optional<std::string> read_cached_account(const std::filesystem::path& spool_dir);
+// Records `account` (12 digits) atomically; failures are logged, never thrown.
+void remember_account(const std::filesystem::path& spool_dir, std::string_view account);
+
+}  // namespace kinesyslog::relay
