@@ -1,0 +1,63 @@
+"""Injected faults and the counters the admin API reports."""
+
+import collections
+
+
+class Faults:
+    FIELDS = ('throttle', 'error500', 'fail_fraction', 'fail_records', 'stall',
+              'stall_calls', 'stall_phase', 'operations')
+
+    def __init__(self):
+        self.clear()
+
+    def clear(self):
+        self.throttle = 0          # next N calls: ServiceUnavailableException (HTTP 400)
+        self.error500 = 0          # next N calls: HTTP 500 InternalFailure
+        self.fail_fraction = 0.0   # fraction of records failed in RequestResponses
+        self.fail_records = 0      # next N records failed in RequestResponses
+        self.stall = 0.0           # seconds to wait before answering ...
+        self.stall_calls = 0       # ... the next N calls (-1: every call until cleared)
+        self.stall_phase = 'before'  # 'before' processing, or 'after' (records written)
+        self.operations = None     # None: every Firehose operation; else a list of op names
+        self._acc = 0.0
+
+    def as_json(self):
+        return {k: getattr(self, k) for k in self.FIELDS}
+
+    def applies(self, operation, service):
+        if self.operations is None:
+            return service == 'firehose'
+        return operation in self.operations
+
+
+class Counters:
+    def __init__(self):
+        self.reset()
+
+    def reset(self):
+        self.calls = collections.Counter()
+        self.errors = collections.Counter()
+        self.auth_failures = collections.Counter()
+        self.faults = collections.Counter()
+        self.streams = collections.defaultdict(collections.Counter)
+        self.records_accepted = 0
+        self.records_failed = 0
+        self.bytes_accepted = 0
+        self.objects_written = 0
+        self.signature_failures = 0
+        self.unknown_members = 0
+
+    def as_json(self):
+        return {
+            'calls': dict(self.calls),
+            'records_accepted': self.records_accepted,
+            'records_failed': self.records_failed,
+            'bytes_accepted': self.bytes_accepted,
+            'objects_written': self.objects_written,
+            'signature_failures': self.signature_failures,
+            'auth_failures': dict(self.auth_failures),
+            'errors': dict(self.errors),
+            'faults': dict(self.faults),
+            'unknown_members': self.unknown_members,
+            'streams': {k: dict(v) for k, v in self.streams.items()},
+        }

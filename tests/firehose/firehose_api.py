@@ -1,0 +1,163 @@
+"""Kinesis Data Firehose (JSON 1.1): DescribeDeliveryStream, ListDeliveryStreams,
+PutRecordBatch and PutRecord.  A mixin of the HTTP request handler."""
+
+import base64
+import json
+import logging
+import secrets
+import time
+import uuid
+
+from aws_model import ApiError, validate_params, wire_to_params
+from sigv4_check import AuthFailure
+
+LOG = logging.getLogger('firehose-endpoint')
+
+MAX_CALL_DATA_BYTES = 4 * 1024 * 1024   # PutRecordBatch: decoded record data per call
+
+
+class FirehoseApi:
+    """``handle_firehose`` and one ``firehose_<Operation>`` method per operation."""
+
+    def send_json_error(self, err, request_id):
+        self.count_error(err)
+        self.send_json(err.status, {'__type': err.code, 'message': err.message},
+                       {'x-amzn-RequestId': request_id, 'x-amzn-ErrorType': '%s:' % err.code},
+                       'application/x-amz-json-1.1')
+
+    def handle_firehose(self, body):
+        ep = self.endpoint
+        request_id = str(uuid.uuid4())
+        try:
+            try:
+                ep.verifier.verify('POST', self.path, self.headers, body, ep.scheme,
+                                   'firehose', (ep.config.region,))
+            except AuthFailure as failure:
+                raise failure.api_error('json') from None
+            target = self.headers['X-Amz-Target']
+            prefix, _, op_name = target.partition('.')
+            if prefix != ep.models.firehose_target_prefix or op_name not in ep.models.firehose.operation_names:
+                raise ApiError('UnknownOperationException', 'Unknown operation %s' % target)
+            with ep.lock:
+                ep.counters.calls[op_name] += 1
+            stall_before, stall_after, fault = ep.take_faults(op_name, 'firehose')
+            if stall_before:
+                time.sleep(stall_before)
+            if fault:
+                raise fault
+            content_type = self.headers.get('Content-Type', '')
+            if not content_type.startswith('application/x-amz-json-1.1'):
+                raise ApiError('SerializationException',
+                               "Content-Type must be 'application/x-amz-json-1.1', got '%s'" % content_type)
+            op_model = ep.models.firehose.operation_model(op_name)
+            try:
+                wire = json.loads(body.decode('utf-8')) if body else {}
+            except (UnicodeDecodeError, ValueError) as exc:
+                raise ApiError('SerializationException', 'Malformed JSON body: %s' % exc) from None
+            if not isinstance(wire, dict):
+                raise ApiError('SerializationException', 'Start of structure or map expected')
+            unknown = []
+            params = wire_to_params(wire, op_model.input_shape, unknown)
+            if unknown:
+                LOG.warning('%s: unknown members ignored: %s', op_name, ', '.join(unknown))
+                with ep.lock:
+                    ep.counters.unknown_members += len(unknown)
+            validate_params(params, op_model.input_shape)
+            handler = getattr(self, 'firehose_' + op_name, None)
+            if handler is None:
+                raise ApiError('UnknownOperationException',
+                               '%s is not implemented by the test endpoint' % op_name)
+            result = handler(params)
+            if stall_after:
+                time.sleep(stall_after)
+            self.send_json(200, result, {'x-amzn-RequestId': request_id}, 'application/x-amz-json-1.1')
+        except ApiError as err:
+            self.send_json_error(err, request_id)
+
+    def _stream(self, name, need_active):
+        ep = self.endpoint
+        with ep.lock:
+            stream = ep.streams.get(name)
+        if stream is None:
+            raise ApiError('ResourceNotFoundException', 'Firehose %s under account %s not found.'
+                           % (name, ep.config.account_id))
+        if need_active and stream.status != 'ACTIVE':
+            raise ApiError('ResourceNotFoundException', 'Firehose %s under account %s is not '
+                           'ACTIVE (status %s).' % (name, ep.config.account_id, stream.status))
+        return stream
+
+    def firehose_DescribeDeliveryStream(self, params):
+        ep = self.endpoint
+        stream = self._stream(params['DeliveryStreamName'], need_active=False)
+        acct = ep.config.account_id
+        return {'DeliveryStreamDescription': {
+            'DeliveryStreamName': stream.name,
+            'DeliveryStreamARN': 'arn:aws:firehose:%s:%s:deliverystream/%s' % (ep.config.region, acct, stream.name),
+            'DeliveryStreamStatus': stream.status,
+            'DeliveryStreamEncryptionConfiguration': {'Status': 'DISABLED'},
+            'DeliveryStreamType': 'DirectPut',
+            'VersionId': '1',
+            'CreateTimestamp': stream.created,
+            'Destinations': [{
+                'DestinationId': 'destinationId-000000000001',
+                'S3DestinationDescription': {
+                    'RoleARN': 'arn:aws:iam::%s:role/firehose-delivery-role' % acct,
+                    'BucketARN': 'arn:aws:s3:::kinesyslog-test',
+                    'Prefix': '',
+                    'BufferingHints': {'SizeInMBs': 5, 'IntervalInSeconds': 300},
+                    'CompressionFormat': 'UNCOMPRESSED',
+                    'EncryptionConfiguration': {'NoEncryptionConfig': 'NoEncryption'},
+                    'CloudWatchLoggingOptions': {'Enabled': False},
+                },
+            }],
+            'HasMoreDestinations': False,
+        }}
+
+    def firehose_ListDeliveryStreams(self, params):
+        with self.endpoint.lock:
+            names = sorted(self.endpoint.streams)
+        return {'DeliveryStreamNames': names, 'HasMoreDeliveryStreams': False}
+
+    def _put(self, stream_name, records):
+        ep = self.endpoint
+        stream = self._stream(stream_name, need_active=True)
+        total = sum(len(r['Data']) for r in records)
+        if total > MAX_CALL_DATA_BYTES:
+            raise ApiError('InvalidArgumentException', 'Records size exceeds %d bytes (4 MiB) limit: %d'
+                           % (MAX_CALL_DATA_BYTES, total))
+        responses, accepted = [], []
+        with ep.lock:
+            for record in records:
+                if ep.record_fails():
+                    responses.append({'ErrorCode': 'ServiceUnavailableException', 'ErrorMessage': 'Slow down.'})
+                else:
+                    responses.append({'RecordId': base64.b64encode(secrets.token_bytes(168)).decode()})
+                    accepted.append(record['Data'])
+        data = b''.join(accepted)
+        if accepted:
+            ep.write_object(stream.name, data)
+        failed = len(records) - len(accepted)
+        with ep.lock:
+            c = ep.counters
+            c.records_accepted += len(accepted)
+            c.records_failed += failed
+            if failed:
+                c.faults['records_failed'] += failed
+            c.bytes_accepted += len(data)
+            s = c.streams[stream.name]
+            s['records'] += len(accepted)
+            s['bytes'] += len(data)
+            if accepted:
+                s['objects'] += 1
+                c.objects_written += 1
+        return responses, failed
+
+    def firehose_PutRecordBatch(self, params):
+        responses, failed = self._put(params['DeliveryStreamName'], params['Records'])
+        return {'FailedPutCount': failed, 'Encrypted': False, 'RequestResponses': responses}
+
+    def firehose_PutRecord(self, params):
+        responses, failed = self._put(params['DeliveryStreamName'], [params['Record']])
+        if failed:
+            raise ApiError('ServiceUnavailableException', 'Slow down.')
+        return {'RecordId': responses[0]['RecordId'], 'Encrypted': False}
