@@ -61,6 +61,22 @@ def rss_kib(pid):
     raise AssertionError("no VmRSS")
 
 
+def events_with(relay, texts, timeout=30):
+    """{text: [events whose message's last word is text]} once every text (a word without
+    spaces) has arrived (or on timeout)."""
+    found, wanted = {}, set(texts)
+
+    def collect():
+        found.clear()
+        for event in relay.delivered_events():
+            last_word = event["message"].rsplit(" ", 1)[-1]
+            if last_word in wanted:
+                found.setdefault(last_word, []).append(event)
+        return len(found) == len(wanted)
+    wait_until(collect, timeout, interval=0.25)
+    return dict(found)
+
+
 def syslog_line(text):
     return f"<13>1 2026-11-24T10:00:00.000Z host app - - - {text}"
 

@@ -19,8 +19,8 @@ import unittest
 import uuid
 
 from relay_harness import Relay, free_port, tool
-from relay_probes import (PROXY_V2_SIGNATURE, closed_by_peer, dropped, make_tls_material, proxy_v1, proxy_v2,
-                          syslog_line, wait_until)
+from relay_probes import (PROXY_V2_SIGNATURE, closed_by_peer, dropped, events_with, make_tls_material, proxy_v1,
+                          proxy_v2, syslog_line, wait_until)
 
 HAPROXY_SOURCE = "127.0.0.9"  # HAProxy's own address towards the relay
 
@@ -151,21 +151,6 @@ def send_from(source, host, port, lines, timeout=10):
             connection.recv(1)  # until the far end closes: everything was taken
 
 
-def events_with(relay, texts, timeout=30):
-    """{text: [events whose message ends with text]} once every text has arrived (or on timeout)."""
-    found = {}
-
-    def collect():
-        found.clear()
-        for event in relay.delivered_events():
-            for text in texts:
-                if event["message"].endswith(text):
-                    found.setdefault(text, []).append(event)
-        return len(found) == len(texts)
-    wait_until(collect, timeout, interval=0.25)
-    return dict(found)
-
-
 class BehindHaproxy(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -283,7 +268,7 @@ class BadHeaders(unittest.TestCase):
         sent = []
 
         def send_good(label):
-            text = f"good-{label}-{uuid.uuid4().hex}"
+            text = f"good-{label.replace(' ', '-')}-{uuid.uuid4().hex}"
             sent.append(text)
             good.sendall(syslog_line(text).encode() + b"\n")
 
