@@ -21,6 +21,8 @@ test_packages=(
   prometheus systemd
   # syslog-ng-core conflicts with rsyslog, so loggen is unpacked below; these are its libraries.
   libivykis0 libjson-c5 libnet1 libwrap0 libglib2.0-0 libpcre3 libcap2
+  # haproxy puts PROXY v1/v2 headers in front of the connections it forwards.
+  haproxy
 )
 
 packages=("${build_packages[@]}")
@@ -57,4 +59,17 @@ root="$(cd "$(dirname "$0")/../syslog-ng" && pwd)"
 SYSLOGNG_PREFIX="$root/usr" LD_LIBRARY_PATH="$root/usr/lib/syslog-ng${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" exec "$root/usr/bin/loggen" "$@"
 WRAPPER
   chmod +x "$tools/bin/loggen"
+
+  # GELF client libraries (gelf-pro, graygelf), pinned by the lockfile; node_modules is git-ignored.
+  # Node.js and npm come with the machine; Debian's are the fallback.
+  if ! command -v npm >/dev/null; then
+    "${sudo_cmd[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  fi
+  gelf_clients=tests/integration/gelf-clients
+  # (microtime, an optional native addon of graygelf, is left out: no compiler step needed.)
+  if ! cmp -s "$gelf_clients/package-lock.json" "$gelf_clients/node_modules/.installed-lock.json" 2>/dev/null; then
+    (cd "$gelf_clients" && npm ci --omit=optional --no-audit --no-fund --loglevel=error >/dev/null)
+    cp "$gelf_clients/package-lock.json" "$gelf_clients/node_modules/.installed-lock.json"
+  fi
 fi
