@@ -91,9 +91,10 @@ def run_once(binary, messages, size, extra_args, connections):
                                  "127.0.0.1", str(port)], capture_output=True, timeout=600)
         sent_seconds = time.monotonic() - started
         sent = per_connection * connections
-        match = re.search(rb"count=(\d+)", sender.stderr)
-        if match:
-            sent = int(match.group(1))
+        # loggen prints a progress line with count= every second: the last one is the total.
+        counts = re.findall(rb"count=(\d+)", sender.stderr)
+        if counts:
+            sent = int(counts[-1])
         relay.send_signal(signal.SIGTERM)
         _, status, usage = os.wait4(relay.pid, 0)
         relay.returncode = os.waitstatus_to_exitcode(status)

@@ -92,10 +92,20 @@ struct Relay::Parts {
         error_log.log(spdlog::level::err, "oversize", "{} events from {} were too large for a Firehose record and were dropped",
                       encoded.dropped_events, closed->key.source.to_string());
       }
+      if (spdlog::should_log(spdlog::level::debug)) log_batch(*closed, encoded);
       for (size_t i = 0; i < encoded.records.size(); ++i) {
         publish(encoded.records[i], encoded.record_events[i], closed->first_received);
       }
     }
+  }
+
+  // --debug: one line per batch, what it held and what it became.
+  static void log_batch(const ClosedBatch& closed, const batch::EncodedRecords& encoded) {
+    size_t compressed = 0;
+    for (const auto record : encoded.records) compressed += record.size();
+    spdlog::debug("batch from {} to {} port {}: {} events, {} raw bytes, {} JSON bytes -> {} records, {} gzip bytes",
+                  closed.key.source.to_string(), protocol_name(closed.key.protocol), closed.key.port,
+                  closed.event_count(), closed.raw_bytes, closed.events_json.size(), encoded.records.size(), compressed);
   }
 
   void drop_waiting_batches() {
