@@ -4,12 +4,13 @@
 Prints, per configuration: messages/s sustained (as the sender saw it: TCP backpressure
 slows loggen whenever the relay cannot keep up), relay CPU seconds per million messages
 (user+sys of the relay process, from wait4), peak RSS, and compressed bytes per event —
-with compressible ids (the default) and with --random-ids. With --baseline BINARY, the
-same runs are made with that binary too (e.g. the previous commit's build), alternating,
+with compressible ids (the default) and with --random-ids; with --tls, plain TCP next to
+TLS instead (loggen --use-ssl; a throw-away certificate made with the openssl CLI). With
+--baseline BINARY, the same runs are made with that binary too (e.g. the previous commit's build), alternating,
 and the ratios are printed, so a comparison holds even if the machine's speed drifts.
 
 Usage: bench/relay_throughput.py [--binary build/kinesyslog] [--messages 2000000]
-                                 [--baseline OTHER_BINARY] [--repeat 1]
+                                 [--baseline OTHER_BINARY] [--repeat 1] [--tls]
 """
 import argparse
 import os
@@ -26,6 +27,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
 from relay_harness import free_port, tool  # noqa: E402
+from tls_certs import TestPki  # noqa: E402
 
 
 def wait_listening(port, process, timeout=15):
@@ -72,23 +74,31 @@ def count_events(binary, objects):
     return lines
 
 
-def run_once(binary, messages, size, extra_args, connections):
+def run_once(binary, messages, size, extra_args, connections, pki=None):
+    """One relay run; with `pki`, loggen sends over TLS to a TLS port (the TCP port only
+    tells when the relay listens)."""
     workdir = tempfile.mkdtemp(prefix="kinesyslog-bench-")
     try:
         out, spool = os.path.join(workdir, "out"), os.path.join(workdir, "spool")
         os.makedirs(out)
         os.makedirs(spool)
         port = free_port()
+        tls_args, target, transport = [], port, ["--inet", "--stream"]
+        if pki:
+            target = free_port()
+            tls_args = ["--tls-port", str(target), "--cert", pki.server_cert, "--key", pki.server_key]
+            transport = ["--use-ssl"]  # loggen's TLS transport; TCP implied
         relay = subprocess.Popen([binary, "listen", "--address", "127.0.0.1", "--tcp-port", str(port), "--tls-port", "0",
-                                  "--output-dir", out, "--spool-dir", spool, "--delivery-interval", "5", *extra_args],
+                                  *tls_args, "--output-dir", out, "--spool-dir", spool, "--delivery-interval", "5",
+                                  *extra_args],
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_listening(port, relay)
         peak = PeakRss(relay.pid)
         started = time.monotonic()
         per_connection = messages // connections
-        sender = subprocess.run([tool("loggen"), "--inet", "--stream", "--rate", "100000000", "--size", str(size),
+        sender = subprocess.run([tool("loggen"), *transport, "--rate", "100000000", "--size", str(size),
                                  "--number", str(per_connection), "--active-connections", str(connections),
-                                 "127.0.0.1", str(port)], capture_output=True, timeout=600)
+                                 "127.0.0.1", str(target)], capture_output=True, timeout=600)
         sent_seconds = time.monotonic() - started
         sent = per_connection * connections
         # loggen prints a progress line with count= every second: the last one is the total.
@@ -123,25 +133,38 @@ def main():
     parser.add_argument("--size", type=int, default=200)
     parser.add_argument("--connections", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--tls", action="store_true", help="compare plain TCP with TLS (default ids)")
     args = parser.parse_args()
 
-    configurations = [("default ids", []), ("--random-ids", ["--random-ids"])]
+    pki = TestPki() if args.tls else None
+    try:
+        run_all(args, pki)
+    finally:
+        if pki:
+            pki.cleanup()
+
+
+def run_all(args, pki):
+    if pki:
+        configurations = [("TCP", [], None), ("TLS", [], pki)]
+    else:
+        configurations = [("default ids", [], None), ("--random-ids", ["--random-ids"], None)]
     binaries = [("build", args.binary)] + ([("baseline", args.baseline)] if args.baseline else [])
-    print(f"{args.messages} messages of {args.size} bytes over {args.connections} TCP connection(s), "
+    print(f"{args.messages} messages of {args.size} bytes over {args.connections} connection(s), "
           f"{os.cpu_count()} cores, sender on the same machine")
     header = f"{'binary':<9} {'configuration':<14} {'msgs/s':>10} {'CPU s/M msgs':>13} {'peak RSS MiB':>13} {'bytes/event':>12} {'delivered':>10} {'exit':>5}"
     print(header)
     results = {}
     for _ in range(args.repeat):
-        for label, extra in configurations:
+        for label, extra, tls in configurations:
             for name, binary in binaries:
-                r = run_once(binary, args.messages, args.size, extra, args.connections)
+                r = run_once(binary, args.messages, args.size, extra, args.connections, tls)
                 results.setdefault((name, label), []).append(r)
                 print(f"{name:<9} {label:<14} {r['rate']:>10,.0f} {r['cpu_per_million']:>13.2f} "
                       f"{r['peak_rss_mib']:>13.1f} {r['bytes_per_event']:>12.2f} {r['delivered']:>10} {r['exit']:>5}", flush=True)
     if args.baseline:
         print("ratios build/baseline (medians):")
-        for label, _ in configurations:
+        for label, _, _ in configurations:
             def median(name, key):
                 values = sorted(r[key] for r in results[(name, label)])
                 return values[len(values) // 2]

@@ -17,6 +17,8 @@ build_packages=(
 test_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev
   bsdutils python3 python3-botocore openssl procps
+  # rsyslog forwards over TLS with a client certificate (run in the foreground by the test).
+  rsyslog rsyslog-openssl
   # promtool checks the /metrics text; systemd-analyze verifies the installed unit.
   prometheus systemd
   # syslog-ng-core conflicts with rsyslog, so loggen is unpacked below; these are its libraries.

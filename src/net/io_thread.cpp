@@ -283,8 +283,12 @@ class IoThread::Loop {
         return;
       case StreamConnection::Outcome::kTlsFailed:
         counters_.count_drop(metrics::DropReason::kTlsRefused);
-        refusals_.log(spdlog::level::warn, "TLS handshake", "TLS handshake with {} on port {} failed: {}",
-                      connection.stream.source_text(), connection.listener.spec.port, connection.stream.failure());
+        // Rate-limited per reason, not for all handshakes together: a client without a
+        // certificate must not hide, for a minute, the one whose CA is wrong or whose TLS is
+        // too old. OpenSSL's reasons are a small fixed set, so the causes stay few.
+        refusals_.log(spdlog::level::warn, "TLS handshake: " + connection.stream.failure(),
+                      "TLS handshake with {} on port {} failed: {}", connection.stream.source_text(),
+                      connection.listener.spec.port, connection.stream.failure());
         close_connection(connection);
         return;
     }

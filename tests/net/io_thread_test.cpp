@@ -5,11 +5,19 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <cerrno>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "../spool/temporary_directory.hpp"
+#include "test_pki.hpp"
 
 namespace kinesyslog::net {
 namespace {
@@ -194,6 +202,86 @@ TEST_F(IoThreadTest, StopReadsWhatTheKernelHoldsThenHandsOn) {
   thread_.reset();
   EXPECT_EQ(sink_.messages().size(), 1050u);
   EXPECT_TRUE(sink_.stopped());
+}
+
+// True when the peer closed or reset `fd` within the bounded wait (a server closing with our
+// bytes unread sends a reset; an alert may come first).
+bool closed_or_reset_by_peer(const UniqueFd& fd) {
+  timeval timeout{5, 0};
+  ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  char buffer[512];
+  for (int reads = 0; reads < 16; ++reads) {
+    const ssize_t count = ::recv(fd.get(), buffer, sizeof buffer, 0);
+    if (count == 0 || (count < 0 && errno == ECONNRESET)) return true;
+    if (count < 0) return false;
+  }
+  return false;
+}
+
+// Captures what the default logger writes while the test runs.
+class CapturedLog {
+ public:
+  CapturedLog() : previous_(spdlog::default_logger()) {
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(text_);
+    sink->set_pattern("%l %v");
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>("captured", sink));
+  }
+  ~CapturedLog() { spdlog::set_default_logger(previous_); }
+  std::string text() {
+    spdlog::default_logger()->flush();
+    return text_.str();
+  }
+
+ private:
+  std::shared_ptr<spdlog::logger> previous_;
+  std::ostringstream text_;
+};
+
+TEST_F(IoThreadTest, EachKindOfFailedTlsHandshakeIsLoggedWithThePeer) {
+  testing::TemporaryDirectory directory;
+  const testing::Credential ca = testing::make_credential("ca.test", nullptr);
+  const testing::CredentialFiles server =
+      testing::write_credential(directory.path(), "server", testing::make_credential("server.test", &ca));
+  auto address = *IpAddress::parse("127.0.0.1");
+  UniqueFd tls = open_listener(address, false, {Transport::kTls, 0, Protocol::kSyslog});
+  tcp_port_ = bound_port(tls);
+  std::vector<BoundListener> listeners;
+  listeners.push_back({{Transport::kTls, tcp_port_, Protocol::kSyslog}, std::move(tls), &tcp_gauges_});
+  IoThreadConfig config;
+  config.tick = 20ms;
+  config.tls = std::make_shared<TlsContextHolder>(TlsServerPaths{server.certificate, server.key, {}});
+  CapturedLog log;
+  thread_ = std::make_unique<IoThread>(std::move(listeners), sink_, clock_, counters_, config);
+  thread_->start();
+
+  // Two refusals for different reasons within the same minute (the manual clock stands
+  // still): both are reported, neither hides the other.
+  auto plain_http = connect_to(tcp_port_);
+  send_text(plain_http, "GET / HTTP/1.0\r\n\r\n");
+  EXPECT_TRUE(closed_or_reset_by_peer(plain_http));
+  auto tls11 = connect_to(tcp_port_);
+  send_text(tls11, std::string("\x16\x03\x02\x00\x2d\x01\x00\x00\x29\x03\x02", 11) + std::string(32, 'r') +
+                       std::string("\x00\x00\x02\x00\x2f\x01\x00", 7));  // a TLS 1.1 ClientHello
+  EXPECT_TRUE(closed_or_reset_by_peer(tls11));
+  // The same reason again within the minute is held back.
+  auto plain_http_again = connect_to(tcp_port_);
+  send_text(plain_http_again, "GET / HTTP/1.0\r\n\r\n");
+  EXPECT_TRUE(closed_or_reset_by_peer(plain_http_again));
+
+  EXPECT_EQ(counters_.drops(metrics::DropReason::kTlsRefused), 3u);
+  thread_->request_stop();
+  thread_->join();
+  thread_.reset();
+  const std::string text = log.text();
+  EXPECT_NE(text.find("TLS handshake with 127.0.0.1 on port " + std::to_string(tcp_port_) + " failed: http request"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("failed: unsupported protocol"), std::string::npos) << text;
+  size_t lines = 0;
+  for (size_t at = text.find("TLS handshake with"); at != std::string::npos; at = text.find("TLS handshake with", at + 1)) {
+    ++lines;
+  }
+  EXPECT_EQ(lines, 2u) << text;
 }
 
 }  // namespace

@@ -71,6 +71,11 @@ TEST_F(TlsServerContextTest, IssuesNoSessionTickets) {
   EXPECT_EQ(SSL_CTX_get_num_tickets(context.native()), 0U);
 }
 
+TEST_F(TlsServerContextTest, ReadsAhead) {
+  const TlsServerContext context({files_.certificate, files_.key, ""});
+  EXPECT_EQ(SSL_CTX_get_read_ahead(context.native()), 1);
+}
+
 TEST_F(TlsServerContextTest, WithoutClientCaAsksForNoCertificate) {
   const TlsServerContext context({files_.certificate, files_.key, ""});
   EXPECT_FALSE(context.requires_client_certificate());

@@ -173,6 +173,42 @@ TEST_F(TlsSessionTest, DecryptedBytesLeftInsideOpenSslAreReportedAsBuffered) {
   EXPECT_EQ(server.read(small).status, TlsIoStatus::kWantRead);
 }
 
+// Senders like loggen, rsyslog and syslog-ng write one small record per message. Read-ahead
+// takes all of them from the socket at once (not a 5-byte header, then a body, per record);
+// what is left inside OpenSSL is still reported, since epoll no longer sees it.
+TEST_F(TlsSessionTest, ManySmallRecordsAreReadAheadAndReportedAsBuffered) {
+  const TlsServerContext context = server_context();
+  TlsSession server(context, pair_.server.get(), {}, kAccepted);
+  TlsTestClient client(pair_.client.get());
+  ASSERT_EQ(pump_handshake(server, client, pair_), TlsHandshakeStatus::kDone) << server.failure_reason();
+  constexpr int kRecords = 100;
+  std::string sent;
+  for (int i = 0; i < kRecords; ++i) {
+    const std::string message = "<13>1 - host app - - - message " + std::to_string(1000 + i) + "\n";
+    ASSERT_EQ(client.write_some(message), message.size());  // one record each
+    sent += message;
+  }
+  ASSERT_TRUE(wait_for_unread_bytes(pair_.server.get(), static_cast<int>(sent.size()) + kRecords * 22));
+
+  char one_message[36];
+  ASSERT_EQ(sizeof one_message, sent.size() / kRecords);
+  const TlsIoResult first = server.read(one_message);
+  ASSERT_EQ(first.status, TlsIoStatus::kBytes);
+  EXPECT_EQ(first.bytes, sizeof one_message);
+  EXPECT_FALSE(socket_is_readable(pair_.server.get())) << "every record was read ahead";
+  EXPECT_TRUE(server.has_buffered_input());
+
+  std::string received(one_message, first.bytes);
+  for (int guard = 0; guard < kRecords && server.has_buffered_input(); ++guard) {
+    const TlsIoResult next = server.read(one_message);
+    ASSERT_EQ(next.status, TlsIoStatus::kBytes);
+    received.append(one_message, next.bytes);
+  }
+  EXPECT_EQ(received, sent);
+  EXPECT_FALSE(server.has_buffered_input());
+  EXPECT_EQ(server.read(one_message).status, TlsIoStatus::kWantRead);
+}
+
 TEST_F(TlsSessionTest, ClientKeyUpdateMidStreamKeepsBothDirectionsInStep) {
   const TlsServerContext context = server_context();
   TlsSession server(context, pair_.server.get(), {}, kAccepted);
