@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include "../spool/temporary_directory.hpp"
+#include "support/temporary_directory.hpp"
 #include "test_pki.hpp"
 
 namespace kinesyslog::net {
