@@ -47,7 +47,7 @@ if [ "${1:-}" = "--tests" ]; then
   tools=.tools
   if [ ! -x "$tools/syslog-ng/usr/bin/loggen" ]; then
     download=$(mktemp -d)
-    chmod 755 "$download"  # apt drops privileges to _apt for downloads
+    chmod 777 "$download"  # apt drops privileges to _apt, which writes the download here
     (cd "$download" && apt-get download syslog-ng-core >/dev/null)
     mkdir -p "$tools/syslog-ng"
     dpkg -x "$download"/syslog-ng-core_*.deb "$tools/syslog-ng"
