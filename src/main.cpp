@@ -133,7 +133,8 @@ int run_listen(const cli::ListenOptions& options) {
     relay::Relay relay(std::move(config), destination, clock);
     // Declared after the relay so it stops serving before the relay goes away.
     relay::MetricsEndpoint endpoint(*IpAddress::parse(options.address), options.address.find(':') != std::string::npos,
-                                    cli::enabled_ports(options.prometheus_ports), metrics, clock);
+                                    cli::enabled_ports(options.prometheus_ports),
+                                    cli::enabled_ports(options.proxy_protocol_ports), metrics, clock);
     relay.start();
     endpoint.start(relay);
     // A definitive refusal that arrives after start (AWS was unreachable at first) stops like SIGTERM, then exits 78.

@@ -1,5 +1,9 @@
 #include "metrics/http_server.hpp"
 
+#include <optional>
+
+#include "net/proxy_header.hpp"
+
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -21,6 +25,7 @@ constexpr std::chrono::milliseconds kMaxPollWait{250};
 
 struct Connection {
   UniqueFd fd;
+  std::optional<net::ProxyHeaderReader> proxy;  // until the header has been read
   SteadyTime deadline;
   std::string request;
   std::string response;
@@ -56,7 +61,7 @@ std::string_view reason_phrase(int status) {
 
 class HttpServer::Loop {
  public:
-  Loop(std::vector<UniqueFd> listeners, HttpHandler handler, const Clock& clock, HttpServerOptions options)
+  Loop(std::vector<HttpListener> listeners, HttpHandler handler, const Clock& clock, HttpServerOptions options)
       : listeners_(std::move(listeners)), handler_(std::move(handler)), clock_(clock), options_(options) {
     wake_.reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
     if (!wake_) throw std::runtime_error(std::string("metrics endpoint: cannot create an eventfd: ") + std::strerror(errno));
@@ -73,7 +78,7 @@ class HttpServer::Loop {
       polled.clear();
       polled.push_back({wake_.get(), POLLIN, 0});
       const bool room = connections_.size() < options_.max_connections;
-      for (const auto& listener : listeners_) polled.push_back({listener.get(), static_cast<short>(room ? POLLIN : 0), 0});
+      for (const auto& listener : listeners_) polled.push_back({listener.fd.get(), static_cast<short>(room ? POLLIN : 0), 0});
       for (const auto& connection : connections_) {
         polled.push_back({connection.fd.get(), static_cast<short>(connection.responding ? POLLOUT : POLLIN), 0});
       }
@@ -84,7 +89,7 @@ class HttpServer::Loop {
       if (polled[0].revents != 0) return;
       size_t index = 1;
       for (auto& listener : listeners_) {
-        if (polled[index++].revents != 0) accept_from(listener.get());
+        if (polled[index++].revents != 0) accept_from(listener);
       }
       const SteadyTime now = clock_.steady_now();
       for (auto connection = connections_.begin(); connection != connections_.end(); ++index) {
@@ -97,11 +102,13 @@ class HttpServer::Loop {
   }
 
  private:
-  void accept_from(int listener) {
+  void accept_from(const HttpListener& listener) {
     while (connections_.size() < options_.max_connections) {
-      const int fd = ::accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      const int fd = ::accept4(listener.fd.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd < 0) return;
-      connections_.push_back(Connection{UniqueFd(fd), clock_.steady_now() + options_.request_timeout, {}, {}, 0, false});
+      Connection connection{UniqueFd(fd), std::nullopt, clock_.steady_now() + options_.request_timeout, {}, {}, 0, false};
+      if (listener.proxy_protocol) connection.proxy.emplace();
+      connections_.push_back(std::move(connection));
     }
   }
 
@@ -113,7 +120,16 @@ class HttpServer::Loop {
     const ssize_t count = ::recv(connection.fd.get(), chunk, sizeof chunk, MSG_DONTWAIT);
     if (count == 0) return false;
     if (count < 0) return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
-    connection.request.append(chunk, static_cast<size_t>(count));
+    std::string_view bytes(chunk, static_cast<size_t>(count));
+    if (connection.proxy) {
+      // The header only says who the client is; a request without one is not answered.
+      const auto status = connection.proxy->feed(bytes);
+      if (status == net::ProxyHeaderReader::Status::kInvalid) return false;
+      if (status == net::ProxyHeaderReader::Status::kNeedMore) return true;
+      bytes.remove_prefix(connection.proxy->header_bytes_in_last_feed());
+      connection.proxy.reset();
+    }
+    connection.request.append(bytes);
     const size_t header_end = connection.request.find(kHeaderEnd);
     if (header_end == std::string::npos) {
       if (connection.request.size() <= options_.max_request_bytes) return true;
@@ -160,7 +176,7 @@ class HttpServer::Loop {
     return false;
   }
 
-  std::vector<UniqueFd> listeners_;
+  std::vector<HttpListener> listeners_;
   HttpHandler handler_;
   const Clock& clock_;
   HttpServerOptions options_;
@@ -168,7 +184,7 @@ class HttpServer::Loop {
   std::list<Connection> connections_;
 };
 
-HttpServer::HttpServer(std::vector<UniqueFd> listeners, HttpHandler handler, const Clock& clock,
+HttpServer::HttpServer(std::vector<HttpListener> listeners, HttpHandler handler, const Clock& clock,
                        HttpServerOptions options)
     : loop_(std::make_unique<Loop>(std::move(listeners), std::move(handler), clock, options)) {}
 

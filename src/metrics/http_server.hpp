@@ -2,7 +2,8 @@
 // A small HTTP/1.1 server on its own thread for /metrics and /health (SPEC §6): one request
 // per connection (answered with `Connection: close`), requests bounded in size and time, a
 // bounded number of connections. It never touches the hot path: handlers read atomics and
-// per-thread tables. PROXY protocol on the metrics port is not supported yet (a later issue).
+// per-thread tables. A listener may require a PROXY v1/v2 header first, as the original did
+// when the metrics port is listed in --proxy-protocol (a load balancer's health checks).
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -34,10 +35,14 @@ struct HttpServerOptions {
 // The reason phrase of the status codes this server sends.
 std::string_view reason_phrase(int status);
 
+struct HttpListener {
+  UniqueFd fd;                  // bound, listening, non-blocking TCP (net::open_listener)
+  bool proxy_protocol = false;  // connections start with a PROXY header, which is skipped
+};
+
 class HttpServer {
  public:
-  // `listeners` are bound, listening, non-blocking TCP sockets (net::open_listener).
-  HttpServer(std::vector<UniqueFd> listeners, HttpHandler handler, const Clock& clock,
+  HttpServer(std::vector<HttpListener> listeners, HttpHandler handler, const Clock& clock,
              HttpServerOptions options = {});
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;

@@ -1,5 +1,7 @@
 #include "relay/metrics_endpoint.hpp"
 
+#include <algorithm>
+
 #include "net/listener.hpp"
 #include "relay/relay.hpp"
 
@@ -50,10 +52,12 @@ class MetricsEndpoint::RelaySource final : public MetricsSource {
 };
 
 MetricsEndpoint::MetricsEndpoint(const IpAddress& address, bool ipv6_literal, const std::vector<uint16_t>& ports,
-                                 metrics::RelayMetrics& metrics, const Clock& clock)
+                                 const std::vector<uint16_t>& proxy_protocol_ports, metrics::RelayMetrics& metrics,
+                                 const Clock& clock)
     : metrics_(metrics), clock_(clock) {
   for (uint16_t port : ports) {
-    listeners_.push_back(net::open_listener(address, ipv6_literal, {net::Transport::kTcp, port, Protocol::kSyslog}));
+    const bool proxy = std::ranges::find(proxy_protocol_ports, port) != proxy_protocol_ports.end();
+    listeners_.push_back({net::open_listener(address, ipv6_literal, {net::Transport::kTcp, port, Protocol::kSyslog}), proxy});
   }
 }
 

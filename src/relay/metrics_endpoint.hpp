@@ -35,7 +35,9 @@ deliver::DeliveryHooks delivery_hooks_for(metrics::RelayMetrics& metrics);
 class MetricsEndpoint {
  public:
   // Binds every port now, so a bad port fails start-up like any listener (throws net::BindError).
+  // A port also in `proxy_protocol_ports` expects a PROXY header first (SPEC §1 --proxy-protocol).
   MetricsEndpoint(const IpAddress& address, bool ipv6_literal, const std::vector<uint16_t>& ports,
+                  const std::vector<uint16_t>& proxy_protocol_ports,
                   metrics::RelayMetrics& metrics, const Clock& clock);
   ~MetricsEndpoint();
   MetricsEndpoint(const MetricsEndpoint&) = delete;
@@ -49,7 +51,7 @@ class MetricsEndpoint {
   class RelaySource;
   metrics::RelayMetrics& metrics_;
   const Clock& clock_;
-  std::vector<UniqueFd> listeners_;
+  std::vector<metrics::HttpListener> listeners_;
   std::unique_ptr<RelaySource> source_;
   std::unique_ptr<metrics::HttpServer> server_;
 };

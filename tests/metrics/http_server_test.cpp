@@ -20,14 +20,14 @@ using namespace std::chrono_literals;
 // A server on an ephemeral loopback port whose handler echoes what it was asked.
 class HttpServerTest : public ::testing::Test {
  protected:
-  void start(HttpServerOptions options = {}) {
+  void start(HttpServerOptions options = {}, bool proxy_protocol = false) {
     UniqueFd listener = net::open_listener(*IpAddress::parse("127.0.0.1"), false, {net::Transport::kTcp, 0});
     sockaddr_in bound{};
     socklen_t length = sizeof bound;
     ASSERT_EQ(::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&bound), &length), 0);
     port_ = ntohs(bound.sin_port);
-    std::vector<UniqueFd> listeners;
-    listeners.push_back(std::move(listener));
+    std::vector<HttpListener> listeners;
+    listeners.push_back({std::move(listener), proxy_protocol});
     server_ = std::make_unique<HttpServer>(
         std::move(listeners),
         [](std::string_view method, std::string_view target) {
@@ -109,6 +109,26 @@ TEST_F(HttpServerTest, ServesAgainAfterManyConnectionsCameAndWent) {
   start(HttpServerOptions{8192, 5000ms, 2});
   for (int i = 0; i < 20; ++i) connect_to_server();  // opened and closed at once
   EXPECT_TRUE(exchange("GET /health HTTP/1.1\r\n\r\n").ends_with("GET /health"));
+}
+
+}  // namespace
+}  // namespace kinesyslog::metrics
+
+namespace kinesyslog::metrics {
+namespace {
+
+class ProxiedHttpServerTest : public HttpServerTest {};
+
+TEST_F(ProxiedHttpServerTest, RequestBehindAProxyHeaderIsAnswered) {
+  start({}, true);
+  EXPECT_EQ(exchange("PROXY TCP4 192.0.2.1 127.0.0.1 40000 9100\r\nGET /health HTTP/1.1\r\n\r\n"),
+            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 11\r\nConnection: close\r\n\r\n"
+            "GET /health");
+}
+
+TEST_F(ProxiedHttpServerTest, RequestWithoutTheProxyHeaderIsClosedUnanswered) {
+  start({}, true);
+  EXPECT_EQ(exchange("GET /health HTTP/1.1\r\n\r\n"), "");
 }
 
 }  // namespace
