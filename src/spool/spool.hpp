@@ -63,6 +63,9 @@ class Spool {
   // Writes one record durably (fdatasync, then link/rename, then directory fsync) and
   // returns it; only then can the delivery stage see it. Throws SpoolFullError past the cap
   // (a soft cap: concurrent publishes may pass it by one record each), SpoolError otherwise.
+  // Group-commit note: two syncs per record bound the record rate by the disk's sync rate. Full
+  // batches make that irrelevant, but a scan from ~100,000 sources (one tiny record each) backs
+  // the pipeline up; syncing many records per directory fsync would amortise it (not done yet).
   SpoolFile publish(std::string_view record);
 
   // The records present, oldest first. Removes temporary files left by a crashed process;
