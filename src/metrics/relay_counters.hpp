@@ -11,7 +11,7 @@ namespace kinesyslog::metrics {
 
 enum class DropReason : uint8_t {
   kTruncated,       // message longer than --max-message-size (kept, cut short)
-  kUdpOverflow,     // kernel receive-buffer overflow reported by SO_RXQ_OVFL
+  kUdpOverflow,     // datagrams the kernel dropped on a full receive buffer (SO_MEMINFO)
   kQueueFull,
   kBadFrame,
   kOversizeEvent,   // an event that cannot fit in one Firehose record

@@ -1,5 +1,6 @@
 #include "net/io_thread.hpp"
 
+#include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -118,11 +119,13 @@ class IoThread::Loop {
       if (now >= next_tick) {
         close_overdue_connections(now);
         expire_gelf_chunks(now);
+        count_kernel_drops();
         sink_.on_tick(now);
         next_tick = now + config_.tick;
       }
     }
     drain();
+    count_kernel_drops();
     counters_.io_threads_running.fetch_sub(1);
   }
 
@@ -150,8 +153,6 @@ class IoThread::Loop {
     std::array<mmsghdr, kDatagramsPerCall> headers{};
     std::array<iovec, kDatagramsPerCall> vectors{};
     std::array<sockaddr_storage, kDatagramsPerCall> addresses{};
-    // Room for one SO_RXQ_OVFL control message per datagram.
-    std::array<std::array<char, CMSG_SPACE(sizeof(uint32_t))>, kDatagramsPerCall> controls{};
     for (int round = 0; round < rounds; ++round) {
       for (size_t i = 0; i < kDatagramsPerCall; ++i) {
         vectors[i] = {datagrams_.data() + i * kDatagramBufferSize, kDatagramBufferSize};
@@ -160,15 +161,12 @@ class IoThread::Loop {
         headers[i].msg_hdr.msg_iovlen = 1;
         headers[i].msg_hdr.msg_name = &addresses[i];
         headers[i].msg_hdr.msg_namelen = sizeof addresses[i];
-        headers[i].msg_hdr.msg_control = controls[i].data();
-        headers[i].msg_hdr.msg_controllen = controls[i].size();
       }
       const int received = ::recvmmsg(listener.fd.get(), headers.data(), kDatagramsPerCall, MSG_DONTWAIT, nullptr);
       if (received <= 0) return false;
       const WallTime now = clock_.now();
       counters_.udp_datagrams.fetch_add(static_cast<uint64_t>(received), std::memory_order_relaxed);
       for (size_t i = 0; i < static_cast<size_t>(received); ++i) {
-        note_kernel_drops(listener, headers[i].msg_hdr);
         const SourceKey key{IpAddress::from_sockaddr(reinterpret_cast<const sockaddr*>(&addresses[i])),
                             listener.spec.port, listener.spec.protocol};
         if (!(key.source == last_udp_source_)) {
@@ -210,16 +208,19 @@ class IoThread::Loop {
     gelf_bad_chunks_counted_ = seen.bad_chunks;
   }
 
-  void note_kernel_drops(ListenerWatch& listener, const msghdr& header) {
-    for (auto* cmsg = CMSG_FIRSTHDR(&header); cmsg != nullptr; cmsg = CMSG_NXTHDR(const_cast<msghdr*>(&header), cmsg)) {
-      if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SO_RXQ_OVFL) {
-        uint32_t total = 0;
-        std::memcpy(&total, CMSG_DATA(cmsg), sizeof total);
-        if (total > listener.last_drop_count) {
-          counters_.count_drop(metrics::DropReason::kUdpOverflow, total - listener.last_drop_count);
-        }
-        listener.last_drop_count = total;
+  // Datagrams the kernel dropped because the socket's buffer was full. Read on every tick:
+  // SO_RXQ_OVFL would report them only with a later datagram, and after a burst there may be none.
+  void count_kernel_drops() {
+    for (auto& listener : listeners_) {
+      if (listener->kind != WatchKind::kUdp) continue;
+      std::array<uint32_t, SK_MEMINFO_VARS> meminfo{};
+      socklen_t length = sizeof meminfo;
+      if (::getsockopt(listener->fd.get(), SOL_SOCKET, SO_MEMINFO, meminfo.data(), &length) != 0) continue;
+      const uint32_t total = meminfo[SK_MEMINFO_DROPS];
+      if (total > listener->last_drop_count) {
+        counters_.count_drop(metrics::DropReason::kUdpOverflow, total - listener->last_drop_count);
       }
+      listener->last_drop_count = total;
     }
   }
 

@@ -38,7 +38,6 @@ UniqueFd open_listener(const IpAddress& address, bool ipv6_literal, const Listen
     if (::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUFFORCE, &kUdpReceiveBuffer, sizeof kUdpReceiveBuffer) != 0) {
       set_int_option(fd.get(), SOL_SOCKET, SO_RCVBUF, kUdpReceiveBuffer);
     }
-    set_int_option(fd.get(), SOL_SOCKET, SO_RXQ_OVFL, 1);  // per-socket drop counter in each recvmsg
   }
 
   sockaddr_storage storage{};

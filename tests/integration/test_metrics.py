@@ -132,9 +132,10 @@ class MetricsEndpoint(unittest.TestCase):
     def test_a_scan_from_many_addresses_keeps_labels_and_memory_bounded(self):
         relay = self.start_relay()
         rss_before = rss_kib(relay.process.pid)
-        # 100,000 (the issue's figure) is more than the relay absorbs in CI time today: every new
-        # source becomes its own record and fsync'd spool file (see the spool's group-commit note).
-        sources = 20_000
+        # The issue's figure. Every new source becomes its own record and fsync'd spool file (see the
+        # spool's group-commit note), so the relay falls behind such a scan and the kernel drops
+        # datagrams: what matters is that every one is either counted or counted as dropped.
+        sources = 100_000
         started = time.monotonic()
         for i in range(sources):
             with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
@@ -142,17 +143,18 @@ class MetricsEndpoint(unittest.TestCase):
                 udp.sendto(b"<13>1 2026-11-24T10:00:00Z scan app - - - probe", ("127.0.0.1", relay.port))
             if i % 500 == 0:
                 time.sleep(0.005)
-            self.assertLess(time.monotonic() - started, 120, "sending took too long")
+            self.assertLess(time.monotonic() - started, 240, "sending took too long")
         count = lambda t: sum(samples(t, "kinesyslog_message_count_total").values())
-        text = self.wait_for(lambda t: count(t) >= sources, timeout=30)
-        overflow = samples(text, "kinesyslog_dropped_messages_total")['reason="udp_overflow"']
-        self.assertEqual(count(text) + overflow, sources)
+        overflow = lambda t: samples(t, "kinesyslog_dropped_messages_total")['reason="udp_overflow"']
+        text = self.wait_for(lambda t: count(t) + overflow(t) >= sources, timeout=60)
+        self.assertEqual(count(text) + overflow(text), sources)
         series = samples(text, "kinesyslog_message_count_total")
         cap = 1000 * os.cpu_count() + 1  # per I/O thread, plus source="other" for the port
         self.assertLessEqual(len(series), cap)
         self.assertIn(f'port="{relay.port}",source="other"', series)
         rss_after = rss_kib(relay.process.pid)
-        print(f"\n{sources} sources: {len(series)} source series, /metrics {len(text)} bytes, "
+        print(f"\n{sources} sources: {len(series)} source series, {overflow(text):.0f} dropped by the kernel, "
+              f"/metrics {len(text)} bytes, "
               f"RSS {rss_before} KiB before, {rss_after} KiB after, {time.monotonic() - started:.1f} s")
         self.assertLess(len(text), 1_000_000)
         self.assertLess(rss_after, 512 * 1024)

@@ -95,17 +95,21 @@ bool closed_by_peer(const UniqueFd& fd) {
 
 class IoThreadTest : public ::testing::Test {
  protected:
-  void start(IoThreadConfig config = {}) {
+  // `udp_receive_buffer` shrinks the UDP socket's buffer; `run` false leaves the loop unstarted.
+  void start(IoThreadConfig config = {}, int udp_receive_buffer = 0, bool run = true) {
     auto address = *IpAddress::parse("127.0.0.1");
     UniqueFd tcp = open_listener(address, false, {Transport::kTcp, 0, Protocol::kSyslog});
     tcp_port_ = bound_port(tcp);
     UniqueFd udp = open_listener(address, false, {Transport::kUdp, tcp_port_, Protocol::kSyslog});
+    if (udp_receive_buffer > 0) {
+      ::setsockopt(udp.get(), SOL_SOCKET, SO_RCVBUF, &udp_receive_buffer, sizeof udp_receive_buffer);
+    }
     std::vector<BoundListener> listeners;
     listeners.push_back({{Transport::kTcp, tcp_port_, Protocol::kSyslog}, std::move(tcp), &tcp_gauges_});
     listeners.push_back({{Transport::kUdp, tcp_port_, Protocol::kSyslog}, std::move(udp), &udp_gauges_});
     config.tick = 20ms;
     thread_ = std::make_unique<IoThread>(std::move(listeners), sink_, clock_, counters_, config);
-    thread_->start();
+    if (run) thread_->start();
   }
   void TearDown() override {
     if (thread_) {
@@ -187,6 +191,23 @@ TEST_F(IoThreadTest, IdleConnectionIsClosedAndWhatItSentIsKept) {
   EXPECT_EQ(received[0].message, "<13>no newline yet");
   EXPECT_EQ(counters_.connections_timed_out.load(), 1u);
   EXPECT_EQ(tcp_gauges_.open_connections.load(), 0);
+}
+
+// A burst that overflows the socket buffer, with nothing after it: the drops must still be
+// counted (SO_RXQ_OVFL would only report them with a later datagram).
+TEST_F(IoThreadTest, DatagramsTheKernelDroppedAreCountedWithoutALaterDatagram) {
+  start({}, 4096, false);
+  auto client = connect_to(tcp_port_, SOCK_DGRAM);
+  const std::string datagram = "<13>burst " + std::string(900, 'x');
+  constexpr size_t kSent = 200;
+  for (size_t i = 0; i < kSent; ++i) send_text(client, datagram);
+  thread_->start();
+  thread_->request_stop();
+  thread_->join();
+  thread_.reset();
+  const uint64_t dropped = counters_.drops(metrics::DropReason::kUdpOverflow);
+  EXPECT_GT(dropped, 0u);
+  EXPECT_EQ(sink_.messages().size() + dropped, kSent);
 }
 
 TEST_F(IoThreadTest, StopReadsWhatTheKernelHoldsThenHandsOn) {
