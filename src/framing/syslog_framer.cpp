@@ -40,6 +40,7 @@ const char* SyslogFramer::consume_discard_line(const char* cursor, const char* e
 void SyslogFramer::begin_body() {
   length_digit_count_ = 0;
   if (length_ == 0) {  // "0 " is an empty frame: no message
+    ++bad_frames_;
     state_ = State::kStart;
     return;
   }

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "framing/terminator.hpp"
 
@@ -42,6 +43,9 @@ class SyslogFramer {
   // Bytes held for a message split across feeds; never more than max_message_size.
   size_t buffered_bytes() const { return pending_.size(); }
   size_t max_message_size() const { return max_message_size_; }
+  // Frames RFC 6587 §3.4.1 forbids (MSG-LEN starts with a non-zero digit, so "0 " is not a
+  // frame) seen since the last call; they hold no message and are skipped.
+  uint64_t take_bad_frames() { return std::exchange(bad_frames_, 0); }
 
  private:
   enum class State { kStart, kLength, kBody, kLine, kDiscardBody, kDiscardLine };
@@ -71,6 +75,7 @@ class SyslogFramer {
   size_t body_remaining_ = 0;     // body bytes still to read before delivery (at most max_message_size)
   uint64_t discard_remaining_ = 0;  // bytes of an over-long octet-counted body to drop after delivery
   std::string pending_;           // a message split across feeds; capacity kept between messages
+  uint64_t bad_frames_ = 0;
 };
 
 template <class OnMessage>

@@ -13,6 +13,7 @@ enum class DropReason : uint8_t {
   kTruncated,       // message longer than --max-message-size (kept, cut short)
   kUdpOverflow,     // datagrams the kernel dropped on a full receive buffer (SO_MEMINFO)
   kQueueFull,       // a closed batch that reached the encoder queue after it was shut
+  kBadFrame,        // an octet-counted frame RFC 6587 forbids (MSG-LEN "0"): nothing to keep
   kOversizeEvent,   // an event that cannot fit in one Firehose record
   kSpoolFailed,     // a record that could not be written to the spool
   kBadProxyHeader,  // a connection without a valid PROXY header in time (closed)
@@ -24,8 +25,8 @@ enum class DropReason : uint8_t {
 
 constexpr std::string_view drop_reason_name(DropReason reason) {
   constexpr std::array<std::string_view, static_cast<size_t>(DropReason::kCount)> names{
-      "truncated",   "udp_overflow",     "queue_full",  "oversize_event",  "spool_failed",
-      "bad_proxy_header", "tls_refused", "gelf_incomplete", "gelf_invalid"};
+      "truncated",        "udp_overflow", "queue_full",      "bad_frame",   "oversize_event",
+      "spool_failed",     "bad_proxy_header", "tls_refused",  "gelf_incomplete", "gelf_invalid"};
   return names[static_cast<size_t>(reason)];
 }
 

@@ -271,6 +271,7 @@ class IoThread::Loop {
         stream_buffer_, rounds, clock_.steady_now(), [&](std::string_view message, bool truncated) {
           deliver(connection.stream.key(), connection.stream.source_text(), message, truncated, received);
         });
+    count_bad_frames(connection);
     switch (outcome) {
       case StreamConnection::Outcome::kWaitReadable: set_interest(connection, false); return;
       case StreamConnection::Outcome::kWaitWritable: set_interest(connection, true); return;
@@ -295,6 +296,14 @@ class IoThread::Loop {
     }
   }
 
+  void count_bad_frames(Connection& connection) {
+    const uint64_t bad_frames = connection.stream.take_bad_frames();
+    if (bad_frames == 0) return;
+    counters_.count_drop(metrics::DropReason::kBadFrame, bad_frames);
+    refusals_.log(spdlog::level::warn, "bad frame", "skipped {} empty octet-counted frame(s) (\"0 \") from {} on port {}",
+                  bad_frames, connection.stream.source_text(), connection.listener.spec.port);
+  }
+
   // Connections whose TLS layer holds decrypted bytes that epoll cannot report.
   void serve_read_again() {
     std::vector<Connection*> pending;
@@ -309,6 +318,7 @@ class IoThread::Loop {
     connection.stream.finish([&](std::string_view message, bool truncated) {
       deliver(connection.stream.key(), connection.stream.source_text(), message, truncated, now);
     });
+    count_bad_frames(connection);
     ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, connection.stream.fd(), nullptr);
     counters_.connections_open.fetch_sub(1, std::memory_order_relaxed);
     if (connection.listener.gauges != nullptr) {

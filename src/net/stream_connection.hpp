@@ -56,6 +56,8 @@ class StreamConnection {
   const std::string& source_text() const { return source_text_; }
   SteadyTime last_activity() const { return last_activity_; }
   std::string_view tls_peer_subject() const { return tls_peer_subject_; }
+  // Frames the framer skipped as invalid since the last call (see SyslogFramer).
+  uint64_t take_bad_frames() { return framer_.take_bad_frames(); }
 
  private:
   Outcome read_proxy_header(std::span<char> buffer, SteadyTime now, const OnMessage& on_message);

@@ -2,9 +2,11 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "framed_messages.hpp"
+#include "framing/syslog_framer.hpp"
 
 namespace kinesyslog::framing {
 namespace {
@@ -30,6 +32,16 @@ TEST(OctetCounting, TerminatorsBetweenFramesAreSkipped) {
 
 TEST(OctetCounting, ZeroLengthFrameIsNoMessage) {
   EXPECT_EQ(frame_whole("0 0 3 abc0 ", 100), (Messages{whole("abc")}));
+}
+
+TEST(OctetCounting, ZeroLengthFramesAreCountedAsBadFrames) {
+  SyslogFramer framer(100);
+  size_t messages = 0;
+  framer.feed("0 0 3 abc0", [&](std::string_view, bool) { ++messages; });
+  framer.feed(" ", [&](std::string_view, bool) { ++messages; });  // the third "0 " split across feeds
+  EXPECT_EQ(messages, 1u);
+  EXPECT_EQ(framer.take_bad_frames(), 3u);
+  EXPECT_EQ(framer.take_bad_frames(), 0u);  // taking resets the count
 }
 
 TEST(OctetCounting, LeadingZerosInLenAreAccepted) {

@@ -163,6 +163,20 @@ TEST_F(IoThreadTest, OverLongMessageIsTruncatedAndCounted) {
   EXPECT_EQ(counters_.drops(metrics::DropReason::kTruncated), 1u);
 }
 
+TEST_F(IoThreadTest, ZeroLengthOctetCountedFramesAreCountedAsBadFrames) {
+  start();
+  auto client = connect_to(tcp_port_);
+  send_text(client, "0 4 <13>0 2 ok");
+  auto received = sink_.wait_for(2);
+  ASSERT_EQ(received.size(), 2u);
+  EXPECT_EQ(received[1].message, "ok");
+  // Counted once the read that held them is done, just after the messages reached the sink.
+  for (int wait = 0; wait < 200 && counters_.drops(metrics::DropReason::kBadFrame) < 2; ++wait) {
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(counters_.drops(metrics::DropReason::kBadFrame), 2u);
+}
+
 TEST_F(IoThreadTest, ConnectionsBeyondTheListenerLimitAreRefused) {
   IoThreadConfig config;
   config.max_connections_per_listener = 2;
