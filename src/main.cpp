@@ -92,6 +92,7 @@ relay::RelayConfig relay_config(const cli::ListenOptions& options) {
   config.random_ids = options.random_ids;
   config.group_prefix = options.group_prefix;
   config.spool_dir = options.spool_dir;
+  config.spool_max_bytes = options.spool_max_bytes;
   config.delivery_interval = std::chrono::duration_cast<std::chrono::milliseconds>(options.delivery_interval);
   return config;
 }

@@ -162,6 +162,10 @@ class ListenCommand {
     add_ports("prometheus-port", "HTTP port serving /metrics and /health", "0", o.prometheus_ports);
     add_text("spool-dir", "Where compressed records wait for delivery; must exist and be writable", o.spool_dir,
              "DIR", o.spool_dir);
+    add_value<uint64_t>("spool-max-bytes",
+                        "Cap on compressed bytes waiting in the spool; past it new records are refused and counted "
+                        "(spool_full); 0: no cap",
+                        "0", "BYTES", [&o](const uint64_t& value) { o.spool_max_bytes = value; });
     add_text("region", "AWS region", "from the AWS configuration", "TEXT", o.region);
     add_text("profile", "AWS shared-config profile", "none", "TEXT", o.profile);
     add_flag("gelf", "The ports speak GELF instead of syslog", o.gelf);

@@ -24,6 +24,7 @@ struct ListenOptions {
   std::vector<int> proxy_protocol_ports;  // TCP/TLS ports that require a PROXY v1/v2 header
   std::vector<int> prometheus_ports;   // HTTP ports serving /metrics and /health
   std::string spool_dir = "/tmp";      // $TMPDIR when set (parse_command_line fills it in)
+  uint64_t spool_max_bytes = 0;        // cap on record bytes waiting in the spool; 0: no cap (ours)
   std::string region;
   std::string profile;
   bool gelf = false;                   // the ports speak GELF instead of syslog

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <system_error>
 
+#include "batch/record_encoder.hpp"
 #include "cli/exit_codes.hpp"
 #include "core/ip_address.hpp"
 
@@ -132,6 +133,12 @@ std::optional<ConfigError> check_limits(const ListenOptions& options) {
     return error_for("--max-message-size", std::to_string(options.max_message_size) + " is out of range; use " +
                                                std::to_string(kMinMessageSize) + " to " +
                                                std::to_string(kMaxMessageSize) + " bytes");
+  }
+  if (options.spool_max_bytes != 0 && options.spool_max_bytes < batch::kFirehoseMaxRecordBytes) {
+    // Below one largest record, a full batch could never be spooled at all.
+    return error_for("--spool-max-bytes", std::to_string(options.spool_max_bytes) +
+                                              " is too small; use 0 (no cap) or at least " +
+                                              std::to_string(batch::kFirehoseMaxRecordBytes) + " bytes");
   }
   if (options.compression_level < kMinCompressionLevel || options.compression_level > kMaxCompressionLevel) {
     return error_for("--compression-level",

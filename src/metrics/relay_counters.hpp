@@ -15,6 +15,7 @@ enum class DropReason : uint8_t {
   kQueueFull,       // a closed batch that reached the encoder queue after it was shut
   kBadFrame,        // an octet-counted frame RFC 6587 forbids (MSG-LEN "0"): nothing to keep
   kOversizeEvent,   // an event that cannot fit in one Firehose record
+  kSpoolFull,       // a record refused because --spool-max-bytes wait for delivery already
   kSpoolFailed,     // a record that could not be written to the spool
   kBadProxyHeader,  // a connection without a valid PROXY header in time (closed)
   kTlsRefused,      // a TLS handshake that failed or did not finish in time (closed)
@@ -25,8 +26,8 @@ enum class DropReason : uint8_t {
 
 constexpr std::string_view drop_reason_name(DropReason reason) {
   constexpr std::array<std::string_view, static_cast<size_t>(DropReason::kCount)> names{
-      "truncated",        "udp_overflow", "queue_full",      "bad_frame",   "oversize_event",
-      "spool_failed",     "bad_proxy_header", "tls_refused",  "gelf_incomplete", "gelf_invalid"};
+      "truncated",    "udp_overflow",     "queue_full",  "bad_frame",       "oversize_event", "spool_full",
+      "spool_failed", "bad_proxy_header", "tls_refused", "gelf_incomplete", "gelf_invalid"};
   return names[static_cast<size_t>(reason)];
 }
 

@@ -30,7 +30,7 @@ struct Relay::Parts {
         clock(relay_clock),
         destination(delivery_destination),
         queue(config.queue_bytes, kQueueMaxBatches),
-        spool(config.spool_dir, clock),
+        spool(config.spool_dir, clock, spool::SpoolOptions{.max_bytes = config.spool_max_bytes}),
         delivery(spool, destination, clock, delivery_options(), parse::random_seed_from_os()) {
     auto sockets = net::open_listeners(config.address, config.ipv6_address, config.listeners, config.io_threads);
     const batch::BatchLimits limits{config.flush_size, config.flush_age,
@@ -126,6 +126,12 @@ struct Relay::Parts {
         counters.spool_failing.store(false, std::memory_order_relaxed);
         counters.records_spooled.fetch_add(1, std::memory_order_relaxed);
         counters.record_bytes_spooled.fetch_add(record.size(), std::memory_order_relaxed);
+        return;
+      } catch (const spool::SpoolFullError& error) {
+        // The operator's cap protects the disk: refuse the new record, keep the old ones.
+        counters.count_drop(metrics::DropReason::kSpoolFull, events);
+        error_log.log(spdlog::level::err, "spool full", "dropped a record of {} events (--spool-max-bytes): {}", events,
+                      error.what());
         return;
       } catch (const std::exception& error) {
         counters.spool_failing.store(true, std::memory_order_relaxed);
@@ -228,9 +234,9 @@ bool Relay::listening() const {
 
 bool Relay::healthy() const {
   const auto& parts = *parts_;
-  const bool spool_writable = !parts.counters.spool_failing.load(std::memory_order_relaxed) &&
-                              ::access(parts.spool.directory().c_str(), W_OK | X_OK) == 0;
-  return listening() && spool_writable;
+  const bool spool_takes_records = !parts.counters.spool_failing.load(std::memory_order_relaxed) &&
+                                   !parts.spool.full() && ::access(parts.spool.directory().c_str(), W_OK | X_OK) == 0;
+  return listening() && spool_takes_records;
 }
 
 }  // namespace kinesyslog::relay

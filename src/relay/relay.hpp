@@ -43,6 +43,7 @@ struct RelayConfig {
   // Known at once with --output-dir; with Firehose it arrives from STS, maybe after start().
   std::shared_ptr<OwnerSource> owner = OwnerSource::known("000000000000");
   std::filesystem::path spool_dir;
+  uint64_t spool_max_bytes = 0;  // past it new records are refused (DESIGN: never delete old ones); 0: no cap
   std::chrono::milliseconds delivery_interval{60'000};
   std::shared_ptr<net::TlsContextHolder> tls;  // needed when a listener is kTls
   uint64_t gelf_reassembly_bytes = 64 * 1024 * 1024;  // chunked GELF waiting for its other chunks
@@ -71,7 +72,7 @@ class Relay {
   metrics::RelayReadings readings() const;
   // True while every I/O thread runs its listeners (the systemd watchdog).
   bool listening() const;
-  // listening() and the spool directory is writable (/health).
+  // listening() and the spool takes records: writable, and not refusing at --spool-max-bytes (/health).
   bool healthy() const;
 
  private:

@@ -109,6 +109,7 @@ std::string Spool::describe(std::string_view name) const { return (directory_ / 
 SpoolFile Spool::publish(std::string_view record) {
   const uint64_t held = record_bytes_.load(std::memory_order_relaxed);
   if (max_bytes_ != 0 && held + record.size() > max_bytes_) {
+    refused_since_removal_.store(true, std::memory_order_relaxed);
     throw SpoolFullError(fmt::format("spool directory {} is full: {} bytes wait for delivery, the cap is {}; "
                                      "refusing a record of {} bytes",
                                      directory_.string(), held, max_bytes_, record.size()));
@@ -195,6 +196,7 @@ void Spool::remove(const SpoolFile& file) {
     if (errno == ENOENT) return;
     throw SpoolError(fmt::format("cannot remove delivered spool file {}: {}", describe(file.name), std::strerror(errno)));
   }
+  refused_since_removal_.store(false, std::memory_order_relaxed);
   // Decrement without wrapping below zero if scan() reset the totals meanwhile.
   uint64_t count = record_count_.load(std::memory_order_relaxed);
   while (count > 0 && !record_count_.compare_exchange_weak(count, count - 1, std::memory_order_relaxed)) {

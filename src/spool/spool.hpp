@@ -83,6 +83,8 @@ class Spool {
   const std::filesystem::path& directory() const { return directory_; }
   uint64_t record_count() const { return record_count_.load(std::memory_order_relaxed); }
   uint64_t record_bytes() const { return record_bytes_.load(std::memory_order_relaxed); }
+  // A publish was refused at the cap and no record has been delivered (removed) since.
+  bool full() const { return refused_since_removal_.load(std::memory_order_relaxed); }
 
  private:
   struct UniqueName {
@@ -101,6 +103,7 @@ class Spool {
   int pid_;
   std::atomic<uint64_t> record_count_{0};
   std::atomic<uint64_t> record_bytes_{0};
+  std::atomic<bool> refused_since_removal_{false};
 };
 
 }  // namespace kinesyslog::spool

@@ -99,6 +99,8 @@ INSTANTIATE_TEST_SUITE_P(
         ValuedOptionCase{"prometheus-port", "9100",
                          [](const ListenOptions& o) { EXPECT_THAT(o.prometheus_ports, ElementsAre(9100)); }},
         ValuedOptionCase{"spool-dir", "/spool", [](const ListenOptions& o) { EXPECT_EQ(o.spool_dir, "/spool"); }},
+        ValuedOptionCase{"spool-max-bytes", "1073741824",
+                         [](const ListenOptions& o) { EXPECT_EQ(o.spool_max_bytes, 1073741824u); }},
         ValuedOptionCase{"region", "eu-west-1", [](const ListenOptions& o) { EXPECT_EQ(o.region, "eu-west-1"); }},
         ValuedOptionCase{"profile", "prod", [](const ListenOptions& o) { EXPECT_EQ(o.profile, "prod"); }},
         ValuedOptionCase{"group-prefix", "/x", [](const ListenOptions& o) { EXPECT_EQ(o.group_prefix, "/x"); }},

@@ -163,6 +163,15 @@ TEST(Validate, MaxMessageSizeMustBeFrom1KiBTo256KiB) {
   EXPECT_EQ(validate(options), std::nullopt);
 }
 
+TEST(Validate, SpoolCapIsNoneOrAtLeastOneLargestRecord) {
+  ListenOptions options = valid_options();
+  EXPECT_EQ(validate(options), std::nullopt);  // 0: no cap
+  options.spool_max_bytes = 1023999;
+  EXPECT_EQ(blamed_option(options), "--spool-max-bytes");
+  options.spool_max_bytes = 1024000;
+  EXPECT_EQ(validate(options), std::nullopt);
+}
+
 TEST(Validate, CompressionLevelMustBeFrom1To12) {
   ListenOptions options = valid_options();
   options.compression_level = 0;

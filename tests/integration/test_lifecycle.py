@@ -9,8 +9,11 @@ import subprocess
 import tempfile
 import time
 import unittest
+import urllib.error
+import urllib.request
 
-from relay_harness import BINARY, Relay, free_port, run_relay
+from relay_harness import BINARY, Relay, dump_events, free_port, run_relay
+from relay_probes import dropped, wait_until
 
 
 class ExitCodes(unittest.TestCase):
@@ -60,9 +63,9 @@ class ExitCodes(unittest.TestCase):
         result = run_relay("listen", "--help")
         self.assertEqual(result.returncode, 0)
         for option in ("stream", "address", "udp-port", "tcp-port", "tls-port", "cert", "key", "proxy-protocol",
-                       "prometheus-port", "spool-dir", "region", "profile", "gelf", "group-prefix", "debug",
-                       "debug-asyncio", "output-dir", "endpoint-url", "flush-age", "flush-size",
-                       "delivery-interval", "max-message-size", "client-ca", "compression-level", "random-ids"):
+                       "prometheus-port", "spool-dir", "spool-max-bytes", "region", "profile", "gelf",
+                       "group-prefix", "debug", "debug-asyncio", "output-dir", "endpoint-url", "flush-age",
+                       "flush-size", "delivery-interval", "max-message-size", "client-ca", "compression-level", "random-ids"):
             self.assertIn(f"--{option}".encode(), result.stdout, option)
             self.assertIn(f"KINESYSLOG_{option.upper().replace('-', '_')}".encode(), result.stdout, option)
 
@@ -103,6 +106,41 @@ class Lifecycle(unittest.TestCase):
             self.assertEqual([(e["logStream"], e["message"]) for e in events], [("192.0.2.1", "left over")])
             self.assertEqual(relay.stop(), 0)
             self.assertEqual(os.listdir(relay.spool_dir), [])
+
+    def test_spool_cap_refuses_new_records_and_keeps_old_ones(self):
+        """Past --spool-max-bytes new records are refused and counted as spool_full; what was
+        spooled before stays and is delivered; /health says 503 meanwhile."""
+        cap, total = 1_024_000, 3000
+        metrics_port = free_port()
+        with Relay("--spool-max-bytes", str(cap), "--delivery-interval", "3600", "--flush-size", "65536",
+                   "--flush-age", "0.2", "--prometheus-port", str(metrics_port), udp=False) as relay:
+            with socket.create_connection(("127.0.0.1", relay.port)) as connection:
+                for i in range(total):  # random hex compresses about 2:1, so ~1.5 MB of records
+                    text = f"<13>1 2026-11-24T10:00:00Z host app - - - {os.urandom(500).hex()} {i}\n"
+                    connection.sendall(text.encode())
+
+            def spooled_events():
+                return dump_events([os.path.join(relay.spool_dir, name) for name in os.listdir(relay.spool_dir)
+                                    if name.startswith("firehose_event-")])
+
+            def all_accounted():
+                return dropped(metrics_port, "spool_full") + len(spooled_events()) == total
+            self.assertTrue(wait_until(all_accounted, 30), relay.read_log())
+            refused = dropped(metrics_port, "spool_full")
+            self.assertGreater(refused, 0)
+            spool_bytes = sum(os.path.getsize(os.path.join(relay.spool_dir, name))
+                              for name in os.listdir(relay.spool_dir))
+            # A soft cap: each of the two encoder threads may pass it by the record it was writing.
+            self.assertLessEqual(spool_bytes, cap + 2 * 100_000)
+            with self.assertRaises(urllib.error.HTTPError) as health:
+                urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/health", timeout=5)
+            self.assertEqual(health.exception.code, 503)
+            self.assertIn("(--spool-max-bytes): spool directory", relay.read_log())
+            self.assertEqual(relay.output_objects(), [], "nothing is delivered before the signal")
+            self.assertEqual(relay.stop(), 0, relay.read_log())
+            delivered = [int(e["message"].rsplit(" ", 1)[-1]) for e in relay.delivered_events()]
+        self.assertEqual(len(delivered), len(set(delivered)), "no event delivered twice")
+        self.assertEqual(len(delivered) + refused, total)
 
     def test_environment_configures_repeated_ports(self):
         ports = [free_port(), free_port()]

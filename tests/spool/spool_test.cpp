@@ -212,9 +212,12 @@ TEST(Spool, PublishPastTheCapIsRefusedAndOldRecordsAreKept) {
   ManualClock clock{kMarch2026};
   Spool spool(directory.path(), clock, SpoolOptions{.allow_tmpfile = true, .max_bytes = 10});
   const SpoolFile old_record = spool.publish("0123456789");
+  EXPECT_FALSE(spool.full());
   EXPECT_THROW(spool.publish("x"), SpoolFullError);
+  EXPECT_TRUE(spool.full());
   EXPECT_EQ(entry_names(directory.path()), std::vector<std::string>{old_record.name});
   spool.remove(old_record);
+  EXPECT_FALSE(spool.full());
   EXPECT_NO_THROW(spool.publish("x"));
 }
 
