@@ -25,6 +25,8 @@ test_packages=(
   libivykis0 libjson-c5 libnet1 libwrap0 libglib2.0-0 libpcre3 libcap2
   # haproxy puts PROXY v1/v2 headers in front of the connections it forwards.
   haproxy
+  # The aws CLI (with its own bundled botocore) shows the Firehose stand-in answers as AWS does.
+  awscli
 )
 
 packages=("${build_packages[@]}")

@@ -273,7 +273,8 @@ class Endpoint:
                 if service == 'sts':
                     error = ApiError('Throttling', 'Rate exceeded', 400)
                 else:
-                    error = ApiError('ServiceUnavailableException', 'Slow down.', 400)
+                    # The Firehose model marks it a server fault: AWS answers 500, and SDKs retry it.
+                    error = ApiError('ServiceUnavailableException', 'Slow down.', 500)
             return stall_before, stall_after, error
 
     def record_fails(self):

@@ -11,7 +11,7 @@ class Faults:
         self.clear()
 
     def clear(self):
-        self.throttle = 0          # next N calls: ServiceUnavailableException (HTTP 400)
+        self.throttle = 0          # next N calls: ServiceUnavailableException (HTTP 500, a server fault)
         self.error500 = 0          # next N calls: HTTP 500 InternalFailure
         self.fail_fraction = 0.0   # fraction of records failed in RequestResponses
         self.fail_records = 0      # next N records failed in RequestResponses

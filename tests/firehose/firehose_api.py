@@ -159,5 +159,5 @@ class FirehoseApi:
     def firehose_PutRecord(self, params):
         responses, failed = self._put(params['DeliveryStreamName'], [params['Record']])
         if failed:
-            raise ApiError('ServiceUnavailableException', 'Slow down.')
+            raise ApiError('ServiceUnavailableException', 'Slow down.', 500)
         return {'RecordId': responses[0]['RecordId'], 'Encrypted': False}

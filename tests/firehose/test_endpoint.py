@@ -282,7 +282,7 @@ class EndpointTest(unittest.TestCase):
         fh = self.client()
         self.admin('POST', '/_admin/faults', {'throttle': 2})
         for _ in range(2):
-            self.assertClientError('ServiceUnavailableException', 400, fh.put_record_batch,
+            self.assertClientError('ServiceUnavailableException', 500, fh.put_record_batch,
                                    DeliveryStreamName=STREAM, Records=[{'Data': b't'}])
         self.assertEqual(fh.put_record_batch(DeliveryStreamName=STREAM,
                                              Records=[{'Data': b't'}])['FailedPutCount'], 0)
