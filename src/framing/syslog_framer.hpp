@@ -61,6 +61,9 @@ class SyslogFramer {
   const char* consume_line(const char* cursor, const char* end, OnMessage& on_message);
   template <class OnMessage>
   void fall_back_to_line(OnMessage& on_message);
+  // Delivers the line whose last `size` bytes start at `tail` (and whose start may be pending).
+  template <class OnMessage>
+  void deliver_line(const char* tail, size_t size, bool truncated, OnMessage& on_message);
 
   void begin_body();
   void finish_body();
@@ -166,13 +169,7 @@ const char* SyslogFramer::consume_line(const char* cursor, const char* end, OnMe
   const size_t room = max_message_size_ - pending_.size();
   if (length > room) {
     // Over-long: deliver the first max_message_size bytes, drop the rest up to its terminator.
-    if (pending_.empty()) {
-      on_message(std::string_view{cursor, max_message_size_}, true);
-    } else {
-      append_pending(cursor, room);
-      on_message(std::string_view{pending_}, true);
-      pending_.clear();
-    }
+    deliver_line(cursor, room, true, on_message);
     state_ = State::kDiscardLine;
     return cursor + room;
   }
@@ -180,15 +177,20 @@ const char* SyslogFramer::consume_line(const char* cursor, const char* end, OnMe
     append_pending(cursor, length);
     return end;
   }
-  if (pending_.empty()) {
-    on_message(std::string_view{cursor, length}, false);
-  } else {
-    append_pending(cursor, length);
-    on_message(std::string_view{pending_}, false);
-    pending_.clear();
-  }
+  deliver_line(cursor, length, false, on_message);
   state_ = State::kStart;
   return terminator;  // kStart skips it
+}
+
+template <class OnMessage>
+void SyslogFramer::deliver_line(const char* tail, size_t size, bool truncated, OnMessage& on_message) {
+  if (pending_.empty()) {  // the whole line is in the fed bytes: no copy
+    on_message(std::string_view{tail, size}, truncated);
+    return;
+  }
+  append_pending(tail, size);
+  on_message(std::string_view{pending_}, truncated);
+  pending_.clear();
 }
 
 }  // namespace kinesyslog::framing

@@ -246,7 +246,19 @@ class Endpoint:
             else:
                 stream.status = status
 
-    def take_faults(self, operation, service):
+    def begin_call(self, operation, service):
+        """Counts an authenticated call and applies the faults injected for it: stalls before
+        answering or raises the injected error; returns the seconds to stall after processing."""
+        with self.lock:
+            self.counters.calls[operation] += 1
+        stall_before, stall_after, fault = self._take_faults(operation, service)
+        if stall_before:
+            time.sleep(stall_before)
+        if fault:
+            raise fault
+        return stall_after
+
+    def _take_faults(self, operation, service):
         """Consume this call's faults: (stall_before, stall_after, ApiError or None)."""
         with self.lock:
             f = self.faults

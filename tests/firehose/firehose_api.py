@@ -38,13 +38,7 @@ class FirehoseApi:
             prefix, _, op_name = target.partition('.')
             if prefix != ep.models.firehose_target_prefix or op_name not in ep.models.firehose.operation_names:
                 raise ApiError('UnknownOperationException', 'Unknown operation %s' % target)
-            with ep.lock:
-                ep.counters.calls[op_name] += 1
-            stall_before, stall_after, fault = ep.take_faults(op_name, 'firehose')
-            if stall_before:
-                time.sleep(stall_before)
-            if fault:
-                raise fault
+            stall_after = ep.begin_call(op_name, 'firehose')
             content_type = self.headers.get('Content-Type', '')
             if not content_type.startswith('application/x-amz-json-1.1'):
                 raise ApiError('SerializationException',

@@ -52,13 +52,7 @@ class StsApi:
                                                 'sts', (ep.config.region, 'us-east-1'))
                 except AuthFailure as failure:
                     raise failure.api_error('query') from None
-            with ep.lock:
-                ep.counters.calls[action] += 1
-            stall_before, stall_after, fault = ep.take_faults(action, 'sts')
-            if stall_before:
-                time.sleep(stall_before)
-            if fault:
-                raise fault
+            stall_after = ep.begin_call(action, 'sts')
             params = {}
             shape = op_model.input_shape
             for name, member in (shape.members.items() if shape else ()):

@@ -44,21 +44,22 @@ def wait_until(condition, timeout, interval=0.1):
         time.sleep(interval)
 
 
-def peak_rss_kib(pid):
-    """VmHWM: the most resident memory the process has had."""
+def status_kib(pid, field):
+    """A kB figure of /proc/PID/status, e.g. VmRSS."""
     with open(f"/proc/{pid}/status") as status:
         for line in status:
-            if line.startswith("VmHWM:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
-    raise AssertionError("no VmHWM")
+    raise AssertionError(f"no {field}")
+
+
+def peak_rss_kib(pid):
+    """VmHWM: the most resident memory the process has had."""
+    return status_kib(pid, "VmHWM")
 
 
 def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise AssertionError("no VmRSS")
+    return status_kib(pid, "VmRSS")
 
 
 def events_with(relay, texts, timeout=30):

@@ -14,21 +14,12 @@ import unittest
 import urllib.request
 
 from relay_harness import BINARY, dump_events, free_port
+from relay_probes import wait_until
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ENDPOINT = os.path.join(HERE, "..", "firehose", "endpoint.py")
 ACCOUNT = "210987654321"
 STREAM = "logs"
-
-
-def wait_for(predicate, timeout, interval=0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    return predicate()
 
 
 class Endpoint:
@@ -45,7 +36,7 @@ class Endpoint:
             args += ["--port", str(port)]
         self.log = open(os.path.join(workdir, "endpoint.log"), "ab")
         self.process = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
-        if not wait_for(lambda: os.path.exists(port_file) and os.path.exists(admin_file), 15, 0.05):
+        if not wait_until(lambda: os.path.exists(port_file) and os.path.exists(admin_file), 15, 0.05):
             raise AssertionError("the Firehose endpoint did not start")
         with open(port_file) as port_text, open(admin_file) as admin_text:
             self.port, self.admin_port = int(port_text.read()), int(admin_text.read())
@@ -90,7 +81,7 @@ class FirehoseRelay:
     def start(self):
         self.log = open(self.log_path, "ab")
         self.process = subprocess.Popen(self.args, stdout=self.log, stderr=subprocess.STDOUT, env=self.env)
-        listening = wait_for(lambda: self.process.poll() is None and self._accepts(), 15, 0.05)
+        listening = wait_until(lambda: self.process.poll() is None and self._accepts(), 15, 0.05)
         if not listening:
             raise AssertionError(f"relay did not listen:\n{self.read_log()}")
         return self
@@ -165,7 +156,7 @@ class FirehoseDelivery(unittest.TestCase):
         return relay
 
     def wait_delivered(self, endpoint, count, timeout):
-        wait_for(lambda: endpoint.counters()["records_accepted"] > 0 and
+        wait_until(lambda: endpoint.counters()["records_accepted"] > 0 and
                  len(dump_events(endpoint.objects())) >= count, timeout, 0.5)
         return message_numbers(dump_events(endpoint.objects()))
 
@@ -197,8 +188,8 @@ class FirehoseDelivery(unittest.TestCase):
         endpoint.admin("/_admin/faults", {"fail_fraction": 0.3, "throttle": 3, "operations": ["PutRecordBatch"]})
         count = 10000
         relay.send(0, count)
-        wait_for(lambda: endpoint.counters()["faults"].get("throttled", 0) >= 3, 30)
-        delivered = wait_for(lambda: (lambda d: d if all(d[n] for n in range(count)) else None)(
+        wait_until(lambda: endpoint.counters()["faults"].get("throttled", 0) >= 3, 30)
+        delivered = wait_until(lambda: (lambda d: d if all(d[n] for n in range(count)) else None)(
             message_numbers(dump_events(endpoint.objects()))), 90, 1.0)
         self.assertTrue(delivered, f"not every message arrived:\n{relay.read_log()[-3000:]}")
         duplicates = sum(delivered.values()) - count
@@ -209,7 +200,7 @@ class FirehoseDelivery(unittest.TestCase):
         # Each rejected record has its own outcome, so nothing's fate was unknown: no duplicates.
         self.assertEqual(duplicates, 0)
         self.assertGreater(counters["records_failed"], 0)
-        self.assertEqual(wait_for(lambda: relay.spool_count() == 0, 30), True)
+        self.assertEqual(wait_until(lambda: relay.spool_count() == 0, 30), True)
 
     def test_spool_grows_while_the_endpoint_is_down_then_drains(self):
         endpoint = self.start_endpoint()
@@ -223,7 +214,7 @@ class FirehoseDelivery(unittest.TestCase):
                 peak = max(peak, relay.spool_count())
                 time.sleep(0.2)
         self.assertGreater(peak, 0, "the spool should hold records while Firehose is down")
-        self.assertTrue(wait_for(lambda: relay.spool_count() == 0, 90, 0.5),
+        self.assertTrue(wait_until(lambda: relay.spool_count() == 0, 90, 0.5),
                         f"spool did not drain ({relay.spool_count()} left):\n{relay.read_log()[-3000:]}")
         delivered = message_numbers(dump_events(endpoint.objects()))
         self.assert_every_message(delivered, count)

@@ -2,7 +2,6 @@
 promtool and against what was sent), /health, 404, and bounded labels and memory when a
 scan arrives from many source addresses."""
 import os
-import re
 import socket
 import subprocess
 import time
@@ -11,6 +10,7 @@ import urllib.error
 import urllib.request
 
 from relay_harness import Relay, free_port, tool
+from relay_probes import SAMPLE, rss_kib
 
 # promtool's naming lints that the original's metric names (SPEC §6, kept on purpose) trip.
 ORIGINAL_NAME_LINTS = {
@@ -18,7 +18,6 @@ ORIGINAL_NAME_LINTS = {
     'kinesyslog_spool_count non-histogram and non-summary metrics should not have "_count" suffix',
     'kinesyslog_batch_record_failed counter metrics should have "_total" suffix',
 }
-SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$')
 
 
 def http_get(port, path, timeout=5):
@@ -38,14 +37,6 @@ def samples(text, name):
         if match and match.group(1) == name:
             found[match.group(2) or ""] = float(match.group(3))
     return found
-
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise AssertionError("no VmRSS")
 
 
 class MetricsEndpoint(unittest.TestCase):

@@ -15,9 +15,9 @@ import subprocess
 import tempfile
 import time
 import unittest
-import urllib.request
 
 from relay_harness import Relay, free_port, tool
+from relay_probes import scrape
 from tls_certs import CLIENT_CN, SERVER_CN, TestPki
 
 SEQ = re.compile(r"seq: (\d{10}),")
@@ -31,11 +31,6 @@ def setUpModule():
 
 def tearDownModule():
     PKI.cleanup()
-
-
-def scrape(port, timeout=5):
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=timeout) as response:
-        return response.read().decode()
 
 
 def tls_refused(metrics_port):
