@@ -174,7 +174,9 @@ int run_listen(const cli::ListenOptions& options) {
     systemd.stopping("closing batches and delivering before exit");
     relay.stop(clock.steady_now() + kShutdownDeliveryBudget);
     endpoint.stop();
-    spdlog::info("stopped: {} messages received", relay.counters().messages.load());
+    uint64_t received = 0;
+    for (const auto& source : relay.readings().traffic) received += source.messages;
+    spdlog::info("stopped: {} messages received", received);
     std::lock_guard lock(refusal_mutex);
     if (refusal) return config_error(*refusal);
     return cli::kExitOk;

@@ -18,13 +18,12 @@ constexpr size_t kMaxSizeHints = 4096;
 BatchTable::BatchTable(const BatchLimits& limits, ClosedBatchSink sink) : limits_(limits), sink_(std::move(sink)) {}
 
 BatchTable::Slot& BatchTable::slot_for(const SourceKey& key, SteadyTime now) {
-  if (last_slot_ != nullptr && *last_key_ == key) return *last_slot_;
+  if (last_slot_ != nullptr && last_slot_->batch.key() == key) return *last_slot_;
   auto [it, inserted] = batches_.try_emplace(key, key, next_generation_, initial_reserve(key));
   if (inserted) {
     openings_.push_back(Opening{now, key, next_generation_++});
     open_bytes_ += it->second.batch.memory_bytes();
   }
-  last_key_ = key;
   last_slot_ = &it->second;  // unordered_map nodes never move
   return it->second;
 }
@@ -59,10 +58,7 @@ void BatchTable::close(SlotMap::iterator slot, CloseReason reason) {
   } else if (reason == CloseReason::kAge) {
     size_hints_.erase(slot->first);  // a source that ages out is not busy: start small again
   }
-  if (last_slot_ == &slot->second) {
-    last_slot_ = nullptr;
-    last_key_.reset();
-  }
+  if (last_slot_ == &slot->second) last_slot_ = nullptr;
   open_bytes_ -= slot->second.batch.memory_bytes();
   ClosedBatch closed = slot->second.batch.close();
   batches_.erase(slot);

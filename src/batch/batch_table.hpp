@@ -79,7 +79,6 @@ class BatchTable {
   uint64_t next_generation_ = 0;
   size_t open_bytes_ = 0;
   // Consecutive messages usually come from the same sender: skip the hash lookup.
-  std::optional<SourceKey> last_key_;
   Slot* last_slot_ = nullptr;
 };
 

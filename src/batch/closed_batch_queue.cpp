@@ -10,13 +10,12 @@ ClosedBatchQueue::ClosedBatchQueue(size_t max_bytes, size_t max_batches)
 
 bool ClosedBatchQueue::has_room_for(size_t batch_bytes) const {
   if (batches_.empty()) return true;
-  return batches_.size() < max_batches_ && bytes_.load(std::memory_order_relaxed) + batch_bytes <= max_bytes_;
+  return batches_.size() < max_batches_ && bytes_ + batch_bytes <= max_bytes_;
 }
 
 void ClosedBatchQueue::enqueue(ClosedBatch&& batch, size_t batch_bytes) {
   batches_.push_back(std::move(batch));
-  bytes_.fetch_add(batch_bytes, std::memory_order_relaxed);
-  size_.store(batches_.size(), std::memory_order_relaxed);
+  bytes_ += batch_bytes;
   not_empty_.notify_one();
 }
 
@@ -43,8 +42,7 @@ std::optional<ClosedBatch> ClosedBatchQueue::pop() {
   if (batches_.empty()) return std::nullopt;
   ClosedBatch batch = std::move(batches_.front());
   batches_.pop_front();
-  bytes_.fetch_sub(cost(batch), std::memory_order_relaxed);
-  size_.store(batches_.size(), std::memory_order_relaxed);
+  bytes_ -= cost(batch);
   // Several pushers may wait for different amounts of room.
   not_full_.notify_all();
   return batch;
@@ -57,6 +55,16 @@ void ClosedBatchQueue::close() {
   }
   not_full_.notify_all();
   not_empty_.notify_all();
+}
+
+size_t ClosedBatchQueue::bytes() const {
+  std::lock_guard lock(mutex_);
+  return bytes_;
+}
+
+size_t ClosedBatchQueue::size() const {
+  std::lock_guard lock(mutex_);
+  return batches_.size();
 }
 
 bool ClosedBatchQueue::closed() const {

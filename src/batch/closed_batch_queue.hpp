@@ -2,7 +2,6 @@
 // Closed batches on their way from the I/O threads to the encoder threads. Bounded in bytes
 // and in count: a full queue blocks the pushing I/O thread, which is the backpressure TCP
 // senders feel (DESIGN "Threads") — never unbounded memory.
-#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -27,8 +26,8 @@ class ClosedBatchQueue {
   // Wakes every waiter: pushes fail from now on, pops drain what is left.
   void close();
 
-  size_t bytes() const { return bytes_.load(std::memory_order_relaxed); }  // for metrics
-  size_t size() const { return size_.load(std::memory_order_relaxed); }
+  size_t bytes() const;
+  size_t size() const;
   bool closed() const;
 
   static size_t cost(const ClosedBatch& batch) { return batch.events_json.size(); }
@@ -44,8 +43,7 @@ class ClosedBatchQueue {
   std::condition_variable not_empty_;
   std::deque<ClosedBatch> batches_;
   bool closed_ = false;
-  std::atomic<size_t> bytes_{0};
-  std::atomic<size_t> size_{0};
+  size_t bytes_ = 0;  // cost() of the batches held
 };
 
 }  // namespace kinesyslog::batch

@@ -3,10 +3,8 @@
 #include <pwd.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <filesystem>
 #include <fmt/format.h>
-#include <fstream>
 #include <system_error>
 #include <vector>
 
@@ -14,6 +12,7 @@
 #include "cli/environment.hpp"
 #include "cli/exit_codes.hpp"
 #include "packaging/unit_template.hpp"
+#include "spool/atomic_file.hpp"
 
 namespace kinesyslog::cli {
 namespace {
@@ -39,19 +38,14 @@ std::string unit_quoted(std::string_view path) {
   return quoted + "\"";
 }
 
-// Writes `contents` to `path` through a temporary file, so a failure never leaves half a unit.
+// Writes `contents` to `path` atomically, so a failure never leaves half a unit.
 std::error_code write_file(const fs::path& path, const std::string& contents) {
-  const fs::path temporary = path.string() + ".tmp";
-  {
-    std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
-    if (!file) return {errno, std::generic_category()};
-    file << contents;
-    file.flush();
-    if (!file) return {errno == 0 ? EIO : errno, std::generic_category()};
+  try {
+    spool::replace_file(path, contents, 0644);
+    return {};
+  } catch (const std::system_error& error) {
+    return error.code();
   }
-  std::error_code error;
-  fs::rename(temporary, path, error);
-  return error;
 }
 
 int write_failure(std::FILE* err, const fs::path& path, const std::error_code& error) {

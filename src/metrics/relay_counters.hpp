@@ -32,18 +32,12 @@ constexpr std::string_view drop_reason_name(DropReason reason) {
 }
 
 struct RelayCounters {
-  std::atomic<uint64_t> messages{0};
-  std::atomic<uint64_t> message_bytes{0};
+  // Messages and their bytes are counted per source by each thread's SourceTrafficTable.
   std::atomic<uint64_t> udp_datagrams{0};
-  std::atomic<uint64_t> connections_accepted{0};
-  std::atomic<int64_t> connections_open{0};
   std::atomic<uint64_t> connections_refused{0};   // over the per-listener limit
   std::atomic<uint64_t> connections_timed_out{0};  // idle too long
   std::atomic<int64_t> listeners{0};          // configured listeners while the relay runs
   std::atomic<int64_t> io_threads_running{0};  // loops serving them; fewer means a loop died
-  std::atomic<uint64_t> batches_closed{0};
-  std::atomic<uint64_t> records_spooled{0};
-  std::atomic<uint64_t> record_bytes_spooled{0};
   std::array<std::atomic<uint64_t>, static_cast<size_t>(DropReason::kCount)> dropped{};
   std::atomic<bool> spool_failing{false};  // the last attempt to write a record failed (for /health)
 

@@ -257,8 +257,6 @@ class IoThread::Loop {
                                      clock_.steady_now()));
       add(connection->stream.fd(), connection.get());
       if (listener.gauges != nullptr) listener.gauges->open_connections.fetch_add(1, std::memory_order_relaxed);
-      counters_.connections_accepted.fetch_add(1, std::memory_order_relaxed);
-      counters_.connections_open.fetch_add(1, std::memory_order_relaxed);
       spdlog::debug("connection from {} on {} port {}", connection->stream.source_text(),
                     transport_name(listener.spec.transport), listener.spec.port);
       connections_.emplace(connection.get(), std::move(connection));
@@ -320,7 +318,6 @@ class IoThread::Loop {
     });
     count_bad_frames(connection);
     ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, connection.stream.fd(), nullptr);
-    counters_.connections_open.fetch_sub(1, std::memory_order_relaxed);
     if (connection.listener.gauges != nullptr) {
       connection.listener.gauges->open_connections.fetch_sub(1, std::memory_order_relaxed);
     }
@@ -365,8 +362,6 @@ class IoThread::Loop {
       return;
     }
     if (truncated) counters_.count_drop(metrics::DropReason::kTruncated);
-    counters_.messages.fetch_add(1, std::memory_order_relaxed);
-    counters_.message_bytes.fetch_add(message.size(), std::memory_order_relaxed);
     sink_.on_message(key, source_text, message, received);
   }
 

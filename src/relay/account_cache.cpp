@@ -5,6 +5,8 @@
 #include <spdlog/spdlog.h>
 #include <system_error>
 
+#include "spool/atomic_file.hpp"
+
 namespace kinesyslog::relay {
 namespace {
 
@@ -23,19 +25,11 @@ std::optional<std::string> read_cached_account(const std::filesystem::path& spoo
 
 void remember_account(const std::filesystem::path& spool_dir, std::string_view account) {
   if (!is_account_id(account)) return;
-  const auto final_path = spool_dir / kAccountCacheName;
-  const auto temporary_path = spool_dir / (std::string(kAccountCacheName) + ".tmp");
-  {
-    std::ofstream out(temporary_path, std::ios::trunc);
-    out << account << '\n';
-    if (!out.flush()) {
-      spdlog::warn("cannot write {}: the account id will not be remembered", temporary_path.string());
-      return;
-    }
+  try {
+    spool::replace_file(spool_dir / kAccountCacheName, std::string(account) + "\n", 0644);
+  } catch (const std::system_error& error) {
+    spdlog::warn("cannot remember the account id: {}", error.what());
   }
-  std::error_code error;
-  std::filesystem::rename(temporary_path, final_path, error);
-  if (error) spdlog::warn("cannot write {}: {}", final_path.string(), error.message());
 }
 
 }  // namespace kinesyslog::relay

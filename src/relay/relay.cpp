@@ -68,7 +68,6 @@ struct Relay::Parts {
   }
 
   void submit(ClosedBatch&& batch) {
-    counters.batches_closed.fetch_add(1, std::memory_order_relaxed);
     if (!queue.push(std::move(batch))) {
       counters.count_drop(metrics::DropReason::kQueueFull, batch.event_count());
       spdlog::error("a batch of {} events from {} arrived after shutdown and was dropped", batch.event_count(),
@@ -124,8 +123,6 @@ struct Relay::Parts {
       try {
         delivery.notify_published(spool.publish(record), first_received);
         counters.spool_failing.store(false, std::memory_order_relaxed);
-        counters.records_spooled.fetch_add(1, std::memory_order_relaxed);
-        counters.record_bytes_spooled.fetch_add(record.size(), std::memory_order_relaxed);
         return;
       } catch (const spool::SpoolFullError& error) {
         // The operator's cap protects the disk: refuse the new record, keep the old ones.

@@ -89,4 +89,15 @@ void AtomicFileWriter::write_via_temporary_name(int dir_fd, const std::string& n
   sync_directory(dir_fd, name);
 }
 
+void replace_file(const std::filesystem::path& path, std::string_view contents, mode_t mode) {
+  const std::filesystem::path directory = path.has_parent_path() ? path.parent_path() : ".";
+  UniqueFd dir_fd(::open(directory.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+  if (!dir_fd.valid()) throw_errno(errno, "opening the directory of " + path.string());
+  const std::string name = path.filename().string();
+  const std::string temporary_name = name + ".tmp";
+  ::unlinkat(dir_fd.get(), temporary_name.c_str(), 0);  // left by an interrupted earlier run, if any
+  const std::string_view parts[] = {contents};
+  AtomicFileWriter(false).write(dir_fd.get(), name, temporary_name, parts, mode);
+}
+
 }  // namespace kinesyslog::spool

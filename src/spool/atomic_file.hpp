@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <atomic>
+#include <filesystem>
 #include <span>
 #include <string>
 #include <string_view>
@@ -25,9 +26,6 @@ class AtomicFileWriter {
   void write(int dir_fd, const std::string& name, const std::string& temporary_name,
              std::span<const std::string_view> parts, mode_t mode) const;
 
-  // True once O_TMPFILE turned out to be unsupported here and writes use a temporary name.
-  bool used_temporary_name() const { return !tmpfile_supported_.load(std::memory_order_relaxed); }
-
  private:
   // False (nothing written) when the filesystem does not support O_TMPFILE.
   bool write_via_tmpfile(int dir_fd, const std::string& name,
@@ -38,6 +36,10 @@ class AtomicFileWriter {
   bool allow_tmpfile_;
   mutable std::atomic<bool> tmpfile_supported_{true};  // learnt on first use, shared by all threads
 };
+
+// Replaces `path` (or creates it) the same way, through `<name>.tmp` beside it and a rename:
+// for small files rewritten in place (the systemd unit, the remembered account id).
+void replace_file(const std::filesystem::path& path, std::string_view contents, mode_t mode);
 
 // Writes all of `bytes` (retrying short writes and EINTR); throws std::system_error naming `what`.
 void write_all(int fd, std::string_view bytes, const std::string& what);
