@@ -1,8 +1,9 @@
 #pragma once
-// Fixed-width decimal formatting, two digits per step: timestamps and event ids are written
-// per message, so this avoids snprintf and its locale.
+// Decimal digits read and written by hand: timestamps and event ids are handled per
+// message, so this avoids strtol, snprintf and their locale.
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 namespace kinesyslog::parse {
 
@@ -21,6 +22,20 @@ inline void write_decimal(char* out, uint64_t value, size_t width) {
     out[--position] = kDigitPairs[pair];
   }
   if (position == 1) out[0] = static_cast<char>('0' + value % 10);
+}
+
+constexpr bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// A fraction of a second: the digits at the start of `text`, truncated to milliseconds
+// ("5" is 500, "123456" is 123). Returns how many digits it read; 0 means none.
+inline size_t read_fraction_millis(std::string_view text, unsigned& millis) {
+  size_t count = 0;
+  unsigned result = 0;
+  for (unsigned scale = 100; count < text.size() && is_digit(text[count]); ++count, scale /= 10) {
+    result += scale * static_cast<unsigned>(text[count] - '0');
+  }
+  millis = result;
+  return count;
 }
 
 }  // namespace kinesyslog::parse

@@ -7,14 +7,14 @@
 #include <cstring>
 #include <system_error>
 
+#include "parse/decimal_digits.hpp"
+
 namespace kinesyslog::parse {
 namespace {
 
 // 15 integer digits of seconds are ~31 million years; more would overflow milliseconds.
 constexpr size_t kMaxSecondsDigits = 15;
 constexpr double kMaxAbsSeconds = 1e15;
-
-bool is_digit(char byte) { return byte >= '0' && byte <= '9'; }
 
 // Exponent forms are rare (some JSON encoders write large doubles that way): go through a
 // double, rounded to microseconds first so 1.001e0 gives 1001 ms and not 1000.
@@ -41,12 +41,11 @@ std::optional<int64_t> seconds_text_to_ms(std::string_view number) {
   if (at == integer_begin) return std::nullopt;
   int64_t millis = 0;
   if (at < number.size() && number[at] == '.') {
-    const size_t fraction_begin = ++at;
-    for (; at < number.size() && is_digit(number[at]); ++at) {
-      const size_t place = at - fraction_begin;
-      if (place < 3) millis += (number[at] - '0') * (place == 0 ? 100 : place == 1 ? 10 : 1);
-    }
-    if (at == fraction_begin) return std::nullopt;
+    unsigned fraction = 0;
+    const size_t digits = read_fraction_millis(number.substr(++at), fraction);
+    if (digits == 0) return std::nullopt;
+    at += digits;
+    millis = fraction;
   }
   if (at < number.size() && (number[at] == 'e' || number[at] == 'E')) return exponent_seconds_to_ms(number);
   if (at != number.size()) return std::nullopt;

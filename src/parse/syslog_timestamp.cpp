@@ -1,6 +1,7 @@
 #include "parse/syslog_timestamp.hpp"
 
 #include "parse/civil_time.hpp"
+#include "parse/decimal_digits.hpp"
 
 namespace kinesyslog::parse {
 namespace {
@@ -47,16 +48,9 @@ class HeaderCursor {
 
   // One or more digits of a fraction of a second, read to the end and truncated to milliseconds.
   bool read_fraction_millis(unsigned& millis) {
-    if (!peek_is_digit()) return false;
-    unsigned result = 0;
-    unsigned scale = 100;
-    while (peek_is_digit()) {
-      result += scale * static_cast<unsigned>(text_[position_] - '0');
-      scale /= 10;
-      ++position_;
-    }
-    millis = result;
-    return true;
+    const size_t count = parse::read_fraction_millis(text_.substr(position_), millis);
+    position_ += count;
+    return count > 0;
   }
 
   // RFC 3164 §4.1.2 month abbreviation, matched without regard to case as strptime's %b does.
@@ -83,7 +77,6 @@ class HeaderCursor {
   void rewind(size_t position) { position_ = position; }
 
  private:
-  static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
   std::string_view text_;
   size_t position_ = 0;
