@@ -86,7 +86,7 @@ std::optional<std::string_view> GelfChunkAssembler::accept(std::string_view data
     return std::nullopt;
   }
   store_chunk(*message, sequence, chunk);
-  if (message->chunks_held == message->chunk_count) {
+  if (message->held.count() == message->chunk_count) {
     const std::string_view whole = assemble(*message);
     release(message, /*keep_buffer=*/true);
     enforce_memory_limit();  // the buffer traded out of assembled_ may now be a spare
@@ -126,7 +126,6 @@ void GelfChunkAssembler::store_chunk(PendingMessage& message, size_t sequence, s
   message.bytes.append(chunk);
   held_bytes_ += heap_bytes(message.bytes) - heap_before;
   message.held.set(sequence);
-  ++message.chunks_held;
 }
 
 std::string_view GelfChunkAssembler::assemble(PendingMessage& message) {

@@ -86,7 +86,6 @@ class GelfChunkAssembler {
     MessageKey key;
     SteadyTime first_seen;
     size_t chunk_count = 0;
-    size_t chunks_held = 0;
     std::bitset<kMaxChunks> held;
     std::array<ChunkSlot, kMaxChunks> slots;
     std::string bytes;  // chunk bytes in arrival order

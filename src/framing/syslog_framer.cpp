@@ -12,12 +12,10 @@ const char* SyslogFramer::consume_start(const char* cursor, const char* end) {
   while (cursor != end && is_terminator(*cursor)) ++cursor;  // empty lines between messages
   if (cursor == end) return end;
   const char byte = *cursor;
-  if (byte >= '0' && byte <= '9') {
-    length_digits_[0] = byte;
-    length_digit_count_ = 1;
-    length_ = static_cast<uint64_t>(byte - '0');
+  if (byte >= '0' && byte <= '9') {  // consume_length takes this digit too
+    length_ = 0;
     state_ = State::kLength;
-    return cursor + 1;
+    return cursor;
   }
   state_ = State::kLine;
   return cursor;

@@ -42,7 +42,6 @@ class SyslogFramer {
 
   // Bytes held for a message split across feeds; never more than max_message_size.
   size_t buffered_bytes() const { return pending_.size(); }
-  size_t max_message_size() const { return max_message_size_; }
   // Frames RFC 6587 §3.4.1 forbids (MSG-LEN starts with a non-zero digit, so "0 " is not a
   // frame) seen since the last call; they hold no message and are skipped.
   uint64_t take_bad_frames() { return std::exchange(bad_frames_, 0); }

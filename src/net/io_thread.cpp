@@ -165,6 +165,7 @@ class IoThread::Loop {
       const int received = ::recvmmsg(listener.fd.get(), headers.data(), kDatagramsPerCall, MSG_DONTWAIT, nullptr);
       if (received <= 0) return false;
       const WallTime now = clock_.now();
+      const SteadyTime steady_now = clock_.steady_now();
       counters_.udp_datagrams.fetch_add(static_cast<uint64_t>(received), std::memory_order_relaxed);
       for (size_t i = 0; i < static_cast<size_t>(received); ++i) {
         const SourceKey key{IpAddress::from_sockaddr(reinterpret_cast<const sockaddr*>(&addresses[i])),
@@ -175,22 +176,23 @@ class IoThread::Loop {
         }
         const std::string_view datagram(datagrams_.data() + i * kDatagramBufferSize, headers[i].msg_len);
         if (listener.spec.protocol == Protocol::kGelf) {
-          take_gelf_datagram(key, sender_port(addresses[i]), datagram, now);
+          take_gelf_datagram(key, sender_port(addresses[i]), datagram, now, steady_now);
           continue;
         }
         framing::split_datagram(datagram, config_.max_message_size, [&](std::string_view message, bool truncated) {
           deliver(key, last_udp_source_text_, message, truncated, now);
         });
       }
+      if (listener.spec.protocol == Protocol::kGelf) count_gelf_chunk_losses();  // once per call, not per datagram
       if (static_cast<size_t>(received) < kDatagramsPerCall) return false;
     }
     return true;
   }
 
   // SPEC §2: a GELF datagram is one message, or one chunk of one (reassembled per sender).
-  void take_gelf_datagram(const SourceKey& key, uint16_t port, std::string_view datagram, WallTime now) {
-    const auto message = gelf_chunks_.accept(datagram, key.source, port, clock_.steady_now());
-    count_gelf_chunk_losses();
+  void take_gelf_datagram(const SourceKey& key, uint16_t port, std::string_view datagram, WallTime now,
+                          SteadyTime steady_now) {
+    const auto message = gelf_chunks_.accept(datagram, key.source, port, steady_now);
     if (message) deliver(key, last_udp_source_text_, *message, false, now);
   }
 
@@ -201,9 +203,12 @@ class IoThread::Loop {
 
   void count_gelf_chunk_losses() {
     const auto& seen = gelf_chunks_.counters();
-    counters_.count_drop(metrics::DropReason::kGelfIncomplete,
-                         seen.incomplete + seen.evicted - gelf_incomplete_counted_);
-    counters_.count_drop(metrics::DropReason::kGelfInvalid, seen.bad_chunks - gelf_bad_chunks_counted_);
+    if (const uint64_t lost = seen.incomplete + seen.evicted - gelf_incomplete_counted_; lost > 0) {
+      counters_.count_drop(metrics::DropReason::kGelfIncomplete, lost);
+    }
+    if (const uint64_t bad = seen.bad_chunks - gelf_bad_chunks_counted_; bad > 0) {
+      counters_.count_drop(metrics::DropReason::kGelfInvalid, bad);
+    }
     gelf_incomplete_counted_ = seen.incomplete + seen.evicted;
     gelf_bad_chunks_counted_ = seen.bad_chunks;
   }

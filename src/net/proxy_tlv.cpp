@@ -9,12 +9,6 @@ namespace {
 constexpr size_t kTlvHeaderSize = 3;      // type, length_hi, length_lo
 constexpr size_t kSslFixedSize = 1 + 4;   // client, verify (packed, §2.2.6)
 
-uint32_t big_endian(std::string_view bytes) {
-  uint32_t value = 0;
-  for (char byte : bytes) value = (value << 8) | static_cast<uint8_t>(byte);
-  return value;
-}
-
 }  // namespace
 
 std::string split(std::string_view bytes, std::vector<TlvView>& tlvs) {

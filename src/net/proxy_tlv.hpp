@@ -10,6 +10,13 @@
 
 namespace kinesyslog::net::proxy_tlv {
 
+// A big-endian unsigned number of up to 4 bytes (lengths, ports, the SSL verify field).
+inline uint32_t big_endian(std::string_view bytes) {
+  uint32_t value = 0;
+  for (char byte : bytes) value = (value << 8) | static_cast<uint8_t>(byte);
+  return value;
+}
+
 // One TLV as it lies in the received bytes; `value` points into them.
 struct TlvView {
   uint8_t type = 0;

@@ -28,11 +28,7 @@ constexpr size_t kMaxUniqueIdSize = 128;  // §2.2.5
 
 uint8_t byte_at(std::string_view bytes, size_t offset) { return static_cast<uint8_t>(bytes[offset]); }
 
-uint32_t big_endian(std::string_view bytes) {
-  uint32_t value = 0;
-  for (char byte : bytes) value = (value << 8) | static_cast<uint8_t>(byte);
-  return value;
-}
+using proxy_tlv::big_endian;
 
 const char* family_name(uint8_t family) {
   static constexpr const char* kNames[] = {"AF_UNSPEC", "AF_INET", "AF_INET6", "AF_UNIX"};

@@ -12,7 +12,7 @@ namespace kinesyslog::net::proxy_v2 {
 
 // Contains a NUL (§2.2), hence the explicit size.
 inline constexpr std::string_view kSignature{"\r\n\r\n\0\r\nQUIT\n", 12};
-inline constexpr size_t kPreambleSize = 16;
+inline constexpr size_t kPreambleSize = ProxyHeaderReader::kV2PreambleSize;
 
 // `preamble` is the first 1..16 bytes received; only its last byte is new. Returns why no valid
 // v2 header can start with them, or "" while one still can.

@@ -68,7 +68,7 @@ StreamConnection::Outcome StreamConnection::read_proxy_header(std::span<char> bu
     key_.source = *source;
     source_text_ = source->to_string();
   }
-  const std::string rest(bytes.substr(proxy_->header_bytes_in_last_feed()));
+  const std::string_view rest = bytes.substr(proxy_->header_bytes_in_last_feed());  // still in the caller's buffer
   proxy_.reset();
   return after_proxy_header(rest, now, on_message);
 }
@@ -89,7 +89,6 @@ StreamConnection::Outcome StreamConnection::continue_handshake() {
   switch (tls_->handshake()) {
     case TlsHandshakeStatus::kDone:
       phase_ = Phase::kMessages;
-      tls_peer_subject_ = tls_->peer_certificate_subject();
       return Outcome::kWaitReadable;
     case TlsHandshakeStatus::kWantRead: return Outcome::kWaitReadable;
     case TlsHandshakeStatus::kWantWrite: return Outcome::kWaitWritable;

@@ -55,7 +55,6 @@ class StreamConnection {
   const SourceKey& key() const { return key_; }
   const std::string& source_text() const { return source_text_; }
   SteadyTime last_activity() const { return last_activity_; }
-  std::string_view tls_peer_subject() const { return tls_peer_subject_; }
   // Frames the framer skipped as invalid since the last call (see SyslogFramer).
   uint64_t take_bad_frames() { return framer_.take_bad_frames(); }
 
@@ -76,7 +75,6 @@ class StreamConnection {
   SteadyTime accepted_;
   SteadyTime last_activity_;
   std::string failure_;
-  std::string tls_peer_subject_;
 };
 
 }  // namespace kinesyslog::net

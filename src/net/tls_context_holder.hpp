@@ -25,8 +25,6 @@ class TlsContextHolder {
   // connections; existing connections keep theirs. Call from one thread at a time.
   TlsReloadResult reload();
 
-  const TlsServerPaths& paths() const { return paths_; }
-
  private:
   TlsServerPaths paths_;
   std::atomic<std::shared_ptr<const TlsServerContext>> current_;
