@@ -11,7 +11,7 @@ SignedClient::SignedClient(EndpointUrl endpoint, SigV4Signer signer, Credentials
       clock_(clock),
       timeouts_(timeouts) {}
 
-HttpResponse SignedClient::send(HttpRequest request) {
+HttpResponse SignedClient::send_in_place(HttpRequest& request) {
   request.path = endpoint_.path;
   request.set_header("Host", endpoint_.host_header());
   signer_.sign(request, credentials_.current(), clock_.now());

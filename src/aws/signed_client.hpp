@@ -19,7 +19,9 @@ class SignedClient {
                const Clock& clock, HttpTimeouts timeouts);
 
   // Throws HttpTransportError when no answer came, and what CredentialsSource::current() throws.
-  HttpResponse send(HttpRequest request);
+  HttpResponse send(HttpRequest request) { return send_in_place(request); }
+  // The same, signing `request` where it is, so the caller keeps its body's buffer.
+  HttpResponse send_in_place(HttpRequest& request);
 
   CredentialsSource& credentials() { return credentials_; }
   const SigV4Signer& signer() const { return signer_; }

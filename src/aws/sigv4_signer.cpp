@@ -130,12 +130,6 @@ std::string SigV4Signer::signature(std::string_view string_to_sign, std::string_
   return hex_encode(hmac_sha256(as_bytes(signing_key), string_to_sign));
 }
 
-std::string SigV4Signer::authorization(const HttpRequest& request, const Credentials& credentials,
-                                       WallTime now) const {
-  const std::string string = string_to_sign(canonical_request(request), now);
-  return authorization_header(request, credentials, signature(string, credentials.secret_access_key, now), now);
-}
-
 std::string SigV4Signer::authorization_header(const HttpRequest& request, const Credentials& credentials,
                                               std::string_view signature_hex, WallTime now) const {
   return fmt::format("{} Credential={}/{}, SignedHeaders={}, Signature={}", kAlgorithm, credentials.access_key_id,

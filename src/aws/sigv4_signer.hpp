@@ -35,8 +35,6 @@ class SigV4Signer {
   // Canonical request of `request` exactly as it is (no headers added).
   std::string canonical_request(const HttpRequest& request) const;
   std::string string_to_sign(std::string_view canonical_request, WallTime now) const;
-  // "AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…" for `request` as it is.
-  std::string authorization(const HttpRequest& request, const Credentials& credentials, WallTime now) const;
 
   const std::string& region() const { return region_; }
   const std::string& service() const { return service_; }

@@ -45,7 +45,6 @@ class StsRoleClient {
   // Unsigned: the token is the proof of identity.
   Credentials assume_role_with_web_identity(const AssumeRoleWithWebIdentityCall& call);
 
-  const std::string& url() const { return endpoint_.url; }
 
  private:
   Credentials send(std::string_view action, std::string_view role_arn, const std::string& body,

@@ -233,26 +233,15 @@ DeliveryLoop::Pass DeliveryLoop::send_call(const std::vector<IndexEntry>& call) 
       break;
     }
     case DeliveryResult::Status::kRetryableFailure: {
-      const std::chrono::nanoseconds pause = backoff_.delay(consecutive_call_failures_++, fraction);
-      paused_until_ = now + pause;
-      for (IndexEntry entry : sent_) {
-        ++entry->second.failures;
-        counters_.records_failed.fetch_add(1, std::memory_order_relaxed);
-        back_off_locked(entry, paused_until_);
-      }
+      const std::chrono::nanoseconds pause = backoff_.delay(consecutive_call_failures_, fraction);
+      pause_after_failed_call_locked(now + pause);
       failure_log_.log(spdlog::level::warn, "call failed", "delivery: a call of {} records failed, retrying in {:.3f} s: {}",
                        sent_.size(), seconds(pause), result.error);
       pass = Pass::kPaused;
       break;
     }
     case DeliveryResult::Status::kFatalFailure: {
-      ++consecutive_call_failures_;
-      paused_until_ = now + backoff_.cap();
-      for (IndexEntry entry : sent_) {
-        ++entry->second.failures;
-        counters_.records_failed.fetch_add(1, std::memory_order_relaxed);
-        back_off_locked(entry, paused_until_);
-      }
+      pause_after_failed_call_locked(now + backoff_.cap());
       spdlog::error("delivery: {}; this will not succeed until the cause is fixed. {} records stay in spool {}; "
                     "next attempt in {:.0f} s",
                     result.error, index_.size(), spool_.directory().string(), seconds(backoff_.cap()));
@@ -299,6 +288,16 @@ SteadyTime DeliveryLoop::next_pass_locked(SteadyTime now) const {
   SteadyTime next = next_interval_;
   if (!backing_off_.empty()) next = std::min(next, backing_off_.begin()->first);
   return next;
+}
+
+void DeliveryLoop::pause_after_failed_call_locked(SteadyTime until) {
+  ++consecutive_call_failures_;
+  paused_until_ = until;
+  for (IndexEntry entry : sent_) {
+    ++entry->second.failures;
+    counters_.records_failed.fetch_add(1, std::memory_order_relaxed);
+    back_off_locked(entry, until);
+  }
 }
 
 void DeliveryLoop::back_off_locked(IndexEntry entry, SteadyTime until) { backing_off_.emplace(until, entry); }

@@ -115,6 +115,8 @@ class DeliveryLoop {
   bool promote_due_retries(SteadyTime now);
   SteadyTime next_pass_locked(SteadyTime now) const;
   void back_off_locked(IndexEntry entry, SteadyTime until);
+  // A whole call failed: every record it carried waits, and so do all calls, until `until`.
+  void pause_after_failed_call_locked(SteadyTime until);
   void forget_locked(IndexEntry entry);
   void publish_gauges_locked();
   void report_outcomes(const DeliveryResult& result) const;

@@ -14,23 +14,30 @@ FirehoseDestination::FirehoseDestination(std::string stream, aws::SignedClient& 
       firehose_(firehose) {}
 
 DeliveryResult FirehoseDestination::deliver(std::span<const std::string_view> records) {
+  aws::put_record_batch_body(body_, stream_, records);  // once: a retry after ExpiredToken sends the same body
   bool credentials_expired = false;
-  DeliveryResult result = send_once(records, credentials_expired);
+  DeliveryResult result = send_once(records.size(), credentials_expired);
   if (credentials_expired) {
     // ExpiredTokenException: fetch fresh credentials and try once more straight away.
     firehose_.credentials().invalidate();
-    result = send_once(records, credentials_expired);
+    result = send_once(records.size(), credentials_expired);
   }
   return result;
 }
 
-DeliveryResult FirehoseDestination::send_once(std::span<const std::string_view> records, bool& credentials_expired) {
+DeliveryResult FirehoseDestination::send_once(size_t record_count, bool& credentials_expired) {
   credentials_expired = false;
-  aws::put_record_batch_body(body_, stream_, records);
+  // Fresh headers for every attempt (the credentials may have changed); the body's buffer
+  // returns to body_ however the attempt ends, so the next call reuses it.
+  aws::HttpRequest request = aws::json_1_1_request("Firehose_20150804.PutRecordBatch", std::move(body_));
+  struct BodyBack {
+    std::string& to;
+    std::string& from;
+    ~BodyBack() { to = std::move(from); }
+  } body_back{body_, request.body};
   aws::HttpResponse response;
   try {
-    // The request takes the body; it comes back empty and is rebuilt next call.
-    response = firehose_.send(aws::json_1_1_request("Firehose_20150804.PutRecordBatch", std::move(body_)));
+    response = firehose_.send_in_place(request);
   } catch (const aws::HttpTransportError& error) {
     return DeliveryResult::retryable_failure(fmt::format("PutRecordBatch to {}: {}", description_, error.what()));
   } catch (const std::exception& error) {
@@ -38,8 +45,7 @@ DeliveryResult FirehoseDestination::send_once(std::span<const std::string_view> 
     return DeliveryResult::retryable_failure(
         fmt::format("PutRecordBatch to {}: no credentials: {}", description_, error.what()));
   }
-  body_.clear();
-  if (response.status == 200) return read_outcomes(response, records.size());
+  if (response.status == 200) return read_outcomes(response, record_count);
 
   const aws::ServiceError error = aws::json_service_error(response);
   const std::string text = fmt::format("PutRecordBatch to {}: {}", description_, error.describe());

@@ -22,7 +22,7 @@ class FirehoseDestination final : public Destination {
   std::string_view describe() const override { return description_; }
 
  private:
-  DeliveryResult send_once(std::span<const std::string_view> records, bool& credentials_expired);
+  DeliveryResult send_once(size_t record_count, bool& credentials_expired);
   DeliveryResult read_outcomes(const aws::HttpResponse& response, size_t record_count);
 
   std::string stream_;

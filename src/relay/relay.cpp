@@ -21,7 +21,6 @@ namespace kinesyslog::relay {
 
 namespace {
 constexpr size_t kQueueMaxBatches = 4096;
-constexpr std::string_view kLocalOwner = "000000000000";  // --output-dir: no AWS account
 }
 
 struct Relay::Parts {
@@ -202,7 +201,6 @@ void Relay::stop(SteadyTime deadline) {
   parts.delivery.drain(deadline);
 }
 
-metrics::RelayCounters& Relay::counters() { return parts_->counters; }
 
 metrics::RelayReadings Relay::readings() const {
   const auto& parts = *parts_;

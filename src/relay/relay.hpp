@@ -24,6 +24,8 @@ class Destination;
 
 namespace kinesyslog::relay {
 
+inline constexpr std::string_view kLocalOwner = "000000000000";  // --output-dir: no AWS account
+
 struct RelayConfig {
   IpAddress address;
   bool ipv6_address = false;
@@ -41,7 +43,7 @@ struct RelayConfig {
   bool random_ids = false;
   std::string group_prefix = "/kinesyslog";
   // Known at once with --output-dir; with Firehose it arrives from STS, maybe after start().
-  std::shared_ptr<OwnerSource> owner = OwnerSource::known("000000000000");
+  std::shared_ptr<OwnerSource> owner = OwnerSource::known(std::string(kLocalOwner));
   std::filesystem::path spool_dir;
   uint64_t spool_max_bytes = 0;  // past it new records are refused (DESIGN: never delete old ones); 0: no cap
   std::chrono::milliseconds delivery_interval{60'000};
@@ -66,7 +68,6 @@ class Relay {
   // then deliver what waits until `deadline`; whatever is left stays in the spool.
   void stop(SteadyTime deadline);
 
-  metrics::RelayCounters& counters();
 
   // Any thread (the metrics endpoint): the state behind the /metrics series.
   metrics::RelayReadings readings() const;

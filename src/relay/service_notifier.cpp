@@ -29,7 +29,6 @@ void ServiceNotifier::ready(std::string_view status) const { notify("READY=1\nST
 
 void ServiceNotifier::stopping(std::string_view status) const { notify("STOPPING=1\nSTATUS=" + one_line(status)); }
 
-void ServiceNotifier::status(std::string_view status) const { notify("STATUS=" + one_line(status)); }
 
 WatchdogPinger::WatchdogPinger(std::function<bool()> alive) : alive_(std::move(alive)) {
   uint64_t microseconds = 0;

@@ -17,7 +17,6 @@ class ServiceNotifier {
  public:
   void ready(std::string_view status) const;
   void stopping(std::string_view status) const;
-  void status(std::string_view status) const;
 };
 
 class WatchdogPinger {
@@ -28,9 +27,6 @@ class WatchdogPinger {
   ~WatchdogPinger();
   WatchdogPinger(const WatchdogPinger&) = delete;
   WatchdogPinger& operator=(const WatchdogPinger&) = delete;
-
-  bool enabled() const { return interval_.count() > 0; }
-  std::chrono::microseconds interval() const { return interval_; }
 
  private:
   void run(std::stop_token stop);
