@@ -27,6 +27,8 @@ test_packages=(
   haproxy
   # The aws CLI (with its own bundled botocore) shows the Firehose stand-in answers as AWS does.
   awscli
+  # libfaketime runs the relay with a clock that is off (AWS clock-skew tests).
+  faketime
 )
 
 packages=("${build_packages[@]}")
