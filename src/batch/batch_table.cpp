@@ -55,8 +55,10 @@ void BatchTable::close(SlotMap::iterator slot, CloseReason reason) {
   if (reason == CloseReason::kSize) {
     if (size_hints_.size() >= kMaxSizeHints) size_hints_.clear();
     size_hints_[slot->first] = slot->second.batch.json_bytes();
-  } else if (reason == CloseReason::kAge) {
-    size_hints_.erase(slot->first);  // a source that ages out is not busy: start small again
+  } else if (reason == CloseReason::kAge || reason == CloseReason::kMemory) {
+    // A source that ages out is not busy; one evicted by the cap must not evict another with
+    // its reservation as soon as it speaks again. Either way it starts small again.
+    size_hints_.erase(slot->first);
   }
   if (last_slot_ == &slot->second) last_slot_ = nullptr;
   open_bytes_ -= slot->second.batch.memory_bytes();

@@ -47,6 +47,9 @@ void OpenBatch::append(const Event& event, WallTime received, SteadyTime now) {
 }
 
 ClosedBatch OpenBatch::close() {
+  // A reservation the batch did not fill stays behind: the encoder queue budgets the bytes a
+  // batch holds, and a memory-cap close of a freshly reserved batch holds only a few.
+  if (events_json_.capacity() > 2 * events_json_.size() + kInitialReserveBytes) events_json_.shrink_to_fit();
   ClosedBatch closed;
   closed.key = key_;
   closed.events_json = std::exchange(events_json_, std::string{});

@@ -199,5 +199,37 @@ TEST_F(BatchTableTest, SourceClosedBySizeReservesItsLastBatchSizeForTheNext) {
   EXPECT_LT(table.open_bytes(), closed[0].events_json.size());
 }
 
+// Ten busy sources that once filled --flush-size reserve their last batch size when they open
+// again; under the memory cap those reservations must not evict each other message after
+// message (each eviction is a tiny record and two disk syncs).
+TEST_F(BatchTableTest, SizeHintsDoNotThrashUnderTheMemoryCap) {
+  BatchTable table = make_table(64 * 1024, 60s, 640 * 1024);
+  const std::string kilobyte(1024, 'k');
+  std::vector<SourceKey> sources;
+  for (int s = 0; s < 10; ++s) sources.push_back(make_key("192.0.2." + std::to_string(10 + s), 5514));
+  for (const SourceKey& source : sources) {
+    for (int i = 0; i < 64; ++i) append(table, source, kilobyte);
+  }
+  ASSERT_EQ(closed.size(), 10u);
+  closed.clear();
+  const std::string twenty(20, 't');
+  for (int i = 0; i < 1000; ++i) append(table, sources[static_cast<size_t>(i) % sources.size()], twenty);
+  EXPECT_LE(closed.size(), 10u);
+  EXPECT_LE(table.open_bytes(), 640u * 1024);
+}
+
+// A batch closed by the memory cap hands on only what it holds: its unused reservation is not
+// carried into the encoder queue, whose budget counts bytes.
+TEST_F(BatchTableTest, BatchClosedByMemoryCapDoesNotCarryItsReservation) {
+  BatchTable table = make_table(64 * 1024, 60s, 640 * 1024);
+  const std::string kilobyte(1024, 'k');
+  for (int i = 0; i < 64; ++i) append(table, a, kilobyte);
+  ASSERT_EQ(closed.size(), 1u);
+  append(table, a, "small");  // reserves about the last batch's size
+  table.close_all();
+  ASSERT_EQ(closed.size(), 2u);
+  EXPECT_LT(closed[1].events_json.capacity(), 4096u);
+}
+
 }  // namespace
 }  // namespace kinesyslog::batch
