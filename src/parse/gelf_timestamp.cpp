@@ -12,9 +12,10 @@
 namespace kinesyslog::parse {
 namespace {
 
-// 15 integer digits of seconds are ~31 million years; more would overflow milliseconds.
-constexpr size_t kMaxSecondsDigits = 15;
-constexpr double kMaxAbsSeconds = 1e15;
+// 9.2e12 s (~292,000 years) keeps the exponent path's microseconds inside int64 (9.22e18);
+// the digits path holds to the same range so both forms accept the same values.
+constexpr size_t kMaxSecondsDigits = 13;
+constexpr int64_t kMaxAbsSeconds = 9'200'000'000'000;
 
 // Exponent forms are rare (some JSON encoders write large doubles that way): go through a
 // double, rounded to microseconds first so 1.001e0 gives 1001 ms and not 1000.
@@ -22,7 +23,7 @@ std::optional<int64_t> exponent_seconds_to_ms(std::string_view number) {
   double seconds = 0;
   const auto [end, error] = std::from_chars(number.data(), number.data() + number.size(), seconds);
   if (error != std::errc{} || end != number.data() + number.size()) return std::nullopt;
-  if (!std::isfinite(seconds) || std::fabs(seconds) >= kMaxAbsSeconds) return std::nullopt;
+  if (!std::isfinite(seconds) || std::fabs(seconds) > static_cast<double>(kMaxAbsSeconds)) return std::nullopt;
   return static_cast<int64_t>(std::llround(seconds * 1e6)) / 1000;  // toward zero, as without exponent
 }
 
@@ -38,7 +39,7 @@ std::optional<int64_t> seconds_text_to_ms(std::string_view number) {
     if (at - integer_begin == kMaxSecondsDigits) return std::nullopt;
     seconds = seconds * 10 + (number[at] - '0');
   }
-  if (at == integer_begin) return std::nullopt;
+  if (at == integer_begin || seconds > kMaxAbsSeconds) return std::nullopt;
   int64_t millis = 0;
   if (at < number.size() && number[at] == '.') {
     unsigned fraction = 0;

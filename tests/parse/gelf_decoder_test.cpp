@@ -245,5 +245,16 @@ TEST(SecondsText, NonNumbersAreRejected) {
   }
 }
 
+// Beyond ±9.2e12 s the microseconds of the exponent path no longer fit 64 bits: such values
+// are rejected (the receive time is used), never wrapped into a date ~292,000 years back.
+TEST(SecondsText, ValuesBeyondTheRangeAreRejectedInEveryForm) {
+  for (std::string_view text : {"1e14", "-1e14", "9.3e12", "9300000000000", "-9300000000000", "1e15", "99e13"}) {
+    EXPECT_EQ(seconds_text_to_ms(text), std::nullopt) << text;
+  }
+  EXPECT_EQ(seconds_text_to_ms("9.1e12"), int64_t{9'100'000'000'000'000});
+  EXPECT_EQ(seconds_text_to_ms("9100000000000"), int64_t{9'100'000'000'000'000});
+  EXPECT_EQ(seconds_text_to_ms("1.5e3"), 1'500'000);
+}
+
 }  // namespace
 }  // namespace kinesyslog::parse
