@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "core/hash_seed.hpp"
+
 namespace kinesyslog::framing {
 namespace {
 
@@ -16,12 +18,6 @@ constexpr size_t kMaxSpareCapacity = size_t{128} << 10;
 size_t heap_bytes(const std::string& buffer) {
   static const size_t inline_capacity = std::string{}.capacity();
   return buffer.capacity() > inline_capacity ? buffer.capacity() : 0;
-}
-
-uint64_t mix64(uint64_t value) {  // splitmix64 finalizer
-  value = (value ^ (value >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  value = (value ^ (value >> 27)) * 0x94d049bb133111ebULL;
-  return value ^ (value >> 31);
 }
 
 uint64_t read_big_endian64(const char* bytes) {

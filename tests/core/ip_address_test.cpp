@@ -47,3 +47,17 @@ TEST(SourceKey, DiffersByPortAndProtocol) {
 
 }  // namespace
 }  // namespace kinesyslog
+
+namespace kinesyslog {
+namespace {
+
+// Bucket positions depend on a per-process secret, so senders cannot aim at one bucket.
+TEST(SourceKeyHash, DependsOnItsSeed) {
+  const SourceKey key{*IpAddress::parse("2001:db8::1"), 5514, Protocol::kSyslog};
+  EXPECT_EQ(SourceKeyHash{1}(key), SourceKeyHash{1}(key));
+  EXPECT_NE(SourceKeyHash{1}(key), SourceKeyHash{2}(key));
+  EXPECT_EQ(SourceKeyHash{}(key), SourceKeyHash{process_hash_seed()}(key));
+}
+
+}  // namespace
+}  // namespace kinesyslog

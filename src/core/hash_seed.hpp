@@ -1,0 +1,18 @@
+#pragma once
+// Keys for the hash tables peers fill (sources, GELF message ids): with a per-process secret
+// seed a sender cannot choose addresses or ids that all land in one bucket.
+#include <cstdint>
+
+namespace kinesyslog {
+
+// The splitmix64 finalizer: spreads every input bit over the whole word.
+constexpr uint64_t mix64(uint64_t value) {
+  value = (value ^ (value >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  value = (value ^ (value >> 27)) * 0x94d049bb133111ebULL;
+  return value ^ (value >> 31);
+}
+
+// Drawn from the operating system once per process.
+uint64_t process_hash_seed();
+
+}  // namespace kinesyslog
