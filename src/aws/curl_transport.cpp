@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -85,6 +86,14 @@ void set_option(CURL* handle, CURLoption option, Value value) {
 
 }  // namespace
 
+void CurlTransport::end_calls_at(SteadyTime deadline) { calls_end_at_.store(deadline); }
+
+// libcurl calls this about once a second even while it waits, and on every transfer step.
+int CurlTransport::check_deadline(void* transport, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  const auto* self = static_cast<const CurlTransport*>(transport);
+  return std::chrono::steady_clock::now() >= self->calls_end_at_.load() ? 1 : 0;
+}
+
 CurlTransport::CurlTransport() {
   initialise_libcurl_once();
   handle_ = curl_easy_init();
@@ -110,8 +119,20 @@ HttpResponse CurlTransport::send(const EndpointUrl& endpoint, const HttpRequest&
   set_option(handle_, CURLOPT_SSL_VERIFYPEER, 1L);
   set_option(handle_, CURLOPT_SSL_VERIFYHOST, 2L);
   set_option(handle_, CURLOPT_TCP_KEEPALIVE, 1L);
-  set_option(handle_, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeouts.connect.count()));
-  set_option(handle_, CURLOPT_TIMEOUT_MS, static_cast<long>(timeouts.total.count()));
+  const SteadyTime end_at = calls_end_at_.load();
+  std::chrono::milliseconds total = timeouts.total;
+  if (end_at != SteadyTime::max()) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end_at - std::chrono::steady_clock::now());
+    if (left <= std::chrono::milliseconds::zero()) {
+      throw HttpTransportError(fmt::format("{} {}: not sent, the shutdown deadline has passed", request.method, url));
+    }
+    total = std::min(total, left);
+  }
+  set_option(handle_, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(std::min(timeouts.connect, total).count()));
+  set_option(handle_, CURLOPT_TIMEOUT_MS, static_cast<long>(total.count()));
+  set_option(handle_, CURLOPT_XFERINFOFUNCTION, &CurlTransport::check_deadline);
+  set_option(handle_, CURLOPT_XFERINFODATA, static_cast<void*>(this));
+  set_option(handle_, CURLOPT_NOPROGRESS, 0L);
   set_option(handle_, CURLOPT_WRITEFUNCTION, &collect_body);
   set_option(handle_, CURLOPT_WRITEDATA, static_cast<void*>(&response.body));
   set_option(handle_, CURLOPT_HEADERFUNCTION, &collect_header);

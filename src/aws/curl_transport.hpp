@@ -4,8 +4,10 @@
 #include <curl/curl.h>
 
 #include <array>
+#include <atomic>
 
 #include "aws/http_transport.hpp"
+#include "core/clock.hpp"
 
 namespace kinesyslog::aws {
 
@@ -21,8 +23,15 @@ class CurlTransport final : public HttpTransport {
 
   HttpResponse send(const EndpointUrl& endpoint, const HttpRequest& request, const HttpTimeouts& timeouts) override;
 
+  // Any thread (shutdown): no call lasts past `deadline` (steady clock): one in flight is
+  // aborted then, later ones get only the time left. Throws HttpTransportError like a timeout.
+  void end_calls_at(SteadyTime deadline);
+
  private:
+  static int check_deadline(void* transport, curl_off_t, curl_off_t, curl_off_t, curl_off_t);
+
   CURL* handle_;
+  std::atomic<SteadyTime> calls_end_at_{SteadyTime::max()};
   std::array<char, CURL_ERROR_SIZE> error_text_{};
 };
 

@@ -22,10 +22,25 @@ void ClosedBatchQueue::enqueue(ClosedBatch&& batch, size_t batch_bytes) {
 bool ClosedBatchQueue::push(ClosedBatch&& batch) {
   const size_t batch_bytes = cost(batch);
   std::unique_lock lock(mutex_);
-  not_full_.wait(lock, [&] { return closed_ || has_room_for(batch_bytes); });
+  const auto can_proceed = [&] { return closed_ || has_room_for(batch_bytes); };
+  while (!can_proceed()) {
+    if (!push_deadline_) {
+      not_full_.wait(lock);
+    } else if (not_full_.wait_until(lock, *push_deadline_) == std::cv_status::timeout && !can_proceed()) {
+      return false;
+    }
+  }
   if (closed_) return false;
   enqueue(std::move(batch), batch_bytes);
   return true;
+}
+
+void ClosedBatchQueue::limit_push_wait(SteadyTime deadline) {
+  {
+    std::lock_guard lock(mutex_);
+    push_deadline_ = deadline;
+  }
+  not_full_.notify_all();  // waiters re-arm with the deadline
 }
 
 bool ClosedBatchQueue::try_push(ClosedBatch&& batch) {

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 
+#include "core/clock.hpp"
 #include "core/closed_batch.hpp"
 
 namespace kinesyslog::batch {
@@ -16,9 +17,13 @@ class ClosedBatchQueue {
  public:
   ClosedBatchQueue(size_t max_bytes, size_t max_batches);
 
-  // Blocks while full; false (and `batch` untouched) once closed. A batch larger than
-  // max_bytes is still admitted when the queue is empty, so it can never wait forever.
+  // Blocks while full; false (and `batch` untouched) once closed, or once the push deadline
+  // has passed with the queue still full. A batch larger than max_bytes is still admitted
+  // when the queue is empty, so it can never wait forever.
   bool push(ClosedBatch&& batch);
+  // Shutdown: from now on no push waits past `deadline` (pushes already waiting included), so
+  // an I/O thread can always finish even when nothing pops (encoders stuck on a dead disk).
+  void limit_push_wait(SteadyTime deadline);
   // Never blocks: false (and `batch` untouched) when full or closed.
   bool try_push(ClosedBatch&& batch);
   // Blocks until a batch is available; nullopt once closed and drained.
@@ -43,6 +48,7 @@ class ClosedBatchQueue {
   std::condition_variable not_empty_;
   std::deque<ClosedBatch> batches_;
   bool closed_ = false;
+  std::optional<SteadyTime> push_deadline_;
   size_t bytes_ = 0;  // cost() of the batches held
 };
 

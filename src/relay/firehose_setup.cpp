@@ -77,6 +77,12 @@ FirehoseDelivery::FirehoseDelivery(const cli::ListenOptions& options, const aws:
 
 FirehoseDelivery::~FirehoseDelivery() = default;
 
+void FirehoseDelivery::end_calls_at(SteadyTime deadline) {
+  credentials_transport_.end_calls_at(deadline);
+  delivery_transport_.end_calls_at(deadline);
+  startup_transport_.end_calls_at(deadline);
+}
+
 void FirehoseDelivery::continue_in_background(std::function<void(const std::string&)> on_refused) {
   if (ready_ || background_) return;
   background_ = std::make_unique<BackgroundStartupCheck>(*startup_check_, *owner_, std::move(on_refused));

@@ -35,6 +35,9 @@ class FirehoseDelivery {
   // Once the relay listens: when the first attempt could not reach AWS, keep trying in the
   // background; a later definitive answer calls `on_refused` (on that thread) with the message.
   void continue_in_background(std::function<void(const std::string&)> on_refused);
+  // Shutdown (any thread): no AWS call of this process lasts past `deadline`, so neither the
+  // delivery drain nor the background checks can hold the exit back.
+  void end_calls_at(SteadyTime deadline);
 
  private:
   aws::CurlTransport credentials_transport_;  // STS/IMDS/ECS calls for credentials, serialised by the cache

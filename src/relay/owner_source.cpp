@@ -1,5 +1,7 @@
 #include "relay/owner_source.hpp"
 
+#include <spdlog/spdlog.h>
+
 namespace kinesyslog::relay {
 
 std::shared_ptr<OwnerSource> OwnerSource::known(std::string account) {
@@ -9,6 +11,21 @@ std::shared_ptr<OwnerSource> OwnerSource::known(std::string account) {
 }
 
 void OwnerSource::set(std::string account) {
+  {
+    std::lock_guard lock(mutex_);
+    if (confirmed_) return;
+    if (account_ && *account_ != account) {
+      spdlog::warn("STS reports AWS account {}, but records spooled since start carry {}, the account cached by an "
+                   "earlier run; records from now on carry {}",
+                   account, *account_, account);
+    }
+    account_ = std::move(account);
+    confirmed_ = true;
+  }
+  changed_.notify_all();
+}
+
+void OwnerSource::assume(std::string account) {
   {
     std::lock_guard lock(mutex_);
     if (account_) return;
@@ -35,6 +52,11 @@ bool OwnerSource::wait_until(SteadyTime deadline) {
   std::unique_lock lock(mutex_);
   return changed_.wait_until(lock, deadline, [this] { return account_.has_value() || cancelled_; }) &&
          account_.has_value();
+}
+
+bool OwnerSource::confirmed() const {
+  std::lock_guard lock(mutex_);
+  return confirmed_;
 }
 
 }  // namespace kinesyslog::relay

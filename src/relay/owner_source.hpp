@@ -1,7 +1,9 @@
 #pragma once
 // The account id that goes into every record's `owner` (SPEC §4). With Firehose it comes from
 // STS GetCallerIdentity, which may answer only after the listeners started (SPEC §5: AWS
-// unreachable at start): encoders wait for it, and batches wait in the bounded queue meanwhile.
+// unreachable at start). Meanwhile the account learned on an earlier run (kept beside the
+// spool) may stand in, so batches are spooled at once instead of waiting in memory; without
+// one, encoders wait for STS and batches wait in the bounded queue.
 #include <chrono>
 #include <condition_variable>
 #include <memory>
@@ -19,19 +21,26 @@ class OwnerSource {
   OwnerSource() = default;
   static std::shared_ptr<OwnerSource> known(std::string account);
 
-  // The first call wins; later ones are ignored.
+  // The account as STS (or the configuration) states it. The first call wins; later ones are
+  // ignored. It replaces an assumed account, with a warning when the two differ.
   void set(std::string account);
-  // Wakes every waiter; wait() returns nullopt from then on unless the account is already known.
+  // Until set() is called, records carry `account` (the one cached by an earlier run).
+  // Ignored once an account is known or assumed.
+  void assume(std::string account);
+  // Wakes every waiter; wait() returns nullopt from then on unless an account is already there.
   void cancel();
-  // Blocks until the account is known (then returns it) or cancel() (then nullopt).
+  // Blocks until an account is known or assumed (then returns it) or cancel() (then nullopt).
   std::optional<std::string> wait();
-  // True when the account became known before `deadline`.
+  // True when an account became known or assumed before `deadline`.
   bool wait_until(SteadyTime deadline);
+  // True once set() was called (an assumed account is not confirmed).
+  bool confirmed() const;
 
  private:
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable changed_;
   std::optional<std::string> account_;
+  bool confirmed_ = false;
   bool cancelled_ = false;
 };
 

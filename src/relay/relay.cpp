@@ -3,7 +3,9 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "batch/closed_batch_queue.hpp"
@@ -68,23 +70,36 @@ struct Relay::Parts {
 
   void submit(ClosedBatch&& batch) {
     if (!queue.push(std::move(batch))) {
-      counters.count_drop(metrics::DropReason::kQueueFull, batch.event_count());
-      spdlog::error("a batch of {} events from {} arrived after shutdown and was dropped", batch.event_count(),
-                    batch.key.source.to_string());
+      // Only at shutdown: the queue closed, or stayed full (nothing could be spooled) until the deadline.
+      count_shutdown_loss(metrics::DropReason::kQueueFull, batch.event_count());
+      error_log.log(spdlog::level::err, "queue full at shutdown",
+                    "a batch of {} events from {} found no room in the encoder queue by the shutdown deadline and "
+                    "was dropped", batch.event_count(), batch.key.source.to_string());
     }
   }
 
   void encode_batches() {
-    const std::optional<std::string> owner = config.owner->wait();
-    if (!owner) {
-      // Stopped before STS ever answered: a record without its account would be wrong.
-      drop_waiting_batches();
-      return;
-    }
-    if (*owner != kLocalOwner) std::call_once(account_remembered, [&] { remember_account(config.spool_dir, *owner); });
-    batch::RecordEncoder encoder(config.compression_level, {*owner, config.group_prefix});
+    std::optional<batch::RecordEncoder> encoder;
+    std::string encoder_owner;
     while (auto closed = queue.pop()) {
-      const auto& encoded = encoder.encode(*closed);
+      // Known, or assumed from the cache; otherwise wait for STS (cancelled at the shutdown deadline).
+      const std::optional<std::string> owner = config.owner->wait();
+      if (!owner) {
+        count_shutdown_loss(metrics::DropReason::kSpoolFailed, closed->event_count());
+        error_log.log(spdlog::level::err, "no account at shutdown",
+                      "a batch of {} events from {} was dropped at shutdown: the AWS account id (STS "
+                      "GetCallerIdentity) never became known and none was cached by an earlier run",
+                      closed->event_count(), closed->key.source.to_string());
+        continue;
+      }
+      if (!encoder || encoder_owner != *owner) {
+        encoder.emplace(config.compression_level, batch::RecordHeaderFields{*owner, config.group_prefix});
+        encoder_owner = *owner;
+      }
+      if (*owner != kLocalOwner && config.owner->confirmed()) {
+        std::call_once(account_remembered, [&] { remember_account(config.spool_dir, *owner); });
+      }
+      const auto& encoded = encoder->encode(*closed);
       if (encoded.dropped_events > 0) {
         counters.count_drop(metrics::DropReason::kOversizeEvent, encoded.dropped_events);
         error_log.log(spdlog::level::err, "oversize", "{} events from {} were too large for a Firehose record and were dropped",
@@ -106,19 +121,17 @@ struct Relay::Parts {
                   closed.event_count(), closed.raw_bytes, closed.events_json.size(), encoded.records.size(), compressed);
   }
 
-  void drop_waiting_batches() {
-    while (auto closed = queue.pop()) {
-      counters.count_drop(metrics::DropReason::kSpoolFailed, closed->event_count());
-      spdlog::error("a batch of {} events from {} was dropped at shutdown: the AWS account id (STS "
-                    "GetCallerIdentity) never became known",
-                    closed->event_count(), closed->key.source.to_string());
-    }
+  // Shutdown only: events that could not be kept, counted under `reason` and summed for the last log line.
+  void count_shutdown_loss(metrics::DropReason reason, size_t events) {
+    counters.count_drop(reason, events);
+    (reason == metrics::DropReason::kQueueFull ? lost_queue_full : lost_spool_failed).fetch_add(events);
   }
 
   void publish(std::string_view record, size_t events, WallTime first_received) {
     // The spool is the commit point: keep trying rather than lose a record (disk full
     // clears when delivery frees space or an operator acts); the queue backs up meanwhile.
-    for (int attempt = 0;; ++attempt) {
+    // At shutdown the trying ends at the deadline: the loss is then counted, never silent.
+    while (true) {
       try {
         delivery.notify_published(spool.publish(record), first_received);
         counters.spool_failing.store(false, std::memory_order_relaxed);
@@ -131,16 +144,27 @@ struct Relay::Parts {
         return;
       } catch (const std::exception& error) {
         counters.spool_failing.store(true, std::memory_order_relaxed);
-        error_log.log(spdlog::level::err, "spool write", "cannot write a record of {} events to the spool: {}; retrying",
-                      events, error.what());
-        if (stopping_encoders.load() && attempt >= 3) {
-          counters.count_drop(metrics::DropReason::kSpoolFailed, events);
-          spdlog::critical("gave up on a record of {} events at shutdown: the spool is not writable", events);
+        if (stop_requested.load() && clock.steady_now() >= stop_deadline.load()) {
+          count_shutdown_loss(metrics::DropReason::kSpoolFailed, events);
+          error_log.log(spdlog::level::critical, "spool failed at shutdown",
+                        "gave up on a record of {} events at the shutdown deadline: {}", events, error.what());
           return;
         }
-        std::this_thread::sleep_for(std::chrono::seconds(1));
+        error_log.log(spdlog::level::err, "spool write", "cannot write a record of {} events to the spool: {}; retrying",
+                      events, error.what());
+        wait_before_retry();
       }
     }
+  }
+
+  // One second between spool attempts, cut short by the shutdown deadline.
+  void wait_before_retry() {
+    std::unique_lock lock(retry_mutex);
+    const auto deadline_passed = [&] { return stop_requested.load() && clock.steady_now() >= stop_deadline.load(); };
+    const auto retry_at = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    // stop() notifies after storing the deadline; until then the wait is the whole second.
+    retry_wake.wait_until(lock, stop_requested.load() ? std::min(retry_at, stop_deadline.load()) : retry_at,
+                          deadline_passed);
   }
 
   RelayConfig config;
@@ -155,7 +179,13 @@ struct Relay::Parts {
   std::vector<std::unique_ptr<net::IoThread>> io_threads;
   std::vector<std::thread> encoders;
   std::jthread delivery_thread;
-  std::atomic<bool> stopping_encoders{false};
+  // Shutdown: set by stop() before anything else, read by encoders and I/O threads.
+  std::atomic<bool> stop_requested{false};
+  std::atomic<SteadyTime> stop_deadline{SteadyTime::max()};
+  std::mutex retry_mutex;
+  std::condition_variable retry_wake;
+  std::atomic<uint64_t> lost_queue_full{0};
+  std::atomic<uint64_t> lost_spool_failed{0};
   std::once_flag account_remembered;
   RateLimitedLog error_log{clock};  // encoder errors repeat per batch while their cause lasts
 };
@@ -169,6 +199,16 @@ Relay::~Relay() {
 
 void Relay::start() {
   auto& parts = *parts_;
+  // AWS has not confirmed the account yet: records carry the one an earlier run learned, so
+  // batches reach the disk at once instead of waiting in memory for STS.
+  if (!parts.config.owner->confirmed()) {
+    if (auto cached = read_cached_account(parts.config.spool_dir)) {
+      spdlog::warn("STS has not confirmed the AWS account yet: records carry {}, the account cached in {} by an "
+                   "earlier run, until it does",
+                   *cached, parts.config.spool_dir.string());
+      parts.config.owner->assume(*cached);
+    }
+  }
   for (size_t i = 0; i < parts.config.encoder_threads; ++i) parts.encoders.emplace_back([&parts] { parts.encode_batches(); });
   parts.delivery_thread = std::jthread([&parts](std::stop_token stop) { parts.delivery.run(stop); });
   for (auto& thread : parts.io_threads) thread->start();
@@ -178,29 +218,34 @@ void Relay::start() {
 
 void Relay::stop(SteadyTime deadline) {
   auto& parts = *parts_;
+  // Every wait below ends by the deadline: a full queue, a dead disk or a silent STS can
+  // delay the exit, never prevent it.
+  {
+    std::lock_guard lock(parts.retry_mutex);  // an encoder between its check and its wait sees the deadline
+    parts.stop_deadline = deadline;
+    parts.stop_requested = true;
+  }
+  parts.retry_wake.notify_all();
+  parts.queue.limit_push_wait(deadline);
   for (auto& thread : parts.io_threads) thread->request_stop();
   for (auto& thread : parts.io_threads) thread->join();
   parts.counters.listeners.store(0);
-  parts.stopping_encoders = true;
   parts.queue.close();
-  // Encoders still waiting for the account get until the deadline, then take the account
-  // last learned (kept beside the spool) or, on a first start without AWS, give up.
-  if (!parts.config.owner->wait_until(deadline)) {
-    if (auto cached = read_cached_account(parts.config.spool_dir)) {
-      spdlog::warn("STS never answered since start: records written at shutdown carry the account last known, {}",
-                   *cached);
-      parts.config.owner->set(*cached);
-    } else {
-      parts.config.owner->cancel();
-    }
-  }
+  // Without a cached account the encoders wait for STS until the deadline, then give up.
+  if (!parts.config.owner->wait_until(deadline)) parts.config.owner->cancel();
   for (auto& encoder : parts.encoders) encoder.join();
   parts.encoders.clear();
   parts.delivery_thread.request_stop();
   if (parts.delivery_thread.joinable()) parts.delivery_thread.join();
   parts.delivery.drain(deadline);
+  const uint64_t spool_failed = parts.lost_spool_failed.load();
+  const uint64_t queue_full = parts.lost_queue_full.load();
+  if (spool_failed + queue_full > 0) {
+    spdlog::critical("shutdown could not keep {} events: {} were counted as spool_failed (not written to the spool), "
+                     "{} as queue_full (no room in the encoder queue by the deadline)",
+                     spool_failed + queue_full, spool_failed, queue_full);
+  }
 }
-
 
 metrics::RelayReadings Relay::readings() const {
   const auto& parts = *parts_;

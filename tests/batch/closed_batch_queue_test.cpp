@@ -63,6 +63,28 @@ TEST(ClosedBatchQueue, PushBlocksWhileCountIsFull) {
   EXPECT_TRUE(pusher.get());
 }
 
+// Shutdown: an I/O thread blocked on a full queue that nothing drains (encoders stuck on a dead
+// disk or waiting for the account) must still finish, so the process can exit.
+TEST(ClosedBatchQueue, PushAlreadyWaitingGivesUpAtThePushDeadline) {
+  ClosedBatchQueue queue(100, 10);
+  ASSERT_TRUE(queue.push(batch_of_size(80)));
+  auto pusher = std::async(std::launch::async, [&] { return queue.push(batch_of_size(40)); });
+  EXPECT_EQ(pusher.wait_for(kBlockedFor), std::future_status::timeout);
+  queue.limit_push_wait(std::chrono::steady_clock::now() + std::chrono::milliseconds(100));
+  ASSERT_EQ(pusher.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  EXPECT_FALSE(pusher.get());
+  EXPECT_EQ(queue.bytes(), 80u);
+}
+
+TEST(ClosedBatchQueue, PushPastTheDeadlineFailsAtOnceWhenFullAndSucceedsWithRoom) {
+  ClosedBatchQueue queue(100, 10);
+  queue.limit_push_wait(std::chrono::steady_clock::now() - std::chrono::seconds(1));
+  EXPECT_TRUE(queue.push(batch_of_size(80)));  // room: the deadline does not matter
+  ClosedBatch refused = batch_of_size(40);
+  EXPECT_FALSE(queue.push(std::move(refused)));
+  EXPECT_EQ(refused.events_json.size(), 40u);  // a refused batch is not moved from
+}
+
 TEST(ClosedBatchQueue, OversizedBatchIsAdmittedIntoAnEmptyQueue) {
   ClosedBatchQueue queue(100, 10);
   EXPECT_TRUE(queue.push(batch_of_size(500)));
