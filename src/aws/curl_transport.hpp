@@ -4,6 +4,7 @@
 #include <curl/curl.h>
 
 #include <array>
+#include <cstddef>
 
 #include "aws/http_transport.hpp"
 
@@ -14,7 +15,12 @@ namespace kinesyslog::aws {
 // (libcurl reads them itself because no proxy is set here).
 class CurlTransport final : public HttpTransport {
  public:
-  CurlTransport();
+  // The answers the relay reads are small: PutRecordBatch's for 500 records is under 150 KiB, the
+  // STS, IMDS and ECS ones a few KiB. A bigger one is not from AWS (a proxy's page, a wrong URL) and
+  // is not kept in memory: the call fails with HttpTransportError.
+  static constexpr std::size_t kDefaultMaxAnswerBytes = 1 << 20;
+
+  explicit CurlTransport(std::size_t max_answer_bytes = kDefaultMaxAnswerBytes);
   ~CurlTransport() override;
   CurlTransport(const CurlTransport&) = delete;
   CurlTransport& operator=(const CurlTransport&) = delete;
@@ -23,6 +29,7 @@ class CurlTransport final : public HttpTransport {
 
  private:
   CURL* handle_;
+  std::size_t max_answer_bytes_;
   std::array<char, CURL_ERROR_SIZE> error_text_{};
 };
 
