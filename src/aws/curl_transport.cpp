@@ -59,8 +59,20 @@ std::string_view trim(std::string_view text) {
   return text;
 }
 
+// Where collect_body puts the answer's body, up to a cap.
+struct BodyTarget {
+  std::string& body;
+  std::size_t max_bytes;
+  bool too_large = false;
+};
+
 size_t collect_body(char* data, size_t size, size_t count, void* target) {
-  static_cast<std::string*>(target)->append(data, size * count);
+  auto& into = *static_cast<BodyTarget*>(target);
+  if (into.body.size() + size * count > into.max_bytes) {
+    into.too_large = true;
+    return 0;  // anything but size * count ends the transfer with CURLE_WRITE_ERROR
+  }
+  into.body.append(data, size * count);
   return size * count;
 }
 
@@ -94,7 +106,7 @@ int CurlTransport::check_deadline(void* transport, curl_off_t, curl_off_t, curl_
   return std::chrono::steady_clock::now() >= self->calls_end_at_.load() ? 1 : 0;
 }
 
-CurlTransport::CurlTransport() {
+CurlTransport::CurlTransport(std::size_t max_answer_bytes) : max_answer_bytes_(max_answer_bytes) {
   initialise_libcurl_once();
   handle_ = curl_easy_init();
   if (handle_ == nullptr) throw std::runtime_error("libcurl: curl_easy_init failed");
@@ -108,6 +120,7 @@ HttpResponse CurlTransport::send(const EndpointUrl& endpoint, const HttpRequest&
   // what keep-alive needs, while clearing the previous call's method and body.
   curl_easy_reset(handle_);
   HttpResponse response;
+  BodyTarget body_target{response.body, max_answer_bytes_};
   const std::string url = request_url(endpoint, request);
   const HeaderList headers = header_list(request);
   error_text_[0] = '\0';
@@ -134,7 +147,7 @@ HttpResponse CurlTransport::send(const EndpointUrl& endpoint, const HttpRequest&
   set_option(handle_, CURLOPT_XFERINFODATA, static_cast<void*>(this));
   set_option(handle_, CURLOPT_NOPROGRESS, 0L);
   set_option(handle_, CURLOPT_WRITEFUNCTION, &collect_body);
-  set_option(handle_, CURLOPT_WRITEDATA, static_cast<void*>(&response.body));
+  set_option(handle_, CURLOPT_WRITEDATA, static_cast<void*>(&body_target));
   set_option(handle_, CURLOPT_HEADERFUNCTION, &collect_header);
   set_option(handle_, CURLOPT_HEADERDATA, static_cast<void*>(&response.headers));
 
@@ -151,6 +164,11 @@ HttpResponse CurlTransport::send(const EndpointUrl& endpoint, const HttpRequest&
   }
 
   if (const CURLcode code = curl_easy_perform(handle_); code != CURLE_OK) {
+    if (body_target.too_large) {
+      throw HttpTransportError(fmt::format("{} {}: the answer's body is larger than {} bytes, more than any AWS "
+                                           "answer the relay reads (a proxy or a wrong URL?); not read",
+                                           request.method, url, max_answer_bytes_));
+    }
     const char* detail = error_text_[0] != '\0' ? error_text_.data() : curl_easy_strerror(code);
     throw HttpTransportError(fmt::format("{} {}: {}", request.method, url, detail));
   }

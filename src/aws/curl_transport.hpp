@@ -5,6 +5,7 @@
 
 #include <array>
 #include <atomic>
+#include <cstddef>
 
 #include "aws/http_transport.hpp"
 #include "core/clock.hpp"
@@ -16,7 +17,12 @@ namespace kinesyslog::aws {
 // (libcurl reads them itself because no proxy is set here).
 class CurlTransport final : public HttpTransport {
  public:
-  CurlTransport();
+  // The answers the relay reads are small: PutRecordBatch's for 500 records is under 150 KiB, the
+  // STS, IMDS and ECS ones a few KiB. A bigger one is not from AWS (a proxy's page, a wrong URL) and
+  // is not kept in memory: the call fails with HttpTransportError.
+  static constexpr std::size_t kDefaultMaxAnswerBytes = 1 << 20;
+
+  explicit CurlTransport(std::size_t max_answer_bytes = kDefaultMaxAnswerBytes);
   ~CurlTransport() override;
   CurlTransport(const CurlTransport&) = delete;
   CurlTransport& operator=(const CurlTransport&) = delete;
@@ -32,6 +38,7 @@ class CurlTransport final : public HttpTransport {
 
   CURL* handle_;
   std::atomic<SteadyTime> calls_end_at_{SteadyTime::max()};
+  std::size_t max_answer_bytes_;
   std::array<char, CURL_ERROR_SIZE> error_text_{};
 };
 

@@ -14,16 +14,22 @@ ProcessCredentials::ProcessCredentials(std::string command, std::string origin, 
     : command_(std::move(command)), origin_(std::move(origin)), clock_(clock), limits_(limits) {}
 
 Credentials ProcessCredentials::fetch() {
-  const std::string what = "credential_process `" + command_ + "` (" + origin_ + ")";
+  // The program only: its arguments and NAME=value prefixes may carry tokens.
+  const std::string program = program_of(command_);
+  const std::string what = "credential_process " + program + " (" + origin_ + ")";
   std::string last_stderr_line;
   ShellCommandOutcome outcome;
   try {
     outcome = run_shell_command(command_, limits_, clock_, [&](std::string_view line) {
-      spdlog::warn("credential_process: {}", line);
+      spdlog::warn("credential_process {}: {}", program, line);
       last_stderr_line = line;
     });
   } catch (const std::system_error& error) {
     throw CredentialsUnavailable(what + " could not be run: " + error.what());
+  }
+  if (outcome.stderr_bytes_dropped > 0) {
+    spdlog::warn("credential_process {}: {} more bytes of stderr not logged (the first {} were)", program,
+                 outcome.stderr_bytes_dropped, limits_.max_stderr_bytes);
   }
   if (outcome.timed_out) {
     throw CredentialsUnavailable(what + " did not finish within " + std::to_string(limits_.timeout.count()) +

@@ -15,6 +15,8 @@ constexpr std::array<std::string_view, 10> kRetryableCodes = {
     "ServiceUnavailable",          "RequestTimeout"};
 constexpr std::array<std::string_view, 3> kExpiredCodes = {"ExpiredTokenException", "ExpiredToken",
                                                            "RequestExpired"};
+constexpr std::array<std::string_view, 2> kSkewCodes = {"RequestTimeTooSkewed", "RequestInTheFuture"};
+constexpr std::array<std::string_view, 2> kSignatureCodes = {"InvalidSignatureException", "SignatureDoesNotMatch"};
 
 std::string_view strip_code(std::string_view code) {
   if (const auto hash = code.rfind('#'); hash != std::string_view::npos) code.remove_prefix(hash + 1);
@@ -66,7 +68,22 @@ ServiceError query_service_error(const HttpResponse& response) {
   return error;
 }
 
+ServiceError any_service_error(const HttpResponse& response) {
+  const auto first = response.body.find_first_not_of(" \t\r\n");
+  const bool xml = first != std::string::npos && response.body[first] == '<';
+  return xml ? query_service_error(response) : json_service_error(response);
+}
+
+bool is_clock_skew(const ServiceError& error) {
+  if (contains(kSkewCodes, error.code)) return true;
+  const std::string_view message = error.message;
+  return contains(kSignatureCodes, error.code) &&
+         (message.starts_with("Signature expired") || message.starts_with("Signature not yet current"));
+}
+
 ErrorAction error_action(const ServiceError& error) {
+  // Before the code lists: a skewed signature is corrected from the answer's Date and retried (ClockSkew).
+  if (is_clock_skew(error)) return ErrorAction::kRetry;
   if (contains(kExpiredCodes, error.code)) return ErrorAction::kRefreshCredentialsAndRetry;
   if (contains(kRetryableCodes, error.code)) return ErrorAction::kRetry;
   if (error.http_status >= 500 || error.http_status == 429 || error.http_status == 408) return ErrorAction::kRetry;

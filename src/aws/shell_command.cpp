@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <system_error>
@@ -59,7 +60,16 @@ pid_t spawn_shell(const std::string& command, const Pipe& out, const Pipe& err) 
   posix_spawn_file_actions_adddup2(&actions, err.write_end.get(), STDERR_FILENO);
   // Its own process group, so a timeout kills whatever the shell started too.
   posix_spawnattr_setpgroup(&attributes, 0);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+  // The relay blocks SIGTERM/SIGINT/SIGHUP for its signal thread and may ignore SIGPIPE: a blocked
+  // mask and ignored dispositions survive exec, and the helper would not die of them as it expects.
+  sigset_t no_signals;
+  sigemptyset(&no_signals);
+  posix_spawnattr_setsigmask(&attributes, &no_signals);
+  sigset_t all_signals;
+  sigfillset(&all_signals);
+  posix_spawnattr_setsigdefault(&attributes, &all_signals);
+  posix_spawnattr_setflags(&attributes,
+                           static_cast<short>(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF));
   std::string shell = "/bin/sh";
   std::string dash_c = "-c";
   std::string command_copy = command;
@@ -72,11 +82,17 @@ pid_t spawn_shell(const std::string& command, const Pipe& out, const Pipe& err) 
   return pid;
 }
 
-// Splits what arrived on stderr into lines for the callback; keeps an unfinished line.
+// Splits what arrived on stderr into lines for the callback, keeping an unfinished line, until
+// `budget` bytes have gone to it; what comes after is counted and dropped.
 class LineSplitter {
  public:
-  explicit LineSplitter(const std::function<void(std::string_view)>& on_line) : on_line_(on_line) {}
+  LineSplitter(const std::function<void(std::string_view)>& on_line, std::size_t budget)
+      : on_line_(on_line), budget_(budget) {}
   void feed(std::string_view bytes) {
+    if (budget_ == 0) {
+      dropped_ += bytes.size();
+      return;
+    }
     pending_.append(bytes);
     for (std::size_t newline = pending_.find('\n'); newline != std::string::npos; newline = pending_.find('\n')) {
       emit(std::string_view(pending_).substr(0, newline));
@@ -92,13 +108,24 @@ class LineSplitter {
     if (!pending_.empty()) emit(pending_);
     pending_.clear();
   }
+  std::size_t dropped() const { return dropped_; }
 
  private:
   void emit(std::string_view line) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (!line.empty()) on_line_(line);
+    if (line.empty()) return;
+    if (budget_ == 0) {
+      dropped_ += line.size();
+      return;
+    }
+    const std::size_t passed = std::min(line.size(), budget_);
+    on_line_(line.substr(0, passed));
+    budget_ -= passed;
+    dropped_ += line.size() - passed;
   }
   const std::function<void(std::string_view)>& on_line_;
+  std::size_t budget_;
+  std::size_t dropped_ = 0;
   std::string pending_;
 };
 
@@ -114,7 +141,7 @@ ShellCommandOutcome run_shell_command(const std::string& command, const ShellCom
   err.write_end.reset();
 
   ShellCommandOutcome outcome;
-  LineSplitter stderr_lines(on_stderr_line);
+  LineSplitter stderr_lines(on_stderr_line, limits.max_stderr_bytes);
   const SteadyTime deadline = clock.steady_now() + limits.timeout;
   std::array<pollfd, 2> watched{{{out.read_end.get(), POLLIN, 0}, {err.read_end.get(), POLLIN, 0}}};
   std::array<char, 4096> buffer{};
@@ -148,6 +175,7 @@ ShellCommandOutcome run_shell_command(const std::string& command, const ShellCom
     }
   }
   stderr_lines.finish();
+  outcome.stderr_bytes_dropped = stderr_lines.dropped();
   if (kill_group) ::kill(-pid, SIGKILL);
 
   // A command may close its output and linger: it gets until the deadline to exit as well.
@@ -166,6 +194,38 @@ ShellCommandOutcome run_shell_command(const std::string& command, const ShellCom
   if (WIFEXITED(status)) outcome.exit_code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) outcome.signal = WTERMSIG(status);
   return outcome;
+}
+
+std::string program_of(std::string_view command) {
+  constexpr std::string_view kBlank = " \t\n";
+  for (;;) {
+    const std::size_t start = command.find_first_not_of(kBlank);
+    if (start == std::string_view::npos) return {};
+    command.remove_prefix(start);
+    std::string word;
+    std::size_t at = 0;
+    while (at < command.size() && kBlank.find(command[at]) == std::string_view::npos) {
+      const char c = command[at++];
+      if (c == '\'' || c == '"') {
+        const std::size_t close = command.find(c, at);
+        const std::size_t end = close == std::string_view::npos ? command.size() : close;
+        word.append(command.substr(at, end - at));
+        at = end == command.size() ? end : end + 1;
+      } else if (c == '\\' && at < command.size()) {
+        word.push_back(command[at++]);
+      } else {
+        word.push_back(c);
+      }
+    }
+    command.remove_prefix(at);
+    // A leading NAME=value is an assignment for the command, not the command (POSIX 2.9.1).
+    const std::size_t equals = word.find('=');
+    const bool assignment = equals != std::string::npos && equals > 0 &&
+                            word.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") ==
+                                equals &&
+                            !(word[0] >= '0' && word[0] <= '9');
+    if (!assignment) return word;
+  }
 }
 
 }  // namespace kinesyslog::aws

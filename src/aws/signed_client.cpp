@@ -3,18 +3,25 @@
 namespace kinesyslog::aws {
 
 SignedClient::SignedClient(EndpointUrl endpoint, SigV4Signer signer, CredentialsSource& credentials,
-                           HttpTransport& transport, const Clock& clock, HttpTimeouts timeouts)
+                           HttpTransport& transport, const Clock& clock, HttpTimeouts timeouts, ClockSkew& skew)
     : endpoint_(std::move(endpoint)),
       signer_(std::move(signer)),
       credentials_(credentials),
       transport_(transport),
       clock_(clock),
-      timeouts_(timeouts) {}
+      timeouts_(timeouts),
+      skew_(skew) {}
 
 HttpResponse SignedClient::send_in_place(HttpRequest& request) {
   request.path = endpoint_.path;
   request.set_header("Host", endpoint_.host_header());
-  signer_.sign(request, credentials_.current(), clock_.now());
+  HttpResponse response = sign_and_send(request);
+  if (skew_.correct_from(response, clock_.now())) response = sign_and_send(request);
+  return response;
+}
+
+HttpResponse SignedClient::sign_and_send(HttpRequest& request) {
+  signer_.sign(request, credentials_.current(), skew_.aws_time(clock_.now()));
   // After signing: proxies may rewrite User-Agent, so botocore never signs it either.
   request.set_header("User-Agent", "kinesyslog/" KINESYSLOG_VERSION);
   return transport_.send(endpoint_, request, timeouts_);

@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 
+#include "aws/clock_skew.hpp"
 #include "aws/credentials_source.hpp"
 #include "aws/endpoints.hpp"
 #include "aws/http_transport.hpp"
@@ -16,9 +17,11 @@ namespace kinesyslog::aws {
 class SignedClient {
  public:
   SignedClient(EndpointUrl endpoint, SigV4Signer signer, CredentialsSource& credentials, HttpTransport& transport,
-               const Clock& clock, HttpTimeouts timeouts);
+               const Clock& clock, HttpTimeouts timeouts, ClockSkew& skew = ClockSkew::process());
 
   // Throws HttpTransportError when no answer came, and what CredentialsSource::current() throws.
+  // Signs with `skew`'s time; an answer refusing the signature for its time corrects `skew` and
+  // the request is signed and sent once more at once.
   HttpResponse send(HttpRequest request) { return send_in_place(request); }
   // The same, signing `request` where it is, so the caller keeps its body's buffer.
   HttpResponse send_in_place(HttpRequest& request);
@@ -32,8 +35,11 @@ class SignedClient {
   SigV4Signer signer_;
   CredentialsSource& credentials_;
   HttpTransport& transport_;
+  HttpResponse sign_and_send(HttpRequest& request);
+
   const Clock& clock_;
   HttpTimeouts timeouts_;
+  ClockSkew& skew_;
 };
 
 // POST / in the JSON 1.1 protocol: `target` is "Firehose_20150804.PutRecordBatch".

@@ -138,8 +138,9 @@ std::optional<StsError> parse_sts_error(std::string_view xml) {
   return StsError{std::move(*code), xml_element_text(*error, "Message").value_or("")};
 }
 
-StsRoleClient::StsRoleClient(HttpTransport& transport, ResolvedEndpoint endpoint, std::string region, const Clock& clock)
-    : transport_(transport), endpoint_(std::move(endpoint)), region_(std::move(region)), clock_(clock) {
+StsRoleClient::StsRoleClient(HttpTransport& transport, ResolvedEndpoint endpoint, std::string region, const Clock& clock,
+                             ClockSkew& skew)
+    : transport_(transport), endpoint_(std::move(endpoint)), region_(std::move(region)), clock_(clock), skew_(skew) {
   auto url = parse_endpoint_url(endpoint_.url);
   if (!url) throw AwsConfigError("STS endpoint '" + endpoint_.url + "' (" + endpoint_.source + ") is not an http(s) URL");
   url_ = std::move(*url);
@@ -169,15 +170,11 @@ Credentials StsRoleClient::send(std::string_view action, std::string_view role_a
   request.headers = {{"Host", url_.host_header()},
                      {"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
   request.body = body;
-  if (caller != nullptr) SigV4Signer(region_, "sts").sign(request, *caller, clock_.now());
 
   const std::string what = "STS " + std::string(action) + " for " + std::string(role_arn) + " at " + endpoint_.url;
-  HttpResponse response;
-  try {
-    response = transport_.send(url_, request, HttpTimeouts{});
-  } catch (const HttpTransportError& error) {
-    throw CredentialsUnavailable(what + " got no answer: " + error.what());
-  }
+  HttpResponse response = sign_and_send(request, caller, what);
+  // A signature refused for its time: once more at once with AWS's time (an unsigned call is never refused so).
+  if (caller != nullptr && skew_.correct_from(response, clock_.now())) response = sign_and_send(request, caller, what);
   if (response.status == 200) {
     if (auto credentials = parse_sts_credentials(response.body)) return std::move(*credentials);
     throw CredentialsUnavailable(what + " answered 200 without readable credentials");
@@ -187,8 +184,19 @@ Credentials StsRoleClient::send(std::string_view action, std::string_view role_a
   const std::string detail = "HTTP " + std::to_string(response.status) +
                              (error ? " " + error->code + ": " + error->message : std::string());
   if (code == "ExpiredToken") throw CallerCredentialsExpired(what + " refused the signing credentials: " + detail);
-  if (is_transient(response.status, code)) throw CredentialsUnavailable(what + " failed, will retry: " + detail);
+  if (refuses_signature_time(response) || is_transient(response.status, code)) {
+    throw CredentialsUnavailable(what + " failed, will retry: " + detail);
+  }
   throw AwsConfigError(what + " was refused: " + detail);
+}
+
+HttpResponse StsRoleClient::sign_and_send(HttpRequest& request, const Credentials* caller, const std::string& what) {
+  if (caller != nullptr) SigV4Signer(region_, "sts").sign(request, *caller, skew_.aws_time(clock_.now()));
+  try {
+    return transport_.send(url_, request, HttpTimeouts{});
+  } catch (const HttpTransportError& error) {
+    throw CredentialsUnavailable(what + " got no answer: " + error.what());
+  }
 }
 
 }  // namespace kinesyslog::aws

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "aws/clock_skew.hpp"
 #include "aws/credentials.hpp"
 #include "aws/credentials_provider.hpp"
 #include "aws/endpoints.hpp"
@@ -36,11 +37,12 @@ struct AssumeRoleWithWebIdentityCall {
 
 class StsRoleClient {
  public:
-  // `endpoint` from resolve_endpoint(kSts, …); `region` scopes the signature.
-  StsRoleClient(HttpTransport& transport, ResolvedEndpoint endpoint, std::string region, const Clock& clock);
+  // `endpoint` from resolve_endpoint(kSts, …); `region` scopes the signature, made at `skew`'s time.
+  StsRoleClient(HttpTransport& transport, ResolvedEndpoint endpoint, std::string region, const Clock& clock,
+                ClockSkew& skew = ClockSkew::process());
 
-  // Signed with `caller`. Throws CredentialsUnavailable (no answer, throttled, 5xx),
-  // CallerCredentialsExpired or AwsConfigError.
+  // Signed with `caller`. Throws CredentialsUnavailable (no answer, throttled, 5xx, a clock skew
+  // that could not be corrected at once), CallerCredentialsExpired or AwsConfigError.
   Credentials assume_role(const AssumeRoleCall& call, const Credentials& caller);
   // Unsigned: the token is the proof of identity.
   Credentials assume_role_with_web_identity(const AssumeRoleWithWebIdentityCall& call);
@@ -49,12 +51,14 @@ class StsRoleClient {
  private:
   Credentials send(std::string_view action, std::string_view role_arn, const std::string& body,
                    const Credentials* caller);
+  HttpResponse sign_and_send(HttpRequest& request, const Credentials* caller, const std::string& what);
 
   HttpTransport& transport_;
   ResolvedEndpoint endpoint_;
   EndpointUrl url_;
   std::string region_;
   const Clock& clock_;
+  ClockSkew& skew_;
 };
 
 // The <Credentials> of an AssumeRole* answer; nullopt when a member is missing or the expiration unreadable.

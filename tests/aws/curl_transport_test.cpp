@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdio>
 #include <string>
+#include <thread>
 
 extern char** environ;
 
@@ -80,7 +81,7 @@ TEST(CurlTransport, PostSendsBodyAndHeadersAndCollectsTheAnswer) {
 
 TEST(CurlTransport, NoExpectContinueHeaderEvenForLargeBodies) {
   LoopbackHttpServer server;
-  CurlTransport transport;
+  CurlTransport transport(4 << 20);  // the echo of a 2 MB body is over the default cap
   const auto started = std::chrono::steady_clock::now();
   const HttpResponse response = transport.send(server.endpoint(), post("/", std::string(2'000'000, 'x')), HttpTimeouts{});
   EXPECT_EQ(response.status, 200);
@@ -130,6 +131,41 @@ TEST(CurlTransport, TotalTimeoutThrowsTransportError) {
     EXPECT_THAT(error.what(), HasSubstr("timed out"));
   }
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(2'000));
+}
+
+// Shutdown: a call in flight (here one the server answers only after seconds) ends at the
+// process's deadline, and later calls are not even sent.
+TEST(CurlTransport, CallsEndAtTheShutdownDeadline) {
+  LoopbackHttpServer server;
+  CurlTransport transport;
+  const auto started = std::chrono::steady_clock::now();
+  std::thread shutdown([&transport, started] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    transport.end_calls_at(started + std::chrono::milliseconds(400));
+  });
+  EXPECT_THROW(transport.send(server.endpoint(), post("/slow", ""), HttpTimeouts{}), HttpTransportError);
+  shutdown.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(2'000));
+  try {
+    transport.send(server.endpoint(), post("/", "late"), HttpTimeouts{});
+    FAIL() << "a call after the deadline must not be sent";
+  } catch (const HttpTransportError& error) {
+    EXPECT_THAT(error.what(), HasSubstr("shutdown deadline"));
+  }
+}
+
+TEST(CurlTransport, AnAnswerLargerThanTheCapIsAnErrorNamingTheCap) {
+  LoopbackHttpServer server;
+  CurlTransport transport;
+  // The server echoes the body, so its answer is a little over 1.5 MB.
+  try {
+    transport.send(server.endpoint(), post("/", std::string(1'500'000, 'x')), HttpTimeouts{});
+    FAIL() << "expected the answer to be refused";
+  } catch (const HttpTransportError& error) {
+    EXPECT_THAT(error.what(), HasSubstr("larger than 1048576 bytes"));
+  }
+  // The connection is still usable for the next, small answer.
+  EXPECT_EQ(transport.send(server.endpoint(), post("/", "small"), HttpTimeouts{}).status, 200);
 }
 
 TEST(CurlTransport, ConnectionRefusedThrowsTransportError) {

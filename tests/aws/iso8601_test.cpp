@@ -64,5 +64,23 @@ TEST(Iso8601, RejectsMalformedText) {
   }
 }
 
+TEST(HttpDate, ImfFixdateAsAwsSendsIt) {
+  EXPECT_EQ(parse_http_date("Mon, 30 Nov 2026 01:38:07 GMT"), at(2026, 11, 30, 1, 38, 7));
+  EXPECT_EQ(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), at(1994, 11, 6, 8, 49, 37));  // RFC 7231's example
+  EXPECT_EQ(parse_http_date("Thu, 29 Feb 2024 23:59:59 GMT"), at(2024, 2, 29, 23, 59, 59));
+}
+
+TEST(HttpDate, AnythingElseIsUnreadable) {
+  for (const char* text : {"", "Mon, 30 Nov 2026 01:38:07", "Mon, 30 Nov 2026 01:38:07 UTC",
+                           "Mon, 30 Nov 2026 01:38:07 GMT ", "Tue, 30 Nov 2026 01:38:07 GMT",  // wrong weekday
+                           "Mon, 31 Nov 2026 01:38:07 GMT", "Mon, 30 nov 2026 01:38:07 GMT", "Mon, 30 Nov 2026 24:00:00 GMT",
+                           "Mon,30 Nov 2026 01:38:07 GMT", "Mon, 3 Nov 2026 01:38:07 GMT",
+                           "Monday, 30-Nov-26 01:38:07 GMT",  // RFC 850
+                           "Mon Nov 30 01:38:07 2026",        // asctime
+                           "2026-11-30T01:38:07Z"}) {
+    EXPECT_EQ(parse_http_date(text), std::nullopt) << text;
+  }
+}
+
 }  // namespace
 }  // namespace kinesyslog::aws

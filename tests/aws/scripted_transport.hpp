@@ -23,6 +23,10 @@ class ScriptedTransport final : public HttpTransport {
   void expect(std::string method, std::string path, long status, std::string body) {
     script_.push_back({std::move(method), std::move(path), HttpResponse{status, {}, std::move(body)}, std::nullopt});
   }
+  // The same, with an answer that has headers too.
+  void expect(std::string method, std::string path, HttpResponse answer) {
+    script_.push_back({std::move(method), std::move(path), std::move(answer), std::nullopt});
+  }
   // The next request must be `method path` and gets no answer at all.
   void expect_no_answer(std::string method, std::string path, std::string why = "Connection refused") {
     script_.push_back({std::move(method), std::move(path), std::nullopt, std::move(why)});

@@ -44,6 +44,9 @@ class StsRoleClientTest : public ::testing::Test {
   ScriptedTransport transport_;
   ManualClock clock_{*parse_iso8601("2026-11-24T14:04:05Z")};
   Credentials caller_{"AKIDCALLER", "callersecret", "", std::nullopt};
+  // 20 minutes ahead of AWS's 2026-11-30T01:38:07Z, for the clock skew tests.
+  ManualClock skewed_clock_{*parse_iso8601("2026-11-30T01:58:07Z")};
+  ClockSkew skew_;
 };
 
 TEST(StsXml, ElementTextDecodesEntities) {
@@ -137,6 +140,37 @@ TEST_F(StsRoleClientTest, SuccessWithoutCredentialsIsRefused) {
   transport_.expect("POST", "/sts/", 200, "<AssumeRoleResponse/>");
   EXPECT_THROW(client().assume_role({"arn:aws:iam::1:role/r", "s", std::nullopt, std::nullopt}, caller_),
                CredentialsUnavailable);
+}
+
+// STS's answer to a signature made 20 minutes ahead of its clock (01:38:07).
+HttpResponse sts_signature_expired(bool with_date) {
+  HttpResponse answer{403, {}, "<ErrorResponse><Error><Type>Sender</Type><Code>SignatureDoesNotMatch</Code><Message>"
+                               "Signature expired: 20261130T011807Z is now earlier than 20261130T012307Z "
+                               "(20261130T013807Z - 15 min.)</Message></Error><RequestId>r</RequestId></ErrorResponse>"};
+  if (with_date) answer.headers = {{"Date", "Mon, 30 Nov 2026 01:38:07 GMT"}};
+  return answer;
+}
+
+TEST_F(StsRoleClientTest, AssumeRoleRefusedForItsTimeIsSignedAgainWithAwsTime) {
+  StsRoleClient sts(transport_, ResolvedEndpoint{"http://127.0.0.1:4566/", "test"}, "us-east-1", skewed_clock_, skew_);
+  transport_.expect("POST", "/", sts_signature_expired(true));
+  transport_.expect("POST", "/", 200,
+                    "<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>ASIA</AccessKeyId>"
+                    "<SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken>"
+                    "<Expiration>2026-11-30T02:38:07Z</Expiration></Credentials></AssumeRoleResult></AssumeRoleResponse>");
+  const Credentials role = sts.assume_role({"arn:aws:iam::123456789012:role/r", "s", {}, {}},
+                                           Credentials{"AKID", "SECRET", {}, {}});
+  EXPECT_EQ(role.access_key_id, "ASIA");
+  ASSERT_EQ(transport_.sent.size(), 2u);
+  EXPECT_EQ(transport_.sent[1].request.header("X-Amz-Date"), "20261130T013807Z");
+}
+
+TEST_F(StsRoleClientTest, AnUncorrectableSkewIsWorthRetryingNotAConfigurationError) {
+  StsRoleClient sts(transport_, ResolvedEndpoint{"http://127.0.0.1:4566/", "test"}, "us-east-1", skewed_clock_, skew_);
+  transport_.expect("POST", "/", sts_signature_expired(false));
+  EXPECT_THROW(sts.assume_role({"arn:aws:iam::123456789012:role/r", "s", {}, {}}, Credentials{"AKID", "SECRET", {}, {}}),
+               CredentialsUnavailable);
+  EXPECT_EQ(transport_.sent.size(), 1u);
 }
 
 }  // namespace

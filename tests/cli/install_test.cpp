@@ -59,6 +59,13 @@ TEST(Unit, StartsThisExecutableWithListenAndTellsSystemdWhenReady) {
   }
 }
 
+TEST(Unit, StartsAfterTheClockIsSynchronisedWithoutPullingTheTargetIn) {
+  const std::string unit = render_unit("/usr/bin/kinesyslog");
+  EXPECT_TRUE(contains(unit, "\nAfter=time-sync.target\n")) << unit;
+  EXPECT_FALSE(contains(unit, "Wants=time-sync.target")) << unit;
+  EXPECT_FALSE(contains(unit, "Requires=time-sync.target")) << unit;
+}
+
 TEST(Unit, IsSandboxedButKeepsTheSpoolWritableAndLowPortsBindable) {
   const std::string unit = render_unit("/usr/bin/kinesyslog");
   for (const char* line : {"NoNewPrivileges=yes", "ProtectSystem=strict", "ReadWritePaths=/var/lib/kinesyslog",

@@ -363,6 +363,68 @@ class EndpointTest(unittest.TestCase):
         self.assertClientError('InvalidClientTokenId', 403,
                                self.client('sts', key='AKIDUNKNOWN000000000').get_caller_identity)
 
+    def test_skewed_signatures_are_refused_as_aws_does_with_its_date(self):
+        """More than 15 minutes either way: Firehose 400 InvalidSignatureException and STS 403
+        SignatureDoesNotMatch, "Signature not yet current" / "Signature expired", and every
+        answer carries AWS's time in an RFC 7231 Date header (clients correct their skew from it)."""
+        def send(service, body, headers, offset=datetime.timedelta(0), sign=True):
+            # botocore's pure-Python signer with its clock moved (clients may sign with awscrt instead).
+            req = botocore.awsrequest.AWSRequest(method='POST', url=self.url + '/', data=body, headers=headers)
+            with mock.patch('botocore.auth.datetime') as fake:
+                fake.datetime.utcnow.return_value = datetime.datetime.utcnow() + offset
+                if sign:
+                    botocore.auth.SigV4Auth(botocore.credentials.Credentials(AKID, SECRET),
+                                            service, REGION).add_auth(req)
+            conn = http.client.HTTPConnection('127.0.0.1', self.ep.port, timeout=5)
+            try:
+                conn.request('POST', '/', body=body, headers=dict(req.headers.items()))
+                resp = conn.getresponse()
+                return resp.status, resp.getheader('Date'), resp.read().decode()
+            finally:
+                conn.close()
+
+        def firehose(offset, **kwargs):
+            return send('firehose', json.dumps({'DeliveryStreamName': STREAM}).encode(),
+                        {'X-Amz-Target': 'Firehose_20150804.DescribeDeliveryStream',
+                         'Content-Type': 'application/x-amz-json-1.1'}, offset, **kwargs)
+
+        def sts(offset):
+            return send('sts', b'Action=GetCallerIdentity&Version=2011-06-15',
+                        {'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8'}, offset)
+
+        def check_date(date):
+            self.assertRegex(date or '', r'^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|'
+                                         r'Aug|Sep|Oct|Nov|Dec) \d{4} \d\d:\d\d:\d\d GMT$')
+            parsed = datetime.datetime.strptime(date, '%a, %d %b %Y %H:%M:%S GMT')
+            self.assertLess(abs((parsed - datetime.datetime.utcnow()).total_seconds()), 5)
+
+        ahead = datetime.timedelta(minutes=20)
+        for offset, message in ((ahead, 'Signature not yet current'), (-ahead, 'Signature expired')):
+            status, date, body = firehose(offset)
+            answer = json.loads(body)
+            self.assertEqual((status, answer['__type']), (400, 'InvalidSignatureException'))
+            self.assertTrue(answer['message'].startswith(message + ': '), answer)
+            self.assertIn('15 min.)', answer['message'])
+            check_date(date)
+            status, date, body = sts(offset)
+            self.assertEqual(status, 403)
+            self.assertRegex(body, r'<Code>SignatureDoesNotMatch</Code>\s*<Message>%s: ' % message)
+            check_date(date)
+        # Answers that are not refusals carry it too: success, 404, a missing signature.
+        for status, date, _ in (firehose(datetime.timedelta(0)), sts(datetime.timedelta(0)),
+                                firehose(datetime.timedelta(0), sign=False)):
+            self.assertIn(status, (200, 403))
+            check_date(date)
+        conn = http.client.HTTPConnection('127.0.0.1', self.ep.port, timeout=5)
+        try:
+            conn.request('GET', '/no-such-path')
+            resp = conn.getresponse()
+            resp.read()
+            self.assertEqual(resp.status, 404)
+            check_date(resp.getheader('Date'))
+        finally:
+            conn.close()
+
     def test_assume_role_credentials_usable_then_expire(self):
         self.admin('POST', '/_admin/config', {'credential_lifetime': 2})
         sts = self.client('sts')

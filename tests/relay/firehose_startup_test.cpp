@@ -40,10 +40,11 @@ class FirehoseStartupCheckTest : public ::testing::Test {
   ManualClock clock{WallTime{std::chrono::seconds(1'780'000'000)}};
   ScriptedAws transport;
   aws::StaticCredentialsSource credentials{aws::Credentials{"AKID", "SECRET", {}, {}}};
+  aws::ClockSkew skew;
   aws::SignedClient firehose{*aws::parse_endpoint_url("https://firehose.us-east-1.amazonaws.com"),
-                             aws::SigV4Signer("us-east-1", "firehose"), credentials, transport, clock, {}};
+                             aws::SigV4Signer("us-east-1", "firehose"), credentials, transport, clock, {}, skew};
   aws::SignedClient sts{*aws::parse_endpoint_url("https://sts.us-east-1.amazonaws.com"),
-                        aws::SigV4Signer("us-east-1", "sts"), credentials, transport, clock, {}};
+                        aws::SigV4Signer("us-east-1", "sts"), credentials, transport, clock, {}, skew};
   FirehoseStartupCheck check{"logs", firehose, sts};
 };
 
@@ -90,6 +91,46 @@ TEST_F(FirehoseStartupCheckTest, UnreachableOrThrottledIsNotARefusalAndLaterAtte
   EXPECT_THAT(check.last_problem(), HasSubstr("Throttling"));
   EXPECT_TRUE(check.attempt());
   EXPECT_EQ(check.account(), "123456789012");
+}
+
+// AWS's answers to a request signed more than 15 minutes away from its clock (a VM before NTP syncs).
+const aws::HttpResponse kFirehoseSignatureNotYetCurrent = answer(
+    400, R"json({"__type":"InvalidSignatureException","message":"Signature not yet current: 20260528T203320Z is )json"
+         R"json(still later than 20260528T202820Z (20260528T201320Z + 15 min.)"})json");
+const aws::HttpResponse kStsSignatureExpired = answer(
+    403, "<ErrorResponse><Error><Type>Sender</Type><Code>SignatureDoesNotMatch</Code><Message>Signature expired: "
+         "20260528T195320Z is now earlier than 20260528T195820Z (20260528T201320Z - 15 min.)</Message></Error>"
+         "</ErrorResponse>");
+
+TEST_F(FirehoseStartupCheckTest, ClockSkewIsNotARefusalAndLaterAttemptsSucceed) {
+  transport.describe.push_back(kFirehoseSignatureNotYetCurrent);
+  transport.describe.push_back(stream_is("ACTIVE"));
+  transport.caller_identity.push_back(kStsSignatureExpired);
+  transport.caller_identity.push_back(kAccount);
+  EXPECT_FALSE(check.attempt());
+  EXPECT_THAT(check.last_problem(), HasSubstr("Signature not yet current"));
+  EXPECT_THAT(check.last_problem(), HasSubstr("Signature expired"));
+  EXPECT_TRUE(check.attempt());
+  EXPECT_EQ(check.account(), "123456789012");
+}
+
+TEST_F(FirehoseStartupCheckTest, ClockSkewWithADateIsCorrectedWithinTheSameAttempt) {
+  // AWS's clock is 20 minutes behind ours: 1'780'000'000 s - 1200 s.
+  aws::HttpResponse refusal = kFirehoseSignatureNotYetCurrent;
+  refusal.headers = {{"Date", "Thu, 28 May 2026 20:06:40 GMT"}};
+  transport.describe.push_back(refusal);
+  transport.describe.push_back(stream_is("ACTIVE"));
+  transport.caller_identity.push_back(kAccount);
+  EXPECT_TRUE(check.attempt());
+  EXPECT_EQ(check.account(), "123456789012");
+  EXPECT_EQ(skew.offset(), std::chrono::minutes(-20));
+}
+
+TEST_F(FirehoseStartupCheckTest, AWrongSecretIsStillARefusal) {
+  transport.describe.push_back(answer(400, R"({"__type":"InvalidSignatureException","message":"The request )"
+                                           R"(signature we calculated does not match the signature you provided."})"));
+  transport.caller_identity.push_back(kAccount);
+  EXPECT_THROW(check.attempt(), StartupRefused);
 }
 
 TEST(OwnerSource, WaitBlocksUntilTheAccountIsSet) {
