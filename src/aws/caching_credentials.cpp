@@ -13,10 +13,12 @@ std::chrono::nanoseconds refresh_window(std::chrono::nanoseconds lifetime) {
 }
 
 CachingCredentials::CachingCredentials(std::unique_ptr<CredentialsProvider> provider, const Clock& clock,
-                                       std::optional<Credentials> initial)
-    : provider_(std::move(provider)), clock_(clock) {
-  if (initial) cached_ = Cached{std::move(*initial), clock_.now()};
+                                       std::optional<Credentials> initial, const ClockSkew& skew)
+    : provider_(std::move(provider)), clock_(clock), skew_(skew) {
+  if (initial) cached_ = Cached{std::move(*initial), aws_now()};
 }
+
+WallTime CachingCredentials::aws_now() const { return skew_.aws_time(clock_.now()); }
 
 CachingCredentials::Freshness CachingCredentials::freshness(WallTime now) const {
   if (!cached_ || invalidated_) return Freshness::kUnusable;
@@ -35,14 +37,14 @@ CachingCredentials::Freshness CachingCredentials::freshness(WallTime now) const 
 Credentials CachingCredentials::current() {
   {
     const std::lock_guard state_lock(state_mutex_);
-    if (freshness(clock_.now()) == Freshness::kFresh) return cached_->credentials;
+    if (freshness(aws_now()) == Freshness::kFresh) return cached_->credentials;
   }
   std::unique_lock refresh_lock(refresh_mutex_, std::try_to_lock);
   if (!refresh_lock.owns_lock()) {
     {
       // Another thread is fetching: sign with the old set while it still holds, else wait.
       const std::lock_guard state_lock(state_mutex_);
-      if (freshness(clock_.now()) != Freshness::kUnusable) return cached_->credentials;
+      if (freshness(aws_now()) != Freshness::kUnusable) return cached_->credentials;
     }
     refresh_lock.lock();
   }
@@ -58,23 +60,23 @@ Credentials CachingCredentials::refresh(std::unique_lock<std::mutex>& refresh_lo
   {
     // The thread we waited for may have refreshed already.
     const std::lock_guard state_lock(state_mutex_);
-    if (freshness(clock_.now()) == Freshness::kFresh) return cached_->credentials;
+    if (freshness(aws_now()) == Freshness::kFresh) return cached_->credentials;
   }
   try {
     Credentials fetched = provider_->fetch();
     const std::lock_guard state_lock(state_mutex_);
-    cached_ = Cached{fetched, clock_.now()};
+    cached_ = Cached{fetched, aws_now()};
     retry_not_before_.reset();
     invalidated_ = false;
     refresh_lock.unlock();
     return fetched;
   } catch (const std::exception& error) {
     const std::lock_guard state_lock(state_mutex_);
-    if (freshness(clock_.now()) == Freshness::kUnusable) throw;
+    if (freshness(aws_now()) == Freshness::kUnusable) throw;
     retry_not_before_ = clock_.steady_now() + kRetryAfterFailure;
     spdlog::warn("credentials: refreshing {} failed; the current ones expire in {} s and stay in use: {}",
                  provider_->describe(),
-                 std::chrono::duration_cast<std::chrono::seconds>(*cached_->credentials.expiration - clock_.now()).count(),
+                 std::chrono::duration_cast<std::chrono::seconds>(*cached_->credentials.expiration - aws_now()).count(),
                  error.what());
     return cached_->credentials;
   }

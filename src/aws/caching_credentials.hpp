@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "aws/clock_skew.hpp"
 #include "aws/credentials_provider.hpp"
 #include "aws/credentials_source.hpp"
 #include "core/clock.hpp"
@@ -24,8 +25,9 @@ class CachingCredentials final : public CredentialsSource {
   static constexpr std::chrono::seconds kRetryAfterFailure{10};
 
   // `initial`: credentials the provider already yielded (the chain probes IMDS this way).
+  // Expirations are AWS's time, so they are compared with `skew`'s correction of `clock`.
   CachingCredentials(std::unique_ptr<CredentialsProvider> provider, const Clock& clock,
-                     std::optional<Credentials> initial = std::nullopt);
+                     std::optional<Credentials> initial = std::nullopt, const ClockSkew& skew = ClockSkew::process());
 
   // Thread-safe. Throws (CredentialsUnavailable, AwsConfigError) only when no valid credentials can be had.
   Credentials current() override;
@@ -43,10 +45,12 @@ class CachingCredentials final : public CredentialsSource {
   enum class Freshness { kFresh, kRefreshDue, kUnusable };
 
   Freshness freshness(WallTime now) const;  // caller holds state_mutex_
+  WallTime aws_now() const;
   Credentials refresh(std::unique_lock<std::mutex>& refresh_lock);
 
   std::unique_ptr<CredentialsProvider> provider_;
   const Clock& clock_;
+  const ClockSkew& skew_;
   std::mutex refresh_mutex_;  // one fetch at a time; taken before state_mutex_
   mutable std::mutex state_mutex_;
   std::optional<Cached> cached_;

@@ -23,7 +23,7 @@ struct ShellCommandOutcome {
 struct ShellCommandLimits {
   std::chrono::milliseconds timeout{60'000};
   std::size_t max_output_bytes = 1 << 20;
-  // stderr goes to the relay's log: a chatty or broken helper must not flood it (64 lines of 256 bytes).
+  // stderr goes to the relay's log: room for any error report, not for a broken helper's flood.
   std::size_t max_stderr_bytes = 16 << 10;
 };
 

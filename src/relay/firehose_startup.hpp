@@ -18,7 +18,8 @@
 namespace kinesyslog::relay {
 
 // A definitive answer that the configuration is wrong (missing stream, not ACTIVE, access
-// denied, unknown key): exit 78 with this message.
+// denied, unknown key): exit 78 with this message. A signature refused for its time (a clock
+// more than 15 minutes off) is not one: SignedClient corrects it, else it is retried.
 class StartupRefused : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;

@@ -71,6 +71,21 @@ TEST_F(CachingCredentialsTest, FetchesOnFirstUseOnly) {
   EXPECT_EQ(provider_->fetches, 1);
 }
 
+TEST_F(CachingCredentialsTest, ExpirationsAreReadOnAwsClockWhenOursIsOff) {
+  // Our clock is 2 hours ahead of AWS's (a hardware clock kept in local time), and that is known.
+  ClockSkew skew;
+  skew.set_offset(-std::chrono::hours(2));
+  auto provider = std::make_unique<ScriptedProvider>();
+  ScriptedProvider& scripted = *provider;
+  CachingCredentials credentials(std::move(provider), clock_, std::nullopt, skew);
+  const WallTime aws_now = kStart - std::chrono::hours(2);
+  scripted.then([&] { return keys("ROLE", aws_now + std::chrono::hours(1)); });  // AssumeRole's hour, AWS's time
+  EXPECT_EQ(credentials.current().access_key_id, "ROLE");
+  clock_.advance(minutes(50));
+  EXPECT_EQ(credentials.current().access_key_id, "ROLE");  // still 10 minutes left by AWS's clock
+  EXPECT_EQ(scripted.fetches, 1);
+}
+
 TEST_F(CachingCredentialsTest, RefreshesFiveMinutesBeforeExpiry) {
   auto credentials = make();
   provider_->then([&] { return keys("FIRST", clock_.now() + std::chrono::hours(1)); });
