@@ -1,5 +1,7 @@
 #include "aws/signed_client.hpp"
 
+#include <algorithm>
+
 namespace kinesyslog::aws {
 
 SignedClient::SignedClient(EndpointUrl endpoint, SigV4Signer signer, CredentialsSource& credentials,
@@ -11,13 +13,16 @@ SignedClient::SignedClient(EndpointUrl endpoint, SigV4Signer signer, Credentials
       clock_(clock),
       timeouts_(timeouts) {}
 
-HttpResponse SignedClient::send_in_place(HttpRequest& request) {
+HttpResponse SignedClient::send_in_place(HttpRequest& request, std::chrono::milliseconds total_limit) {
   request.path = endpoint_.path;
   request.set_header("Host", endpoint_.host_header());
   signer_.sign(request, credentials_.current(), clock_.now());
   // After signing: proxies may rewrite User-Agent, so botocore never signs it either.
   request.set_header("User-Agent", "kinesyslog/" KINESYSLOG_VERSION);
-  return transport_.send(endpoint_, request, timeouts_);
+  HttpTimeouts timeouts = timeouts_;
+  timeouts.total = std::min(timeouts.total, std::max(total_limit, std::chrono::milliseconds(1)));  // 0 is "none" to curl
+  timeouts.connect = std::min(timeouts.connect, timeouts.total);
+  return transport_.send(endpoint_, request, timeouts);
 }
 
 HttpRequest json_1_1_request(std::string_view target, std::string body) {

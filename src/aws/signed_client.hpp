@@ -1,6 +1,7 @@
 #pragma once
 // One AWS service endpoint: adds Host, signs with SigV4 and the current credentials, sends.
 // The protocols' request shapes (JSON 1.1 for Firehose, query for STS) are built by the callers.
+#include <chrono>
 #include <string>
 #include <string_view>
 
@@ -21,7 +22,9 @@ class SignedClient {
   // Throws HttpTransportError when no answer came, and what CredentialsSource::current() throws.
   HttpResponse send(HttpRequest request) { return send_in_place(request); }
   // The same, signing `request` where it is, so the caller keeps its body's buffer.
-  HttpResponse send_in_place(HttpRequest& request);
+  // `total_limit` shortens the total timeout for this call (a shutdown deadline).
+  HttpResponse send_in_place(HttpRequest& request,
+                             std::chrono::milliseconds total_limit = std::chrono::milliseconds::max());
 
   CredentialsSource& credentials() { return credentials_; }
   const SigV4Signer& signer() const { return signer_; }
