@@ -65,12 +65,13 @@ class PoisonSpoolFiles(unittest.TestCase):
         self.assertEqual(sum(numbers.values()), count)
 
         quarantine = os.path.join(relay.spool_dir, "quarantine")
+        labels = f'path="{relay.spool_dir}"'
         self.assertEqual(sorted(os.listdir(quarantine)), [SPARSE, OVERSIZE, TRUNCATED])
         self.assertEqual(stat.S_IMODE(os.stat(quarantine).st_mode), 0o700)
         self.assertEqual(os.stat(os.path.join(quarantine, SPARSE)).st_size, 1 << 40)  # moved, not emptied
         for name in (SPARSE, OVERSIZE, TRUNCATED):
             self.assertIn(name, log)
-        self.assertEqual(sample(scrape(metrics_port), "kinesyslog_quarantined_records"), 3.0)
+        self.assertEqual(sample(scrape(metrics_port), "kinesyslog_quarantined_records", labels), 3.0)
         counters = self.endpoint.counters()
         self.assertEqual(counters["records_failed"], 0, "a bad file was sent")
         self.assertLess(max(os.path.getsize(path) for path in self.endpoint.objects()), FIREHOSE_MAX_RECORD_BYTES)
@@ -79,8 +80,8 @@ class PoisonSpoolFiles(unittest.TestCase):
         self.assertEqual(relay.stop(), 0)
         # A restart counts what quarantine already holds and sends none of it.
         relay.start()
-        self.assertTrue(wait_until(lambda: sample(scrape(metrics_port), "kinesyslog_quarantined_records") == 3.0, 10),
-                        relay.read_log()[-2000:])
+        self.assertTrue(wait_until(lambda: sample(scrape(metrics_port), "kinesyslog_quarantined_records", labels) == 3.0,
+                                   10), relay.read_log()[-2000:])
 
 
 if __name__ == "__main__":
