@@ -20,12 +20,18 @@ void sync_directory(int dir_fd, const std::string& what);
 // The seam through which AtomicFileWriter syncs directories (tests make it fail).
 using DirectorySync = void (*)(int dir_fd, const std::string& what);
 
-// Which inode a name led to: tells a file this process wrote from one put in its place.
+// Which file a name led to: tells a file this process wrote from one put in its place. Inode
+// numbers are reused at once, so the size and change time (set by the final link) count too.
 struct FileIdentity {
   dev_t device = 0;
   ino_t inode = 0;
+  off_t size = 0;
+  time_t change_seconds = 0;
+  long change_nanoseconds = 0;
   auto operator<=>(const FileIdentity&) const = default;
 };
+// The identity of an open file; all zero when fstat fails (then it matches nothing we wrote).
+FileIdentity identity_of(int fd);
 
 // Creates `name` in the directory `dir_fd` holding `parts` concatenated. Failures throw
 // std::system_error whose text names `name`; nothing is left under `name` on failure.
@@ -43,9 +49,9 @@ class AtomicFileWriter {
                      std::span<const std::string_view> parts, mode_t mode) const;
 
  private:
-  // False (nothing written) when the filesystem does not support O_TMPFILE.
-  bool write_via_tmpfile(int dir_fd, const std::string& name, std::span<const std::string_view> parts, mode_t mode,
-                         FileIdentity& identity) const;
+  // The file, linked under `name`; not valid (nothing written) when the filesystem lacks O_TMPFILE.
+  UniqueFd write_via_tmpfile(int dir_fd, const std::string& name, std::span<const std::string_view> parts,
+                             mode_t mode) const;
 
   bool allow_tmpfile_;
   DirectorySync sync_;

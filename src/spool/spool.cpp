@@ -281,7 +281,7 @@ ReadResult Spool::read(const SpoolFile& file, std::string& contents) {
     filled += static_cast<size_t>(got);
   }
   contents.resize(filled);
-  if (!published_here().contains(FileIdentity{status.st_dev, status.st_ino})) {
+  if (!published_here().contains(identity_of(fd.get()))) {
     const std::string problem = why_not_gzip_members(std::string_view(contents).substr(start));
     if (!problem.empty()) {
       contents.resize(start);
@@ -299,13 +299,13 @@ bool Spool::quarantine(const SpoolFile& file, std::string_view reason) {
 }
 
 void Spool::remove(const SpoolFile& file) {
-  struct stat status {};
-  const bool identified = ::fstatat(directory_fd_.get(), file.name.c_str(), &status, AT_SYMLINK_NOFOLLOW) == 0;
+  const UniqueFd fd(::openat(directory_fd_.get(), file.name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+  const FileIdentity identity = fd.valid() ? identity_of(fd.get()) : FileIdentity{};
   if (::unlinkat(directory_fd_.get(), file.name.c_str(), 0) != 0) {
     if (errno == ENOENT) return;
     throw SpoolError(fmt::format("cannot remove delivered spool file {}: {}", describe(file.name), std::strerror(errno)));
   }
-  if (identified) published_here().erase(FileIdentity{status.st_dev, status.st_ino});
+  published_here().erase(identity);
   refused_since_removal_.store(false, std::memory_order_relaxed);
   forget_record(file.size);
 }
