@@ -1,5 +1,7 @@
 #include "aws/signed_client.hpp"
 
+#include <algorithm>
+
 namespace kinesyslog::aws {
 
 SignedClient::SignedClient(EndpointUrl endpoint, SigV4Signer signer, CredentialsSource& credentials,
@@ -12,19 +14,22 @@ SignedClient::SignedClient(EndpointUrl endpoint, SigV4Signer signer, Credentials
       timeouts_(timeouts),
       skew_(skew) {}
 
-HttpResponse SignedClient::send_in_place(HttpRequest& request) {
+HttpResponse SignedClient::send_in_place(HttpRequest& request, std::chrono::milliseconds total_limit) {
   request.path = endpoint_.path;
   request.set_header("Host", endpoint_.host_header());
-  HttpResponse response = sign_and_send(request);
-  if (skew_.correct_from(response, clock_.now())) response = sign_and_send(request);
+  HttpResponse response = sign_and_send(request, total_limit);
+  if (skew_.correct_from(response, clock_.now())) response = sign_and_send(request, total_limit);
   return response;
 }
 
-HttpResponse SignedClient::sign_and_send(HttpRequest& request) {
+HttpResponse SignedClient::sign_and_send(HttpRequest& request, std::chrono::milliseconds total_limit) {
   signer_.sign(request, credentials_.current(), skew_.aws_time(clock_.now()));
   // After signing: proxies may rewrite User-Agent, so botocore never signs it either.
   request.set_header("User-Agent", "kinesyslog/" KINESYSLOG_VERSION);
-  return transport_.send(endpoint_, request, timeouts_);
+  HttpTimeouts timeouts = timeouts_;
+  timeouts.total = std::min(timeouts.total, std::max(total_limit, std::chrono::milliseconds(1)));  // 0 is "none" to curl
+  timeouts.connect = std::min(timeouts.connect, timeouts.total);
+  return transport_.send(endpoint_, request, timeouts);
 }
 
 HttpRequest json_1_1_request(std::string_view target, std::string body) {

@@ -1,6 +1,7 @@
 #pragma once
 // One AWS service endpoint: adds Host, signs with SigV4 and the current credentials, sends.
 // The protocols' request shapes (JSON 1.1 for Firehose, query for STS) are built by the callers.
+#include <chrono>
 #include <string>
 #include <string_view>
 
@@ -24,7 +25,9 @@ class SignedClient {
   // the request is signed and sent once more at once.
   HttpResponse send(HttpRequest request) { return send_in_place(request); }
   // The same, signing `request` where it is, so the caller keeps its body's buffer.
-  HttpResponse send_in_place(HttpRequest& request);
+  // `total_limit` shortens the total timeout for this call (a shutdown deadline).
+  HttpResponse send_in_place(HttpRequest& request,
+                             std::chrono::milliseconds total_limit = std::chrono::milliseconds::max());
 
   CredentialsSource& credentials() { return credentials_; }
   const SigV4Signer& signer() const { return signer_; }
@@ -35,7 +38,7 @@ class SignedClient {
   SigV4Signer signer_;
   CredentialsSource& credentials_;
   HttpTransport& transport_;
-  HttpResponse sign_and_send(HttpRequest& request);
+  HttpResponse sign_and_send(HttpRequest& request, std::chrono::milliseconds total_limit);
 
   const Clock& clock_;
   HttpTimeouts timeouts_;

@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "cli/exit_codes.hpp"
-#include "cli/gzip_member_reader.hpp"
+#include "core/gzip_member_reader.hpp"
 
 namespace kinesyslog::cli {
 namespace {

@@ -25,6 +25,19 @@ DeliveryOptions checked(DeliveryOptions options) {
   return options;
 }
 
+// The time a call may take before `deadline`, rounded up to a whole millisecond.
+std::chrono::milliseconds time_left(SteadyTime now, SteadyTime deadline) {
+  if (deadline == SteadyTime::max()) return kNoTimeLimit;
+  return std::max(std::chrono::ceil<std::chrono::milliseconds>(deadline - now), std::chrono::milliseconds(1));
+}
+
+int64_t steady_ns(SteadyTime time) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch()).count();
+}
+
+// After something unexpected escaped a pass, the thread waits this long before the next one.
+constexpr std::chrono::nanoseconds kAfterUnexpectedError = std::chrono::seconds(1);
+
 }  // namespace
 
 DeliveryLoop::DeliveryLoop(spool::Spool& spool, Destination& destination, const Clock& clock, DeliveryOptions options,
@@ -35,7 +48,8 @@ DeliveryLoop::DeliveryLoop(spool::Spool& spool, Destination& destination, const 
       options_(checked(options)),
       next_interval_(clock.steady_now()),  // leftovers have waited long enough: the first pass sends them
       backoff_(options.retry_base, options.retry_cap, seed),
-      failure_log_(clock) {
+      failure_log_(clock),
+      last_progress_ns_(steady_ns(clock.steady_now())) {
   std::lock_guard lock(state_mutex_);
   for (spool::SpoolFile& file : spool_.scan()) {
     const WallTime created = file.created;
@@ -50,9 +64,12 @@ DeliveryLoop::DeliveryLoop(spool::Spool& spool, Destination& destination, const 
 
 void DeliveryLoop::notify_published(const spool::SpoolFile& file, WallTime first_received) {
   std::lock_guard lock(state_mutex_);
+  const bool was_idle = index_.empty();
   const auto [entry, inserted] =
       index_.try_emplace(file, WaitingRecord{0, first_received == WallTime{} ? file.created : first_received});
   if (!inserted) return;
+  // Records start waiting now: an idle spell before them is no stall.
+  if (was_idle) mark_progress();
   ready_.insert(entry);
   publish_gauges_locked();
   // SPEC §5: a full call's worth waiting is sent without waiting for the interval.
@@ -63,8 +80,16 @@ void DeliveryLoop::notify_published(const spool::SpoolFile& file, WallTime first
 }
 
 void DeliveryLoop::run(std::stop_token stop) {
+  const PassLimits limits{stop, SteadyTime::max()};
   while (!stop.stop_requested()) {
-    const SteadyTime next = send_due();
+    SteadyTime next;
+    try {
+      next = send_pass(/*draining=*/false, limits);
+    } catch (const std::exception& error) {
+      // Never let the delivery thread die (std::terminate would lose every open batch).
+      failure_log_.log(spdlog::level::err, "unexpected", "delivery: unexpected error, carrying on: {}", error.what());
+      next = clock_.steady_now() + kAfterUnexpectedError;
+    }
     std::unique_lock lock(state_mutex_);
     wake_.wait_for(lock, stop, wait_between(clock_.steady_now(), next), [this] { return wake_requested_; });
     wake_requested_ = false;
@@ -76,9 +101,16 @@ bool DeliveryLoop::drain(SteadyTime deadline) {
     std::lock_guard lock(state_mutex_);
     ++drainers_;
   }
+  const PassLimits limits{{}, deadline};
   bool nothing_waits = false;
   while (true) {
-    const SteadyTime next = send_pass(/*draining=*/true);
+    SteadyTime next;
+    try {
+      next = send_pass(/*draining=*/true, limits);
+    } catch (const std::exception& error) {
+      spdlog::error("delivery: unexpected error while draining, carrying on: {}", error.what());
+      next = clock_.steady_now() + kAfterUnexpectedError;
+    }
     std::unique_lock lock(state_mutex_);
     if (index_.empty()) {
       nothing_waits = true;
@@ -98,9 +130,13 @@ bool DeliveryLoop::drain(SteadyTime deadline) {
   return nothing_waits;
 }
 
-SteadyTime DeliveryLoop::send_due() { return send_pass(/*draining=*/false); }
+SteadyTime DeliveryLoop::send_due() { return send_pass(/*draining=*/false, PassLimits{}); }
 
-SteadyTime DeliveryLoop::send_pass(bool draining) {
+bool DeliveryLoop::limit_reached(const PassLimits& limits) const {
+  return limits.stop.stop_requested() || clock_.steady_now() >= limits.deadline;
+}
+
+SteadyTime DeliveryLoop::send_pass(bool draining, const PassLimits& limits) {
   std::lock_guard send_lock(send_mutex_);
   bool round_open = draining;  // an open round sends everything ready, not just full calls
   while (true) {
@@ -108,6 +144,7 @@ SteadyTime DeliveryLoop::send_pass(bool draining) {
     {
       std::lock_guard lock(state_mutex_);
       const SteadyTime now = clock_.steady_now();
+      mark_progress();  // back at the scheduling point: whatever waits, the thread is not stuck
       if (now < paused_until_) return paused_until_;
       if (promote_due_retries(now)) round_open = true;
       if (now >= next_interval_) {
@@ -116,9 +153,11 @@ SteadyTime DeliveryLoop::send_pass(bool draining) {
       }
       const bool full_call_waits = ready_.size() >= options_.max_records_per_call;
       if (ready_.empty() || !(round_open || full_call_waits)) return next_pass_locked(now);
+      // A backlog is sent call after call; stop and deadline are honoured between calls.
+      if (limit_reached(limits)) return next_pass_locked(now);
       call = take_call();
     }
-    if (send_call(call) == Pass::kPaused) {
+    if (send_call(call, limits) == Pass::kPaused) {
       std::lock_guard lock(state_mutex_);
       return next_pass_locked(clock_.steady_now());
     }
@@ -140,23 +179,28 @@ std::vector<DeliveryLoop::IndexEntry> DeliveryLoop::take_call() {
   return call;
 }
 
-DeliveryLoop::Pass DeliveryLoop::send_call(const std::vector<IndexEntry>& call) {
+void DeliveryLoop::read_call(const std::vector<IndexEntry>& call, NotRead& not_read) {
   call_buffer_.clear();
   record_ends_.clear();
   views_.clear();
   sent_.clear();
-  std::vector<IndexEntry> vanished;
-  std::vector<IndexEntry> unreadable;
   // Map keys never change and these entries are in flight (ours alone), so they are read unlocked.
   for (IndexEntry entry : call) {
+    const size_t before = call_buffer_.size();
     try {
-      if (!spool_.read(entry->first, call_buffer_)) {
-        vanished.push_back(entry);
+      const spool::ReadResult read = spool_.read(entry->first, call_buffer_);
+      if (read == spool::ReadResult::kGone) {
+        not_read.gone.push_back(entry);
         continue;
       }
-    } catch (const spool::SpoolError& error) {
+      if (read == spool::ReadResult::kQuarantined) {
+        not_read.quarantined.push_back(entry);
+        continue;
+      }
+    } catch (const std::exception& error) {  // SpoolError, and anything else (bad_alloc): per record
+      call_buffer_.resize(std::min(before, call_buffer_.size()));
       failure_log_.log(spdlog::level::err, "spool read", "delivery: {}; will try again", error.what());
-      unreadable.push_back(entry);
+      not_read.unreadable.push_back(entry);
       continue;
     }
     record_ends_.push_back(call_buffer_.size());
@@ -167,87 +211,154 @@ DeliveryLoop::Pass DeliveryLoop::send_call(const std::vector<IndexEntry>& call) 
     views_.emplace_back(call_buffer_.data() + begin, end - begin);
     begin = end;
   }
+}
 
-  DeliveryResult result = DeliveryResult::delivered({});
-  if (!sent_.empty()) {
-    counters_.calls.fetch_add(1, std::memory_order_relaxed);
-    if (options_.hooks.call_sent) options_.hooks.call_sent(sent_.size(), call_buffer_.size());
-    try {
-      result = destination_.deliver(views_);
-    } catch (const std::exception& error) {
-      result = DeliveryResult::retryable_failure(fmt::format("{} failed unexpectedly: {}", destination_.describe(), error.what()));
-    }
-    if (result.status == DeliveryResult::Status::kDelivered && result.outcomes.size() != sent_.size()) {
-      result = DeliveryResult::retryable_failure(fmt::format("{} answered {} outcomes for {} records",
-                                                             destination_.describe(), result.outcomes.size(), sent_.size()));
-    }
+DeliveryResult DeliveryLoop::deliver_range(size_t begin, size_t end, const PassLimits& limits) {
+  const std::span<const std::string_view> records(views_.data() + begin, end - begin);
+  uint64_t bytes = 0;
+  for (std::string_view record : records) bytes += record.size();
+  counters_.calls.fetch_add(1, std::memory_order_relaxed);
+  DeliveryResult result;
+  try {
+    if (options_.hooks.call_sent) options_.hooks.call_sent(records.size(), bytes);
+    result = destination_.deliver(records, time_left(clock_.steady_now(), limits.deadline));
+  } catch (const std::exception& error) {
+    result = DeliveryResult::retryable_failure(fmt::format("{} failed unexpectedly: {}", destination_.describe(), error.what()));
   }
-  report_outcomes(result);
-  // Unlink without holding the state lock: encoder threads keep publishing meanwhile.
-  if (result.status == DeliveryResult::Status::kDelivered) {
-    for (size_t i = 0; i < sent_.size(); ++i) {
-      if (!result.outcomes[i].accepted) continue;
+  if (result.status == DeliveryResult::Status::kDelivered && result.outcomes.size() != records.size()) {
+    result = DeliveryResult::retryable_failure(fmt::format("{} answered {} outcomes for {} records",
+                                                           destination_.describe(), result.outcomes.size(), records.size()));
+  }
+  mark_progress();
+  return result;
+}
+
+void DeliveryLoop::send_range(size_t begin, size_t end, const PassLimits& limits) {
+  DeliveryResult result = deliver_range(begin, end, limits);
+  switch (result.status) {
+    case DeliveryResult::Status::kDelivered:
+      call_answered_ = true;
+      for (size_t i = begin; i < end; ++i) {
+        outcomes_[i] = std::move(result.outcomes[i - begin]);
+        fates_[i] = outcomes_[i].accepted ? Fate::kAccepted : Fate::kRejected;
+      }
+      return;
+    case DeliveryResult::Status::kInvalidCall:
+      call_answered_ = true;
+      if (end - begin == 1) {
+        fates_[begin] = Fate::kInvalid;
+        invalid_error_ = std::move(result.error);
+        return;
+      }
+      failure_log_.log(spdlog::level::warn, "invalid call",
+                       "delivery: {}; splitting the call of {} records to find the record at fault", result.error,
+                       end - begin);
+      {
+        const size_t middle = begin + (end - begin) / 2;
+        send_range(begin, middle, limits);
+        // The second half waits (kNotSent) when the first failed as a whole or the pass must stop.
+        if (!call_failed_ && !limit_reached(limits)) send_range(middle, end, limits);
+      }
+      return;
+    case DeliveryResult::Status::kRetryableFailure:
+    case DeliveryResult::Status::kFatalFailure:
+      for (size_t i = begin; i < end; ++i) fates_[i] = Fate::kCallFailed;
+      call_failed_ = true;
+      call_failure_ = std::move(result);
+      return;
+  }
+}
+
+DeliveryLoop::Pass DeliveryLoop::send_call(const std::vector<IndexEntry>& call, const PassLimits& limits) {
+  NotRead not_read;
+  read_call(call, not_read);
+  fates_.assign(sent_.size(), Fate::kNotSent);
+  outcomes_.assign(sent_.size(), RecordOutcome{});
+  call_failed_ = false;
+  call_answered_ = false;
+  invalid_error_.clear();
+  if (!sent_.empty()) send_range(0, sent_.size(), limits);
+  try {
+    report_outcomes();
+  } catch (const std::exception& error) {  // an observer failed: the outcomes below still count
+    failure_log_.log(spdlog::level::err, "hooks", "delivery: reporting outcomes failed: {}", error.what());
+  }
+  // Unlink and quarantine without holding the state lock: encoder threads keep publishing meanwhile.
+  for (size_t i = 0; i < sent_.size(); ++i) {
+    if (fates_[i] == Fate::kAccepted) {
       try {
         spool_.remove(sent_[i]->first);
-      } catch (const spool::SpoolError& error) {
+      } catch (const std::exception& error) {
         // Delivered already: sending it again now would duplicate it, so it leaves the index anyway.
         spdlog::error("delivery: {}; it may be delivered again after a restart", error.what());
       }
+    } else if (fates_[i] == Fate::kInvalid) {
+      spool_.quarantine(sent_[i]->first, fmt::format("refused when sent alone: {}", invalid_error_));
     }
   }
 
   std::lock_guard lock(state_mutex_);
   const SteadyTime now = clock_.steady_now();
   const double fraction = backoff_.draw_fraction();  // full jitter, shared by the records that failed together
-  for (IndexEntry entry : vanished) {
+  for (IndexEntry entry : not_read.gone) {
     spdlog::warn("delivery: spool file {} disappeared before it was delivered", entry->first.name);
     forget_locked(entry);
   }
-  for (IndexEntry entry : unreadable) {
+  for (IndexEntry entry : not_read.quarantined) {
+    counters_.records_failed.fetch_add(1, std::memory_order_relaxed);
+    forget_locked(entry);  // Spool::read logged why; never sent
+  }
+  for (IndexEntry entry : not_read.unreadable) {
     back_off_locked(entry, now + backoff_.delay(entry->second.failures++, fraction));
   }
-  Pass pass = Pass::kContinue;
-  switch (result.status) {
-    case DeliveryResult::Status::kDelivered: {
-      if (!sent_.empty()) consecutive_call_failures_ = 0;
-      size_t rejected = 0;
-      const RecordOutcome* first_rejection = nullptr;
-      for (size_t i = 0; i < sent_.size(); ++i) {
-        const RecordOutcome& outcome = result.outcomes[i];
-        if (outcome.accepted) {
-          counters_.records_delivered.fetch_add(1, std::memory_order_relaxed);
-          forget_locked(sent_[i]);
-          continue;
-        }
-        if (first_rejection == nullptr) first_rejection = &outcome;
+  if (call_answered_) consecutive_call_failures_ = 0;
+  size_t rejected = 0;
+  const RecordOutcome* first_rejection = nullptr;
+  for (size_t i = 0; i < sent_.size(); ++i) {
+    switch (fates_[i]) {
+      case Fate::kAccepted:
+        counters_.records_delivered.fetch_add(1, std::memory_order_relaxed);
+        forget_locked(sent_[i]);
+        break;
+      case Fate::kRejected:
+        if (first_rejection == nullptr) first_rejection = &outcomes_[i];
         ++rejected;
         counters_.records_failed.fetch_add(1, std::memory_order_relaxed);
         back_off_locked(sent_[i], now + backoff_.delay(sent_[i]->second.failures++, fraction));
-      }
-      if (first_rejection != nullptr) {
-        failure_log_.log(spdlog::level::warn, "rejected " + first_rejection->error_code,
-                         "delivery: {} rejected {} of {} records (first: {}: {}); they stay in the spool and are retried",
-                         destination_.describe(), rejected, sent_.size(), first_rejection->error_code,
-                         first_rejection->error_message);
-      }
-      break;
+        break;
+      case Fate::kInvalid:
+        counters_.records_failed.fetch_add(1, std::memory_order_relaxed);
+        forget_locked(sent_[i]);
+        break;
+      case Fate::kNotSent:
+        ready_.insert(sent_[i]);
+        break;
+      case Fate::kCallFailed:
+        break;  // below, with the pause
     }
-    case DeliveryResult::Status::kRetryableFailure: {
+  }
+  if (first_rejection != nullptr) {
+    failure_log_.log(spdlog::level::warn, "rejected " + first_rejection->error_code,
+                     "delivery: {} rejected {} of {} records (first: {}: {}); they stay in the spool and are retried",
+                     destination_.describe(), rejected, sent_.size(), first_rejection->error_code,
+                     first_rejection->error_message);
+  }
+  Pass pass = Pass::kContinue;
+  if (call_failed_) {
+    size_t failed = 0;
+    for (Fate fate : fates_) failed += fate == Fate::kCallFailed ? 1 : 0;
+    if (call_failure_.status == DeliveryResult::Status::kRetryableFailure) {
       const std::chrono::nanoseconds pause = backoff_.delay(consecutive_call_failures_, fraction);
       pause_after_failed_call_locked(now + pause);
       failure_log_.log(spdlog::level::warn, "call failed", "delivery: a call of {} records failed, retrying in {:.3f} s: {}",
-                       sent_.size(), seconds(pause), result.error);
-      pass = Pass::kPaused;
-      break;
-    }
-    case DeliveryResult::Status::kFatalFailure: {
+                       failed, seconds(pause), call_failure_.error);
+    } else {
       pause_after_failed_call_locked(now + backoff_.cap());
       spdlog::error("delivery: {}; this will not succeed until the cause is fixed. {} records stay in spool {}; "
                     "next attempt in {:.0f} s",
-                    result.error, index_.size(), spool_.directory().string(), seconds(backoff_.cap()));
-      pass = Pass::kPaused;
-      break;
+                    call_failure_.error, index_.size(), spool_.directory().string(), seconds(backoff_.cap()));
     }
+    pass = Pass::kPaused;
   }
   publish_gauges_locked();
   // Whoever waits in drain() re-checks whether anything is left.
@@ -259,15 +370,24 @@ DeliveryLoop::Pass DeliveryLoop::send_call(const std::vector<IndexEntry>& call) 
 }
 
 // Entries in flight are ours alone (see send_call), so their fields are read unlocked.
-void DeliveryLoop::report_outcomes(const DeliveryResult& result) const {
+void DeliveryLoop::report_outcomes() const {
   const DeliveryHooks& hooks = options_.hooks;
   for (size_t i = 0; i < sent_.size(); ++i) {
-    if (result.status != DeliveryResult::Status::kDelivered) {
-      if (hooks.record_failed) hooks.record_failed(result.error);
-    } else if (result.outcomes[i].accepted) {
-      if (hooks.record_accepted) hooks.record_accepted(sent_[i]->first.size, sent_[i]->second.first_received);
-    } else if (hooks.record_failed) {
-      hooks.record_failed(result.outcomes[i].error_message);
+    switch (fates_[i]) {
+      case Fate::kAccepted:
+        if (hooks.record_accepted) hooks.record_accepted(sent_[i]->first.size, sent_[i]->second.first_received);
+        break;
+      case Fate::kRejected:
+        if (hooks.record_failed) hooks.record_failed(outcomes_[i].error_message);
+        break;
+      case Fate::kCallFailed:
+        if (hooks.record_failed) hooks.record_failed(call_failure_.error);
+        break;
+      case Fate::kInvalid:
+        if (hooks.record_failed) hooks.record_failed(invalid_error_);
+        break;
+      case Fate::kNotSent:
+        break;
     }
   }
 }
@@ -293,10 +413,11 @@ SteadyTime DeliveryLoop::next_pass_locked(SteadyTime now) const {
 void DeliveryLoop::pause_after_failed_call_locked(SteadyTime until) {
   ++consecutive_call_failures_;
   paused_until_ = until;
-  for (IndexEntry entry : sent_) {
-    ++entry->second.failures;
+  for (size_t i = 0; i < sent_.size(); ++i) {
+    if (fates_[i] != Fate::kCallFailed) continue;
+    ++sent_[i]->second.failures;
     counters_.records_failed.fetch_add(1, std::memory_order_relaxed);
-    back_off_locked(entry, until);
+    back_off_locked(sent_[i], until);
   }
 }
 
@@ -311,6 +432,16 @@ void DeliveryLoop::publish_gauges_locked() {
                                               index_.begin()->first.created.time_since_epoch())
                                               .count();
   counters_.oldest_waiting_unix_ns.store(oldest, std::memory_order_relaxed);
+}
+
+void DeliveryLoop::mark_progress() {
+  last_progress_ns_.store(steady_ns(clock_.steady_now()), std::memory_order_relaxed);
+}
+
+bool DeliveryLoop::stalled() const {
+  if (counters_.waiting.load(std::memory_order_relaxed) == 0) return false;
+  const int64_t since = steady_ns(clock_.steady_now()) - last_progress_ns_.load(std::memory_order_relaxed);
+  return since > std::chrono::duration_cast<std::chrono::nanoseconds>(kStallLimit).count();
 }
 
 std::chrono::nanoseconds DeliveryLoop::oldest_waiting_age() const {

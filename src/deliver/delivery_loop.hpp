@@ -7,15 +7,20 @@
 //  - a whole failed call (throttling, 5xx, network) pauses every call for the backoff of the
 //    destination's consecutive failures, and its records retry when the pause ends;
 //  - a fatal failure (access denied, missing stream) is logged as an error and pauses every
-//    call for the backoff cap; files stay in the spool.
+//    call for the backoff cap; files stay in the spool;
+//  - a call refused as malformed (kInvalidCall) is split in halves until the record at fault is
+//    alone; that record is quarantined and the others go on.
+// Spool files that cannot be a record are quarantined when read (Spool::read). Nothing thrown
+// while sending escapes the delivery thread: it is logged and the thread carries on.
 //
 // Shutdown — the sequence the caller follows, which cannot lose a published record:
 //  1. I/O threads stop and close their batches; encoder threads publish the last records into
 //     the spool and call notify_published() (safe at any time, from any thread).
 //  2. request_stop() on the thread running run(): run() returns once the call in flight (if
-//     any) is settled. It never drains by itself.
-//  3. drain(deadline) on the caller's thread sends everything still waiting at once. What it
-//     cannot deliver by the deadline stays in the spool and is found by the next start.
+//     any) is settled, even in the middle of a backlog. It never drains by itself.
+//  3. drain(deadline) on the caller's thread sends everything still waiting at once; no call
+//     starts after the deadline and each call's transport timeout ends at it. What it cannot
+//     deliver by the deadline stays in the spool and is found by the next start.
 // drain() may also run while run() is still running: the two never send at the same time.
 #include <atomic>
 #include <chrono>
@@ -91,6 +96,12 @@ class DeliveryLoop {
   // pass is due. run() is this in a loop; tests driving a ManualClock call it directly.
   SteadyTime send_due();
 
+  // No call completed and no pass came back for this long while records wait: stuck.
+  static constexpr std::chrono::minutes kStallLimit{5};
+  // Any thread (the watchdog, /health): records wait and the delivery thread has made no
+  // progress — no call completed, whatever its outcome, and no pass ended — for kStallLimit.
+  bool stalled() const;
+
   const DeliveryCounters& counters() const { return counters_; }
   // Age (wall clock) of the oldest record not yet accepted; zero when none waits.
   std::chrono::nanoseconds oldest_waiting_age() const;
@@ -106,11 +117,37 @@ class DeliveryLoop {
     bool operator()(IndexEntry a, IndexEntry b) const { return spool::OldestFirst{}(a->first, b->first); }
   };
   enum class Pass { kContinue, kPaused };
+  // When a pass stops taking calls: stop requested (run) or the shutdown deadline (drain).
+  struct PassLimits {
+    std::stop_token stop;
+    SteadyTime deadline = SteadyTime::max();
+  };
+  // What became of one record read for the call in flight.
+  enum class Fate : uint8_t {
+    kNotSent,     // the pass stopped before its part of a split call went out: ready again
+    kAccepted,    // accepted: removed from the spool
+    kRejected,    // rejected in an answered call: backs off on its own
+    kCallFailed,  // in a whole call that failed: waits for the pause to end
+    kInvalid,     // alone in a call refused as malformed: quarantined
+  };
 
-  SteadyTime send_pass(bool draining);
+  SteadyTime send_pass(bool draining, const PassLimits& limits);
+  bool limit_reached(const PassLimits& limits) const;
   // Under state_mutex_: the oldest ready records that fit in one call, taken out of ready_.
   std::vector<IndexEntry> take_call();
-  Pass send_call(const std::vector<IndexEntry>& call);
+  Pass send_call(const std::vector<IndexEntry>& call, const PassLimits& limits);
+  // Records of a call that were not read into it.
+  struct NotRead {
+    std::vector<IndexEntry> gone;         // deleted by someone else
+    std::vector<IndexEntry> quarantined;  // not a record (Spool::read moved it aside)
+    std::vector<IndexEntry> unreadable;   // failed this time (I/O error, no memory): retried later
+  };
+  // Reads the call's records into call_buffer_ (sent_, views_); sorts out the others.
+  void read_call(const std::vector<IndexEntry>& call, NotRead& not_read);
+  // Sends sent_[begin, end) as one call, splitting it in halves while it is refused as malformed.
+  void send_range(size_t begin, size_t end, const PassLimits& limits);
+  DeliveryResult deliver_range(size_t begin, size_t end, const PassLimits& limits);
+  void mark_progress();
   // Under state_mutex_:
   bool promote_due_retries(SteadyTime now);
   SteadyTime next_pass_locked(SteadyTime now) const;
@@ -119,7 +156,7 @@ class DeliveryLoop {
   void pause_after_failed_call_locked(SteadyTime until);
   void forget_locked(IndexEntry entry);
   void publish_gauges_locked();
-  void report_outcomes(const DeliveryResult& result) const;
+  void report_outcomes() const;
 
   spool::Spool& spool_;
   Destination& destination_;
@@ -141,6 +178,7 @@ class DeliveryLoop {
   RetryBackoff backoff_;
   DeliveryCounters counters_;
   RateLimitedLog failure_log_;  // per-record and per-call failures repeat while the cause lasts
+  std::atomic<int64_t> last_progress_ns_;  // steady time of the last completed call or pass
 
   // Reused from call to call (only touched under send_mutex_): one buffer holds the whole
   // call, so memory stays at one call's size however large single records once were.
@@ -148,6 +186,13 @@ class DeliveryLoop {
   std::vector<size_t> record_ends_;
   std::vector<std::string_view> views_;
   std::vector<IndexEntry> sent_;
+  // For the call in flight, per entry of sent_: its fate and, when rejected, the destination's outcome.
+  std::vector<Fate> fates_;
+  std::vector<RecordOutcome> outcomes_;
+  DeliveryResult call_failure_;   // the whole-call failure that ended it (kCallFailed), if any
+  bool call_failed_ = false;
+  bool call_answered_ = false;    // some part of it got an answer: the destination is reachable
+  std::string invalid_error_;     // why the destination refused the records marked kInvalid
 };
 
 }  // namespace kinesyslog::deliver

@@ -2,6 +2,7 @@
 // Where records go once they are in the spool (SPEC §5): Firehose PutRecordBatch, or the
 // local output directory. The shape follows PutRecordBatch: one call carries up to 500
 // records, and a call that got an answer has one outcome per record, in order.
+#include <chrono>
 #include <span>
 #include <string>
 #include <string_view>
@@ -27,6 +28,8 @@ struct DeliveryResult {
     kDelivered,         // the call was answered: `outcomes` holds one entry per record, in order
     kRetryableFailure,  // the whole call failed and may succeed later: throttling, 5xx, network, disk full
     kFatalFailure,      // retrying soon will not help: access denied, missing stream
+    kInvalidCall,       // the whole call was refused as malformed (a record or the call too large):
+                        // the same records will never pass together; some record may pass alone
   };
   Status status = Status::kRetryableFailure;
   std::string error;                   // for failures: what went wrong, naming the stream/directory
@@ -41,7 +44,13 @@ struct DeliveryResult {
   static DeliveryResult fatal_failure(std::string error) {
     return DeliveryResult{Status::kFatalFailure, std::move(error), {}};
   }
+  static DeliveryResult invalid_call(std::string error) {
+    return DeliveryResult{Status::kInvalidCall, std::move(error), {}};
+  }
 };
+
+// No bound on one call's duration beyond the destination's own timeouts.
+inline constexpr std::chrono::milliseconds kNoTimeLimit = std::chrono::milliseconds::max();
 
 // Called from the one delivery thread only; implementations need not be thread-safe.
 class Destination {
@@ -49,7 +58,9 @@ class Destination {
   virtual ~Destination() = default;
   // Sends one call. `records` respects the caller's limits (≤ 500 records, ≤ 4 MiB of data);
   // the views are valid only during the call. Failures are reported in the result, not thrown.
-  virtual DeliveryResult deliver(std::span<const std::string_view> records) = 0;
+  // A call that would take longer than `time_limit` (the shutdown deadline) fails instead.
+  virtual DeliveryResult deliver(std::span<const std::string_view> records, std::chrono::milliseconds time_limit) = 0;
+  DeliveryResult deliver(std::span<const std::string_view> records) { return deliver(records, kNoTimeLimit); }
   // For logs: "Firehose stream NAME in REGION", "output directory DIR".
   virtual std::string_view describe() const = 0;
 };

@@ -7,25 +7,38 @@
 #include "aws/service_error.hpp"
 
 namespace kinesyslog::deliver {
+namespace {
+
+// PutRecordBatch refuses a whole call as malformed with these (e.g. a record over 1,024,000
+// bytes: ValidationException; a call over 4 MiB: InvalidArgumentException; 413 from a proxy).
+bool is_invalid_call(const aws::ServiceError& error) {
+  if (error.http_status == 413) return true;
+  const bool client_error = error.http_status >= 400 && error.http_status < 500;
+  return client_error && (error.code == "ValidationException" || error.code == "InvalidArgumentException");
+}
+
+}  // namespace
 
 FirehoseDestination::FirehoseDestination(std::string stream, aws::SignedClient& firehose)
     : stream_(std::move(stream)),
       description_(fmt::format("Firehose stream {} in {}", stream_, firehose.signer().region())),
       firehose_(firehose) {}
 
-DeliveryResult FirehoseDestination::deliver(std::span<const std::string_view> records) {
+DeliveryResult FirehoseDestination::deliver(std::span<const std::string_view> records,
+                                            std::chrono::milliseconds time_limit) {
   aws::put_record_batch_body(body_, stream_, records);  // once: a retry after ExpiredToken sends the same body
   bool credentials_expired = false;
-  DeliveryResult result = send_once(records.size(), credentials_expired);
+  DeliveryResult result = send_once(records.size(), time_limit, credentials_expired);
   if (credentials_expired) {
     // ExpiredTokenException: fetch fresh credentials and try once more straight away.
     firehose_.credentials().invalidate();
-    result = send_once(records.size(), credentials_expired);
+    result = send_once(records.size(), time_limit, credentials_expired);
   }
   return result;
 }
 
-DeliveryResult FirehoseDestination::send_once(size_t record_count, bool& credentials_expired) {
+DeliveryResult FirehoseDestination::send_once(size_t record_count, std::chrono::milliseconds time_limit,
+                                              bool& credentials_expired) {
   credentials_expired = false;
   // Fresh headers for every attempt (the credentials may have changed); the body's buffer
   // returns to body_ however the attempt ends, so the next call reuses it.
@@ -37,7 +50,7 @@ DeliveryResult FirehoseDestination::send_once(size_t record_count, bool& credent
   } body_back{body_, request.body};
   aws::HttpResponse response;
   try {
-    response = firehose_.send_in_place(request);
+    response = firehose_.send_in_place(request, time_limit);
   } catch (const aws::HttpTransportError& error) {
     return DeliveryResult::retryable_failure(fmt::format("PutRecordBatch to {}: {}", description_, error.what()));
   } catch (const std::exception& error) {
@@ -49,6 +62,7 @@ DeliveryResult FirehoseDestination::send_once(size_t record_count, bool& credent
 
   const aws::ServiceError error = aws::json_service_error(response);
   const std::string text = fmt::format("PutRecordBatch to {}: {}", description_, error.describe());
+  if (is_invalid_call(error)) return DeliveryResult::invalid_call(text);
   switch (aws::error_action(error)) {
     case aws::ErrorAction::kRetry:
       return DeliveryResult::retryable_failure(text);

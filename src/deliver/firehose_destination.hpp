@@ -1,7 +1,8 @@
 #pragma once
 // Delivery to Kinesis Data Firehose with PutRecordBatch (SPEC §5): one signed JSON 1.1 call per
 // Destination::deliver, each record base64-encoded; the answer's RequestResponses become one
-// RecordOutcome per record. Whole-call failures are sorted into "later" and "not without a fix".
+// RecordOutcome per record. Whole-call failures are sorted into "later", "not without a fix"
+// and "this call is malformed" (the delivery loop then splits it to find the record at fault).
 #include <simdjson.h>
 
 #include <string>
@@ -18,11 +19,12 @@ class FirehoseDestination final : public Destination {
   // `stream` must satisfy aws::is_valid_stream_name.
   FirehoseDestination(std::string stream, aws::SignedClient& firehose);
 
-  DeliveryResult deliver(std::span<const std::string_view> records) override;
+  using Destination::deliver;
+  DeliveryResult deliver(std::span<const std::string_view> records, std::chrono::milliseconds time_limit) override;
   std::string_view describe() const override { return description_; }
 
  private:
-  DeliveryResult send_once(size_t record_count, bool& credentials_expired);
+  DeliveryResult send_once(size_t record_count, std::chrono::milliseconds time_limit, bool& credentials_expired);
   DeliveryResult read_outcomes(const aws::HttpResponse& response, size_t record_count);
 
   std::string stream_;

@@ -22,7 +22,8 @@ class OutputDirectoryDestination final : public Destination {
 
   // Writes the object atomically (never visible half-written). Disk full, permissions and
   // the like come back as a retryable failure naming the path.
-  DeliveryResult deliver(std::span<const std::string_view> records) override;
+  using Destination::deliver;
+  DeliveryResult deliver(std::span<const std::string_view> records, std::chrono::milliseconds time_limit) override;
   std::string_view describe() const override { return description_; }
 
  private:

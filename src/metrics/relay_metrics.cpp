@@ -139,6 +139,11 @@ std::string RelayMetrics::render(const RelayReadings& readings) const {
   auto spool_bytes = family("kinesyslog_spool_bytes", "Bytes of records waiting in the spool", MetricType::Gauge);
   spool_bytes.metric.push_back(gauge(as_double(readings.spool_bytes), path));
   families.push_back(std::move(spool_bytes));
+  auto quarantined = family("kinesyslog_quarantined_records",
+                            "Spool files moved to the quarantine directory because they cannot be a record",
+                            MetricType::Gauge);
+  quarantined.metric.push_back(gauge(as_double(readings.quarantined_records), path));
+  families.push_back(std::move(quarantined));
 
   auto dropped = family("kinesyslog_dropped_messages_total", "Messages dropped or cut short, by reason",
                         MetricType::Counter);

@@ -37,6 +37,7 @@ struct RelayReadings {
   uint64_t spool_records = 0;                    // records waiting for delivery
   uint64_t spool_bytes = 0;
   std::chrono::nanoseconds spool_oldest_age{0};  // age of the oldest waiting record
+  uint64_t quarantined_records = 0;              // files in <spool>/quarantine/, never sent
 };
 
 struct RelayMetricsLabels {

@@ -262,6 +262,7 @@ metrics::RelayReadings Relay::readings() const {
   readings.spool_records = parts.spool.record_count();
   readings.spool_bytes = parts.spool.record_bytes();
   readings.spool_oldest_age = parts.delivery.oldest_waiting_age();
+  readings.quarantined_records = parts.spool.quarantined_count();
   return readings;
 }
 
@@ -276,7 +277,8 @@ bool Relay::healthy() const {
   const auto& parts = *parts_;
   const bool spool_takes_records = !parts.counters.spool_failing.load(std::memory_order_relaxed) &&
                                    !parts.spool.full() && ::access(parts.spool.directory().c_str(), W_OK | X_OK) == 0;
-  return listening() && spool_takes_records;
+  // A delivery thread stuck for minutes while records wait is unhealthy too.
+  return listening() && spool_takes_records && !parts.delivery.stalled();
 }
 
 }  // namespace kinesyslog::relay

@@ -73,7 +73,8 @@ class Relay {
   metrics::RelayReadings readings() const;
   // True while every I/O thread runs its listeners (the systemd watchdog).
   bool listening() const;
-  // listening() and the spool takes records: writable, and not refusing at --spool-max-bytes (/health).
+  // listening(), the spool takes records (writable, not refusing at --spool-max-bytes) and
+  // delivery is not stalled (/health).
   bool healthy() const;
 
  private:

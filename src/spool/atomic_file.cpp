@@ -1,6 +1,7 @@
 #include "spool/atomic_file.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -18,7 +19,33 @@ void write_parts(int fd, std::span<const std::string_view> parts, const std::str
   for (std::string_view part : parts) write_all(fd, part, what);
 }
 
+// Writes `temporary_name`, flushes it and renames it to `name` (replacing what was there);
+// the temporary file is removed on failure. The directory is not synced yet. Returns the
+// file, still open.
+UniqueFd write_then_rename(int dir_fd, const std::string& name, const std::string& temporary_name,
+                           std::span<const std::string_view> parts, mode_t mode) {
+  UniqueFd file(::openat(dir_fd, temporary_name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, mode));
+  if (!file.valid()) throw_errno(errno, "creating " + temporary_name);
+  try {
+    write_parts(file.get(), parts, temporary_name);
+    if (::fdatasync(file.get()) != 0) throw_errno(errno, "flushing " + temporary_name);
+    if (::renameat(dir_fd, temporary_name.c_str(), dir_fd, name.c_str()) != 0) {
+      throw_errno(errno, "renaming " + temporary_name + " to " + name);
+    }
+    return file;
+  } catch (...) {
+    ::unlinkat(dir_fd, temporary_name.c_str(), 0);  // best effort: the error being thrown says what went wrong
+    throw;
+  }
+}
+
 }  // namespace
+
+FileIdentity identity_of(int fd) {
+  struct stat status {};
+  if (::fstat(fd, &status) != 0) return FileIdentity{};
+  return FileIdentity{status.st_dev, status.st_ino, status.st_size, status.st_ctim.tv_sec, status.st_ctim.tv_nsec};
+}
 
 void write_all(int fd, std::string_view bytes, const std::string& what) {
   while (!bytes.empty()) {
@@ -35,24 +62,35 @@ void sync_directory(int dir_fd, const std::string& what) {
   if (::fsync(dir_fd) != 0) throw_errno(errno, "syncing the directory of " + what);
 }
 
-void AtomicFileWriter::write(int dir_fd, const std::string& name, const std::string& temporary_name,
-                             std::span<const std::string_view> parts, mode_t mode) const {
-  if (allow_tmpfile_ && tmpfile_supported_.load(std::memory_order_relaxed) &&
-      write_via_tmpfile(dir_fd, name, parts, mode)) {
-    return;
+FileIdentity AtomicFileWriter::write(int dir_fd, const std::string& name, const std::string& temporary_name,
+                                     std::span<const std::string_view> parts, mode_t mode) const {
+  UniqueFd file;
+  if (allow_tmpfile_ && tmpfile_supported_.load(std::memory_order_relaxed)) {
+    file = write_via_tmpfile(dir_fd, name, parts, mode);
   }
-  write_via_temporary_name(dir_fd, name, temporary_name, parts, mode);
+  if (!file.valid()) file = write_then_rename(dir_fd, name, temporary_name, parts, mode);
+  // After the link or rename, which set the change time that tells this inode from a reuse.
+  const FileIdentity identity = identity_of(file.get());
+  try {
+    sync_(dir_fd, name);
+  } catch (...) {
+    // The name is linked but may not survive a crash; the caller will write the data again
+    // under a new name, so this one must go (otherwise it would stay behind as an unindexed duplicate).
+    ::unlinkat(dir_fd, name.c_str(), 0);
+    throw;
+  }
+  return identity;
 }
 
-bool AtomicFileWriter::write_via_tmpfile(int dir_fd, const std::string& name,
-                                         std::span<const std::string_view> parts, mode_t mode) const {
+UniqueFd AtomicFileWriter::write_via_tmpfile(int dir_fd, const std::string& name,
+                                             std::span<const std::string_view> parts, mode_t mode) const {
   // open(2): O_TMPFILE creates an unnamed inode; a crash before linkat leaves nothing behind.
   UniqueFd file(::openat(dir_fd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, mode));
   if (!file.valid()) {
     // EOPNOTSUPP: the filesystem lacks O_TMPFILE; EISDIR: the kernel predates it.
     if (errno == EOPNOTSUPP || errno == EISDIR) {
       tmpfile_supported_.store(false, std::memory_order_relaxed);
-      return false;
+      return UniqueFd();
     }
     throw_errno(errno, "creating " + name);
   }
@@ -61,32 +99,10 @@ bool AtomicFileWriter::write_via_tmpfile(int dir_fd, const std::string& name,
   // linkat(2): linking through /proc/self/fd needs no CAP_DAC_READ_SEARCH, unlike AT_EMPTY_PATH.
   const std::string proc_path = "/proc/self/fd/" + std::to_string(file.get());
   if (::linkat(AT_FDCWD, proc_path.c_str(), dir_fd, name.c_str(), AT_SYMLINK_FOLLOW) != 0) {
-    if (errno == ENOENT && ::linkat(file.get(), "", dir_fd, name.c_str(), AT_EMPTY_PATH) == 0) {
-      sync_directory(dir_fd, name);
-      return true;
-    }
+    if (errno == ENOENT && ::linkat(file.get(), "", dir_fd, name.c_str(), AT_EMPTY_PATH) == 0) return file;
     throw_errno(errno, "linking " + name + " into place");
   }
-  sync_directory(dir_fd, name);
-  return true;
-}
-
-void AtomicFileWriter::write_via_temporary_name(int dir_fd, const std::string& name,
-                                                const std::string& temporary_name,
-                                                std::span<const std::string_view> parts, mode_t mode) const {
-  UniqueFd file(::openat(dir_fd, temporary_name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, mode));
-  if (!file.valid()) throw_errno(errno, "creating " + temporary_name);
-  try {
-    write_parts(file.get(), parts, temporary_name);
-    if (::fdatasync(file.get()) != 0) throw_errno(errno, "flushing " + temporary_name);
-    if (::renameat(dir_fd, temporary_name.c_str(), dir_fd, name.c_str()) != 0) {
-      throw_errno(errno, "renaming " + temporary_name + " to " + name);
-    }
-  } catch (...) {
-    ::unlinkat(dir_fd, temporary_name.c_str(), 0);  // best effort: the error being thrown says what went wrong
-    throw;
-  }
-  sync_directory(dir_fd, name);
+  return file;
 }
 
 void replace_file(const std::filesystem::path& path, std::string_view contents, mode_t mode) {
@@ -97,7 +113,9 @@ void replace_file(const std::filesystem::path& path, std::string_view contents, 
   const std::string temporary_name = name + ".tmp";
   ::unlinkat(dir_fd.get(), temporary_name.c_str(), 0);  // left by an interrupted earlier run, if any
   const std::string_view parts[] = {contents};
-  AtomicFileWriter(false).write(dir_fd.get(), name, temporary_name, parts, mode);
+  write_then_rename(dir_fd.get(), name, temporary_name, parts, mode);
+  // The new contents are in place either way; a failed sync only leaves them less durable.
+  sync_directory(dir_fd.get(), name);
 }
 
 }  // namespace kinesyslog::spool

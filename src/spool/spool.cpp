@@ -16,6 +16,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "core/gzip_member_reader.hpp"
+
 namespace kinesyslog::spool {
 namespace {
 
@@ -53,6 +55,63 @@ TemporaryNamesInUse& temporary_names_in_use() {
   return names;
 }
 
+// Records this process published and has not removed, by inode: they need no gzip check,
+// unlike leftovers of earlier runs and anything put under a record's name by someone else.
+class PublishedHere {
+ public:
+  void add(FileIdentity identity) {
+    std::lock_guard lock(mutex_);
+    identities_.insert(identity);
+  }
+  void erase(FileIdentity identity) {
+    std::lock_guard lock(mutex_);
+    identities_.erase(identity);
+  }
+  bool contains(FileIdentity identity) const {
+    std::lock_guard lock(mutex_);
+    return identities_.count(identity) != 0;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::set<FileIdentity> identities_;
+};
+
+PublishedHere& published_here() {
+  static PublishedHere identities;
+  return identities;
+}
+
+// Why `bytes` cannot be a record; empty when it is a complete sequence of gzip members
+// (RFC 1952: each header, deflate stream and CRC32/ISIZE trailer checked).
+std::string why_not_gzip_members(std::string_view bytes) {
+  if (bytes.empty()) return "empty, not a gzip record";
+  GzipMemberReader reader(bytes);
+  while (true) {
+    switch (reader.skip()) {
+      case GzipMemberReader::Status::kMember:
+        continue;
+      case GzipMemberReader::Status::kEnd:
+        return {};
+      case GzipMemberReader::Status::kError:
+        return "not a complete gzip record: " + reader.error();
+    }
+  }
+}
+
+std::string_view file_type(mode_t mode) {
+  if (S_ISLNK(mode)) return "a symbolic link";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISCHR(mode) || S_ISBLK(mode)) return "a device";
+  return "not a regular file";
+}
+
+std::string oversize_reason(uint64_t size, uint64_t limit) {
+  return fmt::format("{} bytes, over the {}-byte limit of one Firehose record", size, limit);
+}
+
 bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
 
 // Our names carry their creation time: `firehose_event-<19 digits>-…`.
@@ -75,9 +134,10 @@ WallTime modification_time(const struct stat& status) {
 
 }  // namespace
 
-Spool::Spool(std::filesystem::path directory, const Clock& clock, SpoolOptions options)
-    : directory_(std::move(directory)), clock_(clock), writer_(options.allow_tmpfile), max_bytes_(options.max_bytes), pid_(::getpid()) {
-  const std::string path = directory_.string();
+namespace {
+
+UniqueFd open_spool_directory(const std::filesystem::path& directory) {
+  const std::string path = directory.string();
   struct stat status {};
   if (::stat(path.c_str(), &status) != 0) {
     throw SpoolError(fmt::format("spool directory {} cannot be used: {}", path, std::strerror(errno)));
@@ -86,11 +146,22 @@ Spool::Spool(std::filesystem::path directory, const Clock& clock, SpoolOptions o
   if (::access(path.c_str(), W_OK | X_OK) != 0) {
     throw SpoolError(fmt::format("spool directory {} is not writable: {}", path, std::strerror(errno)));
   }
-  directory_fd_ = UniqueFd(::open(path.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
-  if (!directory_fd_.valid()) {
-    throw SpoolError(fmt::format("spool directory {} cannot be opened: {}", path, std::strerror(errno)));
-  }
+  UniqueFd fd(::open(path.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) throw SpoolError(fmt::format("spool directory {} cannot be opened: {}", path, std::strerror(errno)));
+  return fd;
 }
+
+}  // namespace
+
+Spool::Spool(std::filesystem::path directory, const Clock& clock, SpoolOptions options)
+    : directory_(std::move(directory)),
+      clock_(clock),
+      directory_fd_(open_spool_directory(directory_)),
+      writer_(options.allow_tmpfile, options.sync_directory),
+      quarantine_(directory_fd_.get(), directory_.string()),
+      max_bytes_(options.max_bytes),
+      max_record_bytes_(options.max_record_bytes),
+      pid_(::getpid()) {}
 
 Spool::UniqueName Spool::next_name() {
   const int64_t nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(clock_.now().time_since_epoch()).count();
@@ -119,7 +190,7 @@ SpoolFile Spool::publish(std::string_view record) {
   in_use.add(unique.temporary_name);
   try {
     const std::string_view parts[] = {record};
-    writer_.write(directory_fd_.get(), unique.name, unique.temporary_name, parts, kRecordMode);
+    published_here().add(writer_.write(directory_fd_.get(), unique.name, unique.temporary_name, parts, kRecordMode));
   } catch (const std::system_error& error) {
     in_use.erase(unique.temporary_name);
     throw SpoolError(fmt::format("cannot publish a record into spool directory {}: {}", directory_.string(), error.what()));
@@ -150,7 +221,13 @@ std::vector<SpoolFile> Spool::scan() {
     }
     if (!starts_with(name, kRecordPrefix)) continue;
     struct stat status {};
-    if (::fstatat(directory_fd_.get(), name.c_str(), &status, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(status.st_mode)) {
+    if (::fstatat(directory_fd_.get(), name.c_str(), &status, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    if (!S_ISREG(status.st_mode)) {
+      quarantine_.move_in(name, file_type(status.st_mode));
+      continue;
+    }
+    if (static_cast<uint64_t>(status.st_size) > max_record_bytes_) {
+      quarantine_.move_in(name, oversize_reason(static_cast<uint64_t>(status.st_size), max_record_bytes_));
       continue;
     }
     SpoolFile file{name, static_cast<uint64_t>(status.st_size), {}};
@@ -159,50 +236,87 @@ std::vector<SpoolFile> Spool::scan() {
     found.push_back(std::move(file));
   }
   ::closedir(listing);
+  quarantine_.recount();
   std::sort(found.begin(), found.end(), OldestFirst{});
   record_count_.store(found.size(), std::memory_order_relaxed);
   record_bytes_.store(bytes, std::memory_order_relaxed);
   return found;
 }
 
-bool Spool::read(const SpoolFile& file, std::string& contents) const {
-  UniqueFd fd(::openat(directory_fd_.get(), file.name.c_str(), O_RDONLY | O_CLOEXEC));
+ReadResult Spool::read(const SpoolFile& file, std::string& contents) {
+  // O_NONBLOCK: a FIFO swapped in after the scan opens at once instead of waiting for a writer.
+  UniqueFd fd(::openat(directory_fd_.get(), file.name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
   if (!fd.valid()) {
-    if (errno == ENOENT) return false;
+    if (errno == ENOENT) return ReadResult::kGone;
+    if (errno == ELOOP) {  // O_NOFOLLOW met a symbolic link
+      quarantine(file, "a symbolic link");
+      return ReadResult::kQuarantined;
+    }
     throw SpoolError(fmt::format("cannot open spool file {}: {}", describe(file.name), std::strerror(errno)));
   }
   struct stat status {};
   if (::fstat(fd.get(), &status) != 0) {
     throw SpoolError(fmt::format("cannot stat spool file {}: {}", describe(file.name), std::strerror(errno)));
   }
+  if (!S_ISREG(status.st_mode)) {
+    quarantine(file, file_type(status.st_mode));
+    return ReadResult::kQuarantined;
+  }
+  const uint64_t size = static_cast<uint64_t>(status.st_size);
+  if (size > max_record_bytes_) {
+    quarantine(file, oversize_reason(size, max_record_bytes_));
+    return ReadResult::kQuarantined;
+  }
   const size_t start = contents.size();
-  contents.resize(start + static_cast<size_t>(status.st_size));
+  contents.resize(start + static_cast<size_t>(size));
   size_t filled = start;
   while (filled < contents.size()) {
     const ssize_t got = ::read(fd.get(), contents.data() + filled, contents.size() - filled);
     if (got < 0 && errno == EINTR) continue;
     if (got < 0) {
+      contents.resize(start);
       throw SpoolError(fmt::format("cannot read spool file {}: {}", describe(file.name), std::strerror(errno)));
     }
     if (got == 0) break;  // shorter than fstat said: never happens to a published record
     filled += static_cast<size_t>(got);
   }
   contents.resize(filled);
+  if (!published_here().contains(identity_of(fd.get()))) {
+    const std::string problem = why_not_gzip_members(std::string_view(contents).substr(start));
+    if (!problem.empty()) {
+      contents.resize(start);
+      quarantine(file, problem);
+      return ReadResult::kQuarantined;
+    }
+  }
+  return ReadResult::kRead;
+}
+
+bool Spool::quarantine(const SpoolFile& file, std::string_view reason) {
+  if (!quarantine_.move_in(file.name, reason)) return false;
+  forget_record(file.size);
   return true;
 }
 
 void Spool::remove(const SpoolFile& file) {
+  const UniqueFd fd(::openat(directory_fd_.get(), file.name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+  const FileIdentity identity = fd.valid() ? identity_of(fd.get()) : FileIdentity{};
   if (::unlinkat(directory_fd_.get(), file.name.c_str(), 0) != 0) {
     if (errno == ENOENT) return;
     throw SpoolError(fmt::format("cannot remove delivered spool file {}: {}", describe(file.name), std::strerror(errno)));
   }
+  published_here().erase(identity);
   refused_since_removal_.store(false, std::memory_order_relaxed);
+  forget_record(file.size);
+}
+
+void Spool::forget_record(uint64_t size) {
   // Decrement without wrapping below zero if scan() reset the totals meanwhile.
   uint64_t count = record_count_.load(std::memory_order_relaxed);
   while (count > 0 && !record_count_.compare_exchange_weak(count, count - 1, std::memory_order_relaxed)) {
   }
   uint64_t bytes = record_bytes_.load(std::memory_order_relaxed);
-  while (!record_bytes_.compare_exchange_weak(bytes, bytes - std::min(bytes, file.size), std::memory_order_relaxed)) {
+  while (!record_bytes_.compare_exchange_weak(bytes, bytes - std::min(bytes, size), std::memory_order_relaxed)) {
   }
 }
 

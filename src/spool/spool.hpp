@@ -2,7 +2,8 @@
 // The durable spool (SPEC §4, DESIGN "Durability"): each record is a file
 // `firehose_event-<unique>` in one directory, published atomically, removed only once the
 // destination has accepted it. Thread-safe: encoder threads publish concurrently while the
-// delivery thread scans, reads and removes. One process per spool directory.
+// delivery thread scans, reads and removes. One process per spool directory. A file that
+// cannot be a record is moved to `<spool>/quarantine/` (see Quarantine), never sent.
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
@@ -11,8 +12,10 @@
 #include <string_view>
 #include <vector>
 
+#include "batch/record_encoder.hpp"
 #include "core/clock.hpp"
 #include "spool/atomic_file.hpp"
+#include "spool/quarantine.hpp"
 
 namespace kinesyslog::spool {
 
@@ -47,6 +50,15 @@ class SpoolFullError : public SpoolError {
 struct SpoolOptions {
   bool allow_tmpfile = true;  // false forces the temporary-name + rename path (tests, odd filesystems)
   uint64_t max_bytes = 0;     // cap on record bytes waiting in the spool; 0: no cap
+  uint64_t max_record_bytes = batch::kFirehoseMaxRecordBytes;  // larger files are quarantined
+  DirectorySync sync_directory = spool::sync_directory;        // tests make it fail
+};
+
+// What read() found under a record's name.
+enum class ReadResult {
+  kRead,         // the record's bytes were appended
+  kGone,         // the file no longer exists
+  kQuarantined,  // not a record (see Quarantine): moved aside, or left in place if that failed; never send it
 };
 
 class Spool {
@@ -70,12 +82,19 @@ class Spool {
 
   // The records present, oldest first. Removes temporary files left by a crashed process;
   // ignores every file that is not ours (the default spool is the shared temp directory).
-  // Resets the totals to what it found: call it at start, before publishers run.
+  // Resets the totals to what it found: call it at start, before publishers run. Entries
+  // that are not regular files or are over the record size go to quarantine at once.
   std::vector<SpoolFile> scan();
 
   // Appends the record's bytes to `contents` (so one reused buffer can hold a whole call).
-  // False when the file no longer exists; throws SpoolError on any other failure.
-  bool read(const SpoolFile& file, std::string& contents) const;
+  // Never blocks on a FIFO nor follows a symbolic link swapped in after the scan. A file that
+  // is not a regular file, is over the record size, or — unless this process wrote it — is not
+  // a complete sequence of gzip members is quarantined. Throws SpoolError on other failures.
+  ReadResult read(const SpoolFile& file, std::string& contents);
+
+  // Moves an indexed record to quarantine (the destination refused it as invalid); logs why.
+  // False when it could not be moved (it stays in place; the error is logged).
+  bool quarantine(const SpoolFile& file, std::string_view reason);
 
   // Deletes a delivered record; a file already gone is not an error. Throws SpoolError otherwise.
   void remove(const SpoolFile& file);
@@ -85,6 +104,8 @@ class Spool {
   uint64_t record_bytes() const { return record_bytes_.load(std::memory_order_relaxed); }
   // A publish was refused at the cap and no record has been delivered (removed) since.
   bool full() const { return refused_since_removal_.load(std::memory_order_relaxed); }
+  // Files in `<spool>/quarantine/` (the kinesyslog_quarantined_records gauge).
+  uint64_t quarantined_count() const { return quarantine_.count(); }
 
  private:
   struct UniqueName {
@@ -94,12 +115,15 @@ class Spool {
   };
   UniqueName next_name();
   std::string describe(std::string_view name) const;
+  void forget_record(uint64_t size);
 
   std::filesystem::path directory_;
   const Clock& clock_;
   UniqueFd directory_fd_;
   AtomicFileWriter writer_;
+  Quarantine quarantine_;
   uint64_t max_bytes_;
+  uint64_t max_record_bytes_;
   int pid_;
   std::atomic<uint64_t> record_count_{0};
   std::atomic<uint64_t> record_bytes_{0};

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "cli/exit_codes.hpp"
-#include "cli/gzip_member_reader.hpp"
+#include "core/gzip_member_reader.hpp"
 
 namespace kinesyslog::cli {
 namespace {

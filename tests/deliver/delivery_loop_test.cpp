@@ -1,12 +1,16 @@
 #include "deliver/delivery_loop.hpp"
 
 #include <chrono>
+#include <filesystem>
+#include <stop_token>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "support/gzip_member.hpp"
 #include "support/temporary_directory.hpp"
 #include "core/clock.hpp"
 #include "fake_destination.hpp"
@@ -19,6 +23,8 @@ using namespace std::chrono_literals;
 using spool::Spool;
 using Status = DeliveryResult::Status;
 using testing::entry_names;
+using testing::gzip_member;
+using testing::write_whole_file;
 using testing::FakeDestination;
 using testing::TemporaryDirectory;
 
@@ -118,8 +124,8 @@ TEST_F(DeliveryLoopTest, CallsHoldAtMost500Records) {
 TEST_F(DeliveryLoopTest, CallsHoldAtMost4MiBOfRecordData) {
   DeliveryLoop loop(spool_, destination_, clock_, DeliveryOptions{}, 1);
   start(loop);
-  // Four of these are exactly 4,194,304 bytes: they fit; the fifth goes in the next call.
-  for (char fill : {'a', 'b', 'c', 'd', 'e'}) publish(loop, std::string(1024 * 1024, fill));
+  // Four records of the largest size (1,024,000 bytes) fit in 4 MiB; the fifth goes in the next call.
+  for (char fill : {'a', 'b', 'c', 'd', 'e'}) publish(loop, std::string(1'024'000, fill));
   clock_.advance(60s);
   loop.send_due();
   EXPECT_EQ(call_sizes(destination_), (std::vector<size_t>{4, 1}));
@@ -339,6 +345,185 @@ TEST(DeliveryLoop, ShutdownSequenceDeliversEveryPublishedRecordOnce) {
   const auto accepted = destination.accepted();
   EXPECT_EQ(accepted.size(), 60U);
   for (const auto& [record, times] : accepted) EXPECT_EQ(times, 1) << record;
+  EXPECT_TRUE(entry_names(directory.path()).empty());
+}
+
+
+// Leftovers of an earlier run, written straight into the directory (no fsync, so thousands
+// are cheap); each is a real gzip member, since files this process did not write are checked.
+void write_leftovers(const std::filesystem::path& directory, int count) {
+  for (int i = 0; i < count; ++i) {
+    write_whole_file(directory / fmt::format("firehose_event-{:019}-0000001-{:012}", 1'700'000'000'000'000'000LL + i, i),
+                     gzip_member("leftover " + std::to_string(i)));
+  }
+}
+
+// A destination answer that moves the test's clock as a slow call would.
+FakeDestination::Answer taking(ManualClock& clock, std::chrono::nanoseconds duration) {
+  return [&clock, duration](std::span<const std::string_view> records) {
+    clock.advance(duration);
+    return FakeDestination::accept_all(records);
+  };
+}
+
+// A backlog of 10 full calls, each taking 3 s; the shutdown budget is 8 s.
+TEST_F(DeliveryLoopTest, DrainStopsBetweenCallsAtTheDeadline) {
+  write_leftovers(directory_.path(), 5000);
+  DeliveryLoop loop(spool_, destination_, clock_, DeliveryOptions{}, 1);
+  destination_.otherwise(taking(clock_, 3s));
+  const SteadyTime deadline = clock_.steady_now() + 8s;
+  EXPECT_FALSE(loop.drain(deadline));
+  EXPECT_EQ(call_sizes(destination_), (std::vector<size_t>{500, 500, 500}));
+  // Each call's transport timeout ends at the deadline: 8 s, 5 s, 2 s left.
+  EXPECT_EQ(destination_.time_limits(), (std::vector<std::chrono::milliseconds>{8s, 5s, 2s}));
+  EXPECT_EQ(loop.counters().waiting.load(), 3500U);
+  EXPECT_EQ(spooled(), 3500U) << "what was not sent stays in the spool";
+}
+
+TEST_F(DeliveryLoopTest, RunReturnsAfterTheCallInFlightOnceStopIsRequested) {
+  write_leftovers(directory_.path(), 5000);
+  DeliveryLoop loop(spool_, destination_, clock_, DeliveryOptions{}, 1);
+  std::stop_source stop;
+  destination_.then([&stop](std::span<const std::string_view> records) {
+    stop.request_stop();
+    return FakeDestination::accept_all(records);
+  });
+  loop.run(stop.get_token());
+  EXPECT_EQ(call_sizes(destination_), std::vector<size_t>{500});
+  EXPECT_EQ(destination_.time_limits(), std::vector<std::chrono::milliseconds>{kNoTimeLimit});
+  EXPECT_EQ(loop.counters().waiting.load(), 4500U);
+}
+
+// The call is refused whole while it holds the poison record; splitting finds it.
+TEST_F(DeliveryLoopTest, RecordThatMakesTheWholeCallInvalidIsIsolatedAndQuarantined) {
+  DeliveryLoop loop(spool_, destination_, clock_, small_calls(9), 1);
+  start(loop);
+  for (int i = 0; i < 4; ++i) publish(loop, "good " + std::to_string(i));
+  const spool::SpoolFile poison = publish(loop, "poison");
+  for (int i = 4; i < 8; ++i) publish(loop, "good " + std::to_string(i));
+  destination_.otherwise(FakeDestination::refuse_call_holding([](std::string_view record) { return record == "poison"; }));
+  clock_.advance(60s);
+  loop.send_due();
+  EXPECT_EQ(loop.counters().records_delivered.load(), 8U);
+  EXPECT_EQ(loop.counters().waiting.load(), 0U);
+  // 9 refused → 4 accepted, 5 refused → 2 refused → poison alone refused, 1 accepted → 3 accepted.
+  EXPECT_EQ(call_sizes(destination_), (std::vector<size_t>{9, 4, 5, 2, 1, 1, 3}));
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(destination_.accepted()["good " + std::to_string(i)], 1) << i;
+  EXPECT_EQ(entry_names(directory_.path()), std::vector<std::string>{"quarantine"});
+  EXPECT_EQ(entry_names(directory_.path() / "quarantine"), std::vector<std::string>{poison.name});
+  EXPECT_EQ(spool_.quarantined_count(), 1U);
+  EXPECT_EQ(loop.counters().records_failed.load(), 1U);
+  // Nothing is paused: the next record goes out with the next interval.
+  publish(loop, "later");
+  clock_.advance(60s);
+  loop.send_due();
+  EXPECT_EQ(destination_.accepted()["later"], 1);
+}
+
+TEST_F(DeliveryLoopTest, WholeCallFailureWhileSplittingPausesTheRestOfTheCall) {
+  DeliveryLoop loop(spool_, destination_, clock_, small_calls(4), 1);
+  start(loop);
+  for (const char* record : {"a", "poison", "c", "d"}) publish(loop, record);
+  destination_.then(FakeDestination::refuse_call_holding([](std::string_view record) { return record == "poison"; }));
+  destination_.then(FakeDestination::fail_call(Status::kRetryableFailure));  // the first half: throttled
+  clock_.advance(60s);
+  loop.send_due();
+  EXPECT_EQ(call_sizes(destination_), (std::vector<size_t>{4, 2})) << "the second half waits for the pause";
+  EXPECT_EQ(loop.counters().waiting.load(), 4U);
+  destination_.otherwise(FakeDestination::refuse_call_holding([](std::string_view record) { return record == "poison"; }));
+  for (int step = 0; step < 100 && loop.counters().waiting.load() > 0; ++step) {
+    clock_.advance(1s);
+    loop.send_due();
+  }
+  EXPECT_EQ(loop.counters().records_delivered.load(), 3U);
+  EXPECT_EQ(spool_.quarantined_count(), 1U);
+}
+
+TEST_F(DeliveryLoopTest, AHugeSparseFileInTheSpoolIsQuarantinedAndTheOthersGoOn) {
+  const auto huge = directory_.path() / "firehose_event-0000000000000000001-0000001-000000000000";
+  write_whole_file(huge, "");
+  std::filesystem::resize_file(huge, uint64_t{1} << 40);
+  DeliveryLoop loop(spool_, destination_, clock_, small_calls(), 1);
+  publish(loop, "good");
+  EXPECT_NO_THROW(loop.send_due());
+  EXPECT_EQ(loop.counters().records_delivered.load(), 1U);
+  EXPECT_EQ(entry_names(directory_.path() / "quarantine"), std::vector<std::string>{huge.filename().string()});
+}
+
+TEST_F(DeliveryLoopTest, FilesThatCannotBeARecordAreQuarantinedWhenRead) {
+  DeliveryLoop loop(spool_, destination_, clock_, small_calls(), 1);
+  start(loop);
+  const spool::SpoolFile good = publish(loop, "good");
+  const spool::SpoolFile swapped = publish(loop, "swapped");
+  // Someone replaces one of our records with a truncated gzip after it was published.
+  const std::string whole = gzip_member("a record cut short");
+  write_whole_file(directory_.path() / "replacement", whole.substr(0, whole.size() - 4));
+  std::filesystem::rename(directory_.path() / "replacement", directory_.path() / swapped.name);
+  clock_.advance(60s);
+  loop.send_due();
+  EXPECT_EQ(destination_.calls(), (std::vector<std::vector<std::string>>{{"good"}}));
+  EXPECT_EQ(entry_names(directory_.path() / "quarantine"), std::vector<std::string>{swapped.name});
+  EXPECT_EQ(loop.counters().waiting.load(), 0U);
+}
+
+// A call that hangs for more than 5 minutes while records wait.
+TEST_F(DeliveryLoopTest, StalledWhenNoCallCompletesForFiveMinutesWhileRecordsWait) {
+  DeliveryLoop loop(spool_, destination_, clock_, small_calls(), 1);
+  start(loop);
+  clock_.advance(1h);
+  EXPECT_FALSE(loop.stalled()) << "nothing waits";
+  publish(loop, "waits");
+  EXPECT_FALSE(loop.stalled()) << "records just started waiting";
+  bool stalled_during_call = false;
+  bool stalled_early = true;
+  destination_.then([&](std::span<const std::string_view> records) {
+    clock_.advance(DeliveryLoop::kStallLimit);
+    stalled_early = loop.stalled();
+    clock_.advance(1s);
+    stalled_during_call = loop.stalled();
+    return FakeDestination::accept_all(records);
+  });
+  clock_.advance(60s);
+  loop.send_due();
+  EXPECT_FALSE(stalled_early);
+  EXPECT_TRUE(stalled_during_call);
+  EXPECT_FALSE(loop.stalled()) << "the call completed";
+}
+
+TEST_F(DeliveryLoopTest, WaitingOnPurposeIsNoStall) {
+  DeliveryOptions options = small_calls();
+  options.interval = 10min;
+  DeliveryLoop loop(spool_, destination_, clock_, options, 1);
+  start(loop);
+  publish(loop, "waits for the interval");
+  destination_.otherwise(FakeDestination::fail_call(Status::kFatalFailure));
+  for (int minute = 0; minute < 30; ++minute) {
+    clock_.advance(1min);
+    loop.send_due();  // run() comes back at least every second
+    EXPECT_FALSE(loop.stalled()) << minute;
+  }
+  EXPECT_EQ(destination_.calls().size(), 5U) << "at the interval (10 min), then a retry every 5 minutes";
+}
+
+TEST(DeliveryLoop, NothingThrownWhileSendingEscapesTheDeliveryThread) {
+  TemporaryDirectory directory;
+  const Clock& clock = SystemClock::instance();
+  Spool spool(directory.path(), clock);
+  FakeDestination destination;
+  DeliveryOptions options = small_calls();
+  options.interval = 20ms;
+  options.retry_base = 1ms;
+  options.retry_cap = 10ms;
+  int hook_calls = 0;
+  options.hooks.call_sent = [&hook_calls](size_t, uint64_t) {
+    if (hook_calls++ == 0) throw std::bad_alloc();
+  };
+  options.hooks.record_accepted = [](uint64_t, WallTime) { throw std::length_error("an observer failed"); };
+  DeliveryLoop loop(spool, destination, clock, options, 1);
+  destination.then([](std::span<const std::string_view>) -> DeliveryResult { throw std::bad_alloc(); });
+  std::jthread delivery([&loop](std::stop_token stop) { loop.run(stop); });
+  for (const char* record : {"x", "y", "z"}) loop.notify_published(spool.publish(record));
+  EXPECT_TRUE(eventually([&] { return loop.counters().records_delivered.load() == 3; }));
   EXPECT_TRUE(entry_names(directory.path()).empty());
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 // A Destination that records every call and answers from a script, for the loop's tests.
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <map>
@@ -19,20 +20,33 @@ class FakeDestination final : public Destination {
  public:
   using Answer = std::function<DeliveryResult(std::span<const std::string_view>)>;
 
-  // Answers are used one per call, in order; once they run out every record is accepted.
+  // Answers are used one per call, in order; once they run out `otherwise` answers (by
+  // default every record is accepted).
   void then(Answer answer) {
     std::lock_guard lock(mutex_);
     script_.push_back(std::move(answer));
   }
-
-  DeliveryResult deliver(std::span<const std::string_view> records) override {
+  void otherwise(Answer answer) {
     std::lock_guard lock(mutex_);
-    calls_.emplace_back(records.begin(), records.end());
-    DeliveryResult result = accept_all(records);
-    if (!script_.empty()) {
-      result = script_.front()(records);
-      script_.pop_front();
+    otherwise_ = std::move(answer);
+  }
+
+  using Destination::deliver;
+  DeliveryResult deliver(std::span<const std::string_view> records, std::chrono::milliseconds time_limit) override {
+    Answer answer;
+    {
+      std::lock_guard lock(mutex_);
+      calls_.emplace_back(records.begin(), records.end());
+      time_limits_.push_back(time_limit);
+      answer = otherwise_;
+      if (!script_.empty()) {
+        answer = std::move(script_.front());
+        script_.pop_front();
+      }
     }
+    // Unlocked: an answer may throw, or look at the loop (stalled()) as a slow call would.
+    DeliveryResult result = answer ? answer(records) : accept_all(records);
+    std::lock_guard lock(mutex_);
     if (result.status == DeliveryResult::Status::kDelivered) {
       for (size_t i = 0; i < records.size() && i < result.outcomes.size(); ++i) {
         if (result.outcomes[i].accepted) ++accepted_[std::string(records[i])];
@@ -45,6 +59,11 @@ class FakeDestination final : public Destination {
   std::vector<std::vector<std::string>> calls() const {
     std::lock_guard lock(mutex_);
     return calls_;
+  }
+  // The time limit each call was given, in order.
+  std::vector<std::chrono::milliseconds> time_limits() const {
+    std::lock_guard lock(mutex_);
+    return time_limits_;
   }
   // How often each record's content was accepted.
   std::map<std::string, int> accepted() const {
@@ -66,6 +85,19 @@ class FakeDestination final : public Destination {
       return DeliveryResult::delivered(std::move(outcomes));
     };
   }
+  // Refuses the whole call, as Firehose does with ValidationException (HTTP 400), whenever
+  // it holds a record `poison` picks; accepts every other call.
+  static Answer refuse_call_holding(std::function<bool(std::string_view)> poison) {
+    return [poison = std::move(poison)](std::span<const std::string_view> records) {
+      for (std::string_view record : records) {
+        if (poison(record)) {
+          return DeliveryResult::invalid_call("ValidationException (HTTP 400): Member must have length less than or "
+                                              "equal to 1024000");
+        }
+      }
+      return accept_all(records);
+    };
+  }
   static Answer fail_call(DeliveryResult::Status status) {
     return [status](std::span<const std::string_view>) {
       return DeliveryResult{status, "the fake says no", {}};
@@ -75,7 +107,9 @@ class FakeDestination final : public Destination {
  private:
   mutable std::mutex mutex_;
   std::deque<Answer> script_;
+  Answer otherwise_;
   std::vector<std::vector<std::string>> calls_;
+  std::vector<std::chrono::milliseconds> time_limits_;
   std::map<std::string, int> accepted_;
 };
 

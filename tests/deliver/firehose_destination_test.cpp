@@ -18,8 +18,10 @@ using ::testing::HasSubstr;
 class ScriptedTransport final : public aws::HttpTransport {
  public:
   using Step = std::variant<aws::HttpResponse, aws::HttpTransportError>;
-  aws::HttpResponse send(const aws::EndpointUrl&, const aws::HttpRequest& request, const aws::HttpTimeouts&) override {
+  aws::HttpResponse send(const aws::EndpointUrl&, const aws::HttpRequest& request,
+                         const aws::HttpTimeouts& call_timeouts) override {
     requests.push_back(request);
+    timeouts.push_back(call_timeouts);
     Step step = script.front();
     script.pop_front();
     if (auto* error = std::get_if<aws::HttpTransportError>(&step)) throw *error;
@@ -27,6 +29,7 @@ class ScriptedTransport final : public aws::HttpTransport {
   }
   std::deque<Step> script;
   std::vector<aws::HttpRequest> requests;
+  std::vector<aws::HttpTimeouts> timeouts;
 };
 
 class CountingCredentials final : public aws::CredentialsSource {
@@ -101,14 +104,37 @@ TEST_F(FirehoseDestinationTest, ThrottlingAndServerErrorsAndNetworkFailuresAreRe
 }
 
 TEST_F(FirehoseDestinationTest, ConfigurationErrorsAreFatalAndNameTheCode) {
-  for (const char* code : {"ResourceNotFoundException", "AccessDeniedException", "InvalidArgumentException",
-                           "UnrecognizedClientException", "InvalidSignatureException"}) {
+  for (const char* code : {"ResourceNotFoundException", "AccessDeniedException", "UnrecognizedClientException",
+                           "InvalidSignatureException"}) {
     transport.script.push_back(
         answer(400, std::string(R"({"__type":"com.amazonaws.firehose#)") + code + R"(","message":"no"})"));
     const DeliveryResult result = destination.deliver(records);
     EXPECT_EQ(result.status, DeliveryResult::Status::kFatalFailure) << code;
     EXPECT_THAT(result.error, HasSubstr(code));
   }
+}
+
+// The delivery loop splits such a call to find the record at fault.
+TEST_F(FirehoseDestinationTest, ACallRefusedAsMalformedIsAnInvalidCall) {
+  transport.script.push_back(answer(400, R"({"__type":"ValidationException","message":"1 validation error detected: )"
+                                         R"(Member must have length less than or equal to 1024000"})"));
+  transport.script.push_back(answer(400, R"({"__type":"InvalidArgumentException","message":"too large"})"));
+  transport.script.push_back(answer(413, "<html>Request Entity Too Large</html>"));
+  for (const char* expected : {"ValidationException", "InvalidArgumentException", "413"}) {
+    const DeliveryResult result = destination.deliver(records);
+    EXPECT_EQ(result.status, DeliveryResult::Status::kInvalidCall) << expected << ": " << result.error;
+    EXPECT_THAT(result.error, HasSubstr(expected));
+  }
+}
+
+TEST_F(FirehoseDestinationTest, TimeLimitShortensTheTransportTimeout) {
+  transport.script.push_back(answer(200, R"({"RequestResponses":[{"RecordId":"a"},{"RecordId":"b"}]})"));
+  transport.script.push_back(answer(200, R"({"RequestResponses":[{"RecordId":"a"},{"RecordId":"b"}]})"));
+  destination.deliver(records, std::chrono::milliseconds(2500));
+  destination.deliver(records);
+  ASSERT_EQ(transport.timeouts.size(), 2u);
+  EXPECT_EQ(transport.timeouts[0].total, std::chrono::milliseconds(2500));
+  EXPECT_EQ(transport.timeouts[1].total, aws::HttpTimeouts{}.total) << "no limit: the client's own timeout";
 }
 
 TEST_F(FirehoseDestinationTest, ExpiredTokenRefreshesCredentialsAndRetriesAtOnce) {

@@ -22,6 +22,7 @@ class FakeSource final : public MetricsSource {
     readings.spool_records = 2;
     readings.spool_bytes = 900;
     readings.spool_oldest_age = 1500ms;
+    readings.quarantined_records = 3;
     return readings;
   }
   bool healthy() const override { return is_healthy; }
@@ -69,6 +70,8 @@ TEST_F(MetricsEndpointTest, MetricsCarryOurAdditions) {
            "kinesyslog_dropped_messages_total{reason=\"queue_full\"} 0\n",
            "kinesyslog_connections{port=\"514\"} 4\n",
            "kinesyslog_spool_bytes{path=\"/var/spool/kinesyslog\"} 900\n",
+           "# TYPE kinesyslog_quarantined_records gauge",
+           "kinesyslog_quarantined_records{path=\"/var/spool/kinesyslog\"} 3\n",
            "# TYPE kinesyslog_delivery_seconds histogram",
            "kinesyslog_build_info{version=\"" KINESYSLOG_VERSION "\"} 1\n",
        }) {

@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <future>
 #include <set>
+#include <system_error>
 #include <string>
 #include <thread>
 #include <vector>
@@ -13,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include "core/clock.hpp"
+#include "support/gzip_member.hpp"
 #include "support/temporary_directory.hpp"
 
 namespace kinesyslog::spool {
@@ -20,6 +23,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::entry_names;
+using testing::gzip_member;
 using testing::read_whole_file;
 using testing::TemporaryDirectory;
 using testing::write_whole_file;
@@ -28,7 +32,7 @@ const WallTime kMarch2026 = WallTime{std::chrono::sys_days{std::chrono::year{202
 
 std::string read_record(Spool& spool, const SpoolFile& file) {
   std::string contents;
-  EXPECT_TRUE(spool.read(file, contents));
+  EXPECT_EQ(spool.read(file, contents), ReadResult::kRead);
   return contents;
 }
 
@@ -60,8 +64,8 @@ TEST_P(SpoolTest, ReadAppendsToTheBuffer) {
   const SpoolFile first = spool.publish("first");
   const SpoolFile second = spool.publish("second");
   std::string buffer;
-  ASSERT_TRUE(spool.read(first, buffer));
-  ASSERT_TRUE(spool.read(second, buffer));
+  ASSERT_EQ(spool.read(first, buffer), ReadResult::kRead);
+  ASSERT_EQ(spool.read(second, buffer), ReadResult::kRead);
   EXPECT_EQ(buffer, "firstsecond");
 }
 
@@ -228,7 +232,7 @@ TEST(Spool, ReadOfAVanishedFileSaysSo) {
   const SpoolFile file = spool.publish("gone soon");
   std::filesystem::remove(directory.path() / file.name);
   std::string contents;
-  EXPECT_FALSE(spool.read(file, contents));
+  EXPECT_EQ(spool.read(file, contents), ReadResult::kGone);
 }
 
 TEST(Spool, MissingDirectoryIsAnErrorNamingIt) {
@@ -280,6 +284,195 @@ TEST(Spool, UnwritableDirectoryIsAnErrorNamingIt) {
     EXPECT_NE(std::string(error.what()).find(read_only.string()), std::string::npos) << error.what();
     EXPECT_NE(std::string(error.what()).find("not writable"), std::string::npos) << error.what();
   }
+}
+
+
+constexpr const char* kLeftoverName = "firehose_event-0000000000000000001-0000001-000000000000";
+
+// A spool holding one file put there by someone else (or an earlier run), already scanned.
+class ForeignFile : public ::testing::Test {
+ protected:
+  // Scans, then reads the one leftover; what read() said.
+  ReadResult read_leftover() {
+    const std::vector<SpoolFile> found = spool_.scan();
+    if (found.size() != 1) {
+      ADD_FAILURE() << found.size() << " files found";
+      return ReadResult::kGone;
+    }
+    contents_ = "kept";  // read() appends: whatever it refuses leaves the buffer as it was
+    return spool_.read(found[0], contents_);
+  }
+  std::filesystem::path leftover() const { return directory_.path() / kLeftoverName; }
+  std::vector<std::string> quarantined() const { return entry_names(directory_.path() / "quarantine"); }
+
+  TemporaryDirectory directory_;
+  ManualClock clock_{kMarch2026};
+  Spool spool_{directory_.path(), clock_};
+  std::string contents_;
+};
+
+TEST_F(ForeignFile, CompleteGzipMembersAreARecord) {
+  const std::string record = gzip_member("one") + gzip_member("two");
+  write_whole_file(leftover(), record);
+  EXPECT_EQ(read_leftover(), ReadResult::kRead);
+  EXPECT_EQ(contents_, "kept" + record);
+  EXPECT_FALSE(std::filesystem::exists(directory_.path() / "quarantine"));
+}
+
+TEST_F(ForeignFile, TruncatedGzipIsQuarantined) {
+  const std::string whole = gzip_member("a record cut short by a full disk");
+  write_whole_file(leftover(), whole.substr(0, whole.size() - 4));
+  EXPECT_EQ(read_leftover(), ReadResult::kQuarantined);
+  EXPECT_EQ(contents_, "kept");
+  EXPECT_EQ(quarantined(), std::vector<std::string>{kLeftoverName});
+  EXPECT_EQ(read_whole_file(directory_.path() / "quarantine" / kLeftoverName), whole.substr(0, whole.size() - 4))
+      << "moved, never changed";
+  EXPECT_EQ(spool_.quarantined_count(), 1U);
+  EXPECT_EQ(spool_.record_count(), 0U);
+}
+
+TEST_F(ForeignFile, WrongCrcIsQuarantined) {
+  std::string record = gzip_member("the trailer's CRC32 no longer matches");
+  record[record.size() - 8] ^= 0x01;  // RFC 1952 §2.2: CRC32, then ISIZE, end the member
+  write_whole_file(leftover(), record);
+  EXPECT_EQ(read_leftover(), ReadResult::kQuarantined);
+}
+
+TEST_F(ForeignFile, BytesAfterTheLastMemberAreQuarantined) {
+  write_whole_file(leftover(), gzip_member("fine") + "trailing garbage");
+  EXPECT_EQ(read_leftover(), ReadResult::kQuarantined);
+}
+
+TEST_F(ForeignFile, EmptyOrPlainTextIsQuarantined) {
+  write_whole_file(leftover(), "");
+  EXPECT_EQ(read_leftover(), ReadResult::kQuarantined);
+  write_whole_file(leftover(), "{\"not\": \"gzip\"}");
+  EXPECT_EQ(read_leftover(), ReadResult::kQuarantined);
+  EXPECT_EQ(quarantined(), (std::vector<std::string>{kLeftoverName, std::string(kLeftoverName) + ".1"}))
+      << "a second file of the same name does not replace the first";
+  EXPECT_EQ(spool_.quarantined_count(), 2U);
+}
+
+TEST_F(ForeignFile, OverTheRecordSizeIsQuarantinedAtScan) {
+  write_whole_file(leftover(), std::string(1'024'001, 'x'));
+  EXPECT_TRUE(spool_.scan().empty());
+  EXPECT_EQ(quarantined(), std::vector<std::string>{kLeftoverName});
+}
+
+TEST_F(ForeignFile, HugeSparseFileIsQuarantinedAtScanWithoutBeingRead) {
+  write_whole_file(leftover(), "");
+  std::filesystem::resize_file(leftover(), uint64_t{1} << 40);
+  EXPECT_TRUE(spool_.scan().empty());
+  EXPECT_EQ(quarantined(), std::vector<std::string>{kLeftoverName});
+  EXPECT_EQ(std::filesystem::file_size(directory_.path() / "quarantine" / kLeftoverName), uint64_t{1} << 40);
+}
+
+TEST_F(ForeignFile, FileThatGrewPastTheRecordSizeAfterTheScanIsQuarantinedWhenRead) {
+  write_whole_file(leftover(), gzip_member("small at scan time"));
+  const std::vector<SpoolFile> found = spool_.scan();
+  ASSERT_EQ(found.size(), 1U);
+  std::filesystem::resize_file(leftover(), uint64_t{1} << 40);
+  std::string contents;
+  EXPECT_EQ(spool_.read(found[0], contents), ReadResult::kQuarantined);
+  EXPECT_TRUE(contents.empty());
+}
+
+TEST_F(ForeignFile, SymbolicLinkIsQuarantinedAndNotFollowed) {
+  write_whole_file(directory_.path() / "elsewhere", gzip_member("not in the spool"));
+  std::filesystem::create_symlink(directory_.path() / "elsewhere", leftover());
+  EXPECT_TRUE(spool_.scan().empty());
+  EXPECT_EQ(quarantined(), std::vector<std::string>{kLeftoverName});
+  EXPECT_TRUE(std::filesystem::exists(directory_.path() / "elsewhere"));
+}
+
+TEST_F(ForeignFile, SymbolicLinkSwappedInAfterTheScanIsQuarantinedWhenRead) {
+  write_whole_file(leftover(), gzip_member("regular at scan time"));
+  const std::vector<SpoolFile> found = spool_.scan();
+  ASSERT_EQ(found.size(), 1U);
+  write_whole_file(directory_.path() / "elsewhere", gzip_member("not in the spool"));
+  std::filesystem::create_symlink(directory_.path() / "elsewhere", directory_.path() / "link");
+  std::filesystem::rename(directory_.path() / "link", leftover());
+  std::string contents;
+  EXPECT_EQ(spool_.read(found[0], contents), ReadResult::kQuarantined);
+  EXPECT_TRUE(contents.empty());
+}
+
+TEST_F(ForeignFile, DirectoryIsQuarantinedAtScan) {
+  std::filesystem::create_directory(leftover());
+  EXPECT_TRUE(spool_.scan().empty());
+  EXPECT_EQ(quarantined(), std::vector<std::string>{kLeftoverName});
+}
+
+// F4(b): a FIFO renamed over a record between the scan and the read.
+TEST_F(ForeignFile, FifoSwappedInAfterTheScanNeitherBlocksNorIsSent) {
+  write_whole_file(leftover(), gzip_member("regular at scan time"));
+  const std::vector<SpoolFile> found = spool_.scan();
+  ASSERT_EQ(found.size(), 1U);
+  const auto fifo = directory_.path() / "fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::filesystem::rename(fifo, leftover());
+  auto reading = std::async(std::launch::async, [&] {
+    std::string contents;
+    return spool_.read(found[0], contents);
+  });
+  const bool returned = reading.wait_for(2s) == std::future_status::ready;
+  if (!returned) {  // let the blocked open finish so the test can end
+    UniqueFd writer(::open(leftover().c_str(), O_WRONLY | O_NONBLOCK));
+  }
+  ASSERT_TRUE(returned) << "read() blocked on a FIFO";
+  EXPECT_EQ(reading.get(), ReadResult::kQuarantined);
+  EXPECT_EQ(quarantined(), std::vector<std::string>{kLeftoverName});
+}
+
+TEST_F(ForeignFile, FifoPresentAtScanIsQuarantined) {
+  ASSERT_EQ(::mkfifo(leftover().c_str(), 0600), 0);
+  EXPECT_TRUE(spool_.scan().empty());
+  EXPECT_EQ(quarantined(), std::vector<std::string>{kLeftoverName});
+}
+
+TEST(Spool, RecordsThisProcessWroteAreNotCheckedForGzip) {
+  TemporaryDirectory directory;
+  ManualClock clock{kMarch2026};
+  Spool spool(directory.path(), clock);
+  const SpoolFile file = spool.publish("plain bytes this process wrote");
+  Spool reopened(directory.path(), clock);
+  ASSERT_EQ(reopened.scan().size(), 1U);
+  EXPECT_EQ(read_record(reopened, file), "plain bytes this process wrote");
+}
+
+TEST(Spool, QuarantineDirectoryIsPrivateAndCountedAtStart) {
+  TemporaryDirectory directory;
+  ManualClock clock{kMarch2026};
+  {
+    Spool spool(directory.path(), clock);
+    const SpoolFile file = spool.publish("refused by the destination");
+    EXPECT_TRUE(spool.quarantine(file, "ValidationException"));
+    EXPECT_EQ(spool.quarantined_count(), 1U);
+    EXPECT_EQ(spool.record_count(), 0U);
+  }
+  struct stat status {};
+  ASSERT_EQ(::stat((directory.path() / "quarantine").c_str(), &status), 0);
+  EXPECT_EQ(status.st_mode & 07777, 0700U);
+  Spool restarted(directory.path(), clock);
+  EXPECT_EQ(restarted.quarantined_count(), 1U);
+  EXPECT_TRUE(restarted.scan().empty()) << "quarantined files are never found again";
+}
+
+// The directory fsync after the link fails once; the encoder then publishes again.
+TEST_P(SpoolTest, FailedDirectorySyncLeavesNoUnindexedDuplicate) {
+  static int failures_left;
+  failures_left = 1;
+  SpoolOptions failing = options();
+  failing.sync_directory = [](int dir_fd, const std::string& what) {
+    if (failures_left-- > 0) throw std::system_error(EIO, std::generic_category(), "syncing the directory of " + what);
+    sync_directory(dir_fd, what);
+  };
+  Spool spool(directory_.path(), clock_, failing);
+  EXPECT_THROW(spool.publish("record"), SpoolError);
+  const SpoolFile file = spool.publish("record");  // what Relay's encoder does after a failure
+  EXPECT_EQ(entry_names(directory_.path()), std::vector<std::string>{file.name});
+  EXPECT_EQ(spool.record_count(), 1U);
+  EXPECT_EQ(spool.scan().size(), 1U);
 }
 
 }  // namespace

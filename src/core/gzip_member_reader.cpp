@@ -1,9 +1,11 @@
-#include "cli/gzip_member_reader.hpp"
+#include "core/gzip_member_reader.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 
-namespace kinesyslog::cli {
+namespace kinesyslog {
 namespace {
 
 constexpr size_t kInputChunk = 64 * 1024;
@@ -19,11 +21,25 @@ GzipMemberReader::GzipMemberReader(std::FILE* input, uint64_t max_member_bytes)
   if (!stream_ready_) error_ = "cannot initialise zlib";
 }
 
+GzipMemberReader::GzipMemberReader(std::string_view input, uint64_t max_member_bytes)
+    : memory_input_(input), max_member_bytes_(max_member_bytes) {
+  stream_ready_ = inflateInit2(&stream_, 16 + MAX_WBITS) == Z_OK;
+  if (!stream_ready_) error_ = "cannot initialise zlib";
+}
+
 GzipMemberReader::~GzipMemberReader() {
   if (stream_ready_) inflateEnd(&stream_);
 }
 
 bool GzipMemberReader::refill() {
+  if (input_ == nullptr) {
+    // zlib counts input in uInt: hand over at most that much at a time.
+    const size_t count = std::min<size_t>(memory_input_.size(), std::numeric_limits<uInt>::max());
+    stream_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(memory_input_.data()));
+    stream_.avail_in = static_cast<uInt>(count);
+    memory_input_.remove_prefix(count);
+    return count > 0;
+  }
   size_t count = std::fread(input_buffer_.data(), 1, input_buffer_.size(), input_);
   if (count == 0 && std::ferror(input_)) {
     error_ = std::string("read failed: ") + std::strerror(errno);
@@ -35,27 +51,38 @@ bool GzipMemberReader::refill() {
 
 GzipMemberReader::Status GzipMemberReader::next(std::string& member) {
   member.clear();
+  const Status status = inflate_member(&member);
+  if (status == Status::kMember) member.reserve(member.size() + kJsonPadding);
+  return status;
+}
+
+GzipMemberReader::Status GzipMemberReader::skip() { return inflate_member(nullptr); }
+
+GzipMemberReader::Status GzipMemberReader::inflate_member(std::string* member) {
   if (!stream_ready_) return Status::kError;
   if (stream_.avail_in == 0 && !refill()) return error_.empty() ? Status::kEnd : Status::kError;
 
+  uint64_t inflated = 0;
   while (true) {
-    size_t written = member.size();
-    member.resize(written + kOutputChunk);
-    stream_.next_out = reinterpret_cast<Bytef*>(member.data() + written);
+    std::string& out = member != nullptr ? *member : scratch_;
+    const size_t written = member != nullptr ? out.size() : 0;
+    out.resize(written + kOutputChunk);
+    stream_.next_out = reinterpret_cast<Bytef*>(out.data() + written);
     stream_.avail_out = static_cast<uInt>(kOutputChunk);
     int result = inflate(&stream_, Z_NO_FLUSH);
-    member.resize(written + (kOutputChunk - stream_.avail_out));
+    const size_t produced = kOutputChunk - stream_.avail_out;
+    out.resize(written + produced);
+    inflated += produced;
 
     if (result == Z_STREAM_END) {
       inflateReset(&stream_);  // keeps next_in/avail_in: the next member starts there
-      member.reserve(member.size() + kJsonPadding);
       return Status::kMember;
     }
     if (result != Z_OK && result != Z_BUF_ERROR) {
       error_ = std::string("corrupt gzip data (") + (stream_.msg != nullptr ? stream_.msg : "zlib error") + ")";
       return Status::kError;
     }
-    if (member.size() > max_member_bytes_) {
+    if (inflated > max_member_bytes_) {
       error_ = "gzip member inflates past " + std::to_string(max_member_bytes_) + " bytes";
       return Status::kError;
     }
@@ -67,4 +94,4 @@ GzipMemberReader::Status GzipMemberReader::next(std::string& member) {
   }
 }
 
-}  // namespace kinesyslog::cli
+}  // namespace kinesyslog

@@ -1,14 +1,16 @@
 #pragma once
 // Reads a stream of concatenated gzip members (RFC 1952 §2.2) one member at a time, so a
-// file of many records never has to be held in memory at once.
+// file of many records never has to be held in memory at once. zlib checks each member's
+// header, deflate data and trailer (CRC32 and ISIZE).
 #include <zlib.h>
 
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <string_view>
 #include <vector>
 
-namespace kinesyslog::cli {
+namespace kinesyslog {
 
 class GzipMemberReader {
  public:
@@ -19,6 +21,8 @@ class GzipMemberReader {
   enum class Status { kMember, kEnd, kError };
 
   explicit GzipMemberReader(std::FILE* input, uint64_t max_member_bytes = kMaxMemberBytes);
+  // Reads members from bytes in memory, which must outlive the reader.
+  explicit GzipMemberReader(std::string_view input, uint64_t max_member_bytes = kMaxMemberBytes);
   ~GzipMemberReader();
   GzipMemberReader(const GzipMemberReader&) = delete;
   GzipMemberReader& operator=(const GzipMemberReader&) = delete;
@@ -26,17 +30,23 @@ class GzipMemberReader {
   // Inflates the next member into `member` (replacing its contents). kEnd at a clean end of
   // input; kError (see error()) on corrupt, truncated or oversized data, or a read failure.
   Status next(std::string& member);
+  // The same checks as next() without keeping the member's bytes (memory stays at one chunk).
+  Status skip();
   const std::string& error() const { return error_; }
 
  private:
+  // Inflates one member into `member`, or into a reused scratch chunk when it is null.
+  Status inflate_member(std::string* member);
   bool refill();  // false at end of input or on a read error
 
-  std::FILE* input_;
+  std::FILE* input_ = nullptr;
+  std::string_view memory_input_;  // what is left of in-memory input (when input_ is null)
   uint64_t max_member_bytes_;
   z_stream stream_{};
   bool stream_ready_ = false;
   std::vector<unsigned char> input_buffer_;
+  std::string scratch_;  // skip()'s output, overwritten chunk after chunk
   std::string error_;
 };
 
-}  // namespace kinesyslog::cli
+}  // namespace kinesyslog
