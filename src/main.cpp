@@ -163,7 +163,8 @@ int run_listen(const cli::ListenOptions& options) {
     systemd.ready(listening);
     std::atomic<bool> stopping{false};
     // Keeps pinging through the shutdown drain, when the listeners are closed on purpose.
-    relay::WatchdogPinger watchdog([&] { return stopping.load() || relay.listening(); });
+    relay::WatchdogPinger watchdog(
+        [&] { return stopping.load() || (relay.listening() && !relay.delivery_stuck()); });
     for (;;) {
       int signal_number = 0;
       if (sigwait(&signals, &signal_number) != 0) continue;

@@ -273,12 +273,14 @@ bool Relay::listening() const {
              static_cast<int64_t>(parts.io_threads.size());
 }
 
+bool Relay::delivery_stuck() const { return parts_->delivery.stalled(); }
+
 bool Relay::healthy() const {
   const auto& parts = *parts_;
   const bool spool_takes_records = !parts.counters.spool_failing.load(std::memory_order_relaxed) &&
                                    !parts.spool.full() && ::access(parts.spool.directory().c_str(), W_OK | X_OK) == 0;
   // A delivery thread stuck for minutes while records wait is unhealthy too.
-  return listening() && spool_takes_records && !parts.delivery.stalled();
+  return listening() && spool_takes_records && !delivery_stuck();
 }
 
 }  // namespace kinesyslog::relay

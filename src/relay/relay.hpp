@@ -73,6 +73,9 @@ class Relay {
   metrics::RelayReadings readings() const;
   // True while every I/O thread runs its listeners (the systemd watchdog).
   bool listening() const;
+  // Records wait and the delivery thread has finished nothing for minutes: stuck inside one
+  // call or spool read (the systemd watchdog then restarts the relay; the spool keeps the records).
+  bool delivery_stuck() const;
   // listening(), the spool takes records (writable, not refusing at --spool-max-bytes) and
   // delivery is not stalled (/health).
   bool healthy() const;
