@@ -16,6 +16,7 @@
 
 #include "core/rate_limited_log.hpp"
 #include "framing/datagram.hpp"
+#include "net/kernel_drop_count.hpp"
 #include "net/stream_connection.hpp"
 
 namespace kinesyslog::net {
@@ -39,7 +40,7 @@ struct ListenerWatch : Watch {
   ListenerSpec spec;
   UniqueFd fd;
   ListenerGauges* gauges = nullptr;
-  uint32_t last_drop_count = 0;
+  KernelDropCount kernel_drops;
 };
 
 struct Connection : Watch {
@@ -221,11 +222,9 @@ class IoThread::Loop {
       std::array<uint32_t, SK_MEMINFO_VARS> meminfo{};
       socklen_t length = sizeof meminfo;
       if (::getsockopt(listener->fd.get(), SOL_SOCKET, SO_MEMINFO, meminfo.data(), &length) != 0) continue;
-      const uint32_t total = meminfo[SK_MEMINFO_DROPS];
-      if (total > listener->last_drop_count) {
-        counters_.count_drop(metrics::DropReason::kUdpOverflow, total - listener->last_drop_count);
+      if (const uint64_t dropped = listener->kernel_drops.take(meminfo[SK_MEMINFO_DROPS]); dropped > 0) {
+        counters_.count_drop(metrics::DropReason::kUdpOverflow, dropped);
       }
-      listener->last_drop_count = total;
     }
   }
 
