@@ -301,7 +301,7 @@ TEST(ProxyV2, BufferGrowsWithTheBytesNotToTheAnnouncedLength) {
   EXPECT_EQ(reader.feed(std::string_view(header).substr(16, 1000)), Status::kNeedMore);
   EXPECT_LT(reader.buffered_bytes(), 4096u);
   EXPECT_EQ(reader.feed(std::string_view(header).substr(1016)), Status::kDone) << reader.error();
-  EXPECT_EQ(reader.buffered_bytes(), std::string().capacity());  // given back once decoded
+  EXPECT_EQ(reader.buffered_bytes(), 0u);  // given back once decoded
 }
 
 }  // namespace
