@@ -34,6 +34,11 @@ constexpr int kDrainReadRounds = 64;
 // Shutdown: at the connection limit, connections are served and closed to make room for the
 // ones still queued, this many times at most.
 constexpr int kDrainAcceptRounds = 16;
+// Shutdown: connections are read until none has had anything for this long (a client whose
+// connection was just taken from the queue sends right after its connect returned), at most
+// kDrainQuietRounds times.
+constexpr int kDrainQuietMs = 50;
+constexpr int kDrainQuietRounds = 10;
 
 enum class WatchKind : uint8_t { kWake, kUdp, kStreamListener, kConnection };
 
@@ -488,8 +493,24 @@ class IoThread::Loop {
     }
     count_kernel_drops();
     for (auto& listener : listeners_) listener->fd.reset();  // closing also leaves epoll
+    serve_until_quiet();
     serve_and_close_connections();
     sink_.on_stop();
+  }
+
+  void serve_until_quiet() {
+    uint64_t wakes = 0;
+    (void)!::read(wake_.get(), &wakes, sizeof wakes);  // the stop request: no longer a ready event
+    std::array<epoll_event, kMaxEvents> events;
+    for (int round = 0; round < kDrainQuietRounds && !connections_.empty(); ++round) {
+      const int ready = ::epoll_wait(epoll_.get(), events.data(), kMaxEvents, kDrainQuietMs);
+      if (ready <= 0) return;
+      for (int i = 0; i < ready; ++i) {
+        auto* watch = static_cast<Watch*>(events[static_cast<size_t>(i)].data.ptr);
+        if (watch->kind == WatchKind::kConnection) serve(*static_cast<Connection*>(watch), kDrainReadRounds);
+      }
+      serve_read_again();
+    }
   }
 
   // Connections the kernel completed that were not accepted yet. At the connection limit the

@@ -5,6 +5,7 @@ and a connection attempted during the shutdown drain (refused, or its lines deli
 restart). Every wait is bounded in time and every load loop in count."""
 import contextlib
 import os
+import re
 import resource
 import shutil
 import signal
@@ -21,6 +22,7 @@ from test_firehose import STREAM, Endpoint, FirehoseRelay
 from test_hostile import FlowingClient
 
 MIB = 1024  # kB per MiB, for /proc figures
+PARTIAL_TAG = re.compile(r"partial-\d+-[0-9a-f]{8}")
 
 
 def cpu_seconds(pid):
@@ -113,9 +115,9 @@ class MemoryAndLimits(unittest.TestCase):
         self.assertIsNone(flow.error)
         self.assertEqual(relay.stop(), 0, relay.read_log()[-2000:])
         events = relay.delivered_events()
-        first_words = [event["message"].split(" ", 1)[0] for event in events
-                       if event["message"].startswith("partial-")]
-        self.assertEqual(sorted(first_words), sorted(tags))
+        handed_on = [match.group(0) for match in map(PARTIAL_TAG.search, (event["message"] for event in events))
+                     if match]
+        self.assertEqual(sorted(handed_on), sorted(tags))
         delivered_flow = {event["message"].rsplit(" ", 1)[-1] for event in events}
         self.assertFalse(set(flow_texts) - delivered_flow)
 
