@@ -211,9 +211,9 @@ class MemoryAndLimits(unittest.TestCase):
         def delivered():
             return {event["message"].rsplit(" ", 1)[-1] for event in dump_events(endpoint.objects())}
         wait_until(lambda: wanted <= delivered(), 40, 0.5)
-        missing = wanted - delivered()
-        self.assertFalse(missing, f"{len(missing)} lines accepted during the drain were lost "
-                                  f"({len([m for m in missing if m.startswith('late-')])} late)")
+        missing = sorted(wanted - delivered())
+        self.assertEqual(missing[:5], [], f"{len(missing)} of {len(wanted)} lines were lost "
+                                          f"({len([m for m in missing if m.startswith('late-')])} late)")
 
 
 if __name__ == "__main__":
