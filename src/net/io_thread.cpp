@@ -155,12 +155,16 @@ class IoThread::Loop {
 
  private:
   void add(int fd, Watch* watch, uint32_t interest = EPOLLIN) {
+    if (!try_add(fd, watch, interest)) {
+      throw std::runtime_error(std::string("epoll_ctl failed: ") + std::strerror(errno));
+    }
+  }
+
+  bool try_add(int fd, Watch* watch, uint32_t interest = EPOLLIN) {
     epoll_event event{};
     event.events = interest;
     event.data.ptr = watch;
-    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &event) != 0) {
-      throw std::runtime_error(std::string("epoll_ctl failed: ") + std::strerror(errno));
-    }
+    return ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &event) == 0;
   }
 
   void set_interest(Connection& connection, bool writable) {
@@ -337,7 +341,7 @@ class IoThread::Loop {
     if (paused_listeners_ == 0) return;
     for (auto& listener : listeners_) {
       if (!listener->paused || !listener->fd || limits_.full()) continue;  // closed: shutting down
-      add(listener->fd.get(), listener.get());
+      if (!try_add(listener->fd.get(), listener.get())) continue;  // tried again at the next tick
       listener->paused = false;
       --paused_listeners_;
     }
