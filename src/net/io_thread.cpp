@@ -298,7 +298,14 @@ class IoThread::Loop {
           StreamConnection(std::move(socket), listener.spec, key, config_.max_message_size, std::move(tls),
                            clock_.steady_now()),
           key.source, counted_per_source(listener));
-      add(connection->stream.fd(), connection.get());
+      if (!try_add(connection->stream.fd(), connection.get())) {  // ENOMEM, or fs.epoll.max_user_watches reached
+        accept_errors_.log(spdlog::level::err, "epoll_ctl", "cannot watch a connection on {} port {}: {}",
+                           transport_name(listener.spec.transport), listener.spec.port, std::strerror(errno));
+        if (connection->counted_per_source) limits_.release_source(key.source);
+        limits_.give_back_slot();
+        pause(listener);
+        return false;  // the connection is closed as it goes out of scope
+      }
       if (listener.gauges != nullptr) listener.gauges->open_connections.fetch_add(1, std::memory_order_relaxed);
       spdlog::debug("connection from {} on {} port {}", connection->stream.source_text(),
                     transport_name(listener.spec.transport), listener.spec.port);
