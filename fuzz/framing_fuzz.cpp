@@ -1,5 +1,6 @@
 // Feeds arbitrary bytes to SyslogFramer in chunks whose sizes come from the input and checks that
-// chunking never changes the output and that no message or buffer exceeds the maximum.
+// chunking never changes the output and that no message or buffer exceeds the maximum; also
+// with held messages released between chunks, as the partial-message budget does.
 //
 // Input: [max size byte][N][N chunk-size bytes][stream...]
 #include <algorithm>
@@ -57,6 +58,25 @@ Messages frame(std::string_view stream, size_t max_message_size, std::string_vie
   return messages;
 }
 
+// As memory pressure does: after the chunks whose size byte is odd, the held message (if any)
+// is handed on cut short. The framer must stay in step and never hand on an empty message.
+void frame_releasing(std::string_view stream, size_t max_message_size, std::string_view chunk_sizes) {
+  if (chunk_sizes.empty()) return;
+  Messages messages;
+  SyslogFramer framer{max_message_size};
+  for (size_t chunk = 0; !stream.empty(); ++chunk) {
+    const auto size_byte = static_cast<uint8_t>(chunk_sizes[chunk % chunk_sizes.size()]);
+    const size_t size = std::min<size_t>(1 + size_byte, stream.size());
+    framer.feed(stream.substr(0, size), CheckedSink{&messages, max_message_size, false});
+    if (size_byte % 2 == 1) {
+      framer.release_partial(CheckedSink{&messages, max_message_size, true});
+      require(framer.buffered_bytes() == 0, "a release empties the buffer");
+    }
+    stream.remove_prefix(size);
+  }
+  framer.finish(CheckedSink{&messages, max_message_size, true});
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -70,6 +90,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const Messages whole = frame(stream, max_message_size, {});
   require(frame(stream, max_message_size, chunk_sizes) == whole, "chunked feeds frame like one feed");
   require(frame(stream, max_message_size, std::string_view{"\0", 1}) == whole, "1-byte feeds frame like one feed");
+  frame_releasing(stream, max_message_size, chunk_sizes);
 
   kinesyslog::framing::split_datagram(stream, max_message_size, [&](std::string_view message, bool truncated) {
     require(!message.empty() && message.size() <= max_message_size, "datagram pieces are 1..max bytes");

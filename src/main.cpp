@@ -1,4 +1,5 @@
 // kinesyslog: wires the options to the pipeline and handles signals; nothing else.
+#include <malloc.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -21,6 +22,7 @@
 #include "cli/validate.hpp"
 #include "deliver/output_directory.hpp"
 #include "net/listener.hpp"
+#include "net/open_files_limit.hpp"
 #include "net/tls_context_holder.hpp"
 #include "parse/event_id.hpp"
 #include "relay/firehose_setup.hpp"
@@ -64,6 +66,16 @@ void reload_tls(const std::shared_ptr<net::TlsContextHolder>& tls) {
   }
 }
 
+// Every connection is a descriptor: raise the soft limit to the hard one, and keep the
+// connection total below it with room for spool files, delivery and metrics.
+size_t open_files_for_connections(const relay::RelayConfig& config) {
+  const net::OpenFilesLimit files = net::raise_open_files_limit();
+  const size_t connections = net::connection_capacity(files.soft, config.listeners.size() * config.io_threads);
+  spdlog::info("open files: soft limit {} (was {}), hard limit {}; at most {} connections", files.soft,
+               files.soft_before, files.hard, connections);
+  return connections;
+}
+
 relay::RelayConfig relay_config(const cli::ListenOptions& options) {
   relay::RelayConfig config;
   config.address = *IpAddress::parse(options.address);  // validated already
@@ -87,6 +99,8 @@ relay::RelayConfig relay_config(const cli::ListenOptions& options) {
   config.io_threads = cores;
   config.encoder_threads = cores;
   config.max_message_size = options.max_message_size;
+  config.max_partial_bytes = options.max_partial_bytes;
+  config.max_connections_per_source = options.max_connections_per_source;
   config.flush_age = std::chrono::duration_cast<std::chrono::milliseconds>(options.flush_age);
   config.flush_size = options.flush_size;
   config.compression_level = options.compression_level;
@@ -100,6 +114,9 @@ relay::RelayConfig relay_config(const cli::ListenOptions& options) {
 
 int run_listen(const cli::ListenOptions& options) {
   configure_logging(options.debug);
+  // glibc raises its mmap threshold to the largest block freed (a batch of MiBs); past that,
+  // freed batches and partial messages stay resident after a burst. A fixed one gives them back.
+  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
   if (auto refusal = cli::check_listen_options(options)) {
     spdlog::error("{}", refusal->text);
     return refusal->exit_code;
@@ -119,6 +136,7 @@ int run_listen(const cli::ListenOptions& options) {
   const Clock& clock = SystemClock::instance();
   try {
     relay::RelayConfig config = relay_config(options);
+    config.max_connections = open_files_for_connections(config);
     // --output-dir writes locally; otherwise Firehose (SPEC §5), whose start-up may refuse (78).
     const std::string stream = options.stream.empty() ? "kinesyslog" : options.stream;
     std::unique_ptr<deliver::OutputDirectoryDestination> directory;

@@ -183,6 +183,15 @@ class ListenCommand {
                 o.delivery_interval);
     add_value<uint64_t>("max-message-size", "Longer messages are truncated", std::to_string(o.max_message_size),
                         "BYTES", [&o](const uint64_t& value) { o.max_message_size = value; });
+    add_value<uint64_t>("max-partial-bytes",
+                        "Memory for unfinished messages of all connections; past it the oldest are delivered cut "
+                        "short (truncated)",
+                        std::to_string(o.max_partial_bytes), "BYTES",
+                        [&o](const uint64_t& value) { o.max_partial_bytes = value; });
+    add_value<uint64_t>("max-connections-per-source",
+                        "Open TCP/TLS connections from one address; more are refused (PROXY ports: not applied)",
+                        std::to_string(o.max_connections_per_source), "COUNT",
+                        [&o](const uint64_t& value) { o.max_connections_per_source = value; });
     add_text("client-ca", "Require client certificates on TLS ports that chain to this CA bundle", "none", "PATH",
              o.client_ca);
     add_value<int>("compression-level", "gzip level 1-12 (libdeflate)", std::to_string(o.compression_level), "INT",

@@ -37,6 +37,8 @@ struct ListenOptions {
   uint64_t flush_size = 4194304;                           // raw message bytes that close a batch
   std::chrono::duration<double> delivery_interval{60.0};  // how often waiting records are sent
   uint64_t max_message_size = 65536;   // longer messages are truncated
+  uint64_t max_partial_bytes = 64 * 1024 * 1024;  // unfinished messages held for all peers (ours)
+  uint64_t max_connections_per_source = 1000;      // open connections from one address (ours)
   std::string client_ca;               // CA bundle that client certificates must chain to
   int compression_level = 6;           // libdeflate gzip level 1-12
   bool random_ids = false;             // fully random 56-digit ids, as the original

@@ -134,6 +134,14 @@ std::optional<ConfigError> check_limits(const ListenOptions& options) {
                                                std::to_string(kMinMessageSize) + " to " +
                                                std::to_string(kMaxMessageSize) + " bytes");
   }
+  if (options.max_partial_bytes < options.max_message_size) {  // else no message could span two reads
+    return error_for("--max-partial-bytes", std::to_string(options.max_partial_bytes) +
+                                                " is below --max-message-size; use at least " +
+                                                std::to_string(options.max_message_size) + " bytes");
+  }
+  if (options.max_connections_per_source < 1) {
+    return error_for("--max-connections-per-source", "0 would refuse every connection; use 1 or more");
+  }
   if (options.spool_max_bytes != 0 && options.spool_max_bytes < batch::kFirehoseMaxRecordBytes) {
     // Below one largest record, a full batch could never be spooled at all.
     return error_for("--spool-max-bytes", std::to_string(options.spool_max_bytes) +

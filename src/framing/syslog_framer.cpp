@@ -52,13 +52,21 @@ void SyslogFramer::finish_body() {
 }
 
 void SyslogFramer::append_pending(const char* data, size_t size) {
+  if (pending_.empty() && size > 0) ++partials_started_;
   const size_t needed = pending_.size() + size;
   if (needed > pending_.capacity()) {
-    // Grow geometrically but never past the maximum, so the buffer stays bounded and, once
-    // grown, is reused by every later split message without allocating.
+    // Grow geometrically but never past the maximum, so the buffer stays bounded.
     pending_.reserve(std::min(max_message_size_, std::max({needed, 2 * pending_.capacity(), size_t{256}})));
   }
   pending_.append(data, size);
+}
+
+void SyslogFramer::clear_pending() {
+  if (pending_.capacity() > kRetainedCapacity) {
+    std::string().swap(pending_);
+  } else {
+    pending_.clear();
+  }
 }
 
 }  // namespace kinesyslog::framing

@@ -23,6 +23,9 @@ class SyslogFramer {
   // More length digits than this cannot be a real frame (10 digits is already ~10 GB), so the
   // bytes are taken as the start of a non-transparent message instead.
   static constexpr size_t kMaxLengthDigits = 10;
+  // A buffer up to this size is kept for the next split message; a larger one (a long message
+  // that straddled reads) is given back, so idle connections do not each keep 64 KiB.
+  static constexpr size_t kRetainedCapacity = 1024;
 
   // `max_message_size` (>= 1) bounds every delivered message and the framer's own buffer.
   explicit SyslogFramer(size_t max_message_size);
@@ -42,6 +45,17 @@ class SyslogFramer {
 
   // Bytes held for a message split across feeds; never more than max_message_size.
   size_t buffered_bytes() const { return pending_.size(); }
+  // Memory the framer's buffer holds (its capacity); shrinks back after a large message.
+  size_t buffer_capacity() const { return pending_.capacity(); }
+  // How many messages have begun to be held across feeds: a new value means the message now
+  // held is a newer one (the oldest-first order of the partial-message budget).
+  uint64_t partials_started() const { return partials_started_; }
+
+  // Memory pressure: delivers the message held across feeds as it is (truncated = true),
+  // gives its buffer back and drops the rest of that message as it arrives, exactly as for an
+  // over-long one. Returns false when no message was held.
+  template <class OnMessage>
+  bool release_partial(OnMessage&& on_message);
   // Frames RFC 6587 §3.4.1 forbids (MSG-LEN starts with a non-zero digit, so "0 " is not a
   // frame) seen since the last call; they hold no message and are skipped.
   uint64_t take_bad_frames() { return std::exchange(bad_frames_, 0); }
@@ -67,6 +81,7 @@ class SyslogFramer {
   void begin_body();
   void finish_body();
   void append_pending(const char* data, size_t size);
+  void clear_pending();
   std::string_view length_digits() const { return {length_digits_.data(), length_digit_count_}; }
 
   size_t max_message_size_;
@@ -76,7 +91,8 @@ class SyslogFramer {
   uint64_t length_ = 0;
   size_t body_remaining_ = 0;     // body bytes still to read before delivery (at most max_message_size)
   uint64_t discard_remaining_ = 0;  // bytes of an over-long octet-counted body to drop after delivery
-  std::string pending_;           // a message split across feeds; capacity kept between messages
+  std::string pending_;           // a message split across feeds (at most kRetainedCapacity kept after it)
+  uint64_t partials_started_ = 0;
   uint64_t bad_frames_ = 0;
 };
 
@@ -101,7 +117,7 @@ void SyslogFramer::finish(OnMessage&& on_message) {
   if (state_ == State::kLength) fall_back_to_line(on_message);  // digits never followed by SP: a line
   if (state_ == State::kBody && !pending_.empty()) on_message(std::string_view{pending_}, true);
   if (state_ == State::kLine && !pending_.empty()) on_message(std::string_view{pending_}, false);
-  pending_.clear();
+  clear_pending();
   length_digit_count_ = 0;
   state_ = State::kStart;
 }
@@ -155,7 +171,7 @@ const char* SyslogFramer::consume_body(const char* cursor, const char* end, OnMe
   body_remaining_ -= taken;
   if (body_remaining_ == 0) {
     on_message(std::string_view{pending_}, truncated);
-    pending_.clear();
+    clear_pending();
     finish_body();
   }
   return cursor + taken;
@@ -189,7 +205,22 @@ void SyslogFramer::deliver_line(const char* tail, size_t size, bool truncated, O
   }
   append_pending(tail, size);
   on_message(std::string_view{pending_}, truncated);
-  pending_.clear();
+  clear_pending();
+}
+
+template <class OnMessage>
+bool SyslogFramer::release_partial(OnMessage&& on_message) {
+  if (pending_.empty() || (state_ != State::kLine && state_ != State::kBody)) return false;
+  on_message(std::string_view{pending_}, true);
+  std::string().swap(pending_);
+  if (state_ == State::kBody) {
+    discard_remaining_ += body_remaining_;  // the body's unread bytes, then any over-long tail
+    body_remaining_ = 0;
+    state_ = State::kDiscardBody;
+  } else {
+    state_ = State::kDiscardLine;
+  }
+  return true;
 }
 
 }  // namespace kinesyslog::framing

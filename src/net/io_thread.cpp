@@ -16,6 +16,8 @@
 
 #include "core/rate_limited_log.hpp"
 #include "framing/datagram.hpp"
+#include "net/kernel_drop_count.hpp"
+#include "net/partial_budget.hpp"
 #include "net/stream_connection.hpp"
 
 namespace kinesyslog::net {
@@ -28,6 +30,15 @@ constexpr size_t kStreamReadSize = 256 * 1024;
 constexpr int kMaxEvents = 64;
 // Bounded work per wake-up per socket, so one busy sender cannot starve the others.
 constexpr int kReadRoundsPerWake = 8;
+constexpr int kDrainReadRounds = 64;
+// Shutdown: at the connection limit, connections are served and closed to make room for the
+// ones still queued, this many times at most.
+constexpr int kDrainAcceptRounds = 16;
+// Shutdown: connections are read until none has had anything for this long (a client whose
+// connection was just taken from the queue sends right after its connect returned), at most
+// kDrainQuietRounds times.
+constexpr int kDrainQuietMs = 50;
+constexpr int kDrainQuietRounds = 10;
 
 enum class WatchKind : uint8_t { kWake, kUdp, kStreamListener, kConnection };
 
@@ -39,17 +50,27 @@ struct ListenerWatch : Watch {
   ListenerSpec spec;
   UniqueFd fd;
   ListenerGauges* gauges = nullptr;
-  uint32_t last_drop_count = 0;
+  KernelDropCount kernel_drops;
+  bool paused = false;  // out of epoll: no connection slot or descriptor left for now
 };
 
-struct Connection : Watch {
+// Its PartialBudget::Slot places it in the thread's oldest-first order of held bytes.
+struct Connection : Watch, PartialBudget::Slot {
   ListenerWatch& listener;
   StreamConnection stream;
+  IpAddress peer;  // the socket's peer (a PROXY header may name another source for the events)
+  bool counted_per_source;
   bool waiting_writable = false;  // the epoll interest is EPOLLOUT (TLS wants to write)
 
-  Connection(ListenerWatch& accepted_by, StreamConnection accepted)
-      : Watch{WatchKind::kConnection}, listener(accepted_by), stream(std::move(accepted)) {}
+  Connection(ListenerWatch& accepted_by, StreamConnection accepted, const IpAddress& peer_address, bool per_source)
+      : Watch{WatchKind::kConnection},
+        listener(accepted_by),
+        stream(std::move(accepted)),
+        peer(peer_address),
+        counted_per_source(per_source) {}
 };
+
+bool out_of_descriptors(int error) { return error == EMFILE || error == ENFILE || error == ENOBUFS || error == ENOMEM; }
 
 uint16_t sender_port(const sockaddr_storage& address) {
   if (address.ss_family == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in&>(address).sin_port);
@@ -69,6 +90,8 @@ class IoThread::Loop {
         config_(std::move(config)),
         accept_errors_(clock),
         refusals_(clock),
+        limits_(*config_.connection_limits),
+        partials_(config_.max_partial_bytes),
         gelf_chunks_(config_.gelf_chunks) {
     epoll_.reset(::epoll_create1(EPOLL_CLOEXEC));
     wake_.reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
@@ -115,8 +138,10 @@ class IoThread::Loop {
         }
       }
       serve_read_again();
+      release_oldest_partials();  // after the batch: closing a connection here cannot touch its events
       const auto now = clock_.steady_now();
       if (now >= next_tick) {
+        resume_listeners();
         close_overdue_connections(now);
         expire_gelf_chunks(now);
         count_kernel_drops();
@@ -125,18 +150,21 @@ class IoThread::Loop {
       }
     }
     drain();
-    count_kernel_drops();
     counters_.io_threads_running.fetch_sub(1);
   }
 
  private:
   void add(int fd, Watch* watch, uint32_t interest = EPOLLIN) {
+    if (!try_add(fd, watch, interest)) {
+      throw std::runtime_error(std::string("epoll_ctl failed: ") + std::strerror(errno));
+    }
+  }
+
+  bool try_add(int fd, Watch* watch, uint32_t interest = EPOLLIN) {
     epoll_event event{};
     event.events = interest;
     event.data.ptr = watch;
-    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &event) != 0) {
-      throw std::runtime_error(std::string("epoll_ctl failed: ") + std::strerror(errno));
-    }
+    return ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &event) == 0;
   }
 
   void set_interest(Connection& connection, bool writable) {
@@ -221,50 +249,108 @@ class IoThread::Loop {
       std::array<uint32_t, SK_MEMINFO_VARS> meminfo{};
       socklen_t length = sizeof meminfo;
       if (::getsockopt(listener->fd.get(), SOL_SOCKET, SO_MEMINFO, meminfo.data(), &length) != 0) continue;
-      const uint32_t total = meminfo[SK_MEMINFO_DROPS];
-      if (total > listener->last_drop_count) {
-        counters_.count_drop(metrics::DropReason::kUdpOverflow, total - listener->last_drop_count);
+      if (const uint64_t dropped = listener->kernel_drops.take(meminfo[SK_MEMINFO_DROPS]); dropped > 0) {
+        counters_.count_drop(metrics::DropReason::kUdpOverflow, dropped);
       }
-      listener->last_drop_count = total;
     }
   }
 
-  void accept_connections(ListenerWatch& listener) {
+  // Accepts until the listener's queue is empty (true), or until no connection slot or
+  // descriptor is left (false): then the listener leaves epoll until a connection closes or
+  // the next tick, so a full descriptor table cannot make the loop spin, and the waiting
+  // connections stay in the kernel's queue.
+  bool accept_connections(ListenerWatch& listener) {
     for (;;) {
+      if (!limits_.take_slot()) {
+        accept_errors_.log(spdlog::level::warn, "connection limit",
+                           "{} connections are open, all the open-files limit allows besides a reserve; new "
+                           "connections wait in the kernel's queue",
+                           limits_.max_total());
+        pause(listener);
+        return false;
+      }
       sockaddr_storage address{};
       socklen_t length = sizeof address;
       const int fd = ::accept4(listener.fd.get(), reinterpret_cast<sockaddr*>(&address), &length,
                                SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd < 0) {
         const int error = errno;
-        if (error == EAGAIN || error == EWOULDBLOCK || error == EINTR || error == ECONNABORTED) return;
-        // Repeats on every wake-up while the cause lasts (a full descriptor table stays full).
+        limits_.give_back_slot();
+        if (error == EAGAIN || error == EWOULDBLOCK) return true;
+        if (error == EINTR || error == ECONNABORTED) continue;
         accept_errors_.log(spdlog::level::err, std::strerror(error), "cannot accept on {} port {}: {}{}",
                            transport_name(listener.spec.transport), listener.spec.port, std::strerror(error),
-                           error == EMFILE || error == ENFILE ? " (raise the open-files limit)" : "");
-        return;
+                           out_of_descriptors(error) ? " (raise the open-files limit); waiting before the next try" : "");
+        pause(listener);
+        return false;
       }
       UniqueFd socket(fd);
       const SourceKey key{IpAddress::from_sockaddr(reinterpret_cast<const sockaddr*>(&address)), listener.spec.port,
                           listener.spec.protocol};
-      if (listener.gauges != nullptr &&
-          listener.gauges->open_connections.load(std::memory_order_relaxed) >= config_.max_connections_per_listener) {
-        counters_.connections_refused.fetch_add(1, std::memory_order_relaxed);
-        refusals_.log(spdlog::level::warn, "connection limit", "refused a connection from {} on {} port {}: {} connections open",
-                      key.source.to_string(), transport_name(listener.spec.transport), listener.spec.port,
-                      config_.max_connections_per_listener);
+      if (!admit(listener, key.source)) {
+        limits_.give_back_slot();
         continue;  // closed by `socket` going out of scope
       }
       std::shared_ptr<const TlsServerContext> tls;
       if (listener.spec.transport == Transport::kTls) tls = config_.tls->current();
       auto connection = std::make_unique<Connection>(
-          listener, StreamConnection(std::move(socket), listener.spec, key, config_.max_message_size, std::move(tls),
-                                     clock_.steady_now()));
-      add(connection->stream.fd(), connection.get());
+          listener,
+          StreamConnection(std::move(socket), listener.spec, key, config_.max_message_size, std::move(tls),
+                           clock_.steady_now()),
+          key.source, counted_per_source(listener));
+      if (!try_add(connection->stream.fd(), connection.get())) {  // ENOMEM, or fs.epoll.max_user_watches reached
+        accept_errors_.log(spdlog::level::err, "epoll_ctl", "cannot watch a connection on {} port {}: {}",
+                           transport_name(listener.spec.transport), listener.spec.port, std::strerror(errno));
+        if (connection->counted_per_source) limits_.release_source(key.source);
+        limits_.give_back_slot();
+        pause(listener);
+        return false;  // the connection is closed as it goes out of scope
+      }
       if (listener.gauges != nullptr) listener.gauges->open_connections.fetch_add(1, std::memory_order_relaxed);
       spdlog::debug("connection from {} on {} port {}", connection->stream.source_text(),
                     transport_name(listener.spec.transport), listener.spec.port);
       connections_.emplace(connection.get(), std::move(connection));
+    }
+  }
+
+  // A PROXY port's peer is a load balancer speaking for many hosts: only the total applies.
+  static bool counted_per_source(const ListenerWatch& listener) { return !listener.spec.proxy_protocol; }
+
+  // The per-listener and per-source caps; a refused connection is counted and logged.
+  bool admit(const ListenerWatch& listener, const IpAddress& peer) {
+    if (listener.gauges != nullptr &&
+        listener.gauges->open_connections.load(std::memory_order_relaxed) >= config_.max_connections_per_listener) {
+      refuse(listener, peer, "connections open on this port", static_cast<uint64_t>(config_.max_connections_per_listener));
+      return false;
+    }
+    if (counted_per_source(listener) && !limits_.admit_source(peer)) {
+      refuse(listener, peer, "connections open from this address (--max-connections-per-source)",
+             limits_.max_per_source());
+      return false;
+    }
+    return true;
+  }
+
+  void refuse(const ListenerWatch& listener, const IpAddress& peer, std::string_view limit, uint64_t cap) {
+    counters_.connections_refused.fetch_add(1, std::memory_order_relaxed);
+    refusals_.log(spdlog::level::warn, limit, "refused a connection from {} on {} port {}: {} {}", peer.to_string(),
+                  transport_name(listener.spec.transport), listener.spec.port, cap, limit);
+  }
+
+  void pause(ListenerWatch& listener) {
+    if (listener.paused) return;
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, listener.fd.get(), nullptr);
+    listener.paused = true;
+    ++paused_listeners_;
+  }
+
+  void resume_listeners() {
+    if (paused_listeners_ == 0) return;
+    for (auto& listener : listeners_) {
+      if (!listener->paused || !listener->fd || limits_.full()) continue;  // closed: shutting down
+      if (!try_add(listener->fd.get(), listener.get())) continue;  // tried again at the next tick
+      listener->paused = false;
+      --paused_listeners_;
     }
   }
 
@@ -275,6 +361,7 @@ class IoThread::Loop {
           deliver(connection.stream.key(), connection.stream.source_text(), message, truncated, received);
         });
     count_bad_frames(connection);
+    partials_.update(connection, connection.stream.held_bytes(), connection.stream.held_serial());
     switch (outcome) {
       case StreamConnection::Outcome::kWaitReadable: set_interest(connection, false); return;
       case StreamConnection::Outcome::kWaitWritable: set_interest(connection, true); return;
@@ -307,6 +394,37 @@ class IoThread::Loop {
                   bad_frames, connection.stream.source_text(), connection.listener.spec.port);
   }
 
+  // Past this thread's share of --max-partial-bytes: the oldest held message is handed on as
+  // it is (counted truncated) and its buffer given back; a connection still sending its PROXY
+  // header is closed (counted bad_proxy_header). Oldest first until back under the share.
+  void release_oldest_partials() {
+    uint64_t released = 0;
+    while (PartialBudget::Slot* oldest = partials_.oldest_over_limit()) {
+      auto& connection = static_cast<Connection&>(*oldest);
+      if (connection.stream.phase() == StreamConnection::Phase::kProxyHeader) {
+        counters_.count_drop(metrics::DropReason::kBadProxyHeader);
+        refusals_.log(spdlog::level::warn, "PROXY header over the partial budget",
+                      "closed the connection from {} on port {}: its PROXY header was still arriving when the "
+                      "partial-message budget was used up",
+                      connection.stream.source_text(), connection.listener.spec.port);
+        close_connection(connection);
+        continue;
+      }
+      const WallTime now = clock_.now();
+      connection.stream.release_partial([&](std::string_view message, bool truncated) {
+        deliver(connection.stream.key(), connection.stream.source_text(), message, truncated, now);
+      });
+      partials_.remove(connection);
+      ++released;
+    }
+    if (released > 0) {
+      refusals_.log(spdlog::level::warn, "partial budget",
+                    "held messages reached this thread's {} bytes of --max-partial-bytes: handed on the {} oldest "
+                    "cut short (truncated)",
+                    partials_.limit_bytes(), released);
+    }
+  }
+
   // Connections whose TLS layer holds decrypted bytes that epoll cannot report.
   void serve_read_again() {
     std::vector<Connection*> pending;
@@ -326,8 +444,12 @@ class IoThread::Loop {
     if (connection.listener.gauges != nullptr) {
       connection.listener.gauges->open_connections.fetch_sub(1, std::memory_order_relaxed);
     }
+    partials_.remove(connection);
+    if (connection.counted_per_source) limits_.release_source(connection.peer);
+    limits_.give_back_slot();
     std::erase(read_again_, &connection);
     connections_.erase(&connection);
+    resume_listeners();
   }
 
   // Idle connections, and connections stuck in the PROXY header or TLS handshake phase.
@@ -370,19 +492,57 @@ class IoThread::Loop {
     sink_.on_message(key, source_text, message, received);
   }
 
-  // Shutdown: take in what the kernel already holds for us, then hand everything on.
+  // Shutdown: take in what the kernel already holds for us, stop listening, then hand
+  // everything on. Once a listening socket is closed the kernel refuses new connections to it
+  // instead of completing them for a process that will never read them.
   void drain() {
+    accept_queued_connections();
     for (auto& listener : listeners_) {
       if (listener->kind != WatchKind::kUdp) continue;
       for (int guard = 0; guard < 1024 && read_datagrams(*listener, 1); ++guard) {
       }
     }
+    count_kernel_drops();
+    for (auto& listener : listeners_) listener->fd.reset();  // closing also leaves epoll
+    serve_until_quiet();
+    serve_and_close_connections();
+    sink_.on_stop();
+  }
+
+  void serve_until_quiet() {
+    uint64_t wakes = 0;
+    (void)!::read(wake_.get(), &wakes, sizeof wakes);  // the stop request: no longer a ready event
+    std::array<epoll_event, kMaxEvents> events;
+    for (int round = 0; round < kDrainQuietRounds && !connections_.empty(); ++round) {
+      const int ready = ::epoll_wait(epoll_.get(), events.data(), kMaxEvents, kDrainQuietMs);
+      if (ready <= 0) return;
+      for (int i = 0; i < ready; ++i) {
+        auto* watch = static_cast<Watch*>(events[static_cast<size_t>(i)].data.ptr);
+        if (watch->kind == WatchKind::kConnection) serve(*static_cast<Connection*>(watch), kDrainReadRounds);
+      }
+      serve_read_again();
+    }
+  }
+
+  // Connections the kernel completed that were not accepted yet. At the connection limit the
+  // ones open are served and closed first to make room, a bounded number of times.
+  void accept_queued_connections() {
+    for (int round = 0; round < kDrainAcceptRounds; ++round) {
+      bool emptied = true;
+      for (auto& listener : listeners_) {
+        if (listener->kind == WatchKind::kStreamListener && !accept_connections(*listener)) emptied = false;
+      }
+      if (emptied) return;
+      serve_and_close_connections();
+    }
+  }
+
+  void serve_and_close_connections() {
     while (!connections_.empty()) {
       auto& connection = *connections_.begin()->second;
-      if (connection.stream.phase() == StreamConnection::Phase::kMessages) serve(connection, 64);
+      serve(connection, kDrainReadRounds);
       if (connections_.count(&connection) != 0) close_connection(connection);
     }
-    sink_.on_stop();
   }
 
   MessageSink& sink_;
@@ -391,6 +551,9 @@ class IoThread::Loop {
   IoThreadConfig config_;
   RateLimitedLog accept_errors_;
   RateLimitedLog refusals_;  // refused, timed-out and failed connections: one line per cause a minute
+  ConnectionLimits& limits_;  // shared with the other threads; kept alive by config_
+  PartialBudget partials_;
+  int paused_listeners_ = 0;
   UniqueFd epoll_;
   UniqueFd wake_;
   Watch wake_watch_{WatchKind::kWake};

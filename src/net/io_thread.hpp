@@ -14,6 +14,7 @@
 #include "core/clock.hpp"
 #include "framing/gelf_chunks.hpp"
 #include "metrics/relay_counters.hpp"
+#include "net/connection_limits.hpp"
 #include "net/listener.hpp"
 #include "net/message_sink.hpp"
 #include "net/tls_context_holder.hpp"
@@ -32,6 +33,13 @@ struct IoThreadConfig {
   std::shared_ptr<TlsContextHolder> tls;
   // Chunked GELF over UDP: 5 s to complete, memory bounded per thread (SPEC §2).
   framing::GelfChunkLimits gelf_chunks;
+  // This thread's share of --max-partial-bytes: messages split across reads and PROXY v2
+  // headers still arriving. Past it the oldest is handed on cut short (or the connection
+  // stuck in its header closed).
+  size_t max_partial_bytes = 32 * 1024 * 1024;
+  // Slots shared with the other threads: the total (inside the open-files limit; at it the
+  // listeners wait) and per peer address (past it a connection is refused).
+  std::shared_ptr<ConnectionLimits> connection_limits = std::make_shared<ConnectionLimits>(100'000, 1'000);
 };
 
 // State shared by every thread's socket for one configured listener.
@@ -54,8 +62,10 @@ class IoThread {
   IoThread& operator=(const IoThread&) = delete;
 
   void start();
-  // Asks the loop to read what is already queued on its sockets, hand everything to the
-  // sink (on_stop) and finish. join() waits for that.
+  // Asks the loop to finish: it accepts the connections waiting in its listeners' queues,
+  // reads its UDP sockets empty, closes every listening socket (later connection attempts
+  // are refused by the kernel), reads what its connections hold, hands everything to the
+  // sink (on_stop) and ends. join() waits for that.
   void request_stop();
   void join();
 

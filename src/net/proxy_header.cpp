@@ -101,8 +101,8 @@ size_t ProxyHeaderReader::consume_v2_preamble(std::string_view bytes) {
       return consumed;
     }
     if (v2_header_.size() == kV2PreambleSize) {
+      // No reserve for the announced length: the buffer grows only with bytes that arrive.
       v2_header_total_ = kV2PreambleSize + proxy_v2::block_length(v2_header_);
-      v2_header_.reserve(v2_header_total_);
       state_ = State::kV2Block;
       if (v2_header_.size() == v2_header_total_) finish_v2_header();
       return consumed;

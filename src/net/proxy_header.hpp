@@ -104,6 +104,9 @@ class ProxyHeaderReader {
   size_t header_size() const { return header_size_; }
   // Valid once kDone.
   const ProxyHeader& header() const { return header_; }
+  // Memory held for a v2 header still arriving (it grows with the bytes, not to the announced
+  // length up front); 0 before and after.
+  size_t buffered_bytes() const { return v2_header_.empty() ? 0 : v2_header_.capacity(); }
   // Why the bytes are not a PROXY header, for the log; empty unless kInvalid.
   const std::string& error() const { return error_; }
 

@@ -31,6 +31,11 @@ std::optional<SteadyTime> StreamConnection::phase_deadline() const {
   return std::nullopt;
 }
 
+size_t StreamConnection::held_bytes() const {
+  if (phase_ == Phase::kProxyHeader) return proxy_->buffered_bytes();
+  return framer_.buffered_bytes() > 0 ? framer_.buffer_capacity() : 0;
+}
+
 StreamConnection::Outcome StreamConnection::on_ready(std::span<char> buffer, int rounds, SteadyTime now,
                                                      const OnMessage& on_message) {
   if (phase_ == Phase::kProxyHeader) {

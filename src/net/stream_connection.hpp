@@ -55,6 +55,13 @@ class StreamConnection {
   const SourceKey& key() const { return key_; }
   const std::string& source_text() const { return source_text_; }
   SteadyTime last_activity() const { return last_activity_; }
+  // Memory held between reads for this peer (a message split across reads, or a PROXY v2
+  // header still arriving), and which item it is: a new serial means a newer one.
+  size_t held_bytes() const;
+  uint64_t held_serial() const { return framer_.partials_started(); }
+  // Memory pressure, in the messages phase: hands on the held message cut short (see
+  // SyslogFramer::release_partial). Returns false when there was none.
+  bool release_partial(const OnMessage& on_message) { return framer_.release_partial(on_message); }
   // Frames the framer skipped as invalid since the last call (see SyslogFramer).
   uint64_t take_bad_frames() { return framer_.take_bad_frames(); }
 

@@ -75,7 +75,8 @@ TlsServerContext::TlsServerContext(const TlsServerPaths& paths) {
   SSL_CTX_set_num_tickets(context, 0);
   SSL_CTX_set_session_cache_mode(context, SSL_SESS_CACHE_OFF);
   SSL_CTX_set_session_id_context(context, kSessionIdContext, sizeof kSessionIdContext - 1);
-  SSL_CTX_set_mode(context, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  // RELEASE_BUFFERS: an idle connection gives back its read and write buffers (tens of KiB each).
+  SSL_CTX_set_mode(context, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
   // Read ahead: fill OpenSSL's buffer with whatever the socket holds instead of reading each
   // record's 5-byte header and then its body. Senders such as loggen, rsyslog and syslog-ng
   // write one small record per message, so without it every message cost two recv calls.

@@ -37,6 +37,8 @@ struct Relay::Parts {
     const batch::BatchLimits limits{config.flush_size, config.flush_age,
                                     config.open_batch_bytes_total / std::max<size_t>(1, config.io_threads)};
     listener_gauges = std::make_unique<net::ListenerGauges[]>(config.listeners.size());
+    const auto connection_limits =
+        std::make_shared<net::ConnectionLimits>(config.max_connections, config.max_connections_per_source);
     for (auto& per_thread : sockets) {
       std::vector<net::BoundListener> listeners;
       for (size_t i = 0; i < per_thread.size(); ++i) {
@@ -50,6 +52,10 @@ struct Relay::Parts {
       io_config.tls = config.tls;
       // One reassembly budget for the process, shared out among the threads.
       io_config.gelf_chunks.memory_limit = config.gelf_reassembly_bytes / std::max<size_t>(1, config.io_threads);
+      // Likewise the partial-message budget; a thread's share always fits one whole message.
+      io_config.max_partial_bytes = std::max<size_t>(
+          config.max_partial_bytes / std::max<size_t>(1, config.io_threads), config.max_message_size);
+      io_config.connection_limits = connection_limits;
       io_threads.push_back(
           std::make_unique<net::IoThread>(std::move(listeners), *sinks.back(), clock, counters, std::move(io_config)));
     }

@@ -50,6 +50,11 @@ struct RelayConfig {
   std::shared_ptr<net::TlsContextHolder> tls;  // needed when a listener is kTls
   uint64_t gelf_reassembly_bytes = 64 * 1024 * 1024;  // chunked GELF waiting for its other chunks
   deliver::DeliveryHooks delivery_hooks;  // observers for the metrics endpoint
+  // Bytes held for peers between reads (split messages, PROXY headers), all threads together.
+  uint64_t max_partial_bytes = 64 * 1024 * 1024;
+  // Connections of all listeners together (from the open-files limit), and from one address.
+  size_t max_connections = 100'000;
+  size_t max_connections_per_source = 1000;
   // Per I/O thread: sources counted under their own address label (the rest: "other").
   size_t max_tracked_sources_per_thread = 1000;
 };

@@ -163,6 +163,22 @@ TEST(Validate, MaxMessageSizeMustBeFrom1KiBTo256KiB) {
   EXPECT_EQ(validate(options), std::nullopt);
 }
 
+TEST(Validate, PartialBudgetHoldsAtLeastOneWholeMessage) {
+  ListenOptions options = valid_options();
+  options.max_partial_bytes = options.max_message_size - 1;
+  EXPECT_EQ(blamed_option(options), "--max-partial-bytes");
+  options.max_partial_bytes = options.max_message_size;
+  EXPECT_EQ(validate(options), std::nullopt);
+}
+
+TEST(Validate, ConnectionsPerSourceAreAtLeastOne) {
+  ListenOptions options = valid_options();
+  options.max_connections_per_source = 0;
+  EXPECT_EQ(blamed_option(options), "--max-connections-per-source");
+  options.max_connections_per_source = 1;
+  EXPECT_EQ(validate(options), std::nullopt);
+}
+
 TEST(Validate, SpoolCapIsNoneOrAtLeastOneLargestRecord) {
   ListenOptions options = valid_options();
   EXPECT_EQ(validate(options), std::nullopt);  // 0: no cap

@@ -153,7 +153,7 @@ class Hostile(unittest.TestCase):
             resource.setrlimit(resource.RLIMIT_NOFILE, (min(needed, hard), hard))
         count = min(wanted, resource.getrlimit(resource.RLIMIT_NOFILE)[0] - 200)
         self.assertGreaterEqual(count, 1000, f"open-files limit too low: soft {soft}, hard {hard}")
-        relay = self.start_relay(udp=False)
+        relay = self.start_relay("--max-connections-per-source", str(count + 10), udp=False)  # all from 127.0.0.1
         baseline_rss = rss_kib(relay.process.pid)
         flow = FlowingClient(relay.port)
         idle, partial = [], {}

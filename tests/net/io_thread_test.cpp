@@ -319,5 +319,114 @@ TEST_F(IoThreadTest, EachKindOfFailedTlsHandshakeIsLoggedWithThePeer) {
   EXPECT_EQ(lines, 2u) << text;
 }
 
+// A client socket bound to `source` (any loopback address of 127/8) before it connects.
+UniqueFd connect_from(std::string_view source, uint16_t port) {
+  UniqueFd fd(::socket(AF_INET, SOCK_STREAM, 0));
+  sockaddr_in local{};
+  local.sin_family = AF_INET;
+  ::inet_pton(AF_INET, std::string(source).c_str(), &local.sin_addr);
+  EXPECT_EQ(::bind(fd.get(), reinterpret_cast<sockaddr*>(&local), sizeof local), 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(::connect(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  return fd;
+}
+
+void let_the_loop_read() { std::this_thread::sleep_for(100ms); }
+
+TEST_F(IoThreadTest, PastThePartialBudgetTheOldestHeldMessageIsHandedOnCutShort) {
+  IoThreadConfig config;
+  config.max_partial_bytes = 3000;
+  start(config);
+  auto oldest = connect_to(tcp_port_);
+  auto middle = connect_to(tcp_port_);
+  auto newest = connect_to(tcp_port_);
+  const std::string held = std::string(1200, 'x');
+  send_text(oldest, "<13>oldest " + held);
+  let_the_loop_read();
+  send_text(middle, "<13>middle " + held);
+  let_the_loop_read();
+  EXPECT_TRUE(sink_.messages().empty());  // 2 x ~1.2 KB: within the budget
+  send_text(newest, "<13>newest " + held);  // now over it: the oldest goes
+  auto received = sink_.wait_for(1);
+  ASSERT_EQ(received.size(), 1u);
+  EXPECT_EQ(received[0].message, "<13>oldest " + held);
+  EXPECT_EQ(counters_.drops(metrics::DropReason::kTruncated), 1u);
+  // The rest of the released message is dropped; the connection goes on.
+  send_text(oldest, " its tail\n<13>after\n");
+  EXPECT_EQ(sink_.wait_for(2).at(1).message, "<13>after");
+  // The others kept theirs whole and hand them on at close.
+  middle.reset();
+  EXPECT_EQ(sink_.wait_for(3).at(2).message, "<13>middle " + held);
+  EXPECT_EQ(counters_.drops(metrics::DropReason::kTruncated), 1u);
+}
+
+TEST_F(IoThreadTest, ConnectionsFromOneSourcePastItsCapAreRefusedOthersServed) {
+  IoThreadConfig config;
+  config.connection_limits = std::make_shared<ConnectionLimits>(100, 2);
+  start(config);
+  auto first = connect_to(tcp_port_);
+  auto second = connect_to(tcp_port_);
+  send_text(first, "a\n");
+  send_text(second, "b\n");
+  sink_.wait_for(2);
+  auto third = connect_to(tcp_port_);
+  EXPECT_TRUE(closed_by_peer(third));
+  EXPECT_EQ(counters_.connections_refused.load(), 1u);
+  auto elsewhere = connect_from("127.0.0.2", tcp_port_);
+  send_text(elsewhere, "from another host\n");
+  EXPECT_EQ(sink_.wait_for(3).at(2).message, "from another host");
+  EXPECT_EQ(sink_.wait_for(3).at(2).source_text, "127.0.0.2");
+  first.reset();  // a closed connection gives its slot back
+  let_the_loop_read();
+  auto again = connect_to(tcp_port_);
+  send_text(again, "served again\n");
+  EXPECT_EQ(sink_.wait_for(4).at(3).message, "served again");
+  EXPECT_EQ(counters_.connections_refused.load(), 1u);
+}
+
+TEST_F(IoThreadTest, AtTheTotalLimitNewConnectionsWaitInTheQueueUntilOneCloses) {
+  IoThreadConfig config;
+  config.connection_limits = std::make_shared<ConnectionLimits>(2, 100);
+  start(config);
+  auto first = connect_to(tcp_port_);
+  auto second = connect_to(tcp_port_);
+  send_text(first, "a\n");
+  send_text(second, "b\n");
+  sink_.wait_for(2);
+  auto waiting = connect_to(tcp_port_);  // the kernel completes it; the relay does not take it yet
+  send_text(waiting, "waited\n");
+  let_the_loop_read();
+  EXPECT_EQ(sink_.messages().size(), 2u);
+  EXPECT_EQ(counters_.connections_refused.load(), 0u);
+  first.reset();
+  EXPECT_EQ(sink_.wait_for(3).at(2).message, "waited");
+}
+
+TEST_F(IoThreadTest, StopAcceptsTheQueuedConnectionsThenClosesTheListeners) {
+  start({}, 0, false);
+  auto queued = connect_to(tcp_port_);  // completed by the kernel, never accepted while running
+  send_text(queued, "<13>queued\n<13>unterminated");
+  thread_->request_stop();
+  thread_->start();
+  thread_->join();
+  const auto received = sink_.messages();
+  ASSERT_EQ(received.size(), 2u);
+  EXPECT_EQ(received[0].message, "<13>queued");
+  EXPECT_EQ(received[1].message, "<13>unterminated");
+  EXPECT_TRUE(sink_.stopped());
+  // The loop has ended (its object lives on) and its listening socket is gone: a new attempt
+  // is refused by the kernel rather than completed for no one.
+  UniqueFd late(::socket(AF_INET, SOCK_STREAM, 0));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(tcp_port_);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_NE(::connect(late.get(), reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  EXPECT_EQ(errno, ECONNREFUSED);
+}
+
 }  // namespace
 }  // namespace kinesyslog::net

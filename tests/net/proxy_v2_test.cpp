@@ -292,5 +292,17 @@ TEST(ProxyV2, LargestHeaderIsReadWholeAndNoFurther) {
   EXPECT_EQ(outcome.payload, "\x16\x03\x01");
 }
 
+// A peer that announces the largest block and sends only a little of it holds only that little.
+TEST(ProxyV2, BufferGrowsWithTheBytesNotToTheAnnouncedLength) {
+  const std::string header = v2_header(kProxy, kTcp4, kTcp4Block + tlv(pp2::kTypeNoop, std::string(0xFFF0, '\0')));
+  ProxyHeaderReader reader;
+  EXPECT_EQ(reader.feed(std::string_view(header).substr(0, 16)), Status::kNeedMore);
+  EXPECT_LT(reader.buffered_bytes(), 256u);
+  EXPECT_EQ(reader.feed(std::string_view(header).substr(16, 1000)), Status::kNeedMore);
+  EXPECT_LT(reader.buffered_bytes(), 4096u);
+  EXPECT_EQ(reader.feed(std::string_view(header).substr(1016)), Status::kDone) << reader.error();
+  EXPECT_EQ(reader.buffered_bytes(), 0u);  // given back once decoded
+}
+
 }  // namespace
 }  // namespace kinesyslog::net

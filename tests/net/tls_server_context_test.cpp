@@ -76,6 +76,12 @@ TEST_F(TlsServerContextTest, ReadsAhead) {
   EXPECT_EQ(SSL_CTX_get_read_ahead(context.native()), 1);
 }
 
+// An idle connection gives back OpenSSL's read and write buffers (thousands of idle senders).
+TEST_F(TlsServerContextTest, ReleasesBuffersWhileIdle) {
+  const TlsServerContext context({files_.certificate, files_.key, ""});
+  EXPECT_NE(SSL_CTX_get_mode(context.native()) & SSL_MODE_RELEASE_BUFFERS, 0U);
+}
+
 TEST_F(TlsServerContextTest, WithoutClientCaAsksForNoCertificate) {
   const TlsServerContext context({files_.certificate, files_.key, ""});
   EXPECT_FALSE(context.requires_client_certificate());
