@@ -18,6 +18,7 @@
 #include "cli/environment.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/install.hpp"
+#include "cli/spool_directory.hpp"
 #include "cli/validate.hpp"
 #include "deliver/output_directory.hpp"
 #include "net/listener.hpp"
@@ -103,6 +104,7 @@ int run_listen(const cli::ListenOptions& options) {
     spdlog::error("{}", refusal->text);
     return refusal->exit_code;
   }
+  for (const std::string& warning : cli::spool_warnings(options.spool_dir)) spdlog::warn("{}", warning);
 
   // Signals are taken by sigwait below; every thread created from here on inherits the mask.
   sigset_t signals;

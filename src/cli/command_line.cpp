@@ -2,6 +2,7 @@
 
 // The one translation unit that includes CLI11 (it is header-heavy).
 #include <CLI/CLI.hpp>
+#include <unistd.h>
 
 #include <optional>
 #include <sstream>
@@ -9,6 +10,7 @@
 #include <utility>
 
 #include "cli/exit_codes.hpp"
+#include "cli/spool_directory.hpp"
 
 namespace kinesyslog::cli {
 namespace {
@@ -160,7 +162,11 @@ class ListenCommand {
     add_ports("proxy-protocol", "TCP or TLS port on which a PROXY v1/v2 header is required", "0",
               o.proxy_protocol_ports);
     add_ports("prometheus-port", "HTTP port serving /metrics and /health", "0", o.prometheus_ports);
-    add_text("spool-dir", "Where compressed records wait for delivery; must exist and be writable", o.spool_dir,
+    add_text("spool-dir",
+             "Where compressed records wait for delivery: one relay's own directory, never world-writable without "
+             "the sticky bit; when given it must exist and be writable",
+             "$STATE_DIRECTORY, else /var/lib/kinesyslog as root, else $XDG_STATE_HOME/kinesyslog or "
+             "~/.local/state/kinesyslog (created with mode 0700)",
              "DIR", o.spool_dir);
     add_value<uint64_t>("spool-max-bytes",
                         "Cap on compressed bytes waiting in the spool; past it new records are refused and counted "
@@ -209,7 +215,7 @@ void drop_disabled_ports(std::vector<int>& ports) { std::erase(ports, 0); }
 // Defaults that come from outside kinesyslog's own variables.
 ListenOptions listen_defaults(const Environment& env) {
   ListenOptions options;
-  if (std::optional<std::string> temp_dir = first_set(env, {"TMPDIR"})) options.spool_dir = *temp_dir;
+  options.spool_dir = default_spool_dir(env, ::geteuid() == 0);
   return options;
 }
 

@@ -23,7 +23,7 @@ struct ListenOptions {
   std::string key;                     // PEM private key for the TLS ports
   std::vector<int> proxy_protocol_ports;  // TCP/TLS ports that require a PROXY v1/v2 header
   std::vector<int> prometheus_ports;   // HTTP ports serving /metrics and /health
-  std::string spool_dir = "/tmp";      // $TMPDIR when set (parse_command_line fills it in)
+  std::string spool_dir;               // parse_command_line fills in default_spool_dir() unless given
   uint64_t spool_max_bytes = 0;        // cap on record bytes waiting in the spool; 0: no cap (ours)
   std::string region;
   std::string profile;

@@ -10,6 +10,7 @@
 
 #include "batch/record_encoder.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/spool_directory.hpp"
 #include "core/ip_address.hpp"
 
 namespace kinesyslog::cli {
@@ -192,12 +193,18 @@ std::optional<ConfigError> validate_paths(const ListenOptions& options) {
                                            (error ? " (" + error.message() + ")" : std::string()));
     }
   }
+  if (!options.was_given("spool-dir")) {
+    if (auto failure = create_private_directory(options.spool_dir)) {
+      return error_for("--spool-dir", *failure + "; create it or give another");
+    }
+  }
   if (!fs::is_directory(options.spool_dir, error)) {
     return error_for("--spool-dir", options.spool_dir + " is not a directory; create it or give another");
   }
   if (::access(options.spool_dir.c_str(), W_OK | X_OK) != 0) {
     return error_for("--spool-dir", options.spool_dir + " is not writable; fix its permissions or give another");
   }
+  if (auto refusal = shared_spool_refusal(options.spool_dir)) return error_for("--spool-dir", *refusal);
   if (auto failure = check_readable_file("--cert", options.cert)) return failure;
   if (auto failure = check_readable_file("--key", options.key)) return failure;
   return check_readable_file("--client-ca", options.client_ca);

@@ -40,7 +40,8 @@ class BindError : public std::runtime_error {
 };
 
 // Opens, binds and (for TCP) listens; non-blocking, SO_REUSEPORT, dual-stack when the
-// address is "::". Throws BindError with a message naming the address, port and cause.
+// address is "::". Throws BindError with a message naming the address, port and cause,
+// also when another kinesyslog serves the port already (see port_claim.hpp).
 UniqueFd open_listener(const IpAddress& address, bool ipv6_literal, const ListenerSpec& spec);
 
 // One socket per (thread, spec): sockets[thread][spec index].
