@@ -25,7 +25,7 @@ TEST(ListenDefaults, EveryOptionHasItsSpecDefault) {
   EXPECT_EQ(options.key, "");
   EXPECT_TRUE(options.proxy_protocol_ports.empty());
   EXPECT_TRUE(options.prometheus_ports.empty());
-  EXPECT_EQ(options.spool_dir, "/tmp");
+  EXPECT_EQ(options.spool_dir, "/var/lib/kinesyslog");  // neither STATE_DIRECTORY nor HOME is set here
   EXPECT_EQ(options.region, "");
   EXPECT_EQ(options.profile, "");
   EXPECT_FALSE(options.gelf);
@@ -45,8 +45,9 @@ TEST(ListenDefaults, EveryOptionHasItsSpecDefault) {
 
 TEST(ListenDefaults, NoOptionCountsAsGiven) { EXPECT_TRUE(parse_listen({}).given.empty()); }
 
-TEST(ListenDefaults, SpoolDirIsTmpdirWhenSet) {
-  EXPECT_EQ(parse_listen({}, {{"TMPDIR", "/var/tmp/x"}}).spool_dir, "/var/tmp/x");
+TEST(ListenDefaults, SpoolDirIsTheStateDirectoryNeverTmpdir) {
+  EXPECT_EQ(parse_listen({}, {{"TMPDIR", "/var/tmp/x"}, {"STATE_DIRECTORY", "/var/lib/k"}}).spool_dir, "/var/lib/k");
+  EXPECT_FALSE(parse_listen({}, {{"STATE_DIRECTORY", "/var/lib/k"}}).was_given("spool-dir"));
 }
 
 TEST(ListenDefaults, EndpointUrlFallsBackToAwsFirehoseVariableThenGeneralOne) {

@@ -285,6 +285,7 @@ class ValidatePaths : public ::testing::Test {
     std::filesystem::create_directories(root_ / "spool");
     options_ = valid_options();
     options_.spool_dir = (root_ / "spool").string();
+    options_.given.insert("spool-dir");  // as --spool-dir: never created
   }
   void TearDown() override {
     std::filesystem::permissions(root_ / "spool", std::filesystem::perms::owner_all);

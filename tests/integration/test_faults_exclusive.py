@@ -60,6 +60,7 @@ class OneRelayPerSpoolAndPort(unittest.TestCase):
         stderr = result.stderr.decode()
         self.assertEqual(result.returncode, 78, stderr)
         self.assertIn(f"UDP 127.0.0.1:{self.first.port}", stderr)
+        self.assertIn(f"pid {self.first.process.pid}", stderr)
         self.assert_first_still_serves()
 
     def test_the_spool_is_free_again_once_the_first_relay_stopped(self):

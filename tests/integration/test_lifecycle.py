@@ -43,7 +43,7 @@ class ExitCodes(unittest.TestCase):
         if os.geteuid() != 0:
             self.skipTest("needs root to drop to an unprivileged user")
         nobody = pwd.getpwnam("nobody")
-        os.chmod(self.tmp, 0o777)
+        os.chmod(self.tmp, 0o1777)  # sticky: a world-writable spool without it is refused
         result = subprocess.run(["setpriv", f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}", "--clear-groups",
                                  "--inh-caps=-all", BINARY, "listen", "--output-dir", self.tmp, "--spool-dir", self.tmp,
                                  "--tls-port", "0", "--tcp-port", "514", "--address", "127.0.0.1"],
