@@ -70,9 +70,13 @@ relay::RelayConfig relay_config(const cli::ListenOptions& options) {
   config.ipv6_address = options.address.find(':') != std::string::npos;
   const Protocol protocol = options.gelf ? Protocol::kGelf : Protocol::kSyslog;
   const auto proxied = cli::enabled_ports(options.proxy_protocol_ports);
+  std::shared_ptr<const net::TrustedProxies> proxy_from;
+  if (!options.proxy_from.empty()) {
+    proxy_from = std::make_shared<const net::TrustedProxies>(*net::TrustedProxies::parse(options.proxy_from));  // validated
+  }
   const auto add = [&](net::Transport transport, uint16_t port) {
     const bool proxy = transport != net::Transport::kUdp && std::ranges::find(proxied, port) != proxied.end();
-    config.listeners.push_back({transport, port, protocol, proxy});
+    config.listeners.push_back({transport, port, protocol, proxy, proxy ? proxy_from : nullptr});
   };
   for (uint16_t port : cli::enabled_ports(options.udp_ports)) add(net::Transport::kUdp, port);
   for (uint16_t port : cli::enabled_ports(options.tcp_ports)) add(net::Transport::kTcp, port);
@@ -81,7 +85,7 @@ relay::RelayConfig relay_config(const cli::ListenOptions& options) {
   if (!tls_ports.empty()) {
     // Unreadable or mismatched files throw TlsConfigError naming the file: exit 78.
     config.tls = std::make_shared<net::TlsContextHolder>(
-        net::TlsServerPaths{options.cert, options.key, options.client_ca});
+        net::TlsServerPaths{options.cert, options.key, options.client_ca, options.client_names});
   }
   const size_t cores = std::max(1u, std::thread::hardware_concurrency());
   config.io_threads = cores;

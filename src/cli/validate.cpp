@@ -12,6 +12,7 @@
 #include "cli/exit_codes.hpp"
 #include "cli/spool_directory.hpp"
 #include "core/ip_address.hpp"
+#include "net/trusted_proxies.hpp"
 
 namespace kinesyslog::cli {
 namespace {
@@ -89,6 +90,21 @@ std::optional<ConfigError> check_tls(const ListenOptions& options) {
   }
   if (!options.client_ca.empty() && effective_tls_ports(options).empty()) {
     return error_for("--client-ca", "client certificates are checked on TLS ports only; give --cert and --key");
+  }
+  if (!options.client_names.empty() && options.client_ca.empty()) {
+    return error_for("--client-name", "client names are checked in client certificates; give --client-ca too");
+  }
+  return std::nullopt;
+}
+
+std::optional<ConfigError> check_proxy_from(const ListenOptions& options) {
+  for (const std::string& range : options.proxy_from) {
+    if (!net::AddressRange::parse(range)) {
+      return error_for("--proxy-from", range + " is not an address or CIDR range; use e.g. 10.0.0.0/8 or fd00::/8");
+    }
+  }
+  if (!options.proxy_from.empty() && enabled_ports(options.proxy_protocol_ports).empty()) {
+    return error_for("--proxy-from", "no --proxy-protocol port takes PROXY headers; give one or drop --proxy-from");
   }
   return std::nullopt;
 }
@@ -176,6 +192,7 @@ std::optional<ConfigError> validate(const ListenOptions& options) {
   if (auto error = check_tls(options)) return error;
   if (auto error = check_tcp_ports_distinct(options)) return error;
   if (auto error = check_proxy_protocol(options)) return error;
+  if (auto error = check_proxy_from(options)) return error;
   if (auto error = check_listeners(options)) return error;
   if (options.stream.empty() && options.output_dir.empty()) {
     return error_for("--stream", "no delivery stream given; give --stream NAME (or --output-dir DIR)");
