@@ -43,6 +43,18 @@ TEST(ListenDefaults, EveryOptionHasItsSpecDefault) {
   EXPECT_FALSE(options.random_ids);
 }
 
+TEST(ListenRepeatableWords, ProxyFromAndClientNameRepeatOnTheCommandLineAndSplitInTheEnvironment) {
+  ListenOptions given = parse_listen({"--proxy-from", "10.0.0.0/8", "--proxy-from", "fd00::/8", "--client-name", "a"});
+  EXPECT_THAT(given.proxy_from, ElementsAre("10.0.0.0/8", "fd00::/8"));
+  EXPECT_THAT(given.client_names, ElementsAre("a"));
+  ListenOptions from_env = parse_listen({}, {{"KINESYSLOG_PROXY_FROM", " 10.0.0.0/8  192.0.2.1 "},
+                                             {"KINESYSLOG_CLIENT_NAME", "a b"}});
+  EXPECT_THAT(from_env.proxy_from, ElementsAre("10.0.0.0/8", "192.0.2.1"));
+  EXPECT_THAT(from_env.client_names, ElementsAre("a", "b"));
+  EXPECT_THAT(parse_listen({"--proxy-from", "127.0.0.1"}, {{"KINESYSLOG_PROXY_FROM", "10.0.0.0/8"}}).proxy_from,
+              ElementsAre("127.0.0.1"));  // the command line wins
+}
+
 TEST(ListenDefaults, NoOptionCountsAsGiven) { EXPECT_TRUE(parse_listen({}).given.empty()); }
 
 TEST(ListenDefaults, SpoolDirIsTheStateDirectoryNeverTmpdir) {
