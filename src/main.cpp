@@ -72,7 +72,8 @@ relay::RelayConfig relay_config(const cli::ListenOptions& options) {
   const auto proxied = cli::enabled_ports(options.proxy_protocol_ports);
   std::shared_ptr<const net::TrustedProxies> proxy_from;
   if (!options.proxy_from.empty()) {
-    proxy_from = std::make_shared<const net::TrustedProxies>(*net::TrustedProxies::parse(options.proxy_from));  // validated
+    // Validated already, so the list parses.
+    proxy_from = std::make_shared<const net::TrustedProxies>(*net::TrustedProxies::parse(options.proxy_from));
   }
   const auto add = [&](net::Transport transport, uint16_t port) {
     const bool proxy = transport != net::Transport::kUdp && std::ranges::find(proxied, port) != proxied.end();

@@ -117,7 +117,8 @@ class HttpServer::Loop {
       size_t& open = open_per_peer_[peer.bytes()];
       if (open >= options_.max_connections_per_peer) {
         refusal_log_.log(spdlog::level::warn, "peer cap",
-                         "metrics endpoint: {} holds {} connections already; closed another one", peer.to_string(), open);
+                         "metrics endpoint: {} holds {} connections already; closed another one", peer.to_string(),
+                         open);
         continue;  // closed by UniqueFd
       }
       ++open;

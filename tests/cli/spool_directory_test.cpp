@@ -114,7 +114,8 @@ TEST_F(SpoolDirectoryOnDisk, ValidatePathsCreatesTheDefaultSpoolDirOnly) {
                                                 {{"STATE_DIRECTORY", state.string()}});
   EXPECT_EQ(validate_paths(options), std::nullopt);
   EXPECT_TRUE(std::filesystem::is_directory(state));
-  options = testing::parse_listen({"--udp-port", "514", "--stream", "s", "--spool-dir", (root_.path() / "given").string()});
+  const std::string given = (root_.path() / "given").string();
+  options = testing::parse_listen({"--udp-port", "514", "--stream", "s", "--spool-dir", given});
   ASSERT_TRUE(validate_paths(options));
   EXPECT_FALSE(std::filesystem::exists(root_.path() / "given"));
 }
