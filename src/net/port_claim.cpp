@@ -60,13 +60,17 @@ class ClaimRegistry {
     if (held_.contains(name)) return;
     const AbstractAddress address = abstract_address(name);
     UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-    if (!fd) throw BindError(fmt::format("cannot claim {}: {}", where, std::strerror(errno)), errno);
-    if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&address.address), address.length) == 0 &&
+    if (fd && ::bind(fd.get(), reinterpret_cast<const sockaddr*>(&address.address), address.length) == 0 &&
         ::listen(fd.get(), kClaimBacklog) == 0) {
       held_.emplace(name, std::move(fd));
       return;
     }
-    if (errno != EADDRINUSE) throw BindError(fmt::format("cannot claim {}: {}", where, std::strerror(errno)), errno);
+    if (errno != EADDRINUSE) {
+      // A sandbox without AF_UNIX: the claim only protects against a mistake, so it must not stop the relay.
+      spdlog::warn("{}: cannot claim it for this relay ({}); a second kinesyslog on it would not be refused", where,
+                   std::strerror(errno));
+      return;
+    }
     const std::optional<ucred> holder = holder_of(address);
     if (holder && holder->uid != ::geteuid()) {
       spdlog::warn("{}: a process of uid {} (pid {}) holds kinesyslog's claim on it; ignored, since the kernel "

@@ -21,7 +21,8 @@ std::string port_claim_name(std::string_view protocol, const IpAddress& address,
 // already). Throws BindError (EADDRINUSE) naming `where` and the holder's pid when another
 // process of our user holds it. A holder of another user is ignored with a warning: it
 // cannot share our port anyway (SO_REUSEPORT requires the same effective uid), so it must
-// not be able to keep the relay from starting by squatting on the name.
+// not be able to keep the relay from starting by squatting on the name. When no claim can be
+// made at all (no AF_UNIX in a sandbox), a warning is logged and the relay goes on.
 void claim_port(std::string_view protocol, const IpAddress& address, uint16_t port, const std::string& where);
 
 }  // namespace kinesyslog::net
