@@ -19,7 +19,8 @@ std::string port_claim_name(std::string_view protocol, const IpAddress& address,
 
 // Claims the name for this process until it exits (a no-op when this process holds it
 // already). Throws BindError (EADDRINUSE) naming `where` and the holder's pid when another
-// process of our user holds it. A holder of another user is ignored with a warning: it
+// process of our user holds it, or holds the port on an overlapping address (0.0.0.0 or ::
+// and a specific address). A holder of another user is ignored with a warning: it
 // cannot share our port anyway (SO_REUSEPORT requires the same effective uid), so it must
 // not be able to keep the relay from starting by squatting on the name. When no claim can be
 // made at all (no AF_UNIX in a sandbox), a warning is logged and the relay goes on.

@@ -63,6 +63,16 @@ class OneRelayPerSpoolAndPort(unittest.TestCase):
         self.assertIn(f"pid {self.first.process.pid}", stderr)
         self.assert_first_still_serves()
 
+    def test_second_relay_on_an_address_the_first_ones_wildcard_covers_exits_78(self):
+        wildcard = Relay(address="0.0.0.0", udp=False)
+        self.addCleanup(wildcard.cleanup)
+        wildcard.start()
+        result = run_second(self.second_args(os.path.join(self.other, "spool"), "--tcp-port", str(wildcard.port)))
+        stderr = result.stderr.decode()
+        self.assertEqual(result.returncode, 78, stderr)
+        self.assertIn(f"TCP 127.0.0.1:{wildcard.port}", stderr)
+        self.assertIn(f"pid {wildcard.process.pid}", stderr)
+
     def test_the_spool_is_free_again_once_the_first_relay_stopped(self):
         self.assertEqual(self.first.stop(), 0, self.first.read_log())
         second = Relay(workdir=self.first.workdir)

@@ -25,7 +25,8 @@ uint16_t test_port(uint16_t offset) { return static_cast<uint16_t>(10000 + (::ge
 // A child process that holds a claim (after `become`) until the test is done with it.
 class ClaimingChild {
  public:
-  ClaimingChild(std::string_view protocol, uint16_t port, const std::function<void()>& become = [] {}) {
+  ClaimingChild(std::string_view protocol, uint16_t port, const std::function<void()>& become = [] {},
+                const IpAddress& address = kLoopback) {
     int ready[2];
     int done[2];
     EXPECT_EQ(::pipe(ready), 0);
@@ -37,7 +38,7 @@ class ClaimingChild {
       become();
       char status = 'y';
       try {
-        claim_port(protocol, kLoopback, port, "child");
+        claim_port(protocol, address, port, "child");
       } catch (...) {
         status = 'n';
       }
@@ -91,6 +92,25 @@ TEST(PortClaim, AnotherProcessHoldingThePortIsNamedWithItsPid) {
 TEST(PortClaim, TcpAndUdpOfOnePortAreDifferentClaims) {
   ClaimingChild holder("tcp", test_port(2));
   EXPECT_NO_THROW(claim_port("udp", kLoopback, test_port(2), "UDP test"));
+}
+
+TEST(PortClaim, AWildcardAndAnAddressItCoversAreOnePort) {
+  const IpAddress any4 = *IpAddress::parse("0.0.0.0");
+  const IpAddress any6 = *IpAddress::parse("::");
+  {
+    ClaimingChild wildcard("tcp", test_port(4), [] {}, any4);
+    try {
+      claim_port("tcp", kLoopback, test_port(4), "TCP 127.0.0.1");
+      FAIL() << "claimed an address a wildcard of another process covers";
+    } catch (const BindError& error) {
+      EXPECT_THAT(error.what(), HasSubstr("pid " + std::to_string(wildcard.pid())));
+      EXPECT_THAT(error.what(), HasSubstr("0.0.0.0"));
+    }
+  }
+  ClaimingChild specific("udp", test_port(5));
+  EXPECT_THROW(claim_port("udp", any6, test_port(5), "UDP [::]"), BindError);  // dual-stack covers IPv4
+  EXPECT_NO_THROW(claim_port("udp", *IpAddress::parse("127.0.0.2"), test_port(5), "UDP 127.0.0.2"));
+  EXPECT_NO_THROW(claim_port("udp", *IpAddress::parse("::1"), test_port(5), "UDP [::1]"));
 }
 
 TEST(PortClaim, AHolderOfAnotherUserCannotKeepTheRelayFromStarting) {
