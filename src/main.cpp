@@ -19,6 +19,7 @@
 #include "cli/environment.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/install.hpp"
+#include "cli/spool_directory.hpp"
 #include "cli/validate.hpp"
 #include "deliver/output_directory.hpp"
 #include "net/listener.hpp"
@@ -82,9 +83,14 @@ relay::RelayConfig relay_config(const cli::ListenOptions& options) {
   config.ipv6_address = options.address.find(':') != std::string::npos;
   const Protocol protocol = options.gelf ? Protocol::kGelf : Protocol::kSyslog;
   const auto proxied = cli::enabled_ports(options.proxy_protocol_ports);
+  std::shared_ptr<const net::TrustedProxies> proxy_from;
+  if (!options.proxy_from.empty()) {
+    // Validated already, so the list parses.
+    proxy_from = std::make_shared<const net::TrustedProxies>(*net::TrustedProxies::parse(options.proxy_from));
+  }
   const auto add = [&](net::Transport transport, uint16_t port) {
     const bool proxy = transport != net::Transport::kUdp && std::ranges::find(proxied, port) != proxied.end();
-    config.listeners.push_back({transport, port, protocol, proxy});
+    config.listeners.push_back({transport, port, protocol, proxy, proxy ? proxy_from : nullptr});
   };
   for (uint16_t port : cli::enabled_ports(options.udp_ports)) add(net::Transport::kUdp, port);
   for (uint16_t port : cli::enabled_ports(options.tcp_ports)) add(net::Transport::kTcp, port);
@@ -93,7 +99,7 @@ relay::RelayConfig relay_config(const cli::ListenOptions& options) {
   if (!tls_ports.empty()) {
     // Unreadable or mismatched files throw TlsConfigError naming the file: exit 78.
     config.tls = std::make_shared<net::TlsContextHolder>(
-        net::TlsServerPaths{options.cert, options.key, options.client_ca});
+        net::TlsServerPaths{options.cert, options.key, options.client_ca, options.client_names});
   }
   const size_t cores = std::max(1u, std::thread::hardware_concurrency());
   config.io_threads = cores;
@@ -121,6 +127,7 @@ int run_listen(const cli::ListenOptions& options) {
     spdlog::error("{}", refusal->text);
     return refusal->exit_code;
   }
+  for (const std::string& warning : cli::spool_warnings(options.spool_dir)) spdlog::warn("{}", warning);
 
   // A write to a closed pipe (stderr to a log collector that went away, a peer's socket)
   // must fail with EPIPE, not kill the relay with its batches; libcurl runs with NOSIGNAL.

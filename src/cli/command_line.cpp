@@ -2,6 +2,7 @@
 
 // The one translation unit that includes CLI11 (it is header-heavy).
 #include <CLI/CLI.hpp>
+#include <unistd.h>
 
 #include <optional>
 #include <sstream>
@@ -9,6 +10,7 @@
 #include <utility>
 
 #include "cli/exit_codes.hpp"
+#include "cli/spool_directory.hpp"
 
 namespace kinesyslog::cli {
 namespace {
@@ -134,6 +136,21 @@ class ListenCommand {
                          }});
   }
 
+  // Repeatable words (ranges, names): one per occurrence, separated by whitespace in the environment.
+  void add_words(const std::string& long_name, std::string_view meaning, std::string type_name,
+                 std::vector<std::string>& target) {
+    CLI::Option* option = command_->add_option_function<std::vector<std::string>>(
+        "--" + long_name, [&target](const std::vector<std::string>& words) { target = words; },
+        describe(meaning, "none", long_name) + " (repeatable)");
+    option->type_name(std::move(type_name));
+    option->allow_extra_args(false);
+    table_.push_back({long_name, std::string(meaning), "none", "", true});
+    bindings_.push_back({long_name, option, false, [&target](const std::string& text) -> std::optional<std::string> {
+                           target = split_whitespace(text);
+                           return std::nullopt;
+                         }});
+  }
+
   void add_flag(const std::string& long_name, std::string_view meaning, bool& target) {
     CLI::Option* option = command_->add_flag("--" + long_name, target, describe(meaning, "off", long_name));
     table_.push_back({long_name, std::string(meaning), "off", "false", false});
@@ -159,8 +176,17 @@ class ListenCommand {
     add_text("key", "Server private key (PEM) for the TLS ports", "none", "PATH", o.key);
     add_ports("proxy-protocol", "TCP or TLS port on which a PROXY v1/v2 header is required", "0",
               o.proxy_protocol_ports);
+    add_words("proxy-from",
+              "Address or CIDR range whose PROXY headers are honoured (a load balancer); a --proxy-protocol "
+              "connection from anyone else is closed. Without it any client reaching such a port can claim any "
+              "source address",
+              "CIDR", o.proxy_from);
     add_ports("prometheus-port", "HTTP port serving /metrics and /health", "0", o.prometheus_ports);
-    add_text("spool-dir", "Where compressed records wait for delivery; must exist and be writable", o.spool_dir,
+    add_text("spool-dir",
+             "Where compressed records wait for delivery: one relay's own directory, never world-writable without "
+             "the sticky bit; when given it must exist and be writable",
+             "$STATE_DIRECTORY, else /var/lib/kinesyslog as root, else $XDG_STATE_HOME/kinesyslog or "
+             "~/.local/state/kinesyslog (created with mode 0700)",
              "DIR", o.spool_dir);
     add_value<uint64_t>("spool-max-bytes",
                         "Cap on compressed bytes waiting in the spool; past it new records are refused and counted "
@@ -194,6 +220,8 @@ class ListenCommand {
                         [&o](const uint64_t& value) { o.max_connections_per_source = value; });
     add_text("client-ca", "Require client certificates on TLS ports that chain to this CA bundle", "none", "PATH",
              o.client_ca);
+    add_words("client-name", "With --client-ca: a client certificate must also carry one of these names as CN or "
+              "DNS subject alternative name", "NAME", o.client_names);
     add_value<int>("compression-level", "gzip level 1-12 (libdeflate)", std::to_string(o.compression_level), "INT",
                    [&o](const int& value) { o.compression_level = value; });
     add_flag("random-ids", "Fully random 56-digit event ids, as the original", o.random_ids);
@@ -218,7 +246,7 @@ void drop_disabled_ports(std::vector<int>& ports) { std::erase(ports, 0); }
 // Defaults that come from outside kinesyslog's own variables.
 ListenOptions listen_defaults(const Environment& env) {
   ListenOptions options;
-  if (std::optional<std::string> temp_dir = first_set(env, {"TMPDIR"})) options.spool_dir = *temp_dir;
+  options.spool_dir = default_spool_dir(env, ::geteuid() == 0);
   return options;
 }
 

@@ -22,8 +22,9 @@ struct ListenOptions {
   std::string cert;                    // PEM certificate chain for the TLS ports
   std::string key;                     // PEM private key for the TLS ports
   std::vector<int> proxy_protocol_ports;  // TCP/TLS ports that require a PROXY v1/v2 header
+  std::vector<std::string> proxy_from;    // ranges whose PROXY header is honoured; empty: any peer (ours)
   std::vector<int> prometheus_ports;   // HTTP ports serving /metrics and /health
-  std::string spool_dir = "/tmp";      // $TMPDIR when set (parse_command_line fills it in)
+  std::string spool_dir;               // parse_command_line fills in default_spool_dir() unless given
   uint64_t spool_max_bytes = 0;        // cap on record bytes waiting in the spool; 0: no cap (ours)
   std::string region;
   std::string profile;
@@ -40,6 +41,7 @@ struct ListenOptions {
   uint64_t max_partial_bytes = 64 * 1024 * 1024;  // unfinished messages held for all peers (ours)
   uint64_t max_connections_per_source = 1000;      // open connections from one address (ours)
   std::string client_ca;               // CA bundle that client certificates must chain to
+  std::vector<std::string> client_names;  // a client certificate must carry one as CN or DNS SAN (ours)
   int compression_level = 6;           // libdeflate gzip level 1-12
   bool random_ids = false;             // fully random 56-digit ids, as the original
 

@@ -10,7 +10,9 @@
 
 #include "batch/record_encoder.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/spool_directory.hpp"
 #include "core/ip_address.hpp"
+#include "net/trusted_proxies.hpp"
 
 namespace kinesyslog::cli {
 namespace {
@@ -88,6 +90,21 @@ std::optional<ConfigError> check_tls(const ListenOptions& options) {
   }
   if (!options.client_ca.empty() && effective_tls_ports(options).empty()) {
     return error_for("--client-ca", "client certificates are checked on TLS ports only; give --cert and --key");
+  }
+  if (!options.client_names.empty() && options.client_ca.empty()) {
+    return error_for("--client-name", "client names are checked in client certificates; give --client-ca too");
+  }
+  return std::nullopt;
+}
+
+std::optional<ConfigError> check_proxy_from(const ListenOptions& options) {
+  for (const std::string& range : options.proxy_from) {
+    if (!net::AddressRange::parse(range)) {
+      return error_for("--proxy-from", range + " is not an address or CIDR range; use e.g. 10.0.0.0/8 or fd00::/8");
+    }
+  }
+  if (!options.proxy_from.empty() && enabled_ports(options.proxy_protocol_ports).empty()) {
+    return error_for("--proxy-from", "no --proxy-protocol port takes PROXY headers; give one or drop --proxy-from");
   }
   return std::nullopt;
 }
@@ -183,6 +200,7 @@ std::optional<ConfigError> validate(const ListenOptions& options) {
   if (auto error = check_tls(options)) return error;
   if (auto error = check_tcp_ports_distinct(options)) return error;
   if (auto error = check_proxy_protocol(options)) return error;
+  if (auto error = check_proxy_from(options)) return error;
   if (auto error = check_listeners(options)) return error;
   if (options.stream.empty() && options.output_dir.empty()) {
     return error_for("--stream", "no delivery stream given; give --stream NAME (or --output-dir DIR)");
@@ -200,12 +218,18 @@ std::optional<ConfigError> validate_paths(const ListenOptions& options) {
                                            (error ? " (" + error.message() + ")" : std::string()));
     }
   }
+  if (!options.was_given("spool-dir")) {
+    if (auto failure = create_private_directory(options.spool_dir)) {
+      return error_for("--spool-dir", *failure + "; create it or give another");
+    }
+  }
   if (!fs::is_directory(options.spool_dir, error)) {
     return error_for("--spool-dir", options.spool_dir + " is not a directory; create it or give another");
   }
   if (::access(options.spool_dir.c_str(), W_OK | X_OK) != 0) {
     return error_for("--spool-dir", options.spool_dir + " is not writable; fix its permissions or give another");
   }
+  if (auto refusal = shared_spool_refusal(options.spool_dir)) return error_for("--spool-dir", *refusal);
   if (auto failure = check_readable_file("--cert", options.cert)) return failure;
   if (auto failure = check_readable_file("--key", options.key)) return failure;
   return check_readable_file("--client-ca", options.client_ca);

@@ -27,7 +27,8 @@ struct ConfigError {
 std::optional<ConfigError> validate(const ListenOptions& options);
 
 // Checks against the filesystem: --output-dir exists or can be created (it is created),
-// --spool-dir is a writable directory, --cert/--key/--client-ca are readable.
+// --spool-dir is a writable directory that is not world-writable without the sticky bit (the
+// default one is created, mode 0700), --cert/--key/--client-ca are readable.
 std::optional<ConfigError> validate_paths(const ListenOptions& options);
 
 // validate() then validate_paths(): on failure, the message to print and kExitConfig.

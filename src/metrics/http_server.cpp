@@ -2,6 +2,8 @@
 
 #include <optional>
 
+#include "core/ip_address.hpp"
+#include "core/rate_limited_log.hpp"
 #include "net/proxy_header.hpp"
 
 #include <poll.h>
@@ -12,6 +14,7 @@
 #include <cstring>
 #include <fmt/format.h>
 #include <list>
+#include <map>
 #include <spdlog/spdlog.h>
 #include <stdexcept>
 
@@ -25,8 +28,9 @@ constexpr std::chrono::milliseconds kMaxPollWait{250};
 
 struct Connection {
   UniqueFd fd;
+  IpAddress peer;
   std::optional<net::ProxyHeaderReader> proxy;  // until the header has been read
-  SteadyTime deadline;
+  SteadyTime deadline;                           // for the request, then for the response
   std::string request;
   std::string response;
   size_t written = 0;
@@ -96,7 +100,7 @@ class HttpServer::Loop {
         const short events = index < polled.size() && polled[index].fd == connection->fd.get() ? polled[index].revents : 0;
         // The deadline holds for slow senders too: a byte at a time does not extend it.
         const bool open = now < connection->deadline && (events == 0 || serve(*connection, events));
-        connection = open ? std::next(connection) : connections_.erase(connection);
+        connection = open ? std::next(connection) : close(connection);
       }
     }
   }
@@ -104,12 +108,31 @@ class HttpServer::Loop {
  private:
   void accept_from(const HttpListener& listener) {
     while (connections_.size() < options_.max_connections) {
-      const int fd = ::accept4(listener.fd.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-      if (fd < 0) return;
-      Connection connection{UniqueFd(fd), std::nullopt, clock_.steady_now() + options_.request_timeout, {}, {}, 0, false};
+      sockaddr_storage address{};
+      socklen_t length = sizeof address;
+      UniqueFd fd(::accept4(listener.fd.get(), reinterpret_cast<sockaddr*>(&address), &length,
+                            SOCK_NONBLOCK | SOCK_CLOEXEC));
+      if (!fd) return;
+      const IpAddress peer = IpAddress::from_sockaddr(reinterpret_cast<const sockaddr*>(&address));
+      size_t& open = open_per_peer_[peer.bytes()];
+      if (open >= options_.max_connections_per_peer) {
+        refusal_log_.log(spdlog::level::warn, "peer cap",
+                         "metrics endpoint: {} holds {} connections already; closed another one", peer.to_string(),
+                         open);
+        continue;  // closed by UniqueFd
+      }
+      ++open;
+      Connection connection{std::move(fd), peer, std::nullopt, clock_.steady_now() + options_.request_timeout,
+                            {}, {}, 0, false};
       if (listener.proxy_protocol) connection.proxy.emplace();
       connections_.push_back(std::move(connection));
     }
+  }
+
+  std::list<Connection>::iterator close(std::list<Connection>::iterator connection) {
+    const auto open = open_per_peer_.find(connection->peer.bytes());
+    if (open != open_per_peer_.end() && --open->second == 0) open_per_peer_.erase(open);
+    return connections_.erase(connection);
   }
 
   // Reads or writes what the socket allows; false once the connection is done with.
@@ -162,6 +185,7 @@ class HttpServer::Loop {
   bool respond(Connection& connection, const HttpResponse& response, bool include_body) {
     connection.response = format_response(response, include_body);
     connection.responding = true;
+    connection.deadline = clock_.steady_now() + options_.response_timeout;
     return write_some(connection);
   }
 
@@ -182,6 +206,8 @@ class HttpServer::Loop {
   HttpServerOptions options_;
   UniqueFd wake_;
   std::list<Connection> connections_;
+  std::map<std::array<uint8_t, 16>, size_t> open_per_peer_;  // connections_ counted by peer address
+  RateLimitedLog refusal_log_{clock_};
 };
 
 HttpServer::HttpServer(std::vector<HttpListener> listeners, HttpHandler handler, const Clock& clock,

@@ -1,7 +1,7 @@
 #pragma once
 // A small HTTP/1.1 server on its own thread for /metrics and /health (SPEC §6): one request
 // per connection (answered with `Connection: close`), requests bounded in size and time, a
-// bounded number of connections. It never touches the hot path: handlers read atomics and
+// bounded number of connections in all and per peer address. It never touches the hot path: handlers read atomics and
 // per-thread tables. A listener may require a PROXY v1/v2 header first, as the original did
 // when the metrics port is listed in --proxy-protocol (a load balancer's health checks).
 #include <chrono>
@@ -28,8 +28,12 @@ using HttpHandler = std::function<HttpResponse(std::string_view method, std::str
 
 struct HttpServerOptions {
   size_t max_request_bytes = 8192;  // request line and headers; larger requests get 431
-  std::chrono::milliseconds request_timeout{5000};  // from accept to the response written
+  // From accept to the whole request read: a probe sends it at once, so one client cannot
+  // hold the slots by opening connections and sending nothing.
+  std::chrono::milliseconds request_timeout{1000};
   size_t max_connections = 64;     // further connections wait in the kernel's backlog
+  size_t max_connections_per_peer = 8;  // one address's further connections are closed at once
+  std::chrono::milliseconds response_timeout{5000};  // from accept to the response written
 };
 
 // The reason phrase of the status codes this server sends.

@@ -8,6 +8,8 @@
 #include <cstring>
 #include <fmt/format.h>
 
+#include "net/port_claim.hpp"
+
 namespace kinesyslog::net {
 
 namespace {
@@ -28,6 +30,8 @@ UniqueFd open_listener(const IpAddress& address, bool ipv6_literal, const Listen
   const int type = (is_stream(spec.transport) ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC;
   const std::string where = fmt::format("{} {}:{}", transport_name(spec.transport),
                                         ipv6_literal ? "[" + address.to_string() + "]" : address.to_string(), spec.port);
+  // Port 0 asks the kernel for a free port, which no other process can hold.
+  if (spec.port != 0) claim_port(is_stream(spec.transport) ? "tcp" : "udp", address, spec.port, where);
   UniqueFd fd(::socket(family, type, 0));
   if (!fd) throw BindError(fmt::format("cannot create a socket for {}: {}", where, std::strerror(errno)), errno);
 

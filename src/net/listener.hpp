@@ -3,6 +3,7 @@
 // (DESIGN "Threads"), so the kernel spreads UDP senders and TCP connections across
 // threads without a shared lock.
 #include <cstdint>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "core/ip_address.hpp"
 #include "core/source_key.hpp"
 #include "core/unique_fd.hpp"
+#include "net/trusted_proxies.hpp"
 
 namespace kinesyslog::net {
 
@@ -26,6 +28,8 @@ struct ListenerSpec {
   uint16_t port = 0;
   Protocol protocol = Protocol::kSyslog;
   bool proxy_protocol = false;  // a PROXY v1/v2 header must open every connection (before TLS)
+  // --proxy-from: the peers whose PROXY header is honoured; null: any peer (shared by the threads).
+  std::shared_ptr<const TrustedProxies> proxy_from{};
 };
 
 // A socket could not be bound; `error_number` tells permission (EACCES) from in-use.
@@ -40,7 +44,8 @@ class BindError : public std::runtime_error {
 };
 
 // Opens, binds and (for TCP) listens; non-blocking, SO_REUSEPORT, dual-stack when the
-// address is "::". Throws BindError with a message naming the address, port and cause.
+// address is "::". Throws BindError with a message naming the address, port and cause,
+// also when another kinesyslog serves the port already (see port_claim.hpp).
 UniqueFd open_listener(const IpAddress& address, bool ipv6_literal, const ListenerSpec& spec);
 
 // One socket per (thread, spec): sockets[thread][spec index].

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <string>
 
+#include "net/peer_name_check.hpp"
 #include "net/tls_error.hpp"
 
 namespace kinesyslog::net {
@@ -111,6 +112,7 @@ TlsServerContext::TlsServerContext(const TlsServerPaths& paths) {
   if (ca_names == nullptr) fail(ca_what, paths.client_ca);
   SSL_CTX_set_client_CA_list(context, ca_names);
   SSL_CTX_set_verify(context, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+  require_client_names(context, paths.client_names);
   requires_client_certificate_ = true;
 }
 

@@ -5,6 +5,8 @@
 
 #include <filesystem>
 #include <memory>
+#include <string>
+#include <vector>
 
 namespace kinesyslog::net {
 
@@ -12,6 +14,7 @@ struct TlsServerPaths {
   std::filesystem::path certificate_chain;  // --cert: PEM, the server certificate first
   std::filesystem::path private_key;        // --key: PEM
   std::filesystem::path client_ca;          // --client-ca: PEM bundle; empty: clients are not asked for a certificate
+  std::vector<std::string> client_names{};  // --client-name: the client certificate must carry one (with client_ca)
 };
 
 class TlsServerContext {

@@ -17,6 +17,7 @@
 #include "net/io_thread.hpp"
 #include "relay/account_cache.hpp"
 #include "relay/thread_ingest.hpp"
+#include "spool/directory_lock.hpp"
 #include "spool/spool.hpp"
 
 namespace kinesyslog::relay {
@@ -31,6 +32,7 @@ struct Relay::Parts {
         clock(relay_clock),
         destination(delivery_destination),
         queue(config.queue_bytes, kQueueMaxBatches),
+        spool_lock(config.spool_dir),
         spool(config.spool_dir, clock, spool::SpoolOptions{.max_bytes = config.spool_max_bytes}),
         delivery(spool, destination, clock, delivery_options(), parse::random_seed_from_os()) {
     auto sockets = net::open_listeners(config.address, config.ipv6_address, config.listeners, config.io_threads);
@@ -178,6 +180,7 @@ struct Relay::Parts {
   deliver::Destination& destination;
   metrics::RelayCounters counters;
   batch::ClosedBatchQueue queue;
+  spool::DirectoryLock spool_lock;  // before the spool: no other relay's files are scanned or touched
   spool::Spool spool;
   deliver::DeliveryLoop delivery;
   std::unique_ptr<net::ListenerGauges[]> listener_gauges;  // one per configured listener

@@ -16,6 +16,7 @@ using testing::parse_listen;
 using testing::parse_to_exit;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 TEST(RepeatableOption, CollectsEveryOccurrenceOnTheCommandLine) {
   EXPECT_THAT(parse_listen({"--tcp-port", "601", "--tcp-port", "602"}).tcp_ports, ElementsAre(601, 602));
@@ -97,7 +98,7 @@ TEST(Help, TopLevelHelpListsEveryListenOptionWithDefaultAndVariable) {
        {"stream", "address", "udp-port", "tcp-port", "tls-port", "cert", "key", "proxy-protocol", "prometheus-port",
         "spool-dir", "spool-max-bytes", "region", "profile", "gelf", "group-prefix", "debug", "debug-asyncio",
         "output-dir", "endpoint-url", "flush-age", "flush-size", "delivery-interval", "max-message-size", "client-ca",
-        "compression-level", "random-ids"}) {
+        "client-name", "proxy-from", "compression-level", "random-ids"}) {
     EXPECT_THAT(result.text, HasSubstr("--" + std::string(name) + " ")) << name;
     EXPECT_THAT(result.text, HasSubstr(environment_variable_for(name))) << name;
   }
@@ -116,8 +117,10 @@ TEST(Help, ListenHelpListsItsOptions) {
   EXPECT_THAT(result.text, HasSubstr("KINESYSLOG_MAX_MESSAGE_SIZE"));
 }
 
-TEST(Help, DefaultSpoolDirShownIsTmpdir) {
-  EXPECT_THAT(parse_to_exit({"listen", "--help"}, {{"TMPDIR", "/scratch"}}).text, HasSubstr("[default: /scratch]"));
+TEST(Help, DefaultSpoolDirShowsThePrivateDirectoryRule) {
+  const std::string text = parse_to_exit({"listen", "--help"}, {{"TMPDIR", "/scratch"}}).text;
+  EXPECT_THAT(text, HasSubstr("$STATE_DIRECTORY, else /var/lib/kinesyslog as root"));
+  EXPECT_THAT(text, Not(HasSubstr("/scratch")));
 }
 
 TEST(Version, PrintsTheVersionAndExitsZero) {

@@ -25,7 +25,7 @@ TEST(ListenDefaults, EveryOptionHasItsSpecDefault) {
   EXPECT_EQ(options.key, "");
   EXPECT_TRUE(options.proxy_protocol_ports.empty());
   EXPECT_TRUE(options.prometheus_ports.empty());
-  EXPECT_EQ(options.spool_dir, "/tmp");
+  EXPECT_EQ(options.spool_dir, "/var/lib/kinesyslog");  // neither STATE_DIRECTORY nor HOME is set here
   EXPECT_EQ(options.region, "");
   EXPECT_EQ(options.profile, "");
   EXPECT_FALSE(options.gelf);
@@ -43,10 +43,23 @@ TEST(ListenDefaults, EveryOptionHasItsSpecDefault) {
   EXPECT_FALSE(options.random_ids);
 }
 
+TEST(ListenRepeatableWords, ProxyFromAndClientNameRepeatOnTheCommandLineAndSplitInTheEnvironment) {
+  ListenOptions given = parse_listen({"--proxy-from", "10.0.0.0/8", "--proxy-from", "fd00::/8", "--client-name", "a"});
+  EXPECT_THAT(given.proxy_from, ElementsAre("10.0.0.0/8", "fd00::/8"));
+  EXPECT_THAT(given.client_names, ElementsAre("a"));
+  ListenOptions from_env = parse_listen({}, {{"KINESYSLOG_PROXY_FROM", " 10.0.0.0/8  192.0.2.1 "},
+                                             {"KINESYSLOG_CLIENT_NAME", "a b"}});
+  EXPECT_THAT(from_env.proxy_from, ElementsAre("10.0.0.0/8", "192.0.2.1"));
+  EXPECT_THAT(from_env.client_names, ElementsAre("a", "b"));
+  EXPECT_THAT(parse_listen({"--proxy-from", "127.0.0.1"}, {{"KINESYSLOG_PROXY_FROM", "10.0.0.0/8"}}).proxy_from,
+              ElementsAre("127.0.0.1"));  // the command line wins
+}
+
 TEST(ListenDefaults, NoOptionCountsAsGiven) { EXPECT_TRUE(parse_listen({}).given.empty()); }
 
-TEST(ListenDefaults, SpoolDirIsTmpdirWhenSet) {
-  EXPECT_EQ(parse_listen({}, {{"TMPDIR", "/var/tmp/x"}}).spool_dir, "/var/tmp/x");
+TEST(ListenDefaults, SpoolDirIsTheStateDirectoryNeverTmpdir) {
+  EXPECT_EQ(parse_listen({}, {{"TMPDIR", "/var/tmp/x"}, {"STATE_DIRECTORY", "/var/lib/k"}}).spool_dir, "/var/lib/k");
+  EXPECT_FALSE(parse_listen({}, {{"STATE_DIRECTORY", "/var/lib/k"}}).was_given("spool-dir"));
 }
 
 TEST(ListenDefaults, EndpointUrlFallsBackToAwsFirehoseVariableThenGeneralOne) {

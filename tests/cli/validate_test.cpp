@@ -249,6 +249,31 @@ TEST(Validate, ClientCaNeedsTlsConfigured) {
   EXPECT_EQ(validate(with_certificate(options)), std::nullopt);
 }
 
+TEST(Validate, ClientNameNeedsClientCa) {
+  ListenOptions options = with_certificate(valid_options());
+  options.client_names = {"collector-1"};
+  EXPECT_EQ(blamed_option(options), "--client-name");
+  options.client_ca = "/etc/ssl/clients.pem";
+  EXPECT_EQ(validate(options), std::nullopt);
+}
+
+TEST(Validate, ProxyFromTakesAddressRangesForAProxyProtocolPort) {
+  ListenOptions options = valid_options();
+  options.tcp_ports = {601};
+  options.proxy_protocol_ports = {601};
+  options.proxy_from = {"10.0.0.0/8", "fd00::/8", "192.0.2.7"};
+  EXPECT_EQ(validate(options), std::nullopt);
+  options.proxy_from = {"10.0.0.0/8", "10.0.0.0/40"};
+  EXPECT_EQ(blamed_option(options), "--proxy-from");
+  EXPECT_THAT(validate(options)->message, HasSubstr("10.0.0.0/40"));
+}
+
+TEST(Validate, ProxyFromWithoutAProxyProtocolPortIsAMistake) {
+  ListenOptions options = valid_options();
+  options.proxy_from = {"10.0.0.0/8"};
+  EXPECT_EQ(blamed_option(options), "--proxy-from");
+}
+
 TEST(TlsDefaultPort, IsNotListenedOnWithoutCertAndKey) {
   EXPECT_TRUE(effective_tls_ports(valid_options()).empty());
   EXPECT_EQ(validate(valid_options()), std::nullopt);
@@ -301,6 +326,7 @@ class ValidatePaths : public ::testing::Test {
     std::filesystem::create_directories(root_ / "spool");
     options_ = valid_options();
     options_.spool_dir = (root_ / "spool").string();
+    options_.given.insert("spool-dir");  // as --spool-dir: never created
   }
   void TearDown() override {
     std::filesystem::permissions(root_ / "spool", std::filesystem::perms::owner_all);

@@ -43,7 +43,7 @@ class ExitCodes(unittest.TestCase):
         if os.geteuid() != 0:
             self.skipTest("needs root to drop to an unprivileged user")
         nobody = pwd.getpwnam("nobody")
-        os.chmod(self.tmp, 0o777)
+        os.chmod(self.tmp, 0o1777)  # sticky: a world-writable spool without it is refused
         result = subprocess.run(["setpriv", f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}", "--clear-groups",
                                  "--inh-caps=-all", BINARY, "listen", "--output-dir", self.tmp, "--spool-dir", self.tmp,
                                  "--tls-port", "0", "--tcp-port", "514", "--address", "127.0.0.1"],
@@ -88,7 +88,8 @@ class Lifecycle(unittest.TestCase):
             self.assertEqual(relay.stop(), 0, relay.read_log())
             self.assertLess(time.monotonic() - started, 10)
             messages = [e["message"] for e in relay.delivered_events()]
-            self.assertEqual(os.listdir(relay.spool_dir), [], "the spool is empty after delivery")
+            # Only the lock file (one relay per spool) stays.
+            self.assertEqual(os.listdir(relay.spool_dir), [".lock"], "the spool is empty after delivery")
         self.assertEqual(sorted(m for m in messages if " tcp " in m),
                          sorted(f"<13>1 2026-11-24T10:00:00Z host app - - - tcp {i}" for i in range(5000)))
         self.assertEqual(len([m for m in messages if " udp " in m]), 300)
@@ -105,7 +106,7 @@ class Lifecycle(unittest.TestCase):
             events = relay.wait_for_events(1)
             self.assertEqual([(e["logStream"], e["message"]) for e in events], [("192.0.2.1", "left over")])
             self.assertEqual(relay.stop(), 0)
-            self.assertEqual(os.listdir(relay.spool_dir), [])
+            self.assertEqual(os.listdir(relay.spool_dir), [".lock"])
 
     def test_spool_cap_refuses_new_records_and_keeps_old_ones(self):
         """Past --spool-max-bytes new records are refused and counted as spool_full; what was

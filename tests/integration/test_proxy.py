@@ -327,5 +327,52 @@ class BadHeaders(unittest.TestCase):
         self.assertIn("no PROXY header within 5 s", log)
 
 
+class ProxyFrom(unittest.TestCase):
+    """--proxy-from: a PROXY header is honoured only from the listed peers (127.0.0.1 here);
+    from 127.0.0.2 the connection is closed, counted and logged."""
+
+    def start_relay(self, *extra):
+        self.metrics_port = free_port()
+        relay = Relay("--flush-age", "1", "--prometheus-port", str(self.metrics_port), udp=False)
+        relay.args += ["--proxy-protocol", str(relay.port), *extra]
+        self.addCleanup(relay.cleanup)
+        # Ready once /metrics answers: the harness's own probe would send no header, and its
+        # (rate-limited) log line would hide the one this test looks for.
+        relay.start(wait_tcp=False)
+
+        def serving():
+            with contextlib.suppress(OSError):
+                return dropped(self.metrics_port, "bad_proxy_header") == 0
+        self.assertTrue(wait_until(serving, 15), relay.read_log())
+        return relay
+
+    def send_proxied(self, relay, peer, claimed, text):
+        """From `peer`: a v1 header claiming `claimed`, then one line; True if the relay closed it."""
+        with socket.create_connection(("127.0.0.1", relay.port), timeout=5, source_address=(peer, 0)) as connection:
+            connection.sendall(proxy_v1(claimed, "127.0.0.1", 40000, relay.port) + syslog_line(text).encode() + b"\n")
+            return closed_by_peer(connection, 3)
+
+    def test_a_header_from_an_unlisted_peer_is_refused_and_counted(self):
+        relay = self.start_relay("--proxy-from", "127.0.0.1/32", "--proxy-from", "fd00::/8")
+        baseline = dropped(self.metrics_port, "bad_proxy_header")
+        spoofed, honest = f"spoofed-{uuid.uuid4().hex}", f"honest-{uuid.uuid4().hex}"
+        self.assertTrue(self.send_proxied(relay, "127.0.0.2", "203.0.113.7", spoofed), "connection left open")
+        self.assertTrue(wait_until(lambda: dropped(self.metrics_port, "bad_proxy_header") == baseline + 1, 10))
+        self.assertFalse(self.send_proxied(relay, "127.0.0.1", "203.0.113.8", honest))
+        found = events_with(relay, [honest])
+        self.assertEqual([e["logStream"] for e in found.get(honest, [])], ["203.0.113.8"])
+        time.sleep(1.5)  # a batch of the refused line would have closed by now
+        self.assertNotIn(spoofed, " ".join(e["message"] for e in relay.delivered_events()))
+        self.assertIn("closed the connection from 127.0.0.2", relay.read_log())
+        self.assertIn("not a --proxy-from address", relay.read_log())
+
+    def test_without_proxy_from_any_peer_may_send_a_header(self):
+        relay = self.start_relay()
+        text = f"anyone-{uuid.uuid4().hex}"
+        self.assertFalse(self.send_proxied(relay, "127.0.0.2", "203.0.113.9", text))
+        found = events_with(relay, [text])
+        self.assertEqual([e["logStream"] for e in found.get(text, [])], ["203.0.113.9"])
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -317,6 +317,39 @@ ruleset(name="forward") {{
                          [syslog("plain after"), syslog("plain before")])
         self.assertEqual(peer_common_name(bystander), SERVER_CN)
 
+    def test_client_name_admits_only_certificates_naming_an_allowed_client(self):
+        by_san_cert, by_san_key = PKI.issue("client-by-san", "unlisted-cn", PKI.ca_cert, PKI.ca_key,
+                                            "extendedKeyUsage=clientAuth\nsubjectAltName=DNS:collector.example")
+        other_cert, other_key = PKI.issue("client-other", "intruder", PKI.ca_cert, PKI.ca_key,
+                                          "extendedKeyUsage=clientAuth\nsubjectAltName=DNS:intruder.example")
+        relay = self.start_relay("--client-name", CLIENT_CN, "--client-name", "collector.example", client_ca=True)
+        by_cn = s_client(self.tls_port, "-cert", PKI.client_cert, "-key", PKI.client_key,
+                         data=octet_counted(syslog("named-by-cn accepted")))
+        self.assertEqual(by_cn.returncode, 0, by_cn.stderr.decode(errors="replace"))
+        by_san = s_client(self.tls_port, "-cert", by_san_cert, "-key", by_san_key,
+                          data=octet_counted(syslog("named-by-san accepted")))
+        self.assertEqual(by_san.returncode, 0, by_san.stderr.decode(errors="replace"))
+        # TLS 1.2, so that the client itself sees the refusal (see the test above for TLS 1.3).
+        other = s_client(self.tls_port, "-tls1_2", "-cert", other_cert, "-key", other_key,
+                         data=octet_counted(syslog("unnamed refused")))
+        self.assertNotEqual(other.returncode, 0)
+        self.wait_for_log(relay, rf"TLS handshake with 127\.0\.0\.1 on port {self.tls_port} failed: certificate "
+                                 r"verify failed \(client certificate: [^)]*hostname mismatch\)")
+        self.wait_for_refused(1)
+        events = self.events_with(relay, "accepted", 2)
+        time.sleep(1.5)  # a batch of the refused line would have closed by now
+        self.assert_once_each([e for e in relay.delivered_events() if e["logGroup"] == self.group],
+                              [syslog("named-by-cn accepted"), syslog("named-by-san accepted")])
+        self.assertEqual(len(events), 2)
+
+    def test_client_name_without_client_ca_is_a_configuration_error(self):
+        relay = Relay("--tls-port", str(free_port()), "--cert", PKI.server_cert, "--key", PKI.server_key,
+                      "--client-name", CLIENT_CN, udp=False)
+        self.addCleanup(relay.cleanup)
+        relay.start(wait_tcp=False)
+        self.assertEqual(relay.process.wait(timeout=15), 78, relay.read_log())
+        self.assertIn("--client-name", relay.read_log())
+
     # --- SIGHUP reload ----------------------------------------------------------------------
 
     def test_sighup_reloads_the_certificate_for_new_connections_and_keeps_open_ones(self):

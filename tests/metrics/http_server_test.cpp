@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -37,8 +38,13 @@ class HttpServerTest : public ::testing::Test {
     server_->start();
   }
 
-  UniqueFd connect_to_server() {
+  // From `source`, another loopback address (Linux routes all of 127.0.0.0/8 to lo).
+  UniqueFd connect_to_server(const char* source = "127.0.0.1") {
     UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    EXPECT_EQ(::inet_pton(AF_INET, source, &local.sin_addr), 1);
+    EXPECT_EQ(::bind(fd.get(), reinterpret_cast<sockaddr*>(&local), sizeof local), 0);
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_port = htons(port_);
@@ -48,8 +54,8 @@ class HttpServerTest : public ::testing::Test {
   }
 
   // Sends `request` and reads until the server closes (at most 5 s).
-  std::string exchange(std::string_view request) {
-    UniqueFd fd = connect_to_server();
+  std::string exchange(std::string_view request, const char* source = "127.0.0.1") {
+    UniqueFd fd = connect_to_server(source);
     EXPECT_EQ(::send(fd.get(), request.data(), request.size(), MSG_NOSIGNAL), static_cast<ssize_t>(request.size()));
     return read_until_closed(fd.get(), 5s);
   }
@@ -109,6 +115,30 @@ TEST_F(HttpServerTest, ServesAgainAfterManyConnectionsCameAndWent) {
   start(HttpServerOptions{8192, 5000ms, 2});
   for (int i = 0; i < 20; ++i) connect_to_server();  // opened and closed at once
   EXPECT_TRUE(exchange("GET /health HTTP/1.1\r\n\r\n").ends_with("GET /health"));
+}
+
+TEST_F(HttpServerTest, APeerHoldingManyIdleConnectionsDoesNotStopAnotherPeersHealthCheck) {
+  // Each idle connection may wait a minute here, so only the per-peer cap can keep a slot free.
+  HttpServerOptions options;
+  options.request_timeout = 60s;
+  start(options);
+  std::vector<UniqueFd> idle;
+  for (size_t i = 0; i < options.max_connections + 8; ++i) idle.push_back(connect_to_server("127.0.0.1"));
+  EXPECT_TRUE(exchange("GET /health HTTP/1.1\r\n\r\n", "127.0.0.2").ends_with("GET /health"));
+}
+
+TEST_F(HttpServerTest, ConnectionsOverThePeerCapAreClosedAtOnce) {
+  HttpServerOptions options;
+  options.request_timeout = 60s;
+  start(options);
+  std::vector<UniqueFd> idle;
+  for (size_t i = 0; i < options.max_connections_per_peer; ++i) idle.push_back(connect_to_server());
+  UniqueFd over = connect_to_server();
+  EXPECT_EQ(read_until_closed(over.get(), 5s), "");
+}
+
+TEST(HttpServerOptions, ARequestHasOneSecondToArrive) {
+  EXPECT_EQ(HttpServerOptions{}.request_timeout, std::chrono::milliseconds(1000));
 }
 
 }  // namespace
