@@ -112,8 +112,6 @@ std::string oversize_reason(uint64_t size, uint64_t limit) {
   return fmt::format("{} bytes, over the {}-byte limit of one Firehose record", size, limit);
 }
 
-bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
-
 // Our names carry their creation time: `firehose_event-<19 digits>-…`.
 bool parse_created(std::string_view name, WallTime& created) {
   std::string_view rest = name.substr(Spool::kRecordPrefix.size());
@@ -212,14 +210,14 @@ std::vector<SpoolFile> Spool::scan() {
   uint64_t bytes = 0;
   while (const dirent* entry = ::readdir(listing)) {
     const std::string name = entry->d_name;
-    if (starts_with(name, kTemporaryPrefix)) {
+    if (name.starts_with(kTemporaryPrefix)) {
       if (temporary_names_in_use().contains(name)) continue;
       if (::unlinkat(directory_fd_.get(), name.c_str(), 0) == 0) {
         spdlog::warn("spool: removed {}, a record a crashed process never finished writing", describe(name));
       }
       continue;
     }
-    if (!starts_with(name, kRecordPrefix)) continue;
+    if (!name.starts_with(kRecordPrefix)) continue;
     struct stat status {};
     if (::fstatat(directory_fd_.get(), name.c_str(), &status, AT_SYMLINK_NOFOLLOW) != 0) continue;
     if (!S_ISREG(status.st_mode)) {
