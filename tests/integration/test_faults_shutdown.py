@@ -1,5 +1,5 @@
 """Faults at shutdown: SIGTERM while AWS is unreachable and the encoder queue is full, or while the
-spool refuses writes, must end the process with exit 0 within 10 s, and keep (or count) every
+spool's disk is full, must end the process with exit 0 within 10 s, and keep (or count) every
 message the relay took in."""
 import os
 import re
@@ -111,26 +111,31 @@ class ShutdownDuringFaults(unittest.TestCase):
         self.assertRegex(log, r"dropped at shutdown|gave up")
         sender.join(timeout=25)
 
-    def test_sigterm_while_the_spool_refuses_writes_exits_in_time_and_counts_what_was_lost(self):
+    def test_sigterm_while_the_spool_disk_is_full_exits_in_time_and_counts_what_was_lost(self):
         spool = os.path.join(self.workdir, "spool")
         os.makedirs(spool, exist_ok=True)
-        if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", spool]).returncode != 0:
+        if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", spool]).returncode != 0:
             self.skipTest("cannot mount a tmpfs here (not root?)")
         self.addCleanup(subprocess.run, ["umount", "-l", spool])
         endpoint = Endpoint(self.workdir)
         self.addCleanup(endpoint.stop)
         relay = FirehoseRelay(self.workdir, endpoint.port, STREAM).start()
         self.addCleanup(relay.stop)
-        self.assertEqual(subprocess.run(["mount", "-o", "remount,ro", spool]).returncode, 0)
+        # Fill the disk (the file is not a record, so the relay ignores it): every spool write
+        # now fails with ENOSPC, and nothing waits in the spool whose delivery could free room.
+        subprocess.run(["dd", "if=/dev/zero", f"of={os.path.join(spool, 'filler')}", "bs=1M"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         sender = send_in_background(relay.port, kib_lines(0, 30000), timeout=20)
         time.sleep(4)
         code, elapsed = terminate_and_time(relay)
         log = relay.read_log()
-        print(f"\nread-only spool: SIGTERM to exit {elapsed:.2f} s, exit {code}", flush=True)
+        print(f"\nfull spool disk: SIGTERM to exit {elapsed:.2f} s, exit {code}", flush=True)
         self.assertEqual(code, 0, log[-3000:])
         self.assertLess(elapsed, SHUTDOWN_BUDGET + 0.5, log[-3000:])
+        self.assertIn("No space left on device", log)
         lost = re.findall(r"(\d+) were counted as spool_failed", log)
-        self.assertTrue(lost, f"the loss must be logged with its count:\n{log[-3000:]}")
+        self.assertTrue(lost and int(lost[-1]) > 0, f"the loss must be logged with its count:\n{log[-3000:]}")
+        print(f"full spool disk: {lost[-1]} events counted as spool_failed", flush=True)
         sender.join(timeout=25)
 
 
