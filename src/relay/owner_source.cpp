@@ -54,9 +54,9 @@ bool OwnerSource::wait_until(SteadyTime deadline) {
          account_.has_value();
 }
 
-bool OwnerSource::confirmed() const {
+std::optional<std::string> OwnerSource::confirmed_account() const {
   std::lock_guard lock(mutex_);
-  return confirmed_;
+  return confirmed_ ? account_ : std::nullopt;
 }
 
 }  // namespace kinesyslog::relay

@@ -33,8 +33,8 @@ class OwnerSource {
   std::optional<std::string> wait();
   // True when an account became known or assumed before `deadline`.
   bool wait_until(SteadyTime deadline);
-  // True once set() was called (an assumed account is not confirmed).
-  bool confirmed() const;
+  // The account set() stated; nullopt while there is none or only an assumed one.
+  std::optional<std::string> confirmed_account() const;
 
  private:
   mutable std::mutex mutex_;

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
@@ -90,6 +91,15 @@ struct Relay::Parts {
     std::optional<batch::RecordEncoder> encoder;
     std::string encoder_owner;
     while (auto closed = queue.pop()) {
+      if (past_stop_deadline()) {
+        // The exit is promised by the deadline, even when the disk is merely slow: what is still
+        // queued then is counted, not written.
+        count_shutdown_loss(metrics::DropReason::kSpoolFailed, closed->event_count());
+        error_log.log(spdlog::level::critical, "spool failed at shutdown",
+                      "a batch of {} events from {} was still waiting for the spool at the shutdown deadline and "
+                      "was dropped", closed->event_count(), closed->key.source.to_string());
+        continue;
+      }
       // Known, or assumed from the cache; otherwise wait for STS (cancelled at the shutdown deadline).
       const std::optional<std::string> owner = config.owner->wait();
       if (!owner) {
@@ -104,8 +114,9 @@ struct Relay::Parts {
         encoder.emplace(config.compression_level, batch::RecordHeaderFields{*owner, config.group_prefix});
         encoder_owner = *owner;
       }
-      if (*owner != kLocalOwner && config.owner->confirmed()) {
-        std::call_once(account_remembered, [&] { remember_account(config.spool_dir, *owner); });
+      // Only what STS stated is kept for later starts (read with its flag, not the one just used).
+      if (const auto confirmed = config.owner->confirmed_account(); confirmed && *confirmed != kLocalOwner) {
+        std::call_once(account_remembered, [&] { remember_account(config.spool_dir, *confirmed); });
       }
       const auto& encoded = encoder->encode(*closed);
       if (encoded.dropped_events > 0) {
@@ -152,7 +163,7 @@ struct Relay::Parts {
         return;
       } catch (const std::exception& error) {
         counters.spool_failing.store(true, std::memory_order_relaxed);
-        if (stop_requested.load() && clock.steady_now() >= stop_deadline.load()) {
+        if (past_stop_deadline()) {
           count_shutdown_loss(metrics::DropReason::kSpoolFailed, events);
           error_log.log(spdlog::level::critical, "spool failed at shutdown",
                         "gave up on a record of {} events at the shutdown deadline: {}", events, error.what());
@@ -168,12 +179,14 @@ struct Relay::Parts {
   // One second between spool attempts, cut short by the shutdown deadline.
   void wait_before_retry() {
     std::unique_lock lock(retry_mutex);
-    const auto deadline_passed = [&] { return stop_requested.load() && clock.steady_now() >= stop_deadline.load(); };
-    const auto retry_at = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    std::chrono::nanoseconds pause = std::chrono::seconds(1);
     // stop() notifies after storing the deadline; until then the wait is the whole second.
-    retry_wake.wait_until(lock, stop_requested.load() ? std::min(retry_at, stop_deadline.load()) : retry_at,
-                          deadline_passed);
+    if (stop_requested.load()) pause = std::clamp<std::chrono::nanoseconds>(
+        stop_deadline.load() - clock.steady_now(), std::chrono::nanoseconds::zero(), pause);
+    retry_wake.wait_for(lock, pause, [&] { return past_stop_deadline(); });
   }
+
+  bool past_stop_deadline() const { return stop_requested.load() && clock.steady_now() >= stop_deadline.load(); }
 
   RelayConfig config;
   const Clock& clock;
@@ -210,7 +223,7 @@ void Relay::start() {
   auto& parts = *parts_;
   // AWS has not confirmed the account yet: records carry the one an earlier run learned, so
   // batches reach the disk at once instead of waiting in memory for STS.
-  if (!parts.config.owner->confirmed()) {
+  if (!parts.config.owner->confirmed_account()) {
     if (auto cached = read_cached_account(parts.config.spool_dir)) {
       spdlog::warn("STS has not confirmed the AWS account yet: records carry {}, the account cached in {} by an "
                    "earlier run, until it does",

@@ -125,7 +125,7 @@ TEST_F(RelayShutdown, CachedAccountLetsBatchesReachTheSpoolBeforeStsAnswers) {
   sender.join();
   for (int i = 0; i < 100 && destination.accepted().empty(); ++i) std::this_thread::sleep_for(100ms);
   EXPECT_FALSE(destination.accepted().empty()) << "records waited in memory for STS";
-  EXPECT_FALSE(owner->confirmed());
+  EXPECT_EQ(owner->confirmed_account(), std::nullopt);
   expect_stop_within(relay, std::chrono::steady_clock::now() + 2s, 10s);
 }
 
@@ -133,11 +133,11 @@ TEST(OwnerSourceAssumed, StsReplacesTheCachedAccountAndWaitersSeeEither) {
   OwnerSource owner;
   owner.assume("111111111111");
   EXPECT_EQ(owner.wait(), "111111111111");
-  EXPECT_FALSE(owner.confirmed());
+  EXPECT_EQ(owner.confirmed_account(), std::nullopt);
   owner.assume("333333333333");  // a second guess changes nothing
   EXPECT_EQ(owner.wait(), "111111111111");
   owner.set("222222222222");
-  EXPECT_TRUE(owner.confirmed());
+  EXPECT_EQ(owner.confirmed_account(), "222222222222");
   EXPECT_EQ(owner.wait(), "222222222222");
   owner.set("444444444444");  // the first confirmed account stays
   EXPECT_EQ(owner.wait(), "222222222222");
