@@ -61,6 +61,15 @@ class ShutdownDuringFaults(unittest.TestCase):
         self.workdir = tempfile.mkdtemp(prefix="kinesyslog-faults-")
         self.addCleanup(shutil.rmtree, self.workdir, True)
 
+    def stop_within_budget(self, relay, case):
+        """SIGTERM; the relay must exit 0 within the budget. Returns its log."""
+        code, elapsed = terminate_and_time(relay)
+        log = relay.read_log()
+        print(f"\n{case}: SIGTERM to exit {elapsed:.2f} s, exit {code}", flush=True)
+        self.assertEqual(code, 0, log[-3000:])
+        self.assertLess(elapsed, SHUTDOWN_BUDGET + 0.5, log[-3000:])
+        return log
+
     def relay(self, endpoint_port, *extra, cached_account=True):
         relay = FirehoseRelay(self.workdir, endpoint_port, STREAM, *extra)
         if cached_account:
@@ -75,11 +84,7 @@ class ShutdownDuringFaults(unittest.TestCase):
         count = 30000
         sender = send_in_background(relay.port, kib_lines(0, count), timeout=20)
         time.sleep(3)
-        code, elapsed = terminate_and_time(relay)
-        log = relay.read_log()
-        print(f"\noutage + full queue: SIGTERM to exit {elapsed:.2f} s, exit {code}", flush=True)
-        self.assertEqual(code, 0, log[-3000:])
-        self.assertLess(elapsed, SHUTDOWN_BUDGET + 0.5, log[-3000:])
+        log = self.stop_within_budget(relay, "outage + full queue")
         received = received_count(log)
         self.assertIsNotNone(received, log[-3000:])
         self.assertGreater(received, 0)
@@ -102,11 +107,7 @@ class ShutdownDuringFaults(unittest.TestCase):
         self.addCleanup(relay.stop)
         sender = send_in_background(relay.port, kib_lines(0, 30000), timeout=20)
         time.sleep(3)
-        code, elapsed = terminate_and_time(relay)
-        log = relay.read_log()
-        print(f"\nno account, AWS down: SIGTERM to exit {elapsed:.2f} s, exit {code}", flush=True)
-        self.assertEqual(code, 0, log[-3000:])
-        self.assertLess(elapsed, SHUTDOWN_BUDGET + 0.5, log[-3000:])
+        log = self.stop_within_budget(relay, "no account, AWS down")
         # A record without its account would be wrong: what is lost is said and counted.
         self.assertRegex(log, r"dropped at shutdown|gave up")
         sender.join(timeout=25)
@@ -127,11 +128,7 @@ class ShutdownDuringFaults(unittest.TestCase):
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         sender = send_in_background(relay.port, kib_lines(0, 30000), timeout=20)
         time.sleep(4)
-        code, elapsed = terminate_and_time(relay)
-        log = relay.read_log()
-        print(f"\nfull spool disk: SIGTERM to exit {elapsed:.2f} s, exit {code}", flush=True)
-        self.assertEqual(code, 0, log[-3000:])
-        self.assertLess(elapsed, SHUTDOWN_BUDGET + 0.5, log[-3000:])
+        log = self.stop_within_budget(relay, "full spool disk")
         self.assertIn("No space left on device", log)
         lost = re.findall(r"(\d+) were counted as spool_failed", log)
         self.assertTrue(lost and int(lost[-1]) > 0, f"the loss must be logged with its count:\n{log[-3000:]}")

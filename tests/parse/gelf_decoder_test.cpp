@@ -11,6 +11,7 @@
 #include <string>
 
 #include "parse/bounded_inflater.hpp"
+#include "support/gzip_member.hpp"
 #include "timestamp_test_support.hpp"
 
 namespace kinesyslog::parse {
@@ -27,21 +28,7 @@ enum class Wrapper { kGzip, kZlib };
 
 // Built with zlib itself, as a GELF sender would.
 std::string compress(std::string_view text, Wrapper wrapper, int level = Z_DEFAULT_COMPRESSION) {
-  z_stream stream{};
-  const int window_bits = wrapper == Wrapper::kGzip ? 16 + 15 : 15;
-  if (deflateInit2(&stream, level, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-    throw std::runtime_error("deflateInit2");
-  }
-  std::string out(deflateBound(&stream, static_cast<uLong>(text.size())), '\0');
-  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
-  stream.avail_in = static_cast<uInt>(text.size());
-  stream.next_out = reinterpret_cast<Bytef*>(out.data());
-  stream.avail_out = static_cast<uInt>(out.size());
-  const int status = deflate(&stream, Z_FINISH);
-  out.resize(stream.total_out);
-  deflateEnd(&stream);
-  if (status != Z_STREAM_END) throw std::runtime_error("deflate");
-  return out;
+  return testing::zlib_deflate(text, wrapper == Wrapper::kGzip ? 16 + 15 : 15, level);
 }
 
 std::string read_corpus(const std::string& name) {
