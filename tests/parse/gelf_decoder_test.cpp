@@ -28,7 +28,7 @@ enum class Wrapper { kGzip, kZlib };
 
 // Built with zlib itself, as a GELF sender would.
 std::string compress(std::string_view text, Wrapper wrapper, int level = Z_DEFAULT_COMPRESSION) {
-  return testing::zlib_deflate(text, wrapper == Wrapper::kGzip ? 16 + 15 : 15, level);
+  return kinesyslog::testing::zlib_deflate(text, wrapper == Wrapper::kGzip ? 16 + 15 : 15, level);
 }
 
 std::string read_corpus(const std::string& name) {
