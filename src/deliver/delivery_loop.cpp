@@ -269,6 +269,28 @@ void DeliveryLoop::send_range(size_t begin, size_t end, const PassLimits& limits
   }
 }
 
+void DeliveryLoop::hold_refusals_about_the_stream() {
+  bool refused = false;
+  for (Fate fate : fates_) {
+    if (fate == Fate::kAccepted) return;  // the stream takes records: the refused ones are at fault
+    refused = refused || fate == Fate::kInvalid;
+  }
+  if (!refused) return;
+  size_t held = 0;
+  for (size_t i = 0; i < sent_.size(); ++i) {
+    // Over Firehose's record limit, a record is refused whatever the stream: quarantine it anyway.
+    if (fates_[i] != Fate::kInvalid || views_[i].size() > batch::kFirehoseMaxRecordBytes) continue;
+    fates_[i] = Fate::kCallFailed;
+    ++held;
+  }
+  if (held == 0 || call_failed_) return;  // a part that failed as a whole already pauses the call
+  call_failed_ = true;
+  call_failure_ = DeliveryResult::fatal_failure(
+      fmt::format("{} refused every part of a call of {} records, each record alone too, so the refusal is not about "
+                  "one record: {}",
+                  destination_.describe(), sent_.size(), invalid_error_));
+}
+
 DeliveryLoop::Pass DeliveryLoop::send_call(const std::vector<IndexEntry>& call, const PassLimits& limits) {
   NotRead not_read;
   read_call(call, not_read);
@@ -278,6 +300,7 @@ DeliveryLoop::Pass DeliveryLoop::send_call(const std::vector<IndexEntry>& call, 
   call_answered_ = false;
   invalid_error_.clear();
   if (!sent_.empty()) send_range(0, sent_.size(), limits);
+  hold_refusals_about_the_stream();
   try {
     report_outcomes();
   } catch (const std::exception& error) {  // an observer failed: the outcomes below still count

@@ -9,7 +9,10 @@
 //  - a fatal failure (access denied, missing stream) is logged as an error and pauses every
 //    call for the backoff cap; files stay in the spool;
 //  - a call refused as malformed (kInvalidCall) is split in halves until the record at fault is
-//    alone; that record is quarantined and the others go on.
+//    alone; that record is quarantined and the others go on. Firehose refuses calls that way for
+//    reasons about the stream too, so a record refused alone is quarantined only when it is over
+//    Firehose's record limit or another record of the call was accepted; when every part is
+//    refused, the call is a fatal failure and every file stays in the spool.
 // Spool files that cannot be a record are quarantined when read (Spool::read). Nothing thrown
 // while sending escapes the delivery thread: it is logged and the thread carries on.
 //
@@ -128,7 +131,7 @@ class DeliveryLoop {
     kAccepted,    // accepted: removed from the spool
     kRejected,    // rejected in an answered call: backs off on its own
     kCallFailed,  // in a whole call that failed: waits for the pause to end
-    kInvalid,     // alone in a call refused as malformed: quarantined
+    kInvalid,     // alone in a call refused as malformed, and at fault (see hold_refusals_about_the_stream): quarantined
   };
 
   SteadyTime send_pass(bool draining, const PassLimits& limits);
@@ -147,6 +150,9 @@ class DeliveryLoop {
   // Sends sent_[begin, end) as one call, splitting it in halves while it is refused as malformed.
   void send_range(size_t begin, size_t end, const PassLimits& limits);
   DeliveryResult deliver_range(size_t begin, size_t end, const PassLimits& limits);
+  // After send_range: records refused alone while no record of the call was accepted wait with
+  // the call (kCallFailed) instead of going to quarantine, unless they are over the record limit.
+  void hold_refusals_about_the_stream();
   void mark_progress();
   // Under state_mutex_:
   bool promote_due_retries(SteadyTime now);

@@ -420,6 +420,55 @@ TEST_F(DeliveryLoopTest, RecordThatMakesTheWholeCallInvalidIsIsolatedAndQuaranti
   EXPECT_EQ(destination_.accepted()["later"], 1);
 }
 
+// Firehose also answers InvalidArgumentException for reasons that concern the stream, not one
+// record ("not permitted on KinesisStreamAsSource delivery stream type"): every part is refused.
+TEST_F(DeliveryLoopTest, ACallRefusedWhateverItsSplitIsAFatalFailureThatQuarantinesNothing) {
+  DeliveryLoop loop(spool_, destination_, clock_, small_calls(4), 1);
+  start(loop);
+  for (const char* record : {"a", "b", "c", "d"}) publish(loop, record);
+  destination_.otherwise([](std::span<const std::string_view>) {
+    return DeliveryResult::invalid_call("InvalidArgumentException (HTTP 400): This operation is not permitted on "
+                                        "KinesisStreamAsSource delivery stream type.");
+  });
+  clock_.advance(60s);
+  loop.send_due();
+  EXPECT_EQ(spool_.quarantined_count(), 0U);
+  EXPECT_EQ(spooled(), 4U) << "every record stays in the spool";
+  EXPECT_EQ(spool_.record_count(), 4U);
+  EXPECT_EQ(loop.counters().waiting.load(), 4U);
+  EXPECT_EQ(loop.counters().records_delivered.load(), 0U);
+  // Paused for the backoff cap, as after a fatal failure; then the records go out again.
+  const size_t calls = destination_.calls().size();
+  clock_.advance(5min - 1s);
+  loop.send_due();
+  EXPECT_EQ(destination_.calls().size(), calls) << "paused";
+  destination_.otherwise(nullptr);
+  clock_.advance(1s);
+  loop.send_due();
+  EXPECT_EQ(loop.counters().records_delivered.load(), 4U);
+  EXPECT_EQ(spool_.quarantined_count(), 0U);
+}
+
+TEST(DeliveryLoop, ARecordOverFirehosesLimitRefusedAloneIsQuarantinedEvenWhenNothingIsAccepted) {
+  TemporaryDirectory directory;
+  ManualClock clock{kMarch2026};
+  spool::SpoolOptions options;
+  options.max_record_bytes = 2 * batch::kFirehoseMaxRecordBytes;  // let it through the spool's own check
+  Spool spool(directory.path(), clock, options);
+  FakeDestination destination;
+  destination.otherwise([](std::span<const std::string_view>) {
+    return DeliveryResult::invalid_call("ValidationException (HTTP 400): Member must have length less than or equal to 1024000");
+  });
+  DeliveryLoop loop(spool, destination, clock, small_calls(), 1);
+  loop.send_due();
+  const spool::SpoolFile big = spool.publish(std::string(batch::kFirehoseMaxRecordBytes + 1, 'x'));
+  loop.notify_published(big);
+  clock.advance(60s);
+  loop.send_due();
+  EXPECT_EQ(entry_names(directory.path() / "quarantine"), std::vector<std::string>{big.name});
+  EXPECT_EQ(loop.counters().waiting.load(), 0U);
+}
+
 TEST_F(DeliveryLoopTest, WholeCallFailureWhileSplittingPausesTheRestOfTheCall) {
   DeliveryLoop loop(spool_, destination_, clock_, small_calls(4), 1);
   start(loop);
