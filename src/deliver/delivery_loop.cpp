@@ -157,7 +157,14 @@ SteadyTime DeliveryLoop::send_pass(bool draining, const PassLimits& limits) {
       if (limit_reached(limits)) return next_pass_locked(now);
       call = take_call();
     }
-    if (send_call(call, limits) == Pass::kPaused) {
+    Pass pass = Pass::kContinue;
+    try {
+      pass = send_call(call, limits);
+    } catch (...) {
+      back_off_unsettled();
+      throw;
+    }
+    if (pass == Pass::kPaused) {
       std::lock_guard lock(state_mutex_);
       return next_pass_locked(clock_.steady_now());
     }
@@ -173,6 +180,7 @@ std::vector<DeliveryLoop::IndexEntry> DeliveryLoop::take_call() {
     // A record larger than the byte limit still goes alone, so it cannot block the queue.
     if (!call.empty() && bytes + size > options_.max_bytes_per_call) break;
     bytes += size;
+    (*next)->second.in_flight = true;
     call.push_back(*next);
     next = ready_.erase(next);
   }
@@ -316,7 +324,11 @@ DeliveryLoop::Pass DeliveryLoop::send_call(const std::vector<IndexEntry>& call, 
         spdlog::error("delivery: {}; it may be delivered again after a restart", error.what());
       }
     } else if (fates_[i] == Fate::kInvalid) {
-      spool_.quarantine(sent_[i]->first, fmt::format("refused when sent alone: {}", invalid_error_));
+      try {
+        spool_.quarantine(sent_[i]->first, fmt::format("refused when sent alone: {}", invalid_error_));
+      } catch (const std::exception& error) {  // as when the move fails: it stays in place and is not sent again
+        spdlog::error("delivery: cannot quarantine spool file {}: {}", sent_[i]->first.name, error.what());
+      }
     }
   }
 
@@ -354,6 +366,7 @@ DeliveryLoop::Pass DeliveryLoop::send_call(const std::vector<IndexEntry>& call, 
         forget_locked(sent_[i]);
         break;
       case Fate::kNotSent:
+        sent_[i]->second.in_flight = false;
         ready_.insert(sent_[i]);
         break;
       case Fate::kCallFailed:
@@ -444,7 +457,28 @@ void DeliveryLoop::pause_after_failed_call_locked(SteadyTime until) {
   }
 }
 
-void DeliveryLoop::back_off_locked(IndexEntry entry, SteadyTime until) { backing_off_.emplace(until, entry); }
+void DeliveryLoop::back_off_locked(IndexEntry entry, SteadyTime until) {
+  backing_off_.emplace(until, entry);
+  entry->second.in_flight = false;
+}
+
+void DeliveryLoop::back_off_unsettled() noexcept {
+  try {
+    std::lock_guard lock(state_mutex_);
+    const SteadyTime now = clock_.steady_now();
+    const double fraction = backoff_.draw_fraction();
+    // Only one call is in flight at a time, so every entry still marked belongs to the one that unwound.
+    for (auto entry = index_.begin(); entry != index_.end(); ++entry) {
+      if (entry->second.in_flight) back_off_locked(entry, now + backoff_.delay(entry->second.failures++, fraction));
+    }
+    publish_gauges_locked();
+    if (drainers_ > 0) {
+      wake_requested_ = true;
+      wake_.notify_all();
+    }
+  } catch (...) {  // out of memory even for this: the entries left marked wait for a restart
+  }
+}
 
 void DeliveryLoop::forget_locked(IndexEntry entry) { index_.erase(entry); }
 

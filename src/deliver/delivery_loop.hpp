@@ -113,6 +113,7 @@ class DeliveryLoop {
   struct WaitingRecord {
     uint32_t failures = 0;      // attempts that did not deliver it, for its backoff
     WallTime first_received{};  // receive time of its oldest event, for the delivery latency
+    bool in_flight = false;     // taken into the call being sent; cleared once settled (backing off or ready)
   };
   using Index = std::map<spool::SpoolFile, WaitingRecord, spool::OldestFirst>;
   using IndexEntry = Index::iterator;
@@ -158,6 +159,9 @@ class DeliveryLoop {
   bool promote_due_retries(SteadyTime now);
   SteadyTime next_pass_locked(SteadyTime now) const;
   void back_off_locked(IndexEntry entry, SteadyTime until);
+  // send_call unwound (an exception): the records of its call it did not settle back off, so
+  // none stays in the index without being ready or backing off (never retried, drain() waits).
+  void back_off_unsettled() noexcept;
   // A whole call failed: every record it carried waits, and so do all calls, until `until`.
   void pause_after_failed_call_locked(SteadyTime until);
   void forget_locked(IndexEntry entry);

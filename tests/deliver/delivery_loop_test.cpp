@@ -554,6 +554,45 @@ TEST_F(DeliveryLoopTest, WaitingOnPurposeIsNoStall) {
   EXPECT_EQ(destination_.calls().size(), 5U) << "at the interval (10 min), then a retry every 5 minutes";
 }
 
+// Its calls throw, and so does building its description for the log line that reports it (no
+// memory left): the exception leaves send_call after the call's records left the ready queue.
+class FailingWhileReportingDestination final : public Destination {
+ public:
+  using Destination::deliver;
+  DeliveryResult deliver(std::span<const std::string_view> records, std::chrono::milliseconds time_limit) override {
+    if (failures_left_ > 0) throw std::runtime_error("the connection pool is gone");
+    return fake.deliver(records, time_limit);
+  }
+  std::string_view describe() const override {
+    if (failures_left_ > 0) {
+      --failures_left_;
+      throw std::bad_alloc();
+    }
+    return "a destination that failed once";
+  }
+  FakeDestination fake;
+
+ private:
+  mutable int failures_left_ = 1;
+};
+
+TEST_F(DeliveryLoopTest, RecordsOfACallThatThrowsAreRetriedNotStranded) {
+  FailingWhileReportingDestination destination;
+  DeliveryLoop loop(spool_, destination, clock_, small_calls(), 1);
+  start(loop);
+  for (const char* record : {"x", "y", "z"}) loop.notify_published(spool_.publish(record));
+  clock_.advance(60s);
+  EXPECT_THROW(loop.send_due(), std::bad_alloc);  // run() and drain() log it and carry on
+  EXPECT_EQ(loop.counters().waiting.load(), 3U);
+  for (int second = 0; second < 600 && loop.counters().records_delivered.load() < 3; ++second) {
+    clock_.advance(1s);
+    loop.send_due();
+  }
+  EXPECT_EQ(loop.counters().records_delivered.load(), 3U);
+  EXPECT_EQ(destination.fake.calls(), (std::vector<std::vector<std::string>>{{"x", "y", "z"}}));
+  EXPECT_EQ(spooled(), 0U);
+}
+
 TEST(DeliveryLoop, NothingThrownWhileSendingEscapesTheDeliveryThread) {
   TemporaryDirectory directory;
   const Clock& clock = SystemClock::instance();
