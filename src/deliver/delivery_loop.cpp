@@ -46,10 +46,11 @@ DeliveryLoop::DeliveryLoop(spool::Spool& spool, Destination& destination, const 
       destination_(destination),
       clock_(clock),
       options_(checked(options)),
+      // Strictly longer than the cap, so that even a wait of exactly the cap never counts.
+      stall_limit_(std::max<std::chrono::nanoseconds>(kStallLimit, options_.retry_cap + std::chrono::seconds(1))),
       next_interval_(clock.steady_now()),  // leftovers have waited long enough: the first pass sends them
       backoff_(options.retry_base, options.retry_cap, seed),
-      failure_log_(clock),
-      last_progress_ns_(steady_ns(clock.steady_now())) {
+      failure_log_(clock) {
   std::lock_guard lock(state_mutex_);
   for (spool::SpoolFile& file : spool_.scan()) {
     const WallTime created = file.created;
@@ -64,12 +65,9 @@ DeliveryLoop::DeliveryLoop(spool::Spool& spool, Destination& destination, const 
 
 void DeliveryLoop::notify_published(const spool::SpoolFile& file, WallTime first_received) {
   std::lock_guard lock(state_mutex_);
-  const bool was_idle = index_.empty();
   const auto [entry, inserted] =
       index_.try_emplace(file, WaitingRecord{0, first_received == WallTime{} ? file.created : first_received});
   if (!inserted) return;
-  // Records start waiting now: an idle spell before them is no stall.
-  if (was_idle) mark_progress();
   ready_.insert(entry);
   publish_gauges_locked();
   // SPEC §5: a full call's worth waiting is sent without waiting for the interval.
@@ -144,7 +142,6 @@ SteadyTime DeliveryLoop::send_pass(bool draining, const PassLimits& limits) {
     {
       std::lock_guard lock(state_mutex_);
       const SteadyTime now = clock_.steady_now();
-      mark_progress();  // back at the scheduling point: whatever waits, the thread is not stuck
       if (now < paused_until_) return paused_until_;
       if (promote_due_retries(now)) round_open = true;
       if (now >= next_interval_) {
@@ -196,6 +193,7 @@ void DeliveryLoop::read_call(const std::vector<IndexEntry>& call, NotRead& not_r
   for (IndexEntry entry : call) {
     const size_t before = call_buffer_.size();
     try {
+      const BusyScope busy(*this);
       const spool::ReadResult read = spool_.read(entry->first, call_buffer_);
       if (read == spool::ReadResult::kGone) {
         not_read.gone.push_back(entry);
@@ -228,6 +226,7 @@ DeliveryResult DeliveryLoop::deliver_range(size_t begin, size_t end, const PassL
   counters_.calls.fetch_add(1, std::memory_order_relaxed);
   DeliveryResult result;
   try {
+    const BusyScope busy(*this);
     if (options_.hooks.call_sent) options_.hooks.call_sent(records.size(), bytes);
     result = destination_.deliver(records, time_left(clock_.steady_now(), limits.deadline));
   } catch (const std::exception& error) {
@@ -237,7 +236,6 @@ DeliveryResult DeliveryLoop::deliver_range(size_t begin, size_t end, const PassL
     result = DeliveryResult::retryable_failure(fmt::format("{} answered {} outcomes for {} records",
                                                            destination_.describe(), result.outcomes.size(), records.size()));
   }
-  mark_progress();
   return result;
 }
 
@@ -318,6 +316,7 @@ DeliveryLoop::Pass DeliveryLoop::send_call(const std::vector<IndexEntry>& call, 
   for (size_t i = 0; i < sent_.size(); ++i) {
     if (fates_[i] == Fate::kAccepted) {
       try {
+        const BusyScope busy(*this);
         spool_.remove(sent_[i]->first);
       } catch (const std::exception& error) {
         // Delivered already: sending it again now would duplicate it, so it leaves the index anyway.
@@ -325,6 +324,7 @@ DeliveryLoop::Pass DeliveryLoop::send_call(const std::vector<IndexEntry>& call, 
       }
     } else if (fates_[i] == Fate::kInvalid) {
       try {
+        const BusyScope busy(*this);
         spool_.quarantine(sent_[i]->first, fmt::format("refused when sent alone: {}", invalid_error_));
       } catch (const std::exception& error) {  // as when the move fails: it stays in place and is not sent again
         spdlog::error("delivery: cannot quarantine spool file {}: {}", sent_[i]->first.name, error.what());
@@ -491,14 +491,17 @@ void DeliveryLoop::publish_gauges_locked() {
   counters_.oldest_waiting_unix_ns.store(oldest, std::memory_order_relaxed);
 }
 
-void DeliveryLoop::mark_progress() {
-  last_progress_ns_.store(steady_ns(clock_.steady_now()), std::memory_order_relaxed);
+DeliveryLoop::BusyScope::BusyScope(DeliveryLoop& loop) : loop_(loop) {
+  loop_.busy_since_ns_.store(steady_ns(loop_.clock_.steady_now()), std::memory_order_relaxed);
 }
+
+DeliveryLoop::BusyScope::~BusyScope() { loop_.busy_since_ns_.store(kNotBusy, std::memory_order_relaxed); }
 
 bool DeliveryLoop::stalled() const {
   if (counters_.waiting.load(std::memory_order_relaxed) == 0) return false;
-  const int64_t since = steady_ns(clock_.steady_now()) - last_progress_ns_.load(std::memory_order_relaxed);
-  return since > std::chrono::duration_cast<std::chrono::nanoseconds>(kStallLimit).count();
+  const int64_t since = busy_since_ns_.load(std::memory_order_relaxed);
+  if (since == kNotBusy) return false;
+  return steady_ns(clock_.steady_now()) - since > stall_limit_.count();
 }
 
 std::chrono::nanoseconds DeliveryLoop::oldest_waiting_age() const {

@@ -99,10 +99,14 @@ class DeliveryLoop {
   // pass is due. run() is this in a loop; tests driving a ManualClock call it directly.
   SteadyTime send_due();
 
-  // No call completed and no pass came back for this long while records wait: stuck.
+  // The shortest time inside one call or one spool operation that counts as stuck.
   static constexpr std::chrono::minutes kStallLimit{5};
-  // Any thread (the watchdog, /health): records wait and the delivery thread has made no
-  // progress — no call completed, whatever its outcome, and no pass ended — for kStallLimit.
+  // kStallLimit, or longer than the backoff cap when that is longer: no wait the loop means to
+  // make is ever taken for a stall.
+  std::chrono::nanoseconds stall_limit() const { return stall_limit_; }
+  // Any thread (the watchdog, /health): records wait and the delivery thread has been inside
+  // one destination call or one spool operation for more than stall_limit(). Waiting between
+  // passes (the interval, a pause after a failed call) is never a stall, however long.
   bool stalled() const;
 
   const DeliveryCounters& counters() const { return counters_; }
@@ -154,7 +158,17 @@ class DeliveryLoop {
   // After send_range: records refused alone while no record of the call was accepted wait with
   // the call (kCallFailed) instead of going to quarantine, unless they are over the record limit.
   void hold_refusals_about_the_stream();
-  void mark_progress();
+  // While alive, the delivery thread is inside one destination call or one spool operation.
+  class BusyScope {
+   public:
+    explicit BusyScope(DeliveryLoop& loop);
+    ~BusyScope();
+    BusyScope(const BusyScope&) = delete;
+    BusyScope& operator=(const BusyScope&) = delete;
+
+   private:
+    DeliveryLoop& loop_;
+  };
   // Under state_mutex_:
   bool promote_due_retries(SteadyTime now);
   SteadyTime next_pass_locked(SteadyTime now) const;
@@ -172,6 +186,7 @@ class DeliveryLoop {
   Destination& destination_;
   const Clock& clock_;
   const DeliveryOptions options_;
+  const std::chrono::nanoseconds stall_limit_;
 
   std::mutex send_mutex_;  // one call at a time, whether from run() or drain()
   mutable std::mutex state_mutex_;
@@ -188,7 +203,9 @@ class DeliveryLoop {
   RetryBackoff backoff_;
   DeliveryCounters counters_;
   RateLimitedLog failure_log_;  // per-record and per-call failures repeat while the cause lasts
-  std::atomic<int64_t> last_progress_ns_;  // steady time of the last completed call or pass
+  // Steady time the current call or spool operation began; kNotBusy between them.
+  static constexpr int64_t kNotBusy = INT64_MAX;
+  std::atomic<int64_t> busy_since_ns_{kNotBusy};
 
   // Reused from call to call (only touched under send_mutex_): one buffer holds the whole
   // call, so memory stays at one call's size however large single records once were.

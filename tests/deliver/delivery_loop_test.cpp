@@ -526,7 +526,7 @@ TEST_F(DeliveryLoopTest, StalledWhenNoCallCompletesForFiveMinutesWhileRecordsWai
   bool stalled_during_call = false;
   bool stalled_early = true;
   destination_.then([&](std::span<const std::string_view> records) {
-    clock_.advance(DeliveryLoop::kStallLimit);
+    clock_.advance(loop.stall_limit());
     stalled_early = loop.stalled();
     clock_.advance(1s);
     stalled_during_call = loop.stalled();
@@ -537,6 +537,50 @@ TEST_F(DeliveryLoopTest, StalledWhenNoCallCompletesForFiveMinutesWhileRecordsWai
   EXPECT_FALSE(stalled_early);
   EXPECT_TRUE(stalled_during_call);
   EXPECT_FALSE(loop.stalled()) << "the call completed";
+}
+
+// run() waits between passes without coming back for any fixed time: only a thread stuck
+// inside one call or one spool read is stalled.
+TEST_F(DeliveryLoopTest, ALongIntervalIsNoStall) {
+  DeliveryOptions options = small_calls();
+  options.interval = 10min;
+  DeliveryLoop loop(spool_, destination_, clock_, options, 1);
+  start(loop);
+  publish(loop, "waits for the interval");
+  clock_.advance(9min);
+  EXPECT_FALSE(loop.stalled()) << "the thread waits for the interval";
+  clock_.advance(1min);
+  loop.send_due();
+  EXPECT_EQ(loop.counters().records_delivered.load(), 1U);
+}
+
+TEST_F(DeliveryLoopTest, APauseOfTheBackoffCapAfterAFatalFailureIsNoStall) {
+  DeliveryLoop loop(spool_, destination_, clock_, small_calls(), 1);
+  start(loop);
+  publish(loop, "waits");
+  destination_.then(FakeDestination::fail_call(Status::kFatalFailure));
+  clock_.advance(60s);
+  loop.send_due();
+  clock_.advance(5min);  // the whole pause, without a pass
+  EXPECT_FALSE(loop.stalled());
+  loop.send_due();
+  EXPECT_EQ(loop.counters().records_delivered.load(), 1U);
+}
+
+TEST_F(DeliveryLoopTest, ACallHangingSixMinutesIsAStall) {
+  DeliveryLoop loop(spool_, destination_, clock_, small_calls(), 1);
+  start(loop);
+  publish(loop, "waits");
+  bool stalled_during_call = false;
+  destination_.then([&](std::span<const std::string_view> records) {
+    clock_.advance(6min);
+    stalled_during_call = loop.stalled();
+    return FakeDestination::accept_all(records);
+  });
+  clock_.advance(60s);
+  loop.send_due();
+  EXPECT_TRUE(stalled_during_call);
+  EXPECT_FALSE(loop.stalled());
 }
 
 TEST_F(DeliveryLoopTest, WaitingOnPurposeIsNoStall) {
