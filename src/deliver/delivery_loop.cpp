@@ -46,10 +46,11 @@ DeliveryLoop::DeliveryLoop(spool::Spool& spool, Destination& destination, const 
       destination_(destination),
       clock_(clock),
       options_(checked(options)),
+      // Strictly longer than the cap, so that even a wait of exactly the cap never counts.
+      stall_limit_(std::max<std::chrono::nanoseconds>(kStallLimit, options_.retry_cap + std::chrono::seconds(1))),
       next_interval_(clock.steady_now()),  // leftovers have waited long enough: the first pass sends them
       backoff_(options.retry_base, options.retry_cap, seed),
-      failure_log_(clock),
-      last_progress_ns_(steady_ns(clock.steady_now())) {
+      failure_log_(clock) {
   std::lock_guard lock(state_mutex_);
   for (spool::SpoolFile& file : spool_.scan()) {
     const WallTime created = file.created;
@@ -64,12 +65,9 @@ DeliveryLoop::DeliveryLoop(spool::Spool& spool, Destination& destination, const 
 
 void DeliveryLoop::notify_published(const spool::SpoolFile& file, WallTime first_received) {
   std::lock_guard lock(state_mutex_);
-  const bool was_idle = index_.empty();
   const auto [entry, inserted] =
       index_.try_emplace(file, WaitingRecord{0, first_received == WallTime{} ? file.created : first_received});
   if (!inserted) return;
-  // Records start waiting now: an idle spell before them is no stall.
-  if (was_idle) mark_progress();
   ready_.insert(entry);
   publish_gauges_locked();
   // SPEC §5: a full call's worth waiting is sent without waiting for the interval.
@@ -144,7 +142,6 @@ SteadyTime DeliveryLoop::send_pass(bool draining, const PassLimits& limits) {
     {
       std::lock_guard lock(state_mutex_);
       const SteadyTime now = clock_.steady_now();
-      mark_progress();  // back at the scheduling point: whatever waits, the thread is not stuck
       if (now < paused_until_) return paused_until_;
       if (promote_due_retries(now)) round_open = true;
       if (now >= next_interval_) {
@@ -157,7 +154,14 @@ SteadyTime DeliveryLoop::send_pass(bool draining, const PassLimits& limits) {
       if (limit_reached(limits)) return next_pass_locked(now);
       call = take_call();
     }
-    if (send_call(call, limits) == Pass::kPaused) {
+    Pass pass = Pass::kContinue;
+    try {
+      pass = send_call(call, limits);
+    } catch (...) {
+      back_off_unsettled();
+      throw;
+    }
+    if (pass == Pass::kPaused) {
       std::lock_guard lock(state_mutex_);
       return next_pass_locked(clock_.steady_now());
     }
@@ -173,6 +177,7 @@ std::vector<DeliveryLoop::IndexEntry> DeliveryLoop::take_call() {
     // A record larger than the byte limit still goes alone, so it cannot block the queue.
     if (!call.empty() && bytes + size > options_.max_bytes_per_call) break;
     bytes += size;
+    (*next)->second.in_flight = true;
     call.push_back(*next);
     next = ready_.erase(next);
   }
@@ -188,6 +193,7 @@ void DeliveryLoop::read_call(const std::vector<IndexEntry>& call, NotRead& not_r
   for (IndexEntry entry : call) {
     const size_t before = call_buffer_.size();
     try {
+      const BusyScope busy(*this);
       const spool::ReadResult read = spool_.read(entry->first, call_buffer_);
       if (read == spool::ReadResult::kGone) {
         not_read.gone.push_back(entry);
@@ -220,6 +226,7 @@ DeliveryResult DeliveryLoop::deliver_range(size_t begin, size_t end, const PassL
   counters_.calls.fetch_add(1, std::memory_order_relaxed);
   DeliveryResult result;
   try {
+    const BusyScope busy(*this);
     if (options_.hooks.call_sent) options_.hooks.call_sent(records.size(), bytes);
     result = destination_.deliver(records, time_left(clock_.steady_now(), limits.deadline));
   } catch (const std::exception& error) {
@@ -229,7 +236,6 @@ DeliveryResult DeliveryLoop::deliver_range(size_t begin, size_t end, const PassL
     result = DeliveryResult::retryable_failure(fmt::format("{} answered {} outcomes for {} records",
                                                            destination_.describe(), result.outcomes.size(), records.size()));
   }
-  mark_progress();
   return result;
 }
 
@@ -269,6 +275,28 @@ void DeliveryLoop::send_range(size_t begin, size_t end, const PassLimits& limits
   }
 }
 
+void DeliveryLoop::hold_refusals_about_the_stream() {
+  bool refused = false;
+  for (Fate fate : fates_) {
+    if (fate == Fate::kAccepted) return;  // the stream takes records: the refused ones are at fault
+    refused = refused || fate == Fate::kInvalid;
+  }
+  if (!refused) return;
+  size_t held = 0;
+  for (size_t i = 0; i < sent_.size(); ++i) {
+    // Over Firehose's record limit, a record is refused whatever the stream: quarantine it anyway.
+    if (fates_[i] != Fate::kInvalid || views_[i].size() > batch::kFirehoseMaxRecordBytes) continue;
+    fates_[i] = Fate::kCallFailed;
+    ++held;
+  }
+  if (held == 0 || call_failed_) return;  // a part that failed as a whole already pauses the call
+  call_failed_ = true;
+  call_failure_ = DeliveryResult::fatal_failure(
+      fmt::format("{} refused every part of a call of {} records, each record alone too, so the refusal is not about "
+                  "one record: {}",
+                  destination_.describe(), sent_.size(), invalid_error_));
+}
+
 DeliveryLoop::Pass DeliveryLoop::send_call(const std::vector<IndexEntry>& call, const PassLimits& limits) {
   NotRead not_read;
   read_call(call, not_read);
@@ -278,6 +306,7 @@ DeliveryLoop::Pass DeliveryLoop::send_call(const std::vector<IndexEntry>& call, 
   call_answered_ = false;
   invalid_error_.clear();
   if (!sent_.empty()) send_range(0, sent_.size(), limits);
+  hold_refusals_about_the_stream();
   try {
     report_outcomes();
   } catch (const std::exception& error) {  // an observer failed: the outcomes below still count
@@ -287,13 +316,19 @@ DeliveryLoop::Pass DeliveryLoop::send_call(const std::vector<IndexEntry>& call, 
   for (size_t i = 0; i < sent_.size(); ++i) {
     if (fates_[i] == Fate::kAccepted) {
       try {
+        const BusyScope busy(*this);
         spool_.remove(sent_[i]->first);
       } catch (const std::exception& error) {
         // Delivered already: sending it again now would duplicate it, so it leaves the index anyway.
         spdlog::error("delivery: {}; it may be delivered again after a restart", error.what());
       }
     } else if (fates_[i] == Fate::kInvalid) {
-      spool_.quarantine(sent_[i]->first, fmt::format("refused when sent alone: {}", invalid_error_));
+      try {
+        const BusyScope busy(*this);
+        spool_.quarantine(sent_[i]->first, fmt::format("refused when sent alone: {}", invalid_error_));
+      } catch (const std::exception& error) {  // as when the move fails: it stays in place and is not sent again
+        spdlog::error("delivery: cannot quarantine spool file {}: {}", sent_[i]->first.name, error.what());
+      }
     }
   }
 
@@ -331,6 +366,7 @@ DeliveryLoop::Pass DeliveryLoop::send_call(const std::vector<IndexEntry>& call, 
         forget_locked(sent_[i]);
         break;
       case Fate::kNotSent:
+        sent_[i]->second.in_flight = false;
         ready_.insert(sent_[i]);
         break;
       case Fate::kCallFailed:
@@ -421,7 +457,28 @@ void DeliveryLoop::pause_after_failed_call_locked(SteadyTime until) {
   }
 }
 
-void DeliveryLoop::back_off_locked(IndexEntry entry, SteadyTime until) { backing_off_.emplace(until, entry); }
+void DeliveryLoop::back_off_locked(IndexEntry entry, SteadyTime until) {
+  backing_off_.emplace(until, entry);
+  entry->second.in_flight = false;
+}
+
+void DeliveryLoop::back_off_unsettled() noexcept {
+  try {
+    std::lock_guard lock(state_mutex_);
+    const SteadyTime now = clock_.steady_now();
+    const double fraction = backoff_.draw_fraction();
+    // Only one call is in flight at a time, so every entry still marked belongs to the one that unwound.
+    for (auto entry = index_.begin(); entry != index_.end(); ++entry) {
+      if (entry->second.in_flight) back_off_locked(entry, now + backoff_.delay(entry->second.failures++, fraction));
+    }
+    publish_gauges_locked();
+    if (drainers_ > 0) {
+      wake_requested_ = true;
+      wake_.notify_all();
+    }
+  } catch (...) {  // out of memory even for this: the entries left marked wait for a restart
+  }
+}
 
 void DeliveryLoop::forget_locked(IndexEntry entry) { index_.erase(entry); }
 
@@ -434,14 +491,17 @@ void DeliveryLoop::publish_gauges_locked() {
   counters_.oldest_waiting_unix_ns.store(oldest, std::memory_order_relaxed);
 }
 
-void DeliveryLoop::mark_progress() {
-  last_progress_ns_.store(steady_ns(clock_.steady_now()), std::memory_order_relaxed);
+DeliveryLoop::BusyScope::BusyScope(DeliveryLoop& loop) : loop_(loop) {
+  loop_.busy_since_ns_.store(steady_ns(loop_.clock_.steady_now()), std::memory_order_relaxed);
 }
+
+DeliveryLoop::BusyScope::~BusyScope() { loop_.busy_since_ns_.store(kNotBusy, std::memory_order_relaxed); }
 
 bool DeliveryLoop::stalled() const {
   if (counters_.waiting.load(std::memory_order_relaxed) == 0) return false;
-  const int64_t since = steady_ns(clock_.steady_now()) - last_progress_ns_.load(std::memory_order_relaxed);
-  return since > std::chrono::duration_cast<std::chrono::nanoseconds>(kStallLimit).count();
+  const int64_t since = busy_since_ns_.load(std::memory_order_relaxed);
+  if (since == kNotBusy) return false;
+  return steady_ns(clock_.steady_now()) - since > stall_limit_.count();
 }
 
 std::chrono::nanoseconds DeliveryLoop::oldest_waiting_age() const {

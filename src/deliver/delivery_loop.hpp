@@ -9,7 +9,10 @@
 //  - a fatal failure (access denied, missing stream) is logged as an error and pauses every
 //    call for the backoff cap; files stay in the spool;
 //  - a call refused as malformed (kInvalidCall) is split in halves until the record at fault is
-//    alone; that record is quarantined and the others go on.
+//    alone; that record is quarantined and the others go on. Firehose refuses calls that way for
+//    reasons about the stream too, so a record refused alone is quarantined only when it is over
+//    Firehose's record limit or another record of the call was accepted; when every part is
+//    refused, the call is a fatal failure and every file stays in the spool.
 // Spool files that cannot be a record are quarantined when read (Spool::read). Nothing thrown
 // while sending escapes the delivery thread: it is logged and the thread carries on.
 //
@@ -96,10 +99,14 @@ class DeliveryLoop {
   // pass is due. run() is this in a loop; tests driving a ManualClock call it directly.
   SteadyTime send_due();
 
-  // No call completed and no pass came back for this long while records wait: stuck.
+  // The shortest time inside one call or one spool operation that counts as stuck.
   static constexpr std::chrono::minutes kStallLimit{5};
-  // Any thread (the watchdog, /health): records wait and the delivery thread has made no
-  // progress — no call completed, whatever its outcome, and no pass ended — for kStallLimit.
+  // kStallLimit, or longer than the backoff cap when that is longer: no wait the loop means to
+  // make is ever taken for a stall.
+  std::chrono::nanoseconds stall_limit() const { return stall_limit_; }
+  // Any thread (the watchdog, /health): records wait and the delivery thread has been inside
+  // one destination call or one spool operation for more than stall_limit(). Waiting between
+  // passes (the interval, a pause after a failed call) is never a stall, however long.
   bool stalled() const;
 
   const DeliveryCounters& counters() const { return counters_; }
@@ -110,6 +117,7 @@ class DeliveryLoop {
   struct WaitingRecord {
     uint32_t failures = 0;      // attempts that did not deliver it, for its backoff
     WallTime first_received{};  // receive time of its oldest event, for the delivery latency
+    bool in_flight = false;     // taken into the call being sent; cleared once settled (backing off or ready)
   };
   using Index = std::map<spool::SpoolFile, WaitingRecord, spool::OldestFirst>;
   using IndexEntry = Index::iterator;
@@ -128,7 +136,7 @@ class DeliveryLoop {
     kAccepted,    // accepted: removed from the spool
     kRejected,    // rejected in an answered call: backs off on its own
     kCallFailed,  // in a whole call that failed: waits for the pause to end
-    kInvalid,     // alone in a call refused as malformed: quarantined
+    kInvalid,     // alone in a call refused as malformed, and at fault (see hold_refusals_about_the_stream): quarantined
   };
 
   SteadyTime send_pass(bool draining, const PassLimits& limits);
@@ -147,11 +155,27 @@ class DeliveryLoop {
   // Sends sent_[begin, end) as one call, splitting it in halves while it is refused as malformed.
   void send_range(size_t begin, size_t end, const PassLimits& limits);
   DeliveryResult deliver_range(size_t begin, size_t end, const PassLimits& limits);
-  void mark_progress();
+  // After send_range: records refused alone while no record of the call was accepted wait with
+  // the call (kCallFailed) instead of going to quarantine, unless they are over the record limit.
+  void hold_refusals_about_the_stream();
+  // While alive, the delivery thread is inside one destination call or one spool operation.
+  class BusyScope {
+   public:
+    explicit BusyScope(DeliveryLoop& loop);
+    ~BusyScope();
+    BusyScope(const BusyScope&) = delete;
+    BusyScope& operator=(const BusyScope&) = delete;
+
+   private:
+    DeliveryLoop& loop_;
+  };
   // Under state_mutex_:
   bool promote_due_retries(SteadyTime now);
   SteadyTime next_pass_locked(SteadyTime now) const;
   void back_off_locked(IndexEntry entry, SteadyTime until);
+  // send_call unwound (an exception): the records of its call it did not settle back off, so
+  // none stays in the index without being ready or backing off (never retried, drain() waits).
+  void back_off_unsettled() noexcept;
   // A whole call failed: every record it carried waits, and so do all calls, until `until`.
   void pause_after_failed_call_locked(SteadyTime until);
   void forget_locked(IndexEntry entry);
@@ -162,6 +186,7 @@ class DeliveryLoop {
   Destination& destination_;
   const Clock& clock_;
   const DeliveryOptions options_;
+  const std::chrono::nanoseconds stall_limit_;
 
   std::mutex send_mutex_;  // one call at a time, whether from run() or drain()
   mutable std::mutex state_mutex_;
@@ -178,7 +203,9 @@ class DeliveryLoop {
   RetryBackoff backoff_;
   DeliveryCounters counters_;
   RateLimitedLog failure_log_;  // per-record and per-call failures repeat while the cause lasts
-  std::atomic<int64_t> last_progress_ns_;  // steady time of the last completed call or pass
+  // Steady time the current call or spool operation began; kNotBusy between them.
+  static constexpr int64_t kNotBusy = INT64_MAX;
+  std::atomic<int64_t> busy_since_ns_{kNotBusy};
 
   // Reused from call to call (only touched under send_mutex_): one buffer holds the whole
   // call, so memory stays at one call's size however large single records once were.

@@ -11,6 +11,8 @@ namespace {
 
 // PutRecordBatch refuses a whole call as malformed with these (e.g. a record over 1,024,000
 // bytes: ValidationException; a call over 4 MiB: InvalidArgumentException; 413 from a proxy).
+// InvalidArgumentException also answers calls the stream refuses whatever they hold (a
+// KinesisStreamAsSource stream): the delivery loop tells the two apart by splitting the call.
 bool is_invalid_call(const aws::ServiceError& error) {
   if (error.http_status == 413) return true;
   const bool client_error = error.http_status >= 400 && error.http_status < 500;

@@ -67,14 +67,14 @@ void Quarantine::recount() {
   count_.store(entries, std::memory_order_relaxed);
 }
 
-bool Quarantine::move_in(const std::string& name, std::string_view reason) {
+QuarantineResult Quarantine::move_in(const std::string& name, std::string_view reason) {
   std::lock_guard lock(mutex_);
   const int quarantine_fd = open_directory_locked(true);
   if (quarantine_fd < 0) {
     spdlog::error("spool: {}/{} is not a record ({}) but cannot be quarantined: {} cannot be used: {}; "
                   "it stays in place and will not be sent",
                   spool_path_, name, reason, path_, std::strerror(errno));
-    return false;
+    return QuarantineResult::kLeftInPlace;
   }
   std::string target = name;
   int moved = rename_no_replace(spool_fd_, name.c_str(), quarantine_fd, target.c_str());
@@ -83,15 +83,15 @@ bool Quarantine::move_in(const std::string& name, std::string_view reason) {
     moved = rename_no_replace(spool_fd_, name.c_str(), quarantine_fd, target.c_str());
   }
   if (moved != 0) {
-    if (errno == ENOENT) return false;  // gone meanwhile: nothing left to send or keep
+    if (errno == ENOENT) return QuarantineResult::kGone;  // deleted meanwhile: nothing left to send or keep
     spdlog::error("spool: {}/{} is not a record ({}) but cannot be moved to {}: {}; it stays in place and will not be sent",
                   spool_path_, name, reason, path_, std::strerror(errno));
-    return false;
+    return QuarantineResult::kLeftInPlace;
   }
   // No directory fsync: after a crash the file may come back to the spool and is quarantined again.
   count_.fetch_add(1, std::memory_order_relaxed);
   spdlog::warn("spool: quarantined {}/{} as {}/{}: {}; it will not be sent", spool_path_, name, path_, target, reason);
-  return true;
+  return QuarantineResult::kMoved;
 }
 
 }  // namespace kinesyslog::spool

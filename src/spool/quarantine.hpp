@@ -12,6 +12,13 @@
 
 namespace kinesyslog::spool {
 
+// How a move into quarantine ended.
+enum class QuarantineResult {
+  kMoved,        // now in quarantine/
+  kGone,         // the file no longer existed (deleted meanwhile): nothing to keep
+  kLeftInPlace,  // could not be moved (logged); it stays where it is and must not be sent
+};
+
 class Quarantine {
  public:
   static constexpr std::string_view kDirectoryName = "quarantine";
@@ -20,9 +27,9 @@ class Quarantine {
   Quarantine(int spool_fd, std::string spool_path);
 
   // Moves the entry `name` of the spool directory into quarantine (created on demand, mode
-  // 0700), logging its name and `reason`. False, with an error logged, when it cannot be moved
-  // (the file then stays where it is and must not be sent either).
-  bool move_in(const std::string& name, std::string_view reason);
+  // 0700), logging its name and `reason`. kLeftInPlace, with an error logged, when it cannot be
+  // moved (the file then stays where it is and must not be sent either).
+  QuarantineResult move_in(const std::string& name, std::string_view reason);
 
   // Entries in the quarantine directory: counted at start and by recount(), kept up to date by move_in().
   uint64_t count() const { return count_.load(std::memory_order_relaxed); }

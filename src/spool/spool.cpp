@@ -245,26 +245,20 @@ ReadResult Spool::read(const SpoolFile& file, std::string& contents) {
   // O_NONBLOCK: a FIFO swapped in after the scan opens at once instead of waiting for a writer.
   UniqueFd fd(::openat(directory_fd_.get(), file.name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
   if (!fd.valid()) {
-    if (errno == ENOENT) return ReadResult::kGone;
-    if (errno == ELOOP) {  // O_NOFOLLOW met a symbolic link
-      quarantine(file, "a symbolic link");
-      return ReadResult::kQuarantined;
+    if (errno == ENOENT) {
+      forget_record(file.size);
+      return ReadResult::kGone;
     }
+    if (errno == ELOOP) return quarantined(file, "a symbolic link");  // O_NOFOLLOW met a symbolic link
     throw SpoolError(fmt::format("cannot open spool file {}: {}", describe(file.name), std::strerror(errno)));
   }
   struct stat status {};
   if (::fstat(fd.get(), &status) != 0) {
     throw SpoolError(fmt::format("cannot stat spool file {}: {}", describe(file.name), std::strerror(errno)));
   }
-  if (!S_ISREG(status.st_mode)) {
-    quarantine(file, file_type(status.st_mode));
-    return ReadResult::kQuarantined;
-  }
+  if (!S_ISREG(status.st_mode)) return quarantined(file, file_type(status.st_mode));
   const uint64_t size = static_cast<uint64_t>(status.st_size);
-  if (size > max_record_bytes_) {
-    quarantine(file, oversize_reason(size, max_record_bytes_));
-    return ReadResult::kQuarantined;
-  }
+  if (size > max_record_bytes_) return quarantined(file, oversize_reason(size, max_record_bytes_));
   const size_t start = contents.size();
   contents.resize(start + static_cast<size_t>(size));
   size_t filled = start;
@@ -283,24 +277,30 @@ ReadResult Spool::read(const SpoolFile& file, std::string& contents) {
     const std::string problem = why_not_gzip_members(std::string_view(contents).substr(start));
     if (!problem.empty()) {
       contents.resize(start);
-      quarantine(file, problem);
-      return ReadResult::kQuarantined;
+      return quarantined(file, problem);
     }
   }
   return ReadResult::kRead;
 }
 
-bool Spool::quarantine(const SpoolFile& file, std::string_view reason) {
-  if (!quarantine_.move_in(file.name, reason)) return false;
-  forget_record(file.size);
-  return true;
+QuarantineResult Spool::quarantine(const SpoolFile& file, std::string_view reason) {
+  const QuarantineResult result = quarantine_.move_in(file.name, reason);
+  forget_record(file.size);  // moved, gone or left in place: never sent again by this process
+  return result;
+}
+
+ReadResult Spool::quarantined(const SpoolFile& file, std::string_view reason) {
+  return quarantine(file, reason) == QuarantineResult::kGone ? ReadResult::kGone : ReadResult::kQuarantined;
 }
 
 void Spool::remove(const SpoolFile& file) {
   const UniqueFd fd(::openat(directory_fd_.get(), file.name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
   const FileIdentity identity = fd.valid() ? identity_of(fd.get()) : FileIdentity{};
   if (::unlinkat(directory_fd_.get(), file.name.c_str(), 0) != 0) {
-    if (errno == ENOENT) return;
+    if (errno == ENOENT) {  // deleted meanwhile: it leaves the totals all the same
+      forget_record(file.size);
+      return;
+    }
     throw SpoolError(fmt::format("cannot remove delivered spool file {}: {}", describe(file.name), std::strerror(errno)));
   }
   published_here().erase(identity);

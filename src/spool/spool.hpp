@@ -90,13 +90,16 @@ class Spool {
   // Never blocks on a FIFO nor follows a symbolic link swapped in after the scan. A file that
   // is not a regular file, is over the record size, or — unless this process wrote it — is not
   // a complete sequence of gzip members is quarantined. Throws SpoolError on other failures.
+  // kGone and kQuarantined take the record out of the totals: the caller forgets it.
   ReadResult read(const SpoolFile& file, std::string& contents);
 
   // Moves an indexed record to quarantine (the destination refused it as invalid); logs why.
-  // False when it could not be moved (it stays in place; the error is logged).
-  bool quarantine(const SpoolFile& file, std::string_view reason);
+  // Whatever the result, the record leaves the totals, as it leaves the caller's index: a file
+  // left in place is not sent again by this process (the next start finds it again).
+  QuarantineResult quarantine(const SpoolFile& file, std::string_view reason);
 
-  // Deletes a delivered record; a file already gone is not an error. Throws SpoolError otherwise.
+  // Deletes a delivered record, once (the caller's index forgets it); a file someone else
+  // deleted is not an error. Either way it leaves the totals. Throws SpoolError otherwise.
   void remove(const SpoolFile& file);
 
   const std::filesystem::path& directory() const { return directory_; }
@@ -116,6 +119,8 @@ class Spool {
   UniqueName next_name();
   std::string describe(std::string_view name) const;
   void forget_record(uint64_t size);
+  // read() found something that cannot be a record: quarantines it; kGone if it vanished meanwhile.
+  ReadResult quarantined(const SpoolFile& file, std::string_view reason);
 
   std::filesystem::path directory_;
   const Clock& clock_;

@@ -207,8 +207,7 @@ TEST(Spool, RemoveDeletesTheFileAndUpdatesTheTotals) {
   EXPECT_EQ(entry_names(directory.path()), std::vector<std::string>{kept.name});
   EXPECT_EQ(spool.record_count(), 1U);
   EXPECT_EQ(spool.record_bytes(), 4U);
-  spool.remove(delivered);  // already gone: not an error
-  EXPECT_EQ(spool.record_count(), 1U);
+  // A file someone else deleted first: see ARecordGoneBeforeItsQuarantineOrRemovalLeavesTheTotals.
 }
 
 TEST(Spool, PublishPastTheCapIsRefusedAndOldRecordsAreKept) {
@@ -446,7 +445,7 @@ TEST(Spool, QuarantineDirectoryIsPrivateAndCountedAtStart) {
   {
     Spool spool(directory.path(), clock);
     const SpoolFile file = spool.publish("refused by the destination");
-    EXPECT_TRUE(spool.quarantine(file, "ValidationException"));
+    EXPECT_EQ(spool.quarantine(file, "ValidationException"), QuarantineResult::kMoved);
     EXPECT_EQ(spool.quarantined_count(), 1U);
     EXPECT_EQ(spool.record_count(), 0U);
   }
@@ -456,6 +455,39 @@ TEST(Spool, QuarantineDirectoryIsPrivateAndCountedAtStart) {
   Spool restarted(directory.path(), clock);
   EXPECT_EQ(restarted.quarantined_count(), 1U);
   EXPECT_TRUE(restarted.scan().empty()) << "quarantined files are never found again";
+}
+
+// The delivery index forgets a record however its quarantine ends, so the totals (and the
+// --spool-max-bytes check) must forget it too.
+TEST(Spool, ARecordThatCannotBeMovedToQuarantineLeavesTheTotals) {
+  TemporaryDirectory directory;
+  ManualClock clock{kMarch2026};
+  Spool spool(directory.path(), clock);
+  write_whole_file(directory.path() / "quarantine", "a file where the directory should be");
+  const SpoolFile refused = spool.publish("refused by the destination");
+  spool.publish("waits");
+  EXPECT_EQ(spool.quarantine(refused, "ValidationException"), QuarantineResult::kLeftInPlace);
+  EXPECT_EQ(spool.record_count(), 1U);
+  EXPECT_EQ(spool.record_bytes(), 5U);
+  EXPECT_TRUE(std::filesystem::exists(directory.path() / refused.name)) << "left in place";
+}
+
+TEST(Spool, ARecordGoneBeforeItsQuarantineOrRemovalLeavesTheTotals) {
+  TemporaryDirectory directory;
+  ManualClock clock{kMarch2026};
+  Spool spool(directory.path(), clock);
+  const SpoolFile quarantined = spool.publish("deleted by someone before its quarantine");
+  const SpoolFile removed = spool.publish("deleted by someone before its removal");
+  const SpoolFile read = spool.publish("deleted by someone before it was read");
+  spool.publish("waits");
+  for (const SpoolFile& file : {quarantined, removed, read}) std::filesystem::remove(directory.path() / file.name);
+  EXPECT_EQ(spool.quarantine(quarantined, "ValidationException"), QuarantineResult::kGone);
+  EXPECT_NO_THROW(spool.remove(removed));
+  std::string contents;
+  EXPECT_EQ(spool.read(read, contents), ReadResult::kGone);
+  EXPECT_EQ(spool.record_count(), 1U);
+  EXPECT_EQ(spool.record_bytes(), 5U);
+  EXPECT_EQ(spool.quarantined_count(), 0U);
 }
 
 // The directory fsync after the link fails once; the encoder then publishes again.
