@@ -313,11 +313,22 @@ class IoThread::Loop {
     }
   }
 
-  // A PROXY port's peer is a load balancer speaking for many hosts: only the total applies.
+  // A PROXY port's peer is a load balancer speaking for many hosts (one --proxy-from names,
+  // when given: admit() closes the others): only the total applies.
   static bool counted_per_source(const ListenerWatch& listener) { return !listener.spec.proxy_protocol; }
 
-  // The per-listener and per-source caps; a refused connection is counted and logged.
+  // --proxy-from, then the per-listener and per-source caps; a refused connection is counted and logged.
   bool admit(const ListenerWatch& listener, const IpAddress& peer) {
+    if (listener.spec.proxy_from && !listener.spec.proxy_from->allows(peer)) {
+      // At accept, before it sends anything: kept open, an unlisted peer would hold a slot that
+      // no per-source cap bounds until the PROXY header's deadline.
+      counters_.count_drop(metrics::DropReason::kBadProxyHeader);
+      refusals_.log(spdlog::level::warn, "bad PROXY header",
+                    "closed the connection from {} on port {}: not a --proxy-from address, so its PROXY header is "
+                    "not honoured",
+                    peer.to_string(), listener.spec.port);
+      return false;
+    }
     if (listener.gauges != nullptr &&
         listener.gauges->open_connections.load(std::memory_order_relaxed) >= config_.max_connections_per_listener) {
       refuse(listener, peer, "connections open on this port", static_cast<uint64_t>(config_.max_connections_per_listener));
