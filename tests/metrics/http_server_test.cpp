@@ -184,6 +184,19 @@ TEST_F(ProxiedHttpServerTest, RequestBehindAProxyHeaderIsAnswered) {
             "GET /health");
 }
 
+// The peer is a load balancer node here: it keeps the cap, so it cannot take every slot.
+TEST_F(ProxiedHttpServerTest, ALoadBalancerNodeIsHeldToThePeerCap) {
+  HttpServerOptions options;
+  options.request_timeout = 60s;
+  start(options, true);
+  std::vector<UniqueFd> idle;
+  for (size_t i = 0; i < options.max_connections_per_peer; ++i) idle.push_back(connect_to_server());
+  UniqueFd over = connect_to_server();
+  EXPECT_EQ(read_until_closed(over.get(), 5s), "");
+  EXPECT_TRUE(exchange("PROXY TCP4 192.0.2.1 127.0.0.1 40000 9100\r\nGET /health HTTP/1.1\r\n\r\n", "127.0.0.2")
+                  .ends_with("GET /health"));
+}
+
 TEST_F(ProxiedHttpServerTest, RequestWithoutTheProxyHeaderIsClosedUnanswered) {
   start({}, true);
   EXPECT_EQ(exchange("GET /health HTTP/1.1\r\n\r\n"), "");
