@@ -43,6 +43,7 @@ struct IpAddressHash {
   size_t operator()(const IpAddress& address) const noexcept { return static_cast<size_t>(hash64(address)); }
 };
 
+// IpAddressHash's, with the port and the protocol mixed in.
 struct SourceKeyHash {
   uint64_t seed = process_hash_seed();
 

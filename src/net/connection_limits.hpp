@@ -36,7 +36,6 @@ class ConnectionLimits {
   using AddressHash = IpAddressHash;  // seeded: peers choose their addresses (an IPv6 host owns a /64)
 
  private:
-
   const size_t max_total_;
   const size_t max_per_source_;
   std::atomic<size_t> open_{0};
