@@ -68,10 +68,15 @@ void reload_tls(const std::shared_ptr<net::TlsContextHolder>& tls) {
 }
 
 // Every connection is a descriptor: raise the soft limit to the hard one, and keep the
-// connection total below it with room for spool files, delivery and metrics.
+// connection total below it with room for the relay's own (which grow with the threads).
 size_t open_files_for_connections(const relay::RelayConfig& config) {
   const net::OpenFilesLimit files = net::raise_open_files_limit();
-  const size_t connections = net::connection_capacity(files.soft, config.listeners.size() * config.io_threads);
+  // The metrics endpoint's cap is kept free even when no metrics port is open (a few dozen).
+  const net::OwnDescriptors own{.listening_sockets = config.listeners.size() * (config.io_threads + 1),
+                                .io_threads = config.io_threads,
+                                .encoder_threads = config.encoder_threads,
+                                .metrics_connections = metrics::HttpServerOptions{}.max_connections};
+  const size_t connections = net::connection_capacity(files.soft, own);
   spdlog::info("open files: soft limit {} (was {}), hard limit {}; at most {} connections", files.soft,
                files.soft_before, files.hard, connections);
   return connections;

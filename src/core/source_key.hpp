@@ -26,18 +26,30 @@ struct SourceKey {
   friend bool operator==(const SourceKey&, const SourceKey&) = default;
 };
 
-// Seeded (default: the process's seed) because peers choose the keys: a UDP sender can spoof
-// addresses, an IPv6 host owns a /64.
+// Seeded (default: the process's seed) because peers choose the addresses: a UDP sender can
+// spoof them, an IPv6 host owns a /64.
+struct IpAddressHash {
+  uint64_t seed = process_hash_seed();
+
+  // The two 8-byte halves chained through mix64, a bijection: addresses differing only in the
+  // half a host controls never share a full hash, and which buckets they share depends on the seed.
+  uint64_t hash64(const IpAddress& address) const noexcept {
+    uint64_t high = 0;
+    uint64_t low = 0;
+    std::memcpy(&high, address.bytes().data(), sizeof high);
+    std::memcpy(&low, address.bytes().data() + sizeof high, sizeof low);
+    return mix64(mix64(seed ^ high) ^ low);
+  }
+  size_t operator()(const IpAddress& address) const noexcept { return static_cast<size_t>(hash64(address)); }
+};
+
+// IpAddressHash's, with the port and the protocol mixed in.
 struct SourceKeyHash {
   uint64_t seed = process_hash_seed();
 
   size_t operator()(const SourceKey& key) const noexcept {
-    // FNV-1a from a seeded start over the 16 address bytes, the port and the protocol, then mixed.
-    uint64_t hash = 1469598103934665603ULL ^ seed;
-    for (uint8_t byte : key.source.bytes()) hash = (hash ^ byte) * 1099511628211ULL;
-    hash = (hash ^ key.port) * 1099511628211ULL;
-    hash = (hash ^ static_cast<uint8_t>(key.protocol)) * 1099511628211ULL;
-    return static_cast<size_t>(mix64(hash ^ seed));
+    const uint64_t port_and_protocol = uint64_t{key.port} << 8 | static_cast<uint8_t>(key.protocol);
+    return static_cast<size_t>(mix64(IpAddressHash{seed}.hash64(key.source) ^ port_and_protocol));
   }
 };
 

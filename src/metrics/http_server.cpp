@@ -30,7 +30,8 @@ struct Connection {
   UniqueFd fd;
   IpAddress peer;
   std::optional<net::ProxyHeaderReader> proxy;  // until the header has been read
-  SteadyTime deadline;                           // for the request, then for the response
+  SteadyTime accepted;
+  SteadyTime deadline;  // accepted + the request's timeout, then + the response's
   std::string request;
   std::string response;
   size_t written = 0;
@@ -122,8 +123,8 @@ class HttpServer::Loop {
         continue;  // closed by UniqueFd
       }
       ++open;
-      Connection connection{std::move(fd), peer, std::nullopt, clock_.steady_now() + options_.request_timeout,
-                            {}, {}, 0, false};
+      const SteadyTime now = clock_.steady_now();
+      Connection connection{std::move(fd), peer, std::nullopt, now, now + options_.request_timeout, {}, {}, 0, false};
       if (listener.proxy_protocol) connection.proxy.emplace();
       connections_.push_back(std::move(connection));
     }
@@ -185,7 +186,7 @@ class HttpServer::Loop {
   bool respond(Connection& connection, const HttpResponse& response, bool include_body) {
     connection.response = format_response(response, include_body);
     connection.responding = true;
-    connection.deadline = clock_.steady_now() + options_.response_timeout;
+    connection.deadline = connection.accepted + options_.response_timeout;  // not extended by a slow handler
     return write_some(connection);
   }
 

@@ -32,8 +32,14 @@ struct HttpServerOptions {
   // hold the slots by opening connections and sending nothing.
   std::chrono::milliseconds request_timeout{1000};
   size_t max_connections = 64;     // further connections wait in the kernel's backlog
-  size_t max_connections_per_peer = 8;  // one address's further connections are closed at once
-  std::chrono::milliseconds response_timeout{5000};  // from accept to the response written
+  // One address's further connections are closed at once. Kept on a PROXY port, where the
+  // address is a load balancer node's: unlike a syslog connection held for hours, a request
+  // holds its slot a few seconds at most, so 8 carry a node's health checks and scrapes, and a
+  // flood through one node cannot take the slots of the other nodes and of direct scrapers.
+  size_t max_connections_per_peer = 8;
+  // Also from accept, to the whole response written: a client that stops reading (or a slow
+  // handler) holds its slot no longer than this in all.
+  std::chrono::milliseconds response_timeout{5000};
 };
 
 // The reason phrase of the status codes this server sends.

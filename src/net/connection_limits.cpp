@@ -5,12 +5,6 @@ namespace kinesyslog::net {
 ConnectionLimits::ConnectionLimits(size_t max_total, size_t max_per_source)
     : max_total_(max_total), max_per_source_(max_per_source) {}
 
-size_t ConnectionLimits::AddressHash::operator()(const IpAddress& address) const {
-  uint64_t hash = 1469598103934665603ULL;  // FNV-1a: peers cannot choose their address freely
-  for (uint8_t byte : address.bytes()) hash = (hash ^ byte) * 1099511628211ULL;
-  return static_cast<size_t>(hash);
-}
-
 bool ConnectionLimits::take_slot() {
   if (open_.fetch_add(1, std::memory_order_relaxed) < max_total_) return true;
   open_.fetch_sub(1, std::memory_order_relaxed);

@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "core/ip_address.hpp"
+#include "core/source_key.hpp"
 
 namespace kinesyslog::net {
 
@@ -32,11 +33,9 @@ class ConnectionLimits {
   size_t max_per_source() const { return max_per_source_; }
   size_t open() const { return open_.load(std::memory_order_relaxed); }
 
- private:
-  struct AddressHash {
-    size_t operator()(const IpAddress& address) const;
-  };
+  using AddressHash = IpAddressHash;  // seeded: peers choose their addresses (an IPv6 host owns a /64)
 
+ private:
   const size_t max_total_;
   const size_t max_per_source_;
   std::atomic<size_t> open_{0};

@@ -28,7 +28,8 @@ struct ListenerSpec {
   uint16_t port = 0;
   Protocol protocol = Protocol::kSyslog;
   bool proxy_protocol = false;  // a PROXY v1/v2 header must open every connection (before TLS)
-  // --proxy-from: the peers whose PROXY header is honoured; null: any peer (shared by the threads).
+  // --proxy-from: the peers whose PROXY header is honoured (others are closed at accept); null:
+  // any peer (shared by the threads).
   std::shared_ptr<const TrustedProxies> proxy_from{};
 };
 

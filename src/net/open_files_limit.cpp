@@ -32,9 +32,14 @@ OpenFilesLimit raise_open_files_limit() {
   return result;
 }
 
-size_t connection_capacity(uint64_t open_files, size_t listening_sockets) {
+size_t reserved_descriptors(const OwnDescriptors& own) {
+  return kFixedReservedDescriptors + own.listening_sockets + 2 * own.io_threads + own.encoder_threads +
+         own.metrics_connections;
+}
+
+size_t connection_capacity(uint64_t open_files, const OwnDescriptors& own) {
   const uint64_t capped = std::min<uint64_t>(open_files, std::numeric_limits<size_t>::max());
-  const uint64_t kept = kReservedDescriptors + listening_sockets;
+  const uint64_t kept = reserved_descriptors(own);
   const uint64_t half = capped / 2;
   return static_cast<size_t>(capped > kept + half ? capped - kept : half);
 }

@@ -19,7 +19,6 @@ StreamConnection::StreamConnection(UniqueFd socket, const ListenerSpec& spec, So
       accepted_(now),
       last_activity_(now) {
   if (spec.proxy_protocol) proxy_.emplace();
-  if (spec.proxy_from) proxy_peer_trusted_ = spec.proxy_from->allows(peer.source);
   if (!spec.proxy_protocol && tls_context_) tls_.emplace(*tls_context_, socket_.get(), std::string_view{}, now);
 }
 
@@ -55,10 +54,6 @@ StreamConnection::Outcome StreamConnection::on_ready(std::span<char> buffer, int
 // what arrived in the same read, which goes on to the TLS session or the framer untouched.
 StreamConnection::Outcome StreamConnection::read_proxy_header(std::span<char> buffer, SteadyTime now,
                                                               const OnMessage& on_message) {
-  if (!proxy_peer_trusted_) {
-    failure_ = "not a --proxy-from address, so its PROXY header is not honoured";
-    return Outcome::kBadProxyHeader;
-  }
   const ssize_t count = ::recv(socket_.get(), buffer.data(), buffer.size(), MSG_DONTWAIT);
   if (count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return Outcome::kWaitReadable;
   if (count <= 0) {

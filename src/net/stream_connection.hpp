@@ -76,7 +76,6 @@ class StreamConnection {
   std::string source_text_;
   Phase phase_;
   std::optional<ProxyHeaderReader> proxy_;
-  bool proxy_peer_trusted_ = true;  // false: a --proxy-from list does not name this peer
   std::shared_ptr<const TlsServerContext> tls_context_;  // keeps the material this connection started with
   std::optional<TlsSession> tls_;
   framing::SyslogFramer framer_;

@@ -366,6 +366,14 @@ class ProxyFrom(unittest.TestCase):
         self.assertIn("closed the connection from 127.0.0.2", relay.read_log())
         self.assertIn("not a --proxy-from address", relay.read_log())
 
+    def test_an_unlisted_peer_is_closed_before_it_sends_anything(self):
+        # Left open until its first bytes, it would hold a slot no per-source cap bounds.
+        relay = self.start_relay("--proxy-from", "127.0.0.1/32")
+        baseline = dropped(self.metrics_port, "bad_proxy_header")
+        with socket.create_connection(("127.0.0.1", relay.port), timeout=5, source_address=("127.0.0.2", 0)) as silent:
+            self.assertTrue(closed_by_peer(silent, 3), "connection left open")
+        self.assertTrue(wait_until(lambda: dropped(self.metrics_port, "bad_proxy_header") == baseline + 1, 10))
+
     def test_without_proxy_from_any_peer_may_send_a_header(self):
         relay = self.start_relay()
         text = f"anyone-{uuid.uuid4().hex}"

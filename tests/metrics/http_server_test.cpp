@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -22,6 +23,14 @@ using namespace std::chrono_literals;
 class HttpServerTest : public ::testing::Test {
  protected:
   void start(HttpServerOptions options = {}, bool proxy_protocol = false) {
+    start_with(
+        [](std::string_view method, std::string_view target) {
+          return HttpResponse{200, "text/plain", std::string(method) + " " + std::string(target)};
+        },
+        SystemClock::instance(), options, proxy_protocol);
+  }
+
+  void start_with(HttpHandler handler, const Clock& clock, HttpServerOptions options, bool proxy_protocol = false) {
     UniqueFd listener = net::open_listener(*IpAddress::parse("127.0.0.1"), false, {net::Transport::kTcp, 0});
     sockaddr_in bound{};
     socklen_t length = sizeof bound;
@@ -29,18 +38,15 @@ class HttpServerTest : public ::testing::Test {
     port_ = ntohs(bound.sin_port);
     std::vector<HttpListener> listeners;
     listeners.push_back({std::move(listener), proxy_protocol});
-    server_ = std::make_unique<HttpServer>(
-        std::move(listeners),
-        [](std::string_view method, std::string_view target) {
-          return HttpResponse{200, "text/plain", std::string(method) + " " + std::string(target)};
-        },
-        SystemClock::instance(), options);
+    server_ = std::make_unique<HttpServer>(std::move(listeners), std::move(handler), clock, options);
     server_->start();
   }
 
   // From `source`, another loopback address (Linux routes all of 127.0.0.0/8 to lo).
-  UniqueFd connect_to_server(const char* source = "127.0.0.1") {
+  // `receive_buffer` > 0 fixes the client's SO_RCVBUF (no autotuning).
+  UniqueFd connect_to_server(const char* source = "127.0.0.1", int receive_buffer = 0) {
     UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (receive_buffer > 0) ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
     sockaddr_in local{};
     local.sin_family = AF_INET;
     EXPECT_EQ(::inet_pton(AF_INET, source, &local.sin_addr), 1);
@@ -137,6 +143,28 @@ TEST_F(HttpServerTest, ConnectionsOverThePeerCapAreClosedAtOnce) {
   EXPECT_EQ(read_until_closed(over.get(), 5s), "");
 }
 
+// The response deadline runs from accept, like the request's: neither a slow handler nor a
+// client that stops reading holds a slot past response_timeout in all.
+TEST_F(HttpServerTest, TheResponseDeadlineRunsFromAccept) {
+  ManualClock clock;
+  const std::string body(16 << 20, 'm');  // more than the socket buffers on both sides hold
+  start_with(
+      [&](std::string_view, std::string_view) {
+        clock.advance(900ms);  // a slow handler: the response starts 0.9 s after accept
+        return HttpResponse{200, "text/plain", body};
+      },
+      clock, {});
+  UniqueFd fd = connect_to_server("127.0.0.1", 4096);
+  const std::string request = "GET / HTTP/1.1\r\n\r\n";
+  ASSERT_EQ(::send(fd.get(), request.data(), request.size(), MSG_NOSIGNAL), static_cast<ssize_t>(request.size()));
+  for (int i = 0; i < 500 && clock.steady_now() < SteadyTime{} + 900ms; ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(clock.steady_now(), SteadyTime{} + 900ms) << "the handler did not run";
+  clock.advance(4200ms);  // 5.1 s after accept; 4.2 s after the response started
+  const std::string answer = read_until_closed(fd.get(), 10s);  // reading lets the server wake up and look
+  EXPECT_FALSE(answer.ends_with("<still open>"));
+  EXPECT_LT(answer.size(), body.size()) << "the whole response was written past the deadline";
+}
+
 TEST(HttpServerOptions, ARequestHasOneSecondToArrive) {
   EXPECT_EQ(HttpServerOptions{}.request_timeout, std::chrono::milliseconds(1000));
 }
@@ -154,6 +182,19 @@ TEST_F(ProxiedHttpServerTest, RequestBehindAProxyHeaderIsAnswered) {
   EXPECT_EQ(exchange("PROXY TCP4 192.0.2.1 127.0.0.1 40000 9100\r\nGET /health HTTP/1.1\r\n\r\n"),
             "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 11\r\nConnection: close\r\n\r\n"
             "GET /health");
+}
+
+// The peer is a load balancer node here: it keeps the cap, so it cannot take every slot.
+TEST_F(ProxiedHttpServerTest, ALoadBalancerNodeIsHeldToThePeerCap) {
+  HttpServerOptions options;
+  options.request_timeout = 60s;
+  start(options, true);
+  std::vector<UniqueFd> idle;
+  for (size_t i = 0; i < options.max_connections_per_peer; ++i) idle.push_back(connect_to_server());
+  UniqueFd over = connect_to_server();
+  EXPECT_EQ(read_until_closed(over.get(), 5s), "");
+  EXPECT_TRUE(exchange("PROXY TCP4 192.0.2.1 127.0.0.1 40000 9100\r\nGET /health HTTP/1.1\r\n\r\n", "127.0.0.2")
+                  .ends_with("GET /health"));
 }
 
 TEST_F(ProxiedHttpServerTest, RequestWithoutTheProxyHeaderIsClosedUnanswered) {

@@ -111,6 +111,19 @@ class IoThreadTest : public ::testing::Test {
     thread_ = std::make_unique<IoThread>(std::move(listeners), sink_, clock_, counters_, config);
     if (run) thread_->start();
   }
+  // One TCP port whose connections start with a PROXY header, honoured from `proxy_from`
+  // (null: from any peer).
+  void start_proxied(IoThreadConfig config, std::shared_ptr<const TrustedProxies> proxy_from) {
+    const ListenerSpec spec{Transport::kTcp, 0, Protocol::kSyslog, true, std::move(proxy_from)};
+    UniqueFd tcp = open_listener(*IpAddress::parse("127.0.0.1"), false, spec);
+    tcp_port_ = bound_port(tcp);
+    std::vector<BoundListener> listeners;
+    listeners.push_back({spec, std::move(tcp), &tcp_gauges_});
+    listeners.back().spec.port = tcp_port_;
+    config.tick = 20ms;
+    thread_ = std::make_unique<IoThread>(std::move(listeners), sink_, clock_, counters_, config);
+    thread_->start();
+  }
   void TearDown() override {
     if (thread_) {
       thread_->request_stop();
@@ -426,6 +439,43 @@ TEST_F(IoThreadTest, StopAcceptsTheQueuedConnectionsThenClosesTheListeners) {
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   EXPECT_NE(::connect(late.get(), reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
   EXPECT_EQ(errno, ECONNREFUSED);
+}
+
+// A peer --proxy-from does not name may not hold a connection on a PROXY port at all: it is
+// closed at accept, before it sends anything, and counted like a refused header.
+TEST_F(IoThreadTest, APeerNotInProxyFromIsClosedAtAcceptWithoutSendingAnything) {
+  IoThreadConfig config;
+  config.connection_limits = std::make_shared<ConnectionLimits>(100, 1);
+  CapturedLog log;
+  start_proxied(config, std::make_shared<const TrustedProxies>(*TrustedProxies::parse({"127.0.0.2/32"})));
+  auto first = connect_from("127.0.0.1", tcp_port_);
+  auto second = connect_from("127.0.0.1", tcp_port_);
+  EXPECT_TRUE(closed_by_peer(first));
+  EXPECT_TRUE(closed_by_peer(second));
+  EXPECT_EQ(counters_.drops(metrics::DropReason::kBadProxyHeader), 2u);
+  EXPECT_EQ(tcp_gauges_.open_connections.load(), 0);
+  thread_->request_stop();
+  thread_->join();
+  thread_.reset();
+  EXPECT_NE(log.text().find("closed the connection from 127.0.0.1 on port " + std::to_string(tcp_port_) +
+                            ": not a --proxy-from address"),
+            std::string::npos)
+      << log.text();
+}
+
+// A listed peer is a load balancer speaking for many hosts: the per-source cap does not apply to it.
+TEST_F(IoThreadTest, APeerInProxyFromIsNotHeldToThePerSourceCap) {
+  IoThreadConfig config;
+  config.connection_limits = std::make_shared<ConnectionLimits>(100, 1);
+  start_proxied(config, std::make_shared<const TrustedProxies>(*TrustedProxies::parse({"127.0.0.2/32"})));
+  auto first = connect_from("127.0.0.2", tcp_port_);
+  auto second = connect_from("127.0.0.2", tcp_port_);
+  send_text(first, "PROXY TCP4 192.0.2.1 127.0.0.1 40000 514\r\none\n");
+  send_text(second, "PROXY TCP4 192.0.2.2 127.0.0.1 40000 514\r\ntwo\n");
+  const auto received = sink_.wait_for(2);
+  ASSERT_EQ(received.size(), 2u);
+  EXPECT_EQ(counters_.connections_refused.load(), 0u);
+  EXPECT_EQ(counters_.drops(metrics::DropReason::kBadProxyHeader), 0u);
 }
 
 }  // namespace

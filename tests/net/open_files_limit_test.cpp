@@ -6,15 +6,25 @@
 namespace kinesyslog::net {
 namespace {
 
-TEST(OpenFilesLimit, ConnectionsGetWhatTheReserveAndTheListenersLeave) {
-  EXPECT_EQ(connection_capacity(20000, 8), 20000u - kReservedDescriptors - 8);
-  EXPECT_EQ(connection_capacity(65536, 0), 65536u - kReservedDescriptors);
+TEST(OpenFilesLimit, TheReserveGrowsWithTheThreadsAndTheMetricsCap) {
+  EXPECT_EQ(reserved_descriptors({}), kFixedReservedDescriptors);
+  // 128 cores, 4 ports: a socket per port and thread plus a claim per port, an epoll
+  // descriptor and an eventfd per I/O thread, a spool file per encoder, 64 metrics connections.
+  const OwnDescriptors own{4 * 128 + 4, 128, 128, 64};
+  EXPECT_EQ(reserved_descriptors(own), 256u + 516 + 256 + 128 + 64);
+  EXPECT_EQ(connection_capacity(20000, own), 20000u - 1220);
+}
+
+TEST(OpenFilesLimit, ConnectionsGetWhatTheReserveLeaves) {
+  EXPECT_EQ(connection_capacity(20000, {8, 2, 2, 64}), 20000u - kFixedReservedDescriptors - 8 - 4 - 2 - 64);
+  EXPECT_EQ(connection_capacity(65536, {}), 65536u - kFixedReservedDescriptors);
 }
 
 TEST(OpenFilesLimit, ASmallLimitIsSharedHalfAndHalf) {
-  EXPECT_EQ(connection_capacity(512, 4), 256u);
-  EXPECT_EQ(connection_capacity(256, 4), 128u);
-  EXPECT_EQ(connection_capacity(0, 4), 0u);
+  EXPECT_EQ(connection_capacity(512, {4, 0, 0, 0}), 256u);
+  EXPECT_EQ(connection_capacity(256, {4, 0, 0, 0}), 128u);
+  EXPECT_EQ(connection_capacity(0, {4, 0, 0, 0}), 0u);
+  EXPECT_EQ(connection_capacity(1024, {4, 128, 128, 64}), 512u);  // the reserve alone is 708
 }
 
 TEST(OpenFilesLimit, TheSoftLimitIsRaisedToTheHardOne) {

@@ -1,0 +1,148 @@
+#pragma once
+// IoThread's event loop, declared for the two files that define it: io_thread.cpp (accepting,
+// reading, limits, timeouts) and io_thread_drain.cpp (the shutdown drain). Nothing else
+// includes it.
+#include <sys/epoll.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/rate_limited_log.hpp"
+#include "net/io_thread.hpp"
+#include "net/kernel_drop_count.hpp"
+#include "net/partial_budget.hpp"
+#include "net/stream_connection.hpp"
+
+namespace kinesyslog::net {
+
+class IoThread::Loop {
+ public:
+  Loop(std::vector<BoundListener> listeners, MessageSink& sink, const Clock& clock, metrics::RelayCounters& counters,
+       IoThreadConfig config);
+  void request_stop();
+  void run();
+
+ private:
+  // Epoll events taken per epoll_wait call.
+  static constexpr int kMaxEvents = 64;
+
+  enum class WatchKind : uint8_t { kWake, kUdp, kStreamListener, kConnection };
+
+  struct Watch {
+    WatchKind kind;
+  };
+
+  struct ListenerWatch : Watch {
+    ListenerSpec spec;
+    UniqueFd fd;
+    ListenerGauges* gauges = nullptr;
+    KernelDropCount kernel_drops;
+    bool paused = false;  // out of epoll: no connection slot or descriptor left for now
+  };
+
+  // Its PartialBudget::Slot places it in the thread's oldest-first order of held bytes.
+  struct Connection : Watch, PartialBudget::Slot {
+    ListenerWatch& listener;
+    StreamConnection stream;
+    IpAddress peer;  // the socket's peer (a PROXY header may name another source for the events)
+    bool counted_per_source;
+    bool waiting_writable = false;  // the epoll interest is EPOLLOUT (TLS wants to write)
+
+    Connection(ListenerWatch& accepted_by, StreamConnection accepted, const IpAddress& peer_address, bool per_source)
+        : Watch{WatchKind::kConnection},
+          listener(accepted_by),
+          stream(std::move(accepted)),
+          peer(peer_address),
+          counted_per_source(per_source) {}
+  };
+
+  void add(int fd, Watch* watch, uint32_t interest = EPOLLIN);
+  bool try_add(int fd, Watch* watch, uint32_t interest = EPOLLIN);
+  void set_interest(Connection& connection, bool writable);
+
+  // Reads up to `rounds` recvmmsg batches; returns false once the socket is empty.
+  bool read_datagrams(ListenerWatch& listener, int rounds);
+
+  // SPEC §2: a GELF datagram is one message, or one chunk of one (reassembled per sender).
+  void take_gelf_datagram(const SourceKey& key, uint16_t port, std::string_view datagram, WallTime now,
+                          SteadyTime steady_now);
+  void expire_gelf_chunks(SteadyTime now);
+  void count_gelf_chunk_losses();
+
+  // Datagrams the kernel dropped because the socket's buffer was full. Read on every tick:
+  // SO_RXQ_OVFL would report them only with a later datagram, and after a burst there may be none.
+  void count_kernel_drops();
+
+  // Accepts until the listener's queue is empty (true), or until no connection slot or
+  // descriptor is left (false): then the listener leaves epoll until a connection closes or
+  // the next tick, so a full descriptor table cannot make the loop spin, and the waiting
+  // connections stay in the kernel's queue.
+  bool accept_connections(ListenerWatch& listener);
+
+  // A PROXY port's peer is a load balancer speaking for many hosts (one --proxy-from names,
+  // when given: admit() closes the others): only the total applies.
+  static bool counted_per_source(const ListenerWatch& listener) { return !listener.spec.proxy_protocol; }
+
+  // --proxy-from, then the per-listener and per-source caps; a refused connection is counted and logged.
+  bool admit(const ListenerWatch& listener, const IpAddress& peer);
+  void refuse(const ListenerWatch& listener, const IpAddress& peer, std::string_view limit, uint64_t cap);
+  void pause(ListenerWatch& listener);
+  void resume_listeners();
+  void serve(Connection& connection, int rounds);
+  void count_bad_frames(Connection& connection);
+
+  // Past this thread's share of --max-partial-bytes: the oldest held message is handed on as
+  // it is (counted truncated) and its buffer given back; a connection still sending its PROXY
+  // header is closed (counted bad_proxy_header). Oldest first until back under the share.
+  void release_oldest_partials();
+
+  // Connections whose TLS layer holds decrypted bytes that epoll cannot report.
+  void serve_read_again();
+  void close_connection(Connection& connection);
+
+  // Idle connections, and connections stuck in the PROXY header or TLS handshake phase.
+  void close_overdue_connections(SteadyTime now);
+  void deliver(const SourceKey& key, std::string_view source_text, std::string_view message, bool truncated,
+               WallTime received);
+
+  // Shutdown (these four are in io_thread_drain.cpp): take in what the kernel already holds
+  // for us, stop listening, then hand everything on. Once a listening socket is closed the
+  // kernel refuses new connections to it instead of completing them for a process that will
+  // never read them.
+  void drain();
+  void serve_until_quiet();
+
+  // Connections the kernel completed that were not accepted yet. At the connection limit the
+  // ones open are served and closed first to make room, a bounded number of times.
+  void accept_queued_connections();
+  void serve_and_close_connections();
+
+  MessageSink& sink_;
+  const Clock& clock_;
+  metrics::RelayCounters& counters_;
+  IoThreadConfig config_;
+  RateLimitedLog accept_errors_;
+  RateLimitedLog refusals_;  // refused, timed-out and failed connections: one line per cause a minute
+  ConnectionLimits& limits_;  // shared with the other threads; kept alive by config_
+  PartialBudget partials_;
+  int paused_listeners_ = 0;
+  UniqueFd epoll_;
+  UniqueFd wake_;
+  Watch wake_watch_{WatchKind::kWake};
+  std::vector<std::unique_ptr<ListenerWatch>> listeners_;
+  std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;
+  std::vector<Connection*> read_again_;
+  std::vector<char> datagrams_;
+  std::vector<char> stream_buffer_;
+  IpAddress last_udp_source_;
+  std::string last_udp_source_text_ = IpAddress{}.to_string();
+  framing::GelfChunkAssembler gelf_chunks_;
+  uint64_t gelf_incomplete_counted_ = 0;
+  uint64_t gelf_bad_chunks_counted_ = 0;
+};
+
+}  // namespace kinesyslog::net
