@@ -8,6 +8,7 @@ import socket
 import struct
 import subprocess
 import time
+import urllib.error
 import urllib.request
 
 from relay_harness import tool
@@ -17,8 +18,17 @@ PROXY_V2_SIGNATURE = b"\r\n\r\n\x00\r\nQUIT\n"
 
 
 def scrape(metrics_port, timeout=5):
-    with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=timeout) as response:
-        return response.read().decode()
+    """GET /metrics. The metrics endpoint opens a moment after the syslog listeners (the relay
+    binds those first), so a refused connection is tried again until `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=timeout) as response:
+                return response.read().decode()
+        except urllib.error.URLError as error:
+            if not isinstance(error.reason, ConnectionRefusedError) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.05)
 
 
 def sample(text, name, labels=""):
