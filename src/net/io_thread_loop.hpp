@@ -67,7 +67,7 @@ class IoThread::Loop {
   // Reads up to `rounds` recvmmsg batches; returns false once the socket is empty.
   bool read_datagrams(ListenerWatch& listener, int rounds);
 
-  // SPEC §2: a GELF datagram is one message, or one chunk of one (reassembled per sender).
+  // GELF over UDP: a datagram is one message, or one chunk of one (reassembled per sender).
   void take_gelf_datagram(const SourceKey& key, uint16_t port, std::string_view datagram, WallTime now,
                           SteadyTime steady_now);
   void expire_gelf_chunks(SteadyTime now);
