@@ -28,7 +28,7 @@ struct GelfChunkLimits {
   std::chrono::nanoseconds timeout = std::chrono::seconds{5};  // GELF: all chunks within 5 s
 };
 
-// Plain counts, read by the I/O thread that owns the assembler (the lead maps them to metrics).
+// Plain counts, read by the I/O thread that owns the assembler, which reports the losses as drops.
 struct GelfChunkCounters {
   uint64_t bad_chunks = 0;        // short header, count 0 or > 128, number >= count, count unlike its message's
   uint64_t duplicate_chunks = 0;  // a sequence number already held: ignored

@@ -37,13 +37,11 @@ uint16_t sender_port(const sockaddr_storage& address) {
 }  // namespace
 
 IoThread::Loop::Loop(std::vector<BoundListener> listeners, MessageSink& sink, const Clock& clock,
-                     metrics::RelayCounters& counters, IoThreadConfig config)
+                     IoEvents& events, IoThreadConfig config)
     : sink_(sink),
       clock_(clock),
-      counters_(counters),
+      events_(events),
       config_(std::move(config)),
-      accept_errors_(clock),
-      refusals_(clock),
       limits_(*config_.connection_limits),
       partials_(config_.max_partial_bytes),
       gelf_chunks_(config_.gelf_chunks) {
@@ -70,7 +68,7 @@ void IoThread::Loop::request_stop() {
 }
 
 void IoThread::Loop::run() {
-  counters_.io_threads_running.fetch_add(1);
+  events_.loop_started();
   std::array<epoll_event, kMaxEvents> events;
   auto next_tick = clock_.steady_now() + config_.tick;
   bool stopping = false;
@@ -104,7 +102,7 @@ void IoThread::Loop::run() {
     }
   }
   drain();
-  counters_.io_threads_running.fetch_sub(1);
+  events_.loop_stopped();
 }
 
 void IoThread::Loop::add(int fd, Watch* watch, uint32_t interest) {
@@ -146,7 +144,7 @@ bool IoThread::Loop::read_datagrams(ListenerWatch& listener, int rounds) {
     if (received <= 0) return false;
     const WallTime now = clock_.now();
     const SteadyTime steady_now = clock_.steady_now();
-    counters_.udp_datagrams.fetch_add(static_cast<uint64_t>(received), std::memory_order_relaxed);
+    events_.datagrams_received(static_cast<uint64_t>(received));
     for (size_t i = 0; i < static_cast<size_t>(received); ++i) {
       const SourceKey key{IpAddress::from_sockaddr(reinterpret_cast<const sockaddr*>(&addresses[i])),
                           listener.spec.port, listener.spec.protocol};
@@ -183,10 +181,10 @@ void IoThread::Loop::expire_gelf_chunks(SteadyTime now) {
 void IoThread::Loop::count_gelf_chunk_losses() {
   const auto& seen = gelf_chunks_.counters();
   if (const uint64_t lost = seen.incomplete + seen.evicted - gelf_incomplete_counted_; lost > 0) {
-    counters_.count_drop(metrics::DropReason::kGelfIncomplete, lost);
+    events_.dropped(IoDrop::kGelfIncomplete, lost);
   }
   if (const uint64_t bad = seen.bad_chunks - gelf_bad_chunks_counted_; bad > 0) {
-    counters_.count_drop(metrics::DropReason::kGelfInvalid, bad);
+    events_.dropped(IoDrop::kGelfInvalid, bad);
   }
   gelf_incomplete_counted_ = seen.incomplete + seen.evicted;
   gelf_bad_chunks_counted_ = seen.bad_chunks;
@@ -199,7 +197,7 @@ void IoThread::Loop::count_kernel_drops() {
     socklen_t length = sizeof meminfo;
     if (::getsockopt(listener->fd.get(), SOL_SOCKET, SO_MEMINFO, meminfo.data(), &length) != 0) continue;
     if (const uint64_t dropped = listener->kernel_drops.take(meminfo[SK_MEMINFO_DROPS]); dropped > 0) {
-      counters_.count_drop(metrics::DropReason::kUdpOverflow, dropped);
+      events_.dropped(IoDrop::kUdpOverflow, dropped);
     }
   }
 }
@@ -207,10 +205,7 @@ void IoThread::Loop::count_kernel_drops() {
 bool IoThread::Loop::accept_connections(ListenerWatch& listener) {
   for (;;) {
     if (!limits_.take_slot()) {
-      accept_errors_.log(spdlog::level::warn, "connection limit",
-                         "{} connections are open, all the open-files limit allows besides a reserve; new "
-                         "connections wait in the kernel's queue",
-                         limits_.max_total());
+      events_.connection_slots_exhausted(limits_.max_total());
       pause(listener);
       return false;
     }
@@ -223,9 +218,7 @@ bool IoThread::Loop::accept_connections(ListenerWatch& listener) {
       limits_.give_back_slot();
       if (error == EAGAIN || error == EWOULDBLOCK) return true;
       if (error == EINTR || error == ECONNABORTED) continue;
-      accept_errors_.log(spdlog::level::err, std::strerror(error), "cannot accept on {} port {}: {}{}",
-                         transport_name(listener.spec.transport), listener.spec.port, std::strerror(error),
-                         out_of_descriptors(error) ? " (raise the open-files limit); waiting before the next try" : "");
+      events_.accept_failed(listener.spec, error, out_of_descriptors(error));
       pause(listener);
       return false;
     }
@@ -244,8 +237,7 @@ bool IoThread::Loop::accept_connections(ListenerWatch& listener) {
                          clock_.steady_now()),
         key.source, counted_per_source(listener));
     if (!try_add(connection->stream.fd(), connection.get())) {  // ENOMEM, or fs.epoll.max_user_watches reached
-      accept_errors_.log(spdlog::level::err, "epoll_ctl", "cannot watch a connection on {} port {}: {}",
-                         transport_name(listener.spec.transport), listener.spec.port, std::strerror(errno));
+      events_.watch_failed(listener.spec, errno);
       if (connection->counted_per_source) limits_.release_source(key.source);
       limits_.give_back_slot();
       pause(listener);
@@ -262,11 +254,7 @@ bool IoThread::Loop::admit(const ListenerWatch& listener, const IpAddress& peer)
   if (listener.spec.proxy_from && !listener.spec.proxy_from->allows(peer)) {
     // At accept, before it sends anything: kept open, an unlisted peer would hold a slot that
     // no per-source cap bounds until the PROXY header's deadline.
-    counters_.count_drop(metrics::DropReason::kBadProxyHeader);
-    refusals_.log(spdlog::level::warn, "bad PROXY header",
-                  "closed the connection from {} on port {}: not a --proxy-from address, so its PROXY header is "
-                  "not honoured",
-                  peer.to_string(), listener.spec.port);
+    events_.unlisted_proxy_peer(peer, listener.spec.port);
     return false;
   }
   if (listener.gauges != nullptr &&
@@ -284,9 +272,7 @@ bool IoThread::Loop::admit(const ListenerWatch& listener, const IpAddress& peer)
 
 void IoThread::Loop::refuse(const ListenerWatch& listener, const IpAddress& peer, std::string_view limit,
                             uint64_t cap) {
-  counters_.connections_refused.fetch_add(1, std::memory_order_relaxed);
-  refusals_.log(spdlog::level::warn, limit, "refused a connection from {} on {} port {}: {} {}", peer.to_string(),
-                transport_name(listener.spec.transport), listener.spec.port, cap, limit);
+  events_.connection_refused(listener.spec, peer, limit, cap);
 }
 
 void IoThread::Loop::pause(ListenerWatch& listener) {
@@ -320,19 +306,11 @@ void IoThread::Loop::serve(Connection& connection, int rounds) {
     case StreamConnection::Outcome::kReadAgain: read_again_.push_back(&connection); return;
     case StreamConnection::Outcome::kClosed: close_connection(connection); return;
     case StreamConnection::Outcome::kBadProxyHeader:
-      counters_.count_drop(metrics::DropReason::kBadProxyHeader);
-      refusals_.log(spdlog::level::warn, "bad PROXY header", "closed the connection from {} on port {}: {}",
-                    connection.stream.source_text(), connection.listener.spec.port, connection.stream.failure());
+      events_.bad_proxy_header(peer_context(connection), connection.stream.failure());
       close_connection(connection);
       return;
     case StreamConnection::Outcome::kTlsFailed:
-      counters_.count_drop(metrics::DropReason::kTlsRefused);
-      // Rate-limited per reason, not for all handshakes together: a client without a
-      // certificate must not hide, for a minute, the one whose CA is wrong or whose TLS is
-      // too old. OpenSSL's reasons are a small fixed set, so the causes stay few.
-      refusals_.log(spdlog::level::warn, "TLS handshake: " + connection.stream.failure(),
-                    "TLS handshake with {} on port {} failed: {}", connection.stream.source_text(),
-                    connection.listener.spec.port, connection.stream.failure());
+      events_.tls_handshake_failed(peer_context(connection), connection.stream.failure());
       close_connection(connection);
       return;
   }
@@ -341,9 +319,7 @@ void IoThread::Loop::serve(Connection& connection, int rounds) {
 void IoThread::Loop::count_bad_frames(Connection& connection) {
   const uint64_t bad_frames = connection.stream.take_bad_frames();
   if (bad_frames == 0) return;
-  counters_.count_drop(metrics::DropReason::kBadFrame, bad_frames);
-  refusals_.log(spdlog::level::warn, "bad frame", "skipped {} empty octet-counted frame(s) (\"0 \") from {} on port {}",
-                bad_frames, connection.stream.source_text(), connection.listener.spec.port);
+  events_.bad_frames(peer_context(connection), bad_frames);
 }
 
 void IoThread::Loop::release_oldest_partials() {
@@ -351,11 +327,7 @@ void IoThread::Loop::release_oldest_partials() {
   while (PartialBudget::Slot* oldest = partials_.oldest_over_limit()) {
     auto& connection = static_cast<Connection&>(*oldest);
     if (connection.stream.phase() == StreamConnection::Phase::kProxyHeader) {
-      counters_.count_drop(metrics::DropReason::kBadProxyHeader);
-      refusals_.log(spdlog::level::warn, "PROXY header over the partial budget",
-                    "closed the connection from {} on port {}: its PROXY header was still arriving when the "
-                    "partial-message budget was used up",
-                    connection.stream.source_text(), connection.listener.spec.port);
+      events_.proxy_header_over_budget(peer_context(connection));
       close_connection(connection);
       continue;
     }
@@ -366,12 +338,7 @@ void IoThread::Loop::release_oldest_partials() {
     partials_.remove(connection);
     ++released;
   }
-  if (released > 0) {
-    refusals_.log(spdlog::level::warn, "partial budget",
-                  "held messages reached this thread's {} bytes of --max-partial-bytes: handed on the {} oldest "
-                  "cut short (truncated)",
-                  partials_.limit_bytes(), released);
-  }
+  if (released > 0) events_.partials_released(partials_.limit_bytes(), released);
 }
 
 void IoThread::Loop::serve_read_again() {
@@ -411,18 +378,12 @@ void IoThread::Loop::close_overdue_connections(SteadyTime now) {
   for (Connection* connection : overdue) {
     const auto phase = connection->stream.phase();
     if (phase == StreamConnection::Phase::kProxyHeader) {
-      counters_.count_drop(metrics::DropReason::kBadProxyHeader);
-      refusals_.log(spdlog::level::warn, "PROXY header timeout", "closed the connection from {} on port {}: no PROXY header within {} s",
-                    connection->stream.source_text(), connection->listener.spec.port, kProxyHeaderTimeout.count());
+      events_.proxy_header_timed_out(peer_context(*connection), kProxyHeaderTimeout.count());
     } else if (phase == StreamConnection::Phase::kTlsHandshake) {
-      counters_.count_drop(metrics::DropReason::kTlsRefused);
-      refusals_.log(spdlog::level::warn, "TLS handshake timeout", "closed the connection from {} on port {}: TLS handshake not done within {} s",
-                    connection->stream.source_text(), connection->listener.spec.port, kTlsHandshakeTimeout.count());
+      events_.tls_handshake_timed_out(peer_context(*connection), kTlsHandshakeTimeout.count());
     } else {
-      counters_.connections_timed_out.fetch_add(1, std::memory_order_relaxed);
-      spdlog::debug("closing the connection from {} on port {}: idle for {} s", connection->stream.source_text(),
-                    connection->listener.spec.port,
-                    std::chrono::duration_cast<std::chrono::seconds>(config_.idle_timeout).count());
+      events_.idle_timed_out(peer_context(*connection),
+                             std::chrono::duration_cast<std::chrono::seconds>(config_.idle_timeout).count());
     }
     close_connection(*connection);
   }
@@ -432,16 +393,16 @@ void IoThread::Loop::deliver(const SourceKey& key, std::string_view source_text,
                              bool truncated, WallTime received) {
   if (truncated && key.protocol == Protocol::kGelf) {
     // Cut JSON is no longer a GELF message: drop it rather than pass on half a document.
-    counters_.count_drop(metrics::DropReason::kGelfInvalid);
+    events_.dropped(IoDrop::kGelfInvalid, 1);
     return;
   }
-  if (truncated) counters_.count_drop(metrics::DropReason::kTruncated);
+  if (truncated) events_.dropped(IoDrop::kTruncated, 1);
   sink_.on_message(key, source_text, message, received);
 }
 
 IoThread::IoThread(std::vector<BoundListener> listeners, MessageSink& sink, const Clock& clock,
-                   metrics::RelayCounters& counters, IoThreadConfig config)
-    : loop_(std::make_unique<Loop>(std::move(listeners), sink, clock, counters, std::move(config))) {}
+                   IoEvents& events, IoThreadConfig config)
+    : loop_(std::make_unique<Loop>(std::move(listeners), sink, clock, events, std::move(config))) {}
 
 IoThread::~IoThread() {
   if (thread_.joinable()) {

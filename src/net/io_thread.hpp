@@ -13,8 +13,8 @@
 
 #include "core/clock.hpp"
 #include "framing/gelf_chunks.hpp"
-#include "metrics/relay_counters.hpp"
 #include "net/connection_limits.hpp"
+#include "net/io_events.hpp"
 #include "net/listener.hpp"
 #include "net/message_sink.hpp"
 #include "net/tls_context_holder.hpp"
@@ -55,8 +55,9 @@ struct BoundListener {
 
 class IoThread {
  public:
-  IoThread(std::vector<BoundListener> listeners, MessageSink& sink, const Clock& clock,
-           metrics::RelayCounters& counters, IoThreadConfig config);
+  // `events` hears what happens (drops, refusals, timeouts); it outlives the thread.
+  IoThread(std::vector<BoundListener> listeners, MessageSink& sink, const Clock& clock, IoEvents& events,
+           IoThreadConfig config);
   ~IoThread();
   IoThread(const IoThread&) = delete;
   IoThread& operator=(const IoThread&) = delete;

@@ -11,7 +11,6 @@
 #include <unordered_map>
 #include <vector>
 
-#include "core/rate_limited_log.hpp"
 #include "net/io_thread.hpp"
 #include "net/kernel_drop_count.hpp"
 #include "net/partial_budget.hpp"
@@ -21,7 +20,7 @@ namespace kinesyslog::net {
 
 class IoThread::Loop {
  public:
-  Loop(std::vector<BoundListener> listeners, MessageSink& sink, const Clock& clock, metrics::RelayCounters& counters,
+  Loop(std::vector<BoundListener> listeners, MessageSink& sink, const Clock& clock, IoEvents& events,
        IoThreadConfig config);
   void request_stop();
   void run();
@@ -103,6 +102,9 @@ class IoThread::Loop {
   // Connections whose TLS layer holds decrypted bytes that epoll cannot report.
   void serve_read_again();
   void close_connection(Connection& connection);
+  static PeerContext peer_context(const Connection& connection) {
+    return {connection.stream.source_text(), connection.listener.spec.port};
+  }
 
   // Idle connections, and connections stuck in the PROXY header or TLS handshake phase.
   void close_overdue_connections(SteadyTime now);
@@ -123,10 +125,8 @@ class IoThread::Loop {
 
   MessageSink& sink_;
   const Clock& clock_;
-  metrics::RelayCounters& counters_;
+  IoEvents& events_;
   IoThreadConfig config_;
-  RateLimitedLog accept_errors_;
-  RateLimitedLog refusals_;  // refused, timed-out and failed connections: one line per cause a minute
   ConnectionLimits& limits_;  // shared with the other threads; kept alive by config_
   PartialBudget partials_;
   int paused_listeners_ = 0;

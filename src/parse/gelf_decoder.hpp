@@ -17,7 +17,8 @@
 
 namespace kinesyslog::parse {
 
-// Plain counts of dropped payloads, read by the owning I/O thread (the lead maps them to metrics).
+// Why payloads were dropped, by kind. The caller counts every dropped payload as gelf_invalid
+// already (one metric for all three), so these only tell the kinds apart, for tests.
 struct GelfDecoderCounters {
   uint64_t bad_payloads = 0;        // empty (also once inflated), or a first byte neither "{", gzip nor zlib
   uint64_t corrupt_compressed = 0;  // gzip or zlib that does not inflate: damaged or cut short

@@ -17,6 +17,7 @@
 #include "parse/event_id.hpp"
 #include "net/io_thread.hpp"
 #include "relay/account_cache.hpp"
+#include "relay/io_event_reporter.hpp"
 #include "relay/thread_ingest.hpp"
 #include "spool/directory_lock.hpp"
 #include "spool/spool.hpp"
@@ -59,8 +60,9 @@ struct Relay::Parts {
       io_config.max_partial_bytes = std::max<size_t>(
           config.max_partial_bytes / std::max<size_t>(1, config.io_threads), config.max_message_size);
       io_config.connection_limits = connection_limits;
-      io_threads.push_back(
-          std::make_unique<net::IoThread>(std::move(listeners), *sinks.back(), clock, counters, std::move(io_config)));
+      io_events.push_back(std::make_unique<IoEventReporter>(counters, clock));
+      io_threads.push_back(std::make_unique<net::IoThread>(std::move(listeners), *sinks.back(), clock,
+                                                           *io_events.back(), std::move(io_config)));
     }
   }
 
@@ -198,6 +200,7 @@ struct Relay::Parts {
   deliver::DeliveryLoop delivery;
   std::unique_ptr<net::ListenerGauges[]> listener_gauges;  // one per configured listener
   std::vector<std::unique_ptr<ThreadIngest>> sinks;
+  std::vector<std::unique_ptr<IoEventReporter>> io_events;  // one per I/O thread
   std::vector<std::unique_ptr<net::IoThread>> io_threads;
   std::vector<std::thread> encoders;
   std::jthread delivery_thread;

@@ -31,7 +31,7 @@ class ThreadIngest final : public net::MessageSink {
     if (key.protocol == Protocol::kGelf) {
       event = gelf_.decode(message, received);
       if (!event) {
-        counters_.count_drop(metrics::DropReason::kGelfInvalid);  // why: in gelf_.counters()
+        counters_.count_drop(metrics::DropReason::kGelfInvalid);  // empty, corrupt or oversized: one reason for all
         return;
       }
     } else {
