@@ -75,7 +75,7 @@ size_t open_files_for_connections(const relay::RelayConfig& config) {
   const net::OwnDescriptors own{.listening_sockets = config.listeners.size() * (config.io_threads + 1),
                                 .io_threads = config.io_threads,
                                 .encoder_threads = config.encoder_threads,
-                                .metrics_connections = metrics::HttpServerOptions{}.max_connections};
+                                .metrics_connections = net::HttpServerOptions{}.max_connections};
   const size_t connections = net::connection_capacity(files.soft, own);
   spdlog::info("open files: soft limit {} (was {}), hard limit {}; at most {} connections", files.soft,
                files.soft_before, files.hard, connections);

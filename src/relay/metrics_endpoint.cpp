@@ -17,7 +17,7 @@ std::string_view method_label(std::string_view method) {
 
 }  // namespace
 
-metrics::HttpResponse answer_metrics_request(std::string_view method, std::string_view target,
+net::HttpResponse answer_metrics_request(std::string_view method, std::string_view target,
                                              const MetricsSource& source, metrics::RelayMetrics& metrics) {
   const std::string_view path = target.substr(0, target.find('?'));
   const bool known = path == "/metrics" || path == "/health";
@@ -66,7 +66,7 @@ MetricsEndpoint::~MetricsEndpoint() { stop(); }
 void MetricsEndpoint::start(const Relay& relay) {
   if (listeners_.empty()) return;
   source_ = std::make_unique<RelaySource>(relay);
-  server_ = std::make_unique<metrics::HttpServer>(
+  server_ = std::make_unique<net::HttpServer>(
       std::move(listeners_),
       [this](std::string_view method, std::string_view target) {
         return answer_metrics_request(method, target, *source_, metrics_);

@@ -10,7 +10,7 @@
 #include "core/clock.hpp"
 #include "core/ip_address.hpp"
 #include "deliver/delivery_loop.hpp"
-#include "metrics/http_server.hpp"
+#include "net/http_server.hpp"
 #include "metrics/relay_metrics.hpp"
 
 namespace kinesyslog::relay {
@@ -26,7 +26,7 @@ class MetricsSource {
 };
 
 // Answers one request; counts it in kinesyslog_http_requests_total.
-metrics::HttpResponse answer_metrics_request(std::string_view method, std::string_view target,
+net::HttpResponse answer_metrics_request(std::string_view method, std::string_view target,
                                              const MetricsSource& source, metrics::RelayMetrics& metrics);
 
 // The delivery observations that feed `metrics` (kinesyslog_batch_*, _record_bytes, _delivery_seconds).
@@ -51,9 +51,9 @@ class MetricsEndpoint {
   class RelaySource;
   metrics::RelayMetrics& metrics_;
   const Clock& clock_;
-  std::vector<metrics::HttpListener> listeners_;
+  std::vector<net::HttpListener> listeners_;
   std::unique_ptr<RelaySource> source_;
-  std::unique_ptr<metrics::HttpServer> server_;
+  std::unique_ptr<net::HttpServer> server_;
 };
 
 }  // namespace kinesyslog::relay

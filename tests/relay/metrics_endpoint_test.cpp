@@ -33,7 +33,7 @@ class FakeSource final : public MetricsSource {
 
 class MetricsEndpointTest : public ::testing::Test {
  protected:
-  metrics::HttpResponse get(std::string_view target, std::string_view method = "GET") {
+  net::HttpResponse get(std::string_view target, std::string_view method = "GET") {
     return answer_metrics_request(method, target, source_, metrics_);
   }
   std::string scrape() { return get("/metrics").body; }
@@ -116,7 +116,7 @@ TEST_F(MetricsEndpointTest, DistinctErrorMessagesAreCappedAndTheRestCountAsOther
 }
 
 TEST_F(MetricsEndpointTest, MetricsAreServedInThePrometheusTextFormat) {
-  const metrics::HttpResponse response = get("/metrics");
+  const net::HttpResponse response = get("/metrics");
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(response.content_type, "text/plain; version=0.0.4; charset=utf-8");
 }

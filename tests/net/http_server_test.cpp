@@ -1,4 +1,4 @@
-#include "metrics/http_server.hpp"
+#include "net/http_server.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -14,7 +14,7 @@
 
 #include "net/listener.hpp"
 
-namespace kinesyslog::metrics {
+namespace kinesyslog::net {
 namespace {
 
 using namespace std::chrono_literals;
@@ -170,9 +170,9 @@ TEST(HttpServerOptions, ARequestHasOneSecondToArrive) {
 }
 
 }  // namespace
-}  // namespace kinesyslog::metrics
+}  // namespace kinesyslog::net
 
-namespace kinesyslog::metrics {
+namespace kinesyslog::net {
 namespace {
 
 class ProxiedHttpServerTest : public HttpServerTest {};
@@ -203,4 +203,4 @@ TEST_F(ProxiedHttpServerTest, RequestWithoutTheProxyHeaderIsClosedUnanswered) {
 }
 
 }  // namespace
-}  // namespace kinesyslog::metrics
+}  // namespace kinesyslog::net

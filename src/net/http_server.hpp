@@ -1,4 +1,7 @@
 #pragma once
+// Written here rather than taken from a library because it must read a PROXY v1/v2 header
+// before the request, and none of the HTTP server libraries Debian packages can.
+//
 // A small HTTP/1.1 server on its own thread for /metrics and /health (SPEC §6): one request
 // per connection (answered with `Connection: close`), requests bounded in size and time, a
 // bounded number of connections in all and per peer address. It never touches the hot path: handlers read atomics and
@@ -15,7 +18,7 @@
 #include "core/clock.hpp"
 #include "core/unique_fd.hpp"
 
-namespace kinesyslog::metrics {
+namespace kinesyslog::net {
 
 struct HttpResponse {
   int status = 200;
@@ -46,7 +49,7 @@ struct HttpServerOptions {
 std::string_view reason_phrase(int status);
 
 struct HttpListener {
-  UniqueFd fd;                  // bound, listening, non-blocking TCP (net::open_listener)
+  UniqueFd fd;                  // bound, listening, non-blocking TCP (open_listener)
   bool proxy_protocol = false;  // connections start with a PROXY header, which is skipped
 };
 
@@ -67,4 +70,4 @@ class HttpServer {
   std::thread thread_;
 };
 
-}  // namespace kinesyslog::metrics
+}  // namespace kinesyslog::net

@@ -1,9 +1,10 @@
-#include "metrics/http_server.hpp"
+#include "net/http_server.hpp"
 
 #include <optional>
 
 #include "core/ip_address.hpp"
 #include "core/rate_limited_log.hpp"
+#include "net/http_request_head.hpp"
 #include "net/proxy_header.hpp"
 
 #include <poll.h>
@@ -18,10 +19,9 @@
 #include <spdlog/spdlog.h>
 #include <stdexcept>
 
-namespace kinesyslog::metrics {
+namespace kinesyslog::net {
 namespace {
 
-constexpr std::string_view kHeaderEnd = "\r\n\r\n";
 constexpr size_t kReadChunk = 4096;
 // Sweeps for timed-out connections at least this often.
 constexpr std::chrono::milliseconds kMaxPollWait{250};
@@ -29,7 +29,7 @@ constexpr std::chrono::milliseconds kMaxPollWait{250};
 struct Connection {
   UniqueFd fd;
   IpAddress peer;
-  std::optional<net::ProxyHeaderReader> proxy;  // until the header has been read
+  std::optional<ProxyHeaderReader> proxy;  // until the header has been read
   SteadyTime accepted;
   SteadyTime deadline;  // accepted + the request's timeout, then + the response's
   std::string request;
@@ -148,31 +148,23 @@ class HttpServer::Loop {
     if (connection.proxy) {
       // The header only says who the client is; a request without one is not answered.
       const auto status = connection.proxy->feed(bytes);
-      if (status == net::ProxyHeaderReader::Status::kInvalid) return false;
-      if (status == net::ProxyHeaderReader::Status::kNeedMore) return true;
+      if (status == ProxyHeaderReader::Status::kInvalid) return false;
+      if (status == ProxyHeaderReader::Status::kNeedMore) return true;
       bytes.remove_prefix(connection.proxy->header_bytes_in_last_feed());
       connection.proxy.reset();
     }
     connection.request.append(bytes);
-    const size_t header_end = connection.request.find(kHeaderEnd);
-    if (header_end == std::string::npos) {
-      if (connection.request.size() <= options_.max_request_bytes) return true;
-      return respond(connection, plain(431), true);
+    const HttpRequestHead head = read_request_head(connection.request, options_.max_request_bytes);
+    switch (head.status) {
+      case HttpRequestHead::Status::kNeedMore: return true;
+      case HttpRequestHead::Status::kTooLarge: return respond(connection, plain(431), true);
+      case HttpRequestHead::Status::kBad: return respond(connection, plain(400), true);
+      case HttpRequestHead::Status::kComplete: break;
     }
-    if (header_end + kHeaderEnd.size() > options_.max_request_bytes) return respond(connection, plain(431), true);
-    return answer(connection, std::string_view(connection.request).substr(0, header_end));
+    return answer(connection, head.method, head.target);
   }
 
-  // RFC 9112 §3: request-line = method SP request-target SP HTTP-version.
-  bool answer(Connection& connection, std::string_view head) {
-    const std::string_view line = head.substr(0, head.find("\r\n"));
-    const size_t first_space = line.find(' ');
-    const size_t second_space = first_space == std::string_view::npos ? first_space : line.find(' ', first_space + 1);
-    if (second_space == std::string_view::npos || !line.substr(second_space + 1).starts_with("HTTP/1.")) {
-      return respond(connection, plain(400), true);
-    }
-    const std::string_view method = line.substr(0, first_space);
-    const std::string_view target = line.substr(first_space + 1, second_space - first_space - 1);
+  bool answer(Connection& connection, std::string_view method, std::string_view target) {
     HttpResponse response;
     try {
       response = handler_(method, target);
@@ -227,4 +219,4 @@ void HttpServer::stop() {
   thread_.join();
 }
 
-}  // namespace kinesyslog::metrics
+}  // namespace kinesyslog::net
