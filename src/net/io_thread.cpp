@@ -1,10 +1,11 @@
+// IoThread's loop: the epoll dispatcher (which socket is ready, what to do with it, the tick),
+// reading UDP listeners, and handing messages to the sink. Connections are in
+// io_thread_connections.cpp, the shutdown drain in io_thread_drain.cpp.
 #include "net/io_thread.hpp"
 
-#include <linux/sock_diag.h>
-#include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -15,24 +16,13 @@
 
 #include "framing/datagram.hpp"
 #include "net/io_thread_loop.hpp"
+#include "parse/cut_message.hpp"
 
 namespace kinesyslog::net {
 
 namespace {
 
-constexpr size_t kDatagramsPerCall = 32;
-constexpr size_t kDatagramBufferSize = 65536;  // the largest UDP payload fits
 constexpr size_t kStreamReadSize = 256 * 1024;
-// Bounded work per wake-up per socket, so one busy sender cannot starve the others.
-constexpr int kReadRoundsPerWake = 8;
-
-bool out_of_descriptors(int error) { return error == EMFILE || error == ENFILE || error == ENOBUFS || error == ENOMEM; }
-
-uint16_t sender_port(const sockaddr_storage& address) {
-  if (address.ss_family == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in&>(address).sin_port);
-  if (address.ss_family == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6&>(address).sin6_port);
-  return 0;
-}
 
 }  // namespace
 
@@ -44,7 +34,7 @@ IoThread::Loop::Loop(std::vector<BoundListener> listeners, MessageSink& sink, co
       config_(std::move(config)),
       limits_(*config_.connection_limits),
       partials_(config_.max_partial_bytes),
-      gelf_chunks_(config_.gelf_chunks) {
+      gelf_(config_.gelf_chunks) {
   epoll_.reset(::epoll_create1(EPOLL_CLOEXEC));
   wake_.reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
   if (!epoll_ || !wake_) throw std::runtime_error(std::string("cannot create epoll/eventfd: ") + std::strerror(errno));
@@ -58,7 +48,6 @@ IoThread::Loop::Loop(std::vector<BoundListener> listeners, MessageSink& sink, co
     add(watch->fd.get(), watch.get());
     listeners_.push_back(std::move(watch));
   }
-  datagrams_.resize(kDatagramsPerCall * kDatagramBufferSize);
   stream_buffer_.resize(kStreamReadSize);
 }
 
@@ -95,7 +84,7 @@ void IoThread::Loop::run() {
     if (now >= next_tick) {
       resume_listeners();
       close_overdue_connections(now);
-      expire_gelf_chunks(now);
+      gelf_.expire(now, events_);
       count_kernel_drops();
       sink_.on_tick(now);
       next_tick = now + config_.tick;
@@ -128,271 +117,49 @@ void IoThread::Loop::set_interest(Connection& connection, bool writable) {
 }
 
 bool IoThread::Loop::read_datagrams(ListenerWatch& listener, int rounds) {
-  std::array<mmsghdr, kDatagramsPerCall> headers{};
-  std::array<iovec, kDatagramsPerCall> vectors{};
-  std::array<sockaddr_storage, kDatagramsPerCall> addresses{};
+  const bool gelf = listener.spec.protocol == Protocol::kGelf;
   for (int round = 0; round < rounds; ++round) {
-    for (size_t i = 0; i < kDatagramsPerCall; ++i) {
-      vectors[i] = {datagrams_.data() + i * kDatagramBufferSize, kDatagramBufferSize};
-      headers[i] = {};
-      headers[i].msg_hdr.msg_iov = &vectors[i];
-      headers[i].msg_hdr.msg_iovlen = 1;
-      headers[i].msg_hdr.msg_name = &addresses[i];
-      headers[i].msg_hdr.msg_namelen = sizeof addresses[i];
-    }
-    const int received = ::recvmmsg(listener.fd.get(), headers.data(), kDatagramsPerCall, MSG_DONTWAIT, nullptr);
-    if (received <= 0) return false;
+    const size_t received = udp_.receive(listener.fd.get());
+    if (received == 0) return false;
     const WallTime now = clock_.now();
     const SteadyTime steady_now = clock_.steady_now();
-    events_.datagrams_received(static_cast<uint64_t>(received));
-    for (size_t i = 0; i < static_cast<size_t>(received); ++i) {
-      const SourceKey key{IpAddress::from_sockaddr(reinterpret_cast<const sockaddr*>(&addresses[i])),
-                          listener.spec.port, listener.spec.protocol};
+    events_.datagrams_received(received);
+    for (size_t i = 0; i < received; ++i) {
+      const SourceKey key{udp_.sender(i), listener.spec.port, listener.spec.protocol};
       if (!(key.source == last_udp_source_)) {
         last_udp_source_ = key.source;
         last_udp_source_text_ = key.source.to_string();
       }
-      const std::string_view datagram(datagrams_.data() + i * kDatagramBufferSize, headers[i].msg_len);
-      if (listener.spec.protocol == Protocol::kGelf) {
-        take_gelf_datagram(key, sender_port(addresses[i]), datagram, now, steady_now);
+      const std::string_view datagram = udp_.datagram(i);
+      if (gelf) {
+        const auto message = gelf_.take(datagram, key.source, udp_.sender_port(i), steady_now);
+        if (message) deliver(key, last_udp_source_text_, *message, false, now);
         continue;
       }
       framing::split_datagram(datagram, config_.max_message_size, [&](std::string_view message, bool truncated) {
         deliver(key, last_udp_source_text_, message, truncated, now);
       });
     }
-    if (listener.spec.protocol == Protocol::kGelf) count_gelf_chunk_losses();  // once per call, not per datagram
-    if (static_cast<size_t>(received) < kDatagramsPerCall) return false;
+    if (gelf) gelf_.report_losses(events_);  // once per call, not per datagram
+    if (received < UdpReceiver::kDatagramsPerCall) return false;
   }
   return true;
-}
-
-void IoThread::Loop::take_gelf_datagram(const SourceKey& key, uint16_t port, std::string_view datagram, WallTime now,
-                                        SteadyTime steady_now) {
-  const auto message = gelf_chunks_.accept(datagram, key.source, port, steady_now);
-  if (message) deliver(key, last_udp_source_text_, *message, false, now);
-}
-
-void IoThread::Loop::expire_gelf_chunks(SteadyTime now) {
-  gelf_chunks_.expire(now);
-  count_gelf_chunk_losses();
-}
-
-void IoThread::Loop::count_gelf_chunk_losses() {
-  const auto& seen = gelf_chunks_.counters();
-  if (const uint64_t lost = seen.incomplete + seen.evicted - gelf_incomplete_counted_; lost > 0) {
-    events_.dropped(IoDrop::kGelfIncomplete, lost);
-  }
-  if (const uint64_t bad = seen.bad_chunks - gelf_bad_chunks_counted_; bad > 0) {
-    events_.dropped(IoDrop::kGelfInvalid, bad);
-  }
-  gelf_incomplete_counted_ = seen.incomplete + seen.evicted;
-  gelf_bad_chunks_counted_ = seen.bad_chunks;
 }
 
 void IoThread::Loop::count_kernel_drops() {
   for (auto& listener : listeners_) {
     if (listener->kind != WatchKind::kUdp) continue;
-    std::array<uint32_t, SK_MEMINFO_VARS> meminfo{};
-    socklen_t length = sizeof meminfo;
-    if (::getsockopt(listener->fd.get(), SOL_SOCKET, SO_MEMINFO, meminfo.data(), &length) != 0) continue;
-    if (const uint64_t dropped = listener->kernel_drops.take(meminfo[SK_MEMINFO_DROPS]); dropped > 0) {
+    const std::optional<uint32_t> total = kernel_drop_total(listener->fd.get());
+    if (!total) continue;
+    if (const uint64_t dropped = listener->kernel_drops.take(*total); dropped > 0) {
       events_.dropped(IoDrop::kUdpOverflow, dropped);
     }
   }
 }
 
-bool IoThread::Loop::accept_connections(ListenerWatch& listener) {
-  for (;;) {
-    if (!limits_.take_slot()) {
-      events_.connection_slots_exhausted(limits_.max_total());
-      pause(listener);
-      return false;
-    }
-    sockaddr_storage address{};
-    socklen_t length = sizeof address;
-    const int fd = ::accept4(listener.fd.get(), reinterpret_cast<sockaddr*>(&address), &length,
-                             SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) {
-      const int error = errno;
-      limits_.give_back_slot();
-      if (error == EAGAIN || error == EWOULDBLOCK) return true;
-      if (error == EINTR || error == ECONNABORTED) continue;
-      events_.accept_failed(listener.spec, error, out_of_descriptors(error));
-      pause(listener);
-      return false;
-    }
-    UniqueFd socket(fd);
-    const SourceKey key{IpAddress::from_sockaddr(reinterpret_cast<const sockaddr*>(&address)), listener.spec.port,
-                        listener.spec.protocol};
-    if (!admit(listener, key.source)) {
-      limits_.give_back_slot();
-      continue;  // closed by `socket` going out of scope
-    }
-    std::shared_ptr<const TlsServerContext> tls;
-    if (listener.spec.transport == Transport::kTls) tls = config_.tls->current();
-    auto connection = std::make_unique<Connection>(
-        listener,
-        StreamConnection(std::move(socket), listener.spec, key, config_.max_message_size, std::move(tls),
-                         clock_.steady_now()),
-        key.source, counted_per_source(listener));
-    if (!try_add(connection->stream.fd(), connection.get())) {  // ENOMEM, or fs.epoll.max_user_watches reached
-      events_.watch_failed(listener.spec, errno);
-      if (connection->counted_per_source) limits_.release_source(key.source);
-      limits_.give_back_slot();
-      pause(listener);
-      return false;  // the connection is closed as it goes out of scope
-    }
-    if (listener.gauges != nullptr) listener.gauges->open_connections.fetch_add(1, std::memory_order_relaxed);
-    spdlog::debug("connection from {} on {} port {}", connection->stream.source_text(),
-                  transport_name(listener.spec.transport), listener.spec.port);
-    connections_.emplace(connection.get(), std::move(connection));
-  }
-}
-
-bool IoThread::Loop::admit(const ListenerWatch& listener, const IpAddress& peer) {
-  if (listener.spec.proxy_from && !listener.spec.proxy_from->allows(peer)) {
-    // At accept, before it sends anything: kept open, an unlisted peer would hold a slot that
-    // no per-source cap bounds until the PROXY header's deadline.
-    events_.unlisted_proxy_peer(peer, listener.spec.port);
-    return false;
-  }
-  if (listener.gauges != nullptr &&
-      listener.gauges->open_connections.load(std::memory_order_relaxed) >= config_.max_connections_per_listener) {
-    refuse(listener, peer, "connections open on this port", static_cast<uint64_t>(config_.max_connections_per_listener));
-    return false;
-  }
-  if (counted_per_source(listener) && !limits_.admit_source(peer)) {
-    refuse(listener, peer, "connections open from this address (--max-connections-per-source)",
-           limits_.max_per_source());
-    return false;
-  }
-  return true;
-}
-
-void IoThread::Loop::refuse(const ListenerWatch& listener, const IpAddress& peer, std::string_view limit,
-                            uint64_t cap) {
-  events_.connection_refused(listener.spec, peer, limit, cap);
-}
-
-void IoThread::Loop::pause(ListenerWatch& listener) {
-  if (listener.paused) return;
-  ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, listener.fd.get(), nullptr);
-  listener.paused = true;
-  ++paused_listeners_;
-}
-
-void IoThread::Loop::resume_listeners() {
-  if (paused_listeners_ == 0) return;
-  for (auto& listener : listeners_) {
-    if (!listener->paused || !listener->fd || limits_.full()) continue;  // closed: shutting down
-    if (!try_add(listener->fd.get(), listener.get())) continue;  // tried again at the next tick
-    listener->paused = false;
-    --paused_listeners_;
-  }
-}
-
-void IoThread::Loop::serve(Connection& connection, int rounds) {
-  const WallTime received = clock_.now();
-  const auto outcome = connection.stream.on_ready(
-      stream_buffer_, rounds, clock_.steady_now(), [&](std::string_view message, bool truncated) {
-        deliver(connection.stream.key(), connection.stream.source_text(), message, truncated, received);
-      });
-  count_bad_frames(connection);
-  partials_.update(connection, connection.stream.held_bytes(), connection.stream.held_serial());
-  switch (outcome) {
-    case StreamConnection::Outcome::kWaitReadable: set_interest(connection, false); return;
-    case StreamConnection::Outcome::kWaitWritable: set_interest(connection, true); return;
-    case StreamConnection::Outcome::kReadAgain: read_again_.push_back(&connection); return;
-    case StreamConnection::Outcome::kClosed: close_connection(connection); return;
-    case StreamConnection::Outcome::kBadProxyHeader:
-      events_.bad_proxy_header(peer_context(connection), connection.stream.failure());
-      close_connection(connection);
-      return;
-    case StreamConnection::Outcome::kTlsFailed:
-      events_.tls_handshake_failed(peer_context(connection), connection.stream.failure());
-      close_connection(connection);
-      return;
-  }
-}
-
-void IoThread::Loop::count_bad_frames(Connection& connection) {
-  const uint64_t bad_frames = connection.stream.take_bad_frames();
-  if (bad_frames == 0) return;
-  events_.bad_frames(peer_context(connection), bad_frames);
-}
-
-void IoThread::Loop::release_oldest_partials() {
-  uint64_t released = 0;
-  while (PartialBudget::Slot* oldest = partials_.oldest_over_limit()) {
-    auto& connection = static_cast<Connection&>(*oldest);
-    if (connection.stream.phase() == StreamConnection::Phase::kProxyHeader) {
-      events_.proxy_header_over_budget(peer_context(connection));
-      close_connection(connection);
-      continue;
-    }
-    const WallTime now = clock_.now();
-    connection.stream.release_partial([&](std::string_view message, bool truncated) {
-      deliver(connection.stream.key(), connection.stream.source_text(), message, truncated, now);
-    });
-    partials_.remove(connection);
-    ++released;
-  }
-  if (released > 0) events_.partials_released(partials_.limit_bytes(), released);
-}
-
-void IoThread::Loop::serve_read_again() {
-  std::vector<Connection*> pending;
-  pending.swap(read_again_);
-  for (Connection* connection : pending) {
-    if (connections_.count(connection) != 0) serve(*connection, kReadRoundsPerWake);
-  }
-}
-
-void IoThread::Loop::close_connection(Connection& connection) {
-  const WallTime now = clock_.now();
-  connection.stream.finish([&](std::string_view message, bool truncated) {
-    deliver(connection.stream.key(), connection.stream.source_text(), message, truncated, now);
-  });
-  count_bad_frames(connection);
-  ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, connection.stream.fd(), nullptr);
-  if (connection.listener.gauges != nullptr) {
-    connection.listener.gauges->open_connections.fetch_sub(1, std::memory_order_relaxed);
-  }
-  partials_.remove(connection);
-  if (connection.counted_per_source) limits_.release_source(connection.peer);
-  limits_.give_back_slot();
-  std::erase(read_again_, &connection);
-  connections_.erase(&connection);
-  resume_listeners();
-}
-
-void IoThread::Loop::close_overdue_connections(SteadyTime now) {
-  std::vector<Connection*> overdue;
-  for (auto& [pointer, connection] : connections_) {
-    const auto deadline = connection->stream.phase_deadline();
-    if ((deadline && now >= *deadline) || now - connection->stream.last_activity() >= config_.idle_timeout) {
-      overdue.push_back(pointer);
-    }
-  }
-  for (Connection* connection : overdue) {
-    const auto phase = connection->stream.phase();
-    if (phase == StreamConnection::Phase::kProxyHeader) {
-      events_.proxy_header_timed_out(peer_context(*connection), kProxyHeaderTimeout.count());
-    } else if (phase == StreamConnection::Phase::kTlsHandshake) {
-      events_.tls_handshake_timed_out(peer_context(*connection), kTlsHandshakeTimeout.count());
-    } else {
-      events_.idle_timed_out(peer_context(*connection),
-                             std::chrono::duration_cast<std::chrono::seconds>(config_.idle_timeout).count());
-    }
-    close_connection(*connection);
-  }
-}
-
 void IoThread::Loop::deliver(const SourceKey& key, std::string_view source_text, std::string_view message,
                              bool truncated, WallTime received) {
-  if (truncated && key.protocol == Protocol::kGelf) {
-    // Cut JSON is no longer a GELF message: drop it rather than pass on half a document.
+  if (truncated && !parse::cut_message_is_kept(key.protocol)) {
     events_.dropped(IoDrop::kGelfInvalid, 1);
     return;
   }

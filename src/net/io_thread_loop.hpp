@@ -1,7 +1,8 @@
 #pragma once
-// IoThread's event loop, declared for the two files that define it: io_thread.cpp (accepting,
-// reading, limits, timeouts) and io_thread_drain.cpp (the shutdown drain). Nothing else
-// includes it.
+// IoThread's event loop, declared for the three files that define it: io_thread.cpp (the epoll
+// dispatcher, UDP listeners, handing messages on), io_thread_connections.cpp (the connection
+// table: accepting, limits, serving, deadlines) and io_thread_drain.cpp (the shutdown drain).
+// Nothing else includes it.
 #include <sys/epoll.h>
 
 #include <cstdint>
@@ -11,10 +12,12 @@
 #include <unordered_map>
 #include <vector>
 
+#include "net/gelf_datagrams.hpp"
 #include "net/io_thread.hpp"
 #include "net/kernel_drop_count.hpp"
 #include "net/partial_budget.hpp"
 #include "net/stream_connection.hpp"
+#include "net/udp_receiver.hpp"
 
 namespace kinesyslog::net {
 
@@ -28,6 +31,8 @@ class IoThread::Loop {
  private:
   // Epoll events taken per epoll_wait call.
   static constexpr int kMaxEvents = 64;
+  // Bounded work per wake-up per socket, so one busy sender cannot starve the others.
+  static constexpr int kReadRoundsPerWake = 8;
 
   enum class WatchKind : uint8_t { kWake, kUdp, kStreamListener, kConnection };
 
@@ -59,22 +64,22 @@ class IoThread::Loop {
           counted_per_source(per_source) {}
   };
 
+  // The dispatcher and the UDP listeners (io_thread.cpp).
   void add(int fd, Watch* watch, uint32_t interest = EPOLLIN);
   bool try_add(int fd, Watch* watch, uint32_t interest = EPOLLIN);
   void set_interest(Connection& connection, bool writable);
 
-  // Reads up to `rounds` recvmmsg batches; returns false once the socket is empty.
+  // Reads up to `rounds` recvmmsg batches; returns false once the socket is empty. A GELF
+  // datagram is one message, or one chunk of one (reassembled per sender).
   bool read_datagrams(ListenerWatch& listener, int rounds);
 
-  // GELF over UDP: a datagram is one message, or one chunk of one (reassembled per sender).
-  void take_gelf_datagram(const SourceKey& key, uint16_t port, std::string_view datagram, WallTime now,
-                          SteadyTime steady_now);
-  void expire_gelf_chunks(SteadyTime now);
-  void count_gelf_chunk_losses();
-
-  // Datagrams the kernel dropped because the socket's buffer was full. Read on every tick:
-  // SO_RXQ_OVFL would report them only with a later datagram, and after a burst there may be none.
+  // Datagrams the kernel dropped because the socket's buffer was full, read on every tick.
   void count_kernel_drops();
+  // A message for the sink; one cut short is counted truncated, or dropped if it may not be cut.
+  void deliver(const SourceKey& key, std::string_view source_text, std::string_view message, bool truncated,
+               WallTime received);
+
+  // The connection table (io_thread_connections.cpp).
 
   // Accepts until the listener's queue is empty (true), or until no connection slot or
   // descriptor is left (false): then the listener leaves epoll until a connection closes or
@@ -108,8 +113,6 @@ class IoThread::Loop {
 
   // Idle connections, and connections stuck in the PROXY header or TLS handshake phase.
   void close_overdue_connections(SteadyTime now);
-  void deliver(const SourceKey& key, std::string_view source_text, std::string_view message, bool truncated,
-               WallTime received);
 
   // Shutdown (these four are in io_thread_drain.cpp): take in what the kernel already holds
   // for us, stop listening, then hand everything on. Once a listening socket is closed the
@@ -136,13 +139,11 @@ class IoThread::Loop {
   std::vector<std::unique_ptr<ListenerWatch>> listeners_;
   std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;
   std::vector<Connection*> read_again_;
-  std::vector<char> datagrams_;
+  UdpReceiver udp_;
   std::vector<char> stream_buffer_;
   IpAddress last_udp_source_;
   std::string last_udp_source_text_ = IpAddress{}.to_string();
-  framing::GelfChunkAssembler gelf_chunks_;
-  uint64_t gelf_incomplete_counted_ = 0;
-  uint64_t gelf_bad_chunks_counted_ = 0;
+  GelfDatagrams gelf_;
 };
 
 }  // namespace kinesyslog::net
