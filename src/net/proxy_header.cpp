@@ -9,19 +9,6 @@
 
 namespace kinesyslog::net {
 
-const ProxyTlv* ProxyHeader::find_tlv(uint8_t type) const {
-  const auto found = std::find_if(tlvs.begin(), tlvs.end(), [type](const ProxyTlv& tlv) { return tlv.type == type; });
-  return found == tlvs.end() ? nullptr : &*found;
-}
-
-std::optional<std::string_view> ProxyHeader::ssl_common_name() const {
-  if (!ssl) return std::nullopt;
-  for (const ProxyTlv& sub_tlv : ssl->sub_tlvs) {
-    if (sub_tlv.type == pp2::kSubtypeSslCn) return std::string_view{sub_tlv.value};
-  }
-  return std::nullopt;
-}
-
 ProxyHeaderReader::Status ProxyHeaderReader::feed(std::string_view bytes) {
   size_t consumed = 0;
   while (consumed < bytes.size() && status_ == Status::kNeedMore) {

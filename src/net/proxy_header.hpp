@@ -13,44 +13,13 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "core/ip_address.hpp"
 
 namespace kinesyslog::net {
 
-// v2 TLV types (§2.2) and PP2_TYPE_SSL sub-types (§2.2.6).
-namespace pp2 {
-inline constexpr uint8_t kTypeAlpn = 0x01;
-inline constexpr uint8_t kTypeAuthority = 0x02;
-inline constexpr uint8_t kTypeCrc32c = 0x03;
-inline constexpr uint8_t kTypeNoop = 0x04;
-inline constexpr uint8_t kTypeUniqueId = 0x05;
-inline constexpr uint8_t kTypeSsl = 0x20;
-inline constexpr uint8_t kSubtypeSslVersion = 0x21;
-inline constexpr uint8_t kSubtypeSslCn = 0x22;
-inline constexpr uint8_t kSubtypeSslCipher = 0x23;
-inline constexpr uint8_t kTypeNetns = 0x30;
-inline constexpr uint8_t kClientSsl = 0x01;
-inline constexpr uint8_t kClientCertConn = 0x02;
-inline constexpr uint8_t kClientCertSess = 0x04;
-}  // namespace pp2
-
-// One v2 Type-Length-Value vector; `value` holds its raw bytes.
-struct ProxyTlv {
-  uint8_t type = 0;
-  std::string value;
-  friend bool operator==(const ProxyTlv&, const ProxyTlv&) = default;
-};
-
-// The decoded value of a PP2_TYPE_SSL TLV (§2.2.6).
-struct ProxySsl {
-  uint8_t client = 0;   // pp2::kClient* bits
-  uint32_t verify = 0;  // 0 when the client presented a certificate that verified
-  std::vector<ProxyTlv> sub_tlvs;
-  friend bool operator==(const ProxySsl&, const ProxySsl&) = default;
-};
-
+// What the relay takes from a PROXY header. Everything else in it (the destination, a unix
+// socket's paths, the TLVs) is checked to be well formed, then not kept: nothing reads it.
 struct ProxyHeader {
   enum class Command : uint8_t { kProxy, kLocal };
   enum class Family : uint8_t { kUnspec, kInet, kInet6, kUnix };
@@ -64,18 +33,6 @@ struct ProxyHeader {
   // INET/INET6); otherwise (v1 UNKNOWN, v2 LOCAL, UNSPEC, UNIX) the real peer is kept.
   std::optional<IpAddress> source;
   uint16_t source_port = 0;
-  std::optional<IpAddress> destination;
-  uint16_t destination_port = 0;
-  // v2 PROXY over AF_UNIX: the socket paths, cut at their first NUL.
-  std::string source_path;
-  std::string destination_path;
-  std::vector<ProxyTlv> tlvs;  // in wire order; PP2_TYPE_NOOP padding is left out (§2.2.4)
-  std::optional<ProxySsl> ssl;  // decoded PP2_TYPE_SSL, also kept raw in `tlvs`
-
-  // The first TLV of `type`, or nullptr.
-  const ProxyTlv* find_tlv(uint8_t type) const;
-  // The client certificate's Common Name from the SSL TLV's PP2_SUBTYPE_SSL_CN, if any.
-  std::optional<std::string_view> ssl_common_name() const;
 
   friend bool operator==(const ProxyHeader&, const ProxyHeader&) = default;
 };

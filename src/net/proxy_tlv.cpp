@@ -31,18 +31,14 @@ std::string split(std::string_view bytes, std::vector<TlvView>& tlvs) {
   return {};
 }
 
-std::string decode_ssl(std::string_view value, ProxySsl& ssl) {
+std::string check_ssl(std::string_view value) {
   if (value.size() < kSslFixedSize) {
     return "SSL TLV has " + std::to_string(value.size()) + " value bytes, needs at least 5 (client, verify)";
   }
-  ssl = ProxySsl{};
-  ssl.client = static_cast<uint8_t>(value[0]);
-  ssl.verify = big_endian(value.substr(1, 4));
   std::vector<TlvView> sub_tlvs;
   if (std::string reason = split(value.substr(kSslFixedSize), sub_tlvs); !reason.empty()) {
     return "SSL TLV: sub-" + reason;
   }
-  for (const TlvView& sub_tlv : sub_tlvs) ssl.sub_tlvs.push_back(ProxyTlv{sub_tlv.type, std::string{sub_tlv.value}});
   return {};
 }
 

@@ -6,7 +6,17 @@
 #include <string_view>
 #include <vector>
 
-#include "net/proxy_header.hpp"
+namespace kinesyslog::net {
+
+// The v2 TLV types (§2.2) the reader checks.
+namespace pp2 {
+inline constexpr uint8_t kTypeCrc32c = 0x03;
+inline constexpr uint8_t kTypeNoop = 0x04;
+inline constexpr uint8_t kTypeUniqueId = 0x05;
+inline constexpr uint8_t kTypeSsl = 0x20;
+}  // namespace pp2
+
+}  // namespace kinesyslog::net
 
 namespace kinesyslog::net::proxy_tlv {
 
@@ -26,7 +36,8 @@ struct TlvView {
 // Splits `bytes` into TLVs that must fill it exactly; returns why they do not, or "" on success.
 std::string split(std::string_view bytes, std::vector<TlvView>& tlvs);
 
-// Decodes a PP2_TYPE_SSL value: client flags, verify result, then its sub-TLVs.
-std::string decode_ssl(std::string_view value, ProxySsl& ssl);
+// Checks a PP2_TYPE_SSL value: client flags, verify result, then sub-TLVs that fill the rest
+// exactly. Returns why it is malformed, or "" when it is well formed.
+std::string check_ssl(std::string_view value);
 
 }  // namespace kinesyslog::net::proxy_tlv

@@ -118,10 +118,8 @@ std::string parse_tcp_fields(std::string_view body, ProxyHeader& header) {
   }
   header.family = inet6 ? ProxyHeader::Family::kInet6 : ProxyHeader::Family::kInet;
   header.transport = ProxyHeader::Transport::kStream;
-  header.source = source;
-  header.destination = destination;
+  header.source = source;  // the destination is checked above, not kept
   header.source_port = static_cast<uint16_t>(*source_port);
-  header.destination_port = static_cast<uint16_t>(*destination_port);
   return {};
 }
 

@@ -44,14 +44,9 @@ std::optional<size_t> address_block_size(uint8_t family, uint8_t transport) {
   return kSizes[family];
 }
 
-std::string unix_path(std::string_view field) { return std::string{field.substr(0, field.find('\0'))}; }
-
-void decode_addresses(std::string_view block, uint8_t family, ProxyHeader& header) {
-  if (family == 0x3) {
-    header.source_path = unix_path(block.substr(0, kUnixPathSize));
-    header.destination_path = unix_path(block.substr(kUnixPathSize, kUnixPathSize));
-    return;
-  }
+// The source address and port; a unix socket's paths and the destination are not kept.
+void decode_source(std::string_view block, uint8_t family, ProxyHeader& header) {
+  if (family == 0x3) return;
   const size_t address_size = family == 0x1 ? 4 : 16;
   const auto address = [&](size_t offset) {
     if (address_size == 4) {
@@ -64,9 +59,7 @@ void decode_addresses(std::string_view block, uint8_t family, ProxyHeader& heade
     return IpAddress::from_v6(octets);
   };
   header.source = address(0);
-  header.destination = address(address_size);
   header.source_port = static_cast<uint16_t>(big_endian(block.substr(2 * address_size, 2)));
-  header.destination_port = static_cast<uint16_t>(big_endian(block.substr(2 * address_size + 2, 2)));
 }
 
 // §2.2.3: the CRC32c of the whole header with the checksum's own 4 bytes taken as zero.
@@ -83,10 +76,12 @@ std::string check_crc32c(std::string_view bytes, std::string_view checksum) {
   return {};
 }
 
-std::string decode_tlvs(std::string_view bytes, size_t tlv_offset, ProxyHeader& header) {
+// Checks the TLVs after the address block (none of them is kept).
+std::string check_tlvs(std::string_view bytes, size_t tlv_offset) {
   std::vector<proxy_tlv::TlvView> tlvs;
   if (std::string reason = proxy_tlv::split(bytes.substr(tlv_offset), tlvs); !reason.empty()) return "v2 " + reason;
   std::optional<std::string_view> checksum;
+  bool ssl_checked = false;  // like the first CRC32c, only the first SSL TLV counts
   for (const proxy_tlv::TlvView& tlv : tlvs) {
     if (tlv.type == pp2::kTypeNoop) continue;  // §2.2.4: padding, ignored
     if (tlv.type == pp2::kTypeCrc32c) {
@@ -97,12 +92,10 @@ std::string decode_tlvs(std::string_view bytes, size_t tlv_offset, ProxyHeader& 
     if (tlv.type == pp2::kTypeUniqueId && tlv.value.size() > kMaxUniqueIdSize) {
       return "v2 UNIQUE_ID TLV has " + std::to_string(tlv.value.size()) + " bytes, more than 128";
     }
-    if (tlv.type == pp2::kTypeSsl && !header.ssl) {
-      ProxySsl ssl;
-      if (std::string reason = proxy_tlv::decode_ssl(tlv.value, ssl); !reason.empty()) return "v2 " + reason;
-      header.ssl = std::move(ssl);
+    if (tlv.type == pp2::kTypeSsl && !ssl_checked) {
+      if (std::string reason = proxy_tlv::check_ssl(tlv.value); !reason.empty()) return "v2 " + reason;
+      ssl_checked = true;
     }
-    header.tlvs.push_back(ProxyTlv{tlv.type, std::string{tlv.value}});
   }
   if (checksum) return check_crc32c(bytes, *checksum);
   return {};
@@ -165,8 +158,8 @@ std::string parse_header(std::string_view bytes, ProxyHeader& header) {
   const std::string_view block = bytes.substr(kPreambleSize);
   // §2.2: with no known address size (or a LOCAL block too short for one), skip the block whole.
   if (!address_size || block.size() < *address_size) return {};
-  if (command == kCommandProxy && *address_size > 0) decode_addresses(block.substr(0, *address_size), family, header);
-  return decode_tlvs(bytes, kPreambleSize + *address_size, header);
+  if (command == kCommandProxy && *address_size > 0) decode_source(block.substr(0, *address_size), family, header);
+  return check_tlvs(bytes, kPreambleSize + *address_size);
 }
 
 }  // namespace kinesyslog::net::proxy_v2

@@ -113,7 +113,6 @@ TlsServerContext::TlsServerContext(const TlsServerPaths& paths) {
   SSL_CTX_set_client_CA_list(context, ca_names);
   SSL_CTX_set_verify(context, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
   require_client_names(context, paths.client_names);
-  requires_client_certificate_ = true;
 }
 
 }  // namespace kinesyslog::net

@@ -25,14 +25,12 @@ class TlsServerContext {
 
   // Sessions made from it take their own reference (SSL_new), so they outlive this object.
   SSL_CTX* native() const { return context_.get(); }
-  bool requires_client_certificate() const { return requires_client_certificate_; }
 
  private:
   struct Free {
     void operator()(SSL_CTX* context) const { SSL_CTX_free(context); }
   };
   std::unique_ptr<SSL_CTX, Free> context_;
-  bool requires_client_certificate_ = false;
 };
 
 }  // namespace kinesyslog::net

@@ -96,8 +96,6 @@ std::string TlsSession::peer_certificate_subject() const {
   return subject;
 }
 
-std::string_view TlsSession::protocol_version() const { return SSL_get_version(ssl_.get()); }
-
 TlsSession::Outcome TlsSession::classify(int ssl_error) {
   switch (ssl_error) {
     case SSL_ERROR_WANT_READ: return Outcome::kWantRead;

@@ -54,7 +54,6 @@ class TlsSession {
   TlsSession& operator=(TlsSession&&) noexcept = default;
 
   TlsHandshakeStatus handshake();
-  bool handshake_done() const { return handshake_done_; }
   // When the session was created; the loop closes it if not done by this + kTlsHandshakeTimeout.
   SteadyTime handshake_started() const { return handshake_started_; }
 
@@ -73,8 +72,6 @@ class TlsSession {
 
   // Subject of the client's certificate in RFC 2253 form ("CN=host,O=Org"); empty without one.
   std::string peer_certificate_subject() const;
-  // "TLSv1.3", for the log.
-  std::string_view protocol_version() const;
   // Why the last kFailed happened (OpenSSL's reason, and the certificate check's when one
   // failed), or how a kClosed other than close_notify came about ("Connection reset by peer").
   const std::string& failure_reason() const { return failure_reason_; }

@@ -9,7 +9,17 @@
 
 #include "net/crc32c.hpp"
 #include "net/proxy_header.hpp"
+#include "net/proxy_tlv.hpp"
 #include "net/proxy_v2_header.hpp"
+
+// PROXY v2 TLV types and PP2_TYPE_SSL sub-types (§2.2, §2.2.6) that tests put in headers; the
+// reader itself only checks the ones in net/proxy_tlv.hpp.
+namespace kinesyslog::net::pp2 {
+inline constexpr uint8_t kTypeAlpn = 0x01;
+inline constexpr uint8_t kTypeAuthority = 0x02;
+inline constexpr uint8_t kSubtypeSslVersion = 0x21;
+inline constexpr uint8_t kSubtypeSslCn = 0x22;
+}  // namespace kinesyslog::net::pp2
 
 namespace kinesyslog::net::testing {
 

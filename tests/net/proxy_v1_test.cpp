@@ -31,8 +31,6 @@ TEST(ProxyV1, SpecExampleBeforeAnHttpRequest) {
   EXPECT_EQ(outcome.header.transport, ProxyHeader::Transport::kStream);
   EXPECT_EQ(outcome.header.source, ip("192.168.0.1"));
   EXPECT_EQ(outcome.header.source_port, 56324);
-  EXPECT_EQ(outcome.header.destination, ip("192.168.0.11"));
-  EXPECT_EQ(outcome.header.destination_port, 443);
   EXPECT_EQ(outcome.header_size, 47u);
   EXPECT_EQ(outcome.payload, request);
 }
@@ -43,8 +41,6 @@ TEST(ProxyV1, HaproxyTcp6LineWithCompressedAddresses) {
   EXPECT_EQ(outcome.header.family, ProxyHeader::Family::kInet6);
   EXPECT_EQ(outcome.header.source, ip("2001:db8::1"));
   EXPECT_EQ(outcome.header.source_port, 51234);
-  EXPECT_EQ(outcome.header.destination, ip("2001:db8::2"));
-  EXPECT_EQ(outcome.header.destination_port, 6514);
   EXPECT_EQ(outcome.payload, "<13>hello\n");
 }
 
@@ -53,7 +49,6 @@ TEST(ProxyV1, UnknownShortFormKeepsTheRealPeer) {
   ASSERT_EQ(outcome.status, Status::kDone) << outcome.error;
   EXPECT_EQ(outcome.header.family, ProxyHeader::Family::kUnspec);
   EXPECT_FALSE(outcome.header.source);
-  EXPECT_FALSE(outcome.header.destination);
   EXPECT_EQ(outcome.header_size, 15u);
   EXPECT_EQ(outcome.payload, "<13>hello\n");
 }
@@ -79,8 +74,8 @@ const std::string kMaxIpv6 = "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff";
 TEST(ProxyV1, LongestTcp6LineOf104Bytes) {
   const auto outcome = read_whole("PROXY TCP6 " + kMaxIpv6 + " " + kMaxIpv6 + " 65535 65535\r\n");
   ASSERT_EQ(outcome.status, Status::kDone) << outcome.error;
+  EXPECT_EQ(outcome.header.source, ip(kMaxIpv6));
   EXPECT_EQ(outcome.header_size, 104u);
-  EXPECT_EQ(outcome.header.destination, ip(kMaxIpv6));
 }
 
 TEST(ProxyV1, WorstCaseUnknownLineOf107Bytes) {
