@@ -25,16 +25,6 @@ DeliveryOptions checked(DeliveryOptions options) {
   return options;
 }
 
-// The time a call may take before `deadline`, rounded up to a whole millisecond.
-std::chrono::milliseconds time_left(SteadyTime now, SteadyTime deadline) {
-  if (deadline == SteadyTime::max()) return kNoTimeLimit;
-  return std::max(std::chrono::ceil<std::chrono::milliseconds>(deadline - now), std::chrono::milliseconds(1));
-}
-
-int64_t steady_ns(SteadyTime time) {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch()).count();
-}
-
 // After something unexpected escaped a pass, the thread waits this long before the next one.
 constexpr std::chrono::nanoseconds kAfterUnexpectedError = std::chrono::seconds(1);
 
@@ -51,7 +41,9 @@ DeliveryLoop::DeliveryLoop(spool::Spool& spool, Destination& destination, const 
       next_interval_(clock.steady_now()),  // leftovers have waited long enough: the first pass sends them
       backoff_(options.retry_base, options.retry_cap, seed),
       events_(options.events ? options.events : std::make_shared<DeliveryEvents>()),
-      failure_log_(clock) {
+      failure_log_(clock),
+      busy_(clock),
+      sender_(spool, destination, *events_, clock, failure_log_, busy_) {
   std::lock_guard lock(state_mutex_);
   for (spool::SpoolFile& file : spool_.scan()) {
     const WallTime created = file.created;
@@ -79,7 +71,7 @@ void DeliveryLoop::notify_published(const spool::SpoolFile& file, WallTime first
 }
 
 void DeliveryLoop::run(std::stop_token stop) {
-  const PassLimits limits{stop, SteadyTime::max()};
+  const CallLimits limits{stop, SteadyTime::max()};
   while (!stop.stop_requested()) {
     SteadyTime next;
     try {
@@ -100,7 +92,7 @@ bool DeliveryLoop::drain(SteadyTime deadline) {
     std::lock_guard lock(state_mutex_);
     ++drainers_;
   }
-  const PassLimits limits{{}, deadline};
+  const CallLimits limits{{}, deadline};
   bool nothing_waits = false;
   while (true) {
     SteadyTime next;
@@ -129,13 +121,9 @@ bool DeliveryLoop::drain(SteadyTime deadline) {
   return nothing_waits;
 }
 
-SteadyTime DeliveryLoop::send_due() { return send_pass(/*draining=*/false, PassLimits{}); }
+SteadyTime DeliveryLoop::send_due() { return send_pass(/*draining=*/false, CallLimits{}); }
 
-bool DeliveryLoop::limit_reached(const PassLimits& limits) const {
-  return limits.stop.stop_requested() || clock_.steady_now() >= limits.deadline;
-}
-
-SteadyTime DeliveryLoop::send_pass(bool draining, const PassLimits& limits) {
+SteadyTime DeliveryLoop::send_pass(bool draining, const CallLimits& limits) {
   std::lock_guard send_lock(send_mutex_);
   bool round_open = draining;  // an open round sends everything ready, not just full calls
   while (true) {
@@ -152,7 +140,7 @@ SteadyTime DeliveryLoop::send_pass(bool draining, const PassLimits& limits) {
       const bool full_call_waits = ready_.size() >= options_.max_records_per_call;
       if (ready_.empty() || !(round_open || full_call_waits)) return next_pass_locked(now);
       // A backlog is sent call after call; stop and deadline are honoured between calls.
-      if (limit_reached(limits)) return next_pass_locked(now);
+      if (limits.reached(clock_)) return next_pass_locked(now);
       call = take_call();
     }
     Pass pass = Pass::kContinue;
@@ -185,147 +173,21 @@ std::vector<DeliveryLoop::IndexEntry> DeliveryLoop::take_call() {
   return call;
 }
 
-DeliveryLoop::Pass DeliveryLoop::send_call(const std::vector<IndexEntry>& call, const PassLimits& limits) {
-  read_call(call);
-  CallResult result;
-  if (!sent_.empty()) send_range(0, sent_.size(), limits, result);
+DeliveryLoop::Pass DeliveryLoop::send_call(const std::vector<IndexEntry>& call, const CallLimits& limits) {
+  // Map keys never change and these entries are in flight (ours alone), so they are read unlocked.
+  std::vector<CallFile> files;
+  files.reserve(call.size());
+  for (IndexEntry entry : call) files.push_back({&entry->first, entry->second.failures, entry->second.first_received});
+  sender_.read(files);
+  const CallResult result = sender_.send(limits);
   const RetryState retry{backoff_, backoff_.draw_fraction(), consecutive_call_failures_};
-  const Settlement plan = settle(records_, result, retry, destination_.describe(), batch::kFirehoseMaxRecordBytes);
-  report_settlement(call, plan);
-  settle_files(call, plan);
+  const Settlement plan =
+      settle(sender_.records(), result, retry, destination_.describe(), batch::kFirehoseMaxRecordBytes);
+  sender_.report(files, plan);
+  sender_.settle_files(files, plan);
   std::lock_guard lock(state_mutex_);
   settle_index_locked(call, plan);
   return plan.pause ? Pass::kPaused : Pass::kContinue;
-}
-
-void DeliveryLoop::read_call(const std::vector<IndexEntry>& call) {
-  call_buffer_.clear();
-  record_ends_.clear();
-  views_.clear();
-  sent_.clear();
-  records_.assign(call.size(), CallRecord{});
-  // Map keys never change and these entries are in flight (ours alone), so they are read unlocked.
-  for (size_t i = 0; i < call.size(); ++i) {
-    const IndexEntry entry = call[i];
-    CallRecord& record = records_[i];
-    record.failures = entry->second.failures;
-    const size_t before = call_buffer_.size();
-    try {
-      const BusyScope busy(*this);
-      const spool::ReadResult read = spool_.read(entry->first, call_buffer_);
-      if (read == spool::ReadResult::kGone) {
-        record.fate = Fate::kGone;
-        continue;
-      }
-      if (read == spool::ReadResult::kQuarantined) {
-        record.fate = Fate::kNotARecord;
-        continue;
-      }
-    } catch (const std::exception& error) {  // SpoolError, and anything else (bad_alloc): per record
-      call_buffer_.resize(std::min(before, call_buffer_.size()));
-      failure_log_.log(spdlog::level::err, "spool read", "delivery: {}; will try again", error.what());
-      record.fate = Fate::kUnreadable;
-      continue;
-    }
-    record_ends_.push_back(call_buffer_.size());
-    sent_.push_back(i);
-  }
-  size_t begin = 0;
-  for (size_t k = 0; k < record_ends_.size(); ++k) {
-    views_.emplace_back(call_buffer_.data() + begin, record_ends_[k] - begin);
-    records_[sent_[k]].bytes = views_.back().size();
-    begin = record_ends_[k];
-  }
-}
-
-DeliveryResult DeliveryLoop::deliver_range(size_t begin, size_t end, const PassLimits& limits) {
-  const std::span<const std::string_view> records(views_.data() + begin, end - begin);
-  uint64_t bytes = 0;
-  for (std::string_view record : records) bytes += record.size();
-  DeliveryResult result;
-  try {
-    const BusyScope busy(*this);
-    events_->call_starting(records.size(), bytes);
-    result = destination_.deliver(records, time_left(clock_.steady_now(), limits.deadline));
-  } catch (const std::exception& error) {
-    result = DeliveryResult::retryable_failure(fmt::format("{} failed unexpectedly: {}", destination_.describe(), error.what()));
-  }
-  if (result.status == DeliveryResult::Status::kDelivered && result.outcomes.size() != records.size()) {
-    result = DeliveryResult::retryable_failure(fmt::format("{} answered {} outcomes for {} records",
-                                                           destination_.describe(), result.outcomes.size(), records.size()));
-  }
-  return result;
-}
-
-void DeliveryLoop::send_range(size_t begin, size_t end, const PassLimits& limits, CallResult& result) {
-  DeliveryResult answer = deliver_range(begin, end, limits);
-  switch (answer.status) {
-    case DeliveryResult::Status::kDelivered:
-      result.answered = true;
-      for (size_t i = begin; i < end; ++i) {
-        CallRecord& record = records_[sent_[i]];
-        record.outcome = std::move(answer.outcomes[i - begin]);
-        record.fate = record.outcome.accepted ? Fate::kAccepted : Fate::kRejected;
-      }
-      return;
-    case DeliveryResult::Status::kInvalidCall:
-      result.answered = true;
-      if (end - begin == 1) {
-        records_[sent_[begin]].fate = Fate::kInvalid;
-        result.invalid_error = std::move(answer.error);
-        return;
-      }
-      failure_log_.log(spdlog::level::warn, "invalid call",
-                       "delivery: {}; splitting the call of {} records to find the record at fault", answer.error,
-                       end - begin);
-      {
-        const size_t middle = begin + (end - begin) / 2;
-        send_range(begin, middle, limits, result);
-        // The second half waits (kNotSent) when the first failed as a whole or the pass must stop.
-        if (!result.failure && !limit_reached(limits)) send_range(middle, end, limits, result);
-      }
-      return;
-    case DeliveryResult::Status::kRetryableFailure:
-    case DeliveryResult::Status::kFatalFailure:
-      for (size_t i = begin; i < end; ++i) records_[sent_[i]].fate = Fate::kCallFailed;
-      result.failure = CallFailure{answer.status == DeliveryResult::Status::kFatalFailure, std::move(answer.error)};
-      return;
-  }
-}
-
-// Entries in flight are ours alone (see read_call), so their fields are read unlocked.
-void DeliveryLoop::report_settlement(const std::vector<IndexEntry>& call, const Settlement& plan) {
-  try {
-    for (size_t i = 0; i < call.size(); ++i) {
-      const RecordStep& step = plan.records[i];
-      if (step.step == Step::kRemove) events_->record_delivered(call[i]->first.size, call[i]->second.first_received);
-      if (step.failure) events_->record_failed(*step.failure);
-    }
-  } catch (const std::exception& error) {  // an observer failed: the outcomes still count
-    failure_log_.log(spdlog::level::err, "hooks", "delivery: reporting outcomes failed: {}", error.what());
-  }
-}
-
-// Unlink and quarantine without holding the state lock: encoder threads keep publishing meanwhile.
-void DeliveryLoop::settle_files(const std::vector<IndexEntry>& call, const Settlement& plan) {
-  for (size_t i = 0; i < call.size(); ++i) {
-    if (plan.records[i].step == Step::kRemove) {
-      try {
-        const BusyScope busy(*this);
-        spool_.remove(call[i]->first);
-      } catch (const std::exception& error) {
-        // Delivered already: sending it again now would duplicate it, so it leaves the index anyway.
-        spdlog::error("delivery: {}; it may be delivered again after a restart", error.what());
-      }
-    } else if (plan.records[i].step == Step::kQuarantine) {
-      try {
-        const BusyScope busy(*this);
-        spool_.quarantine(call[i]->first, plan.quarantine_reason);
-      } catch (const std::exception& error) {  // as when the move fails: it stays in place and is not sent again
-        spdlog::error("delivery: cannot quarantine spool file {}: {}", call[i]->first.name, error.what());
-      }
-    }
-  }
 }
 
 void DeliveryLoop::settle_index_locked(const std::vector<IndexEntry>& call, const Settlement& plan) {
@@ -433,17 +295,9 @@ void DeliveryLoop::publish_gauges_locked() {
   oldest_waiting_unix_ns_.store(oldest, std::memory_order_relaxed);
 }
 
-DeliveryLoop::BusyScope::BusyScope(DeliveryLoop& loop) : loop_(loop) {
-  loop_.busy_since_ns_.store(steady_ns(loop_.clock_.steady_now()), std::memory_order_relaxed);
-}
-
-DeliveryLoop::BusyScope::~BusyScope() { loop_.busy_since_ns_.store(kNotBusy, std::memory_order_relaxed); }
-
 bool DeliveryLoop::stalled() const {
   if (waiting_.load(std::memory_order_relaxed) == 0) return false;
-  const int64_t since = busy_since_ns_.load(std::memory_order_relaxed);
-  if (since == kNotBusy) return false;
-  return steady_ns(clock_.steady_now()) - since > stall_limit_.count();
+  return busy_.busy_longer_than(stall_limit_);
 }
 
 std::chrono::nanoseconds DeliveryLoop::oldest_waiting_age() const {

@@ -34,12 +34,12 @@
 #include <mutex>
 #include <set>
 #include <stop_token>
-#include <string>
-#include <string_view>
 #include <vector>
 
 #include "core/clock.hpp"
 #include "core/rate_limited_log.hpp"
+#include "deliver/busy_watch.hpp"
+#include "deliver/call_sender.hpp"
 #include "deliver/call_settlement.hpp"
 #include "deliver/delivery_events.hpp"
 #include "deliver/destination.hpp"
@@ -105,39 +105,14 @@ class DeliveryLoop {
     bool operator()(IndexEntry a, IndexEntry b) const { return spool::OldestFirst{}(a->first, b->first); }
   };
   enum class Pass { kContinue, kPaused };
-  // When a pass stops taking calls: stop requested (run) or the shutdown deadline (drain).
-  struct PassLimits {
-    std::stop_token stop;
-    SteadyTime deadline = SteadyTime::max();
-  };
 
-  SteadyTime send_pass(bool draining, const PassLimits& limits);
-  bool limit_reached(const PassLimits& limits) const;
+  SteadyTime send_pass(bool draining, const CallLimits& limits);
   // Under state_mutex_: the oldest ready records that fit in one call, taken out of ready_.
   std::vector<IndexEntry> take_call();
-  // Reads, makes and settles one call.
-  Pass send_call(const std::vector<IndexEntry>& call, const PassLimits& limits);
-  // Reads the call's records into call_buffer_ (sent_, views_); records_ says what became of each.
-  void read_call(const std::vector<IndexEntry>& call);
-  // Sends the records at sent_[begin, end) as one call, splitting it in halves while it is
-  // refused as malformed; their fates go to records_, the rest of the outcome to `result`.
-  void send_range(size_t begin, size_t end, const PassLimits& limits, CallResult& result);
-  DeliveryResult deliver_range(size_t begin, size_t end, const PassLimits& limits);
-  // Applying a settlement: the events, then the spool files (unlocked), then the index (locked).
-  void report_settlement(const std::vector<IndexEntry>& call, const Settlement& plan);
-  void settle_files(const std::vector<IndexEntry>& call, const Settlement& plan);
+  // Reads the call, makes it, settles it (settle()) and applies the plan.
+  Pass send_call(const std::vector<IndexEntry>& call, const CallLimits& limits);
+  // The last step of applying a settlement, after CallSender reported it and settled its files.
   void settle_index_locked(const std::vector<IndexEntry>& call, const Settlement& plan);
-  // While alive, the delivery thread is inside one destination call or one spool operation.
-  class BusyScope {
-   public:
-    explicit BusyScope(DeliveryLoop& loop);
-    ~BusyScope();
-    BusyScope(const BusyScope&) = delete;
-    BusyScope& operator=(const BusyScope&) = delete;
-
-   private:
-    DeliveryLoop& loop_;
-  };
   // Under state_mutex_:
   bool promote_due_retries(SteadyTime now);
   SteadyTime next_pass_locked(SteadyTime now) const;
@@ -171,17 +146,8 @@ class DeliveryLoop {
   std::atomic<uint64_t> waiting_{0};               // records known and not yet accepted
   std::atomic<int64_t> oldest_waiting_unix_ns_{0};  // creation time of the oldest of them; 0 when none
   RateLimitedLog failure_log_;  // per-record and per-call failures repeat while the cause lasts
-  // Steady time the current call or spool operation began; kNotBusy between them.
-  static constexpr int64_t kNotBusy = INT64_MAX;
-  std::atomic<int64_t> busy_since_ns_{kNotBusy};
-
-  // Reused from call to call (only touched under send_mutex_): one buffer holds the whole
-  // call, so memory stays at one call's size however large single records once were.
-  std::string call_buffer_;
-  std::vector<size_t> record_ends_;
-  std::vector<std::string_view> views_;
-  std::vector<size_t> sent_;         // positions in the call of the records read into it, as views_
-  std::vector<CallRecord> records_;  // one per record of the call in flight: what became of it
+  BusyWatch busy_;
+  CallSender sender_;  // only used under send_mutex_
 };
 
 }  // namespace kinesyslog::deliver
