@@ -26,6 +26,7 @@
 #include "net/open_files_limit.hpp"
 #include "net/tls_context_holder.hpp"
 #include "parse/event_id.hpp"
+#include "relay/delivery_event_reporter.hpp"
 #include "relay/firehose_setup.hpp"
 #include "relay/metrics_endpoint.hpp"
 #include "relay/relay.hpp"
@@ -163,7 +164,7 @@ int run_listen(const cli::ListenOptions& options) {
     deliver::Destination& destination =
         directory ? static_cast<deliver::Destination&>(*directory) : firehose->destination();
     metrics::RelayMetrics metrics({stream, options.spool_dir}, clock);
-    config.delivery_hooks = relay::delivery_hooks_for(metrics);
+    config.delivery_events = std::make_shared<relay::DeliveryEventReporter>(metrics);
     const std::shared_ptr<net::TlsContextHolder> tls = config.tls;
     relay::Relay relay(std::move(config), destination, clock);
     // Declared after the relay so it stops serving before the relay goes away.

@@ -29,34 +29,24 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <stop_token>
-#include <string>
-#include <string_view>
 #include <vector>
 
 #include "core/clock.hpp"
 #include "core/rate_limited_log.hpp"
+#include "deliver/busy_watch.hpp"
+#include "deliver/call_sender.hpp"
+#include "deliver/call_settlement.hpp"
+#include "deliver/delivery_events.hpp"
 #include "deliver/destination.hpp"
 #include "deliver/retry_backoff.hpp"
 #include "spool/spool.hpp"
 
 namespace kinesyslog::deliver {
-
-// Optional observers (the metrics endpoint), called on the thread that sends the call.
-struct DeliveryHooks {
-  // A call is about to go out with `records` records of `bytes` bytes in total.
-  std::function<void(size_t records, uint64_t bytes)> call_sent;
-  // One record was accepted; `first_received` is when its oldest event arrived (the spool
-  // file's creation time for records left by an earlier run).
-  std::function<void(uint64_t record_bytes, WallTime first_received)> record_accepted;
-  // One record was not delivered by one attempt: rejected with the destination's message,
-  // or part of a whole failed call (then `error_message` says what failed).
-  std::function<void(std::string_view error_message)> record_failed;
-};
 
 struct DeliveryOptions {
   std::chrono::nanoseconds interval = std::chrono::seconds(60);  // SPEC --delivery-interval
@@ -64,16 +54,7 @@ struct DeliveryOptions {
   uint64_t max_bytes_per_call = 4 * 1024 * 1024;                   // PutRecordBatch: 4 MiB of record data per call
   std::chrono::nanoseconds retry_base = std::chrono::seconds(1);
   std::chrono::nanoseconds retry_cap = std::chrono::minutes(5);
-  DeliveryHooks hooks;
-};
-
-// Read by the metrics endpoint from any thread.
-struct DeliveryCounters {
-  std::atomic<uint64_t> calls{0};              // Destination::deliver calls made
-  std::atomic<uint64_t> records_delivered{0};  // accepted (and removed from the spool)
-  std::atomic<uint64_t> records_failed{0};     // rejected or in a failed call; once per attempt
-  std::atomic<uint64_t> waiting{0};            // records known and not yet accepted
-  std::atomic<int64_t> oldest_waiting_unix_ns{0};  // creation time of the oldest waiting record; 0 when none
+  std::shared_ptr<DeliveryEvents> events;  // told what happens (the metrics); nobody when null
 };
 
 class DeliveryLoop {
@@ -109,7 +90,6 @@ class DeliveryLoop {
   // passes (the interval, a pause after a failed call) is never a stall, however long.
   bool stalled() const;
 
-  const DeliveryCounters& counters() const { return counters_; }
   // Age (wall clock) of the oldest record not yet accepted; zero when none waits.
   std::chrono::nanoseconds oldest_waiting_age() const;
 
@@ -125,50 +105,14 @@ class DeliveryLoop {
     bool operator()(IndexEntry a, IndexEntry b) const { return spool::OldestFirst{}(a->first, b->first); }
   };
   enum class Pass { kContinue, kPaused };
-  // When a pass stops taking calls: stop requested (run) or the shutdown deadline (drain).
-  struct PassLimits {
-    std::stop_token stop;
-    SteadyTime deadline = SteadyTime::max();
-  };
-  // What became of one record read for the call in flight.
-  enum class Fate : uint8_t {
-    kNotSent,     // the pass stopped before its part of a split call went out: ready again
-    kAccepted,    // accepted: removed from the spool
-    kRejected,    // rejected in an answered call: backs off on its own
-    kCallFailed,  // in a whole call that failed: waits for the pause to end
-    kInvalid,     // alone in a call refused as malformed, and at fault (see hold_refusals_about_the_stream): quarantined
-  };
 
-  SteadyTime send_pass(bool draining, const PassLimits& limits);
-  bool limit_reached(const PassLimits& limits) const;
+  SteadyTime send_pass(bool draining, const CallLimits& limits);
   // Under state_mutex_: the oldest ready records that fit in one call, taken out of ready_.
   std::vector<IndexEntry> take_call();
-  Pass send_call(const std::vector<IndexEntry>& call, const PassLimits& limits);
-  // Records of a call that were not read into it.
-  struct NotRead {
-    std::vector<IndexEntry> gone;         // deleted by someone else
-    std::vector<IndexEntry> quarantined;  // not a record (Spool::read moved it aside)
-    std::vector<IndexEntry> unreadable;   // failed this time (I/O error, no memory): retried later
-  };
-  // Reads the call's records into call_buffer_ (sent_, views_); sorts out the others.
-  void read_call(const std::vector<IndexEntry>& call, NotRead& not_read);
-  // Sends sent_[begin, end) as one call, splitting it in halves while it is refused as malformed.
-  void send_range(size_t begin, size_t end, const PassLimits& limits);
-  DeliveryResult deliver_range(size_t begin, size_t end, const PassLimits& limits);
-  // After send_range: records refused alone while no record of the call was accepted wait with
-  // the call (kCallFailed) instead of going to quarantine, unless they are over the record limit.
-  void hold_refusals_about_the_stream();
-  // While alive, the delivery thread is inside one destination call or one spool operation.
-  class BusyScope {
-   public:
-    explicit BusyScope(DeliveryLoop& loop);
-    ~BusyScope();
-    BusyScope(const BusyScope&) = delete;
-    BusyScope& operator=(const BusyScope&) = delete;
-
-   private:
-    DeliveryLoop& loop_;
-  };
+  // Reads the call, makes it, settles it (settle()) and applies the plan.
+  Pass send_call(const std::vector<IndexEntry>& call, const CallLimits& limits);
+  // The last step of applying a settlement, after CallSender reported it and settled its files.
+  void settle_index_locked(const std::vector<IndexEntry>& call, const Settlement& plan);
   // Under state_mutex_:
   bool promote_due_retries(SteadyTime now);
   SteadyTime next_pass_locked(SteadyTime now) const;
@@ -176,11 +120,8 @@ class DeliveryLoop {
   // send_call unwound (an exception): the records of its call it did not settle back off, so
   // none stays in the index without being ready or backing off (never retried, drain() waits).
   void back_off_unsettled() noexcept;
-  // A whole call failed: every record it carried waits, and so do all calls, until `until`.
-  void pause_after_failed_call_locked(SteadyTime until);
   void forget_locked(IndexEntry entry);
   void publish_gauges_locked();
-  void report_outcomes() const;
 
   spool::Spool& spool_;
   Destination& destination_;
@@ -201,25 +142,12 @@ class DeliveryLoop {
   SteadyTime paused_until_{};  // no call before this, after a whole failed call
   uint32_t consecutive_call_failures_ = 0;
   RetryBackoff backoff_;
-  DeliveryCounters counters_;
+  const std::shared_ptr<DeliveryEvents> events_;  // never null
+  std::atomic<uint64_t> waiting_{0};               // records known and not yet accepted
+  std::atomic<int64_t> oldest_waiting_unix_ns_{0};  // creation time of the oldest of them; 0 when none
   RateLimitedLog failure_log_;  // per-record and per-call failures repeat while the cause lasts
-  // Steady time the current call or spool operation began; kNotBusy between them.
-  static constexpr int64_t kNotBusy = INT64_MAX;
-  std::atomic<int64_t> busy_since_ns_{kNotBusy};
-
-  // Reused from call to call (only touched under send_mutex_): one buffer holds the whole
-  // call, so memory stays at one call's size however large single records once were.
-  std::string call_buffer_;
-  std::vector<size_t> record_ends_;
-  std::vector<std::string_view> views_;
-  std::vector<IndexEntry> sent_;
-  // For the call in flight, per entry of sent_: its fate and, when rejected, the destination's outcome.
-  std::vector<Fate> fates_;
-  std::vector<RecordOutcome> outcomes_;
-  DeliveryResult call_failure_;   // the whole-call failure that ended it (kCallFailed), if any
-  bool call_failed_ = false;
-  bool call_answered_ = false;    // some part of it got an answer: the destination is reachable
-  std::string invalid_error_;     // why the destination refused the records marked kInvalid
+  BusyWatch busy_;
+  CallSender sender_;  // only used under send_mutex_
 };
 
 }  // namespace kinesyslog::deliver

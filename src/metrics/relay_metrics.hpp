@@ -55,7 +55,7 @@ class RelayMetrics {
   RelayMetrics(const RelayMetrics&) = delete;
   RelayMetrics& operator=(const RelayMetrics&) = delete;
 
-  // Delivery observations (DeliveryHooks call these).
+  // Delivery observations (relay's DeliveryEventReporter calls these).
   void observe_call(size_t records, uint64_t bytes);
   void observe_accepted(uint64_t record_bytes, WallTime first_received);
   void observe_failed(std::string_view error_message);

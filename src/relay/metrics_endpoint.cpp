@@ -31,16 +31,6 @@ net::HttpResponse answer_metrics_request(std::string_view method, std::string_vi
   return {200, std::string(kMetricsContentType), metrics.render(source.readings())};
 }
 
-deliver::DeliveryHooks delivery_hooks_for(metrics::RelayMetrics& metrics) {
-  deliver::DeliveryHooks hooks;
-  hooks.call_sent = [&metrics](size_t records, uint64_t bytes) { metrics.observe_call(records, bytes); };
-  hooks.record_accepted = [&metrics](uint64_t bytes, WallTime first_received) {
-    metrics.observe_accepted(bytes, first_received);
-  };
-  hooks.record_failed = [&metrics](std::string_view error_message) { metrics.observe_failed(error_message); };
-  return hooks;
-}
-
 class MetricsEndpoint::RelaySource final : public MetricsSource {
  public:
   explicit RelaySource(const Relay& relay) : relay_(relay) {}

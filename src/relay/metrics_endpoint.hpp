@@ -9,7 +9,6 @@
 
 #include "core/clock.hpp"
 #include "core/ip_address.hpp"
-#include "deliver/delivery_loop.hpp"
 #include "net/http_server.hpp"
 #include "metrics/relay_metrics.hpp"
 
@@ -28,9 +27,6 @@ class MetricsSource {
 // Answers one request; counts it in kinesyslog_http_requests_total.
 net::HttpResponse answer_metrics_request(std::string_view method, std::string_view target,
                                              const MetricsSource& source, metrics::RelayMetrics& metrics);
-
-// The delivery observations that feed `metrics` (kinesyslog_batch_*, _record_bytes, _delivery_seconds).
-deliver::DeliveryHooks delivery_hooks_for(metrics::RelayMetrics& metrics);
 
 class MetricsEndpoint {
  public:

@@ -75,7 +75,7 @@ struct Relay::Parts {
   deliver::DeliveryOptions delivery_options() const {
     deliver::DeliveryOptions options;
     options.interval = config.delivery_interval;
-    options.hooks = config.delivery_hooks;
+    options.events = config.delivery_events;
     return options;
   }
 

@@ -49,7 +49,7 @@ struct RelayConfig {
   std::chrono::milliseconds delivery_interval{60'000};
   std::shared_ptr<net::TlsContextHolder> tls;  // needed when a listener is kTls
   uint64_t gelf_reassembly_bytes = 64 * 1024 * 1024;  // chunked GELF waiting for its other chunks
-  deliver::DeliveryHooks delivery_hooks;  // observers for the metrics endpoint
+  std::shared_ptr<deliver::DeliveryEvents> delivery_events;  // told what delivery does (the metrics); may be null
   // Bytes held for peers between reads (split messages, PROXY headers), all threads together.
   uint64_t max_partial_bytes = 64 * 1024 * 1024;
   // Connections of all listeners together (from the open-files limit), and from one address.

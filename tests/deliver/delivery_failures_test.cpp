@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <memory>
 #include <stop_token>
 #include <string>
 #include <thread>
@@ -14,6 +15,7 @@
 #include "support/temporary_directory.hpp"
 #include "core/clock.hpp"
 #include "fake_destination.hpp"
+#include "recorded_events.hpp"
 #include "delivery_loop_fixture.hpp"
 #include "spool/spool.hpp"
 
@@ -27,6 +29,7 @@ using testing::entry_names;
 using testing::gzip_member;
 using testing::write_whole_file;
 using testing::FakeDestination;
+using testing::RecordedEvents;
 using testing::TemporaryDirectory;
 
 using testing_fixture::call_sizes;
@@ -37,7 +40,7 @@ using testing_fixture::small_calls;
 
 // The call is refused whole while it holds the poison record; splitting finds it.
 TEST_F(DeliveryLoopTest, RecordThatMakesTheWholeCallInvalidIsIsolatedAndQuarantined) {
-  DeliveryLoop loop(spool_, destination_, clock_, small_calls(9), 1);
+  DeliveryLoop loop(spool_, destination_, clock_, observed(small_calls(9)), 1);
   start(loop);
   for (int i = 0; i < 4; ++i) publish(loop, "good " + std::to_string(i));
   const spool::SpoolFile poison = publish(loop, "poison");
@@ -45,15 +48,15 @@ TEST_F(DeliveryLoopTest, RecordThatMakesTheWholeCallInvalidIsIsolatedAndQuaranti
   destination_.otherwise(FakeDestination::refuse_call_holding([](std::string_view record) { return record == "poison"; }));
   clock_.advance(60s);
   loop.send_due();
-  EXPECT_EQ(loop.counters().records_delivered.load(), 8U);
-  EXPECT_EQ(loop.counters().waiting.load(), 0U);
+  EXPECT_EQ(events_->delivered(), 8U);
+  EXPECT_EQ(events_->waiting(), 0U);
   // 9 refused → 4 accepted, 5 refused → 2 refused → poison alone refused, 1 accepted → 3 accepted.
   EXPECT_EQ(call_sizes(destination_), (std::vector<size_t>{9, 4, 5, 2, 1, 1, 3}));
   for (int i = 0; i < 8; ++i) EXPECT_EQ(destination_.accepted()["good " + std::to_string(i)], 1) << i;
   EXPECT_EQ(entry_names(directory_.path()), std::vector<std::string>{"quarantine"});
   EXPECT_EQ(entry_names(directory_.path() / "quarantine"), std::vector<std::string>{poison.name});
   EXPECT_EQ(spool_.quarantined_count(), 1U);
-  EXPECT_EQ(loop.counters().records_failed.load(), 1U);
+  EXPECT_EQ(events_->failed(), 1U);
   // Nothing is paused: the next record goes out with the next interval.
   publish(loop, "later");
   clock_.advance(60s);
@@ -64,7 +67,7 @@ TEST_F(DeliveryLoopTest, RecordThatMakesTheWholeCallInvalidIsIsolatedAndQuaranti
 // Firehose also answers InvalidArgumentException for reasons that concern the stream, not one
 // record ("not permitted on KinesisStreamAsSource delivery stream type"): every part is refused.
 TEST_F(DeliveryLoopTest, ACallRefusedWhateverItsSplitIsAFatalFailureThatQuarantinesNothing) {
-  DeliveryLoop loop(spool_, destination_, clock_, small_calls(4), 1);
+  DeliveryLoop loop(spool_, destination_, clock_, observed(small_calls(4)), 1);
   start(loop);
   for (const char* record : {"a", "b", "c", "d"}) publish(loop, record);
   destination_.otherwise([](std::span<const std::string_view>) {
@@ -76,8 +79,8 @@ TEST_F(DeliveryLoopTest, ACallRefusedWhateverItsSplitIsAFatalFailureThatQuaranti
   EXPECT_EQ(spool_.quarantined_count(), 0U);
   EXPECT_EQ(spooled(), 4U) << "every record stays in the spool";
   EXPECT_EQ(spool_.record_count(), 4U);
-  EXPECT_EQ(loop.counters().waiting.load(), 4U);
-  EXPECT_EQ(loop.counters().records_delivered.load(), 0U);
+  EXPECT_EQ(events_->waiting(), 4U);
+  EXPECT_EQ(events_->delivered(), 0U);
   // Paused for the backoff cap, as after a fatal failure; then the records go out again.
   const size_t calls = destination_.calls().size();
   clock_.advance(5min - 1s);
@@ -86,7 +89,7 @@ TEST_F(DeliveryLoopTest, ACallRefusedWhateverItsSplitIsAFatalFailureThatQuaranti
   destination_.otherwise(nullptr);
   clock_.advance(1s);
   loop.send_due();
-  EXPECT_EQ(loop.counters().records_delivered.load(), 4U);
+  EXPECT_EQ(events_->delivered(), 4U);
   EXPECT_EQ(spool_.quarantined_count(), 0U);
 }
 
@@ -100,18 +103,21 @@ TEST(DeliveryLoop, ARecordOverFirehosesLimitRefusedAloneIsQuarantinedEvenWhenNot
   destination.otherwise([](std::span<const std::string_view>) {
     return DeliveryResult::invalid_call("ValidationException (HTTP 400): Member must have length less than or equal to 1024000");
   });
-  DeliveryLoop loop(spool, destination, clock, small_calls(), 1);
+  DeliveryOptions delivery_options = small_calls();
+  const auto events = std::make_shared<RecordedEvents>();
+  delivery_options.events = events;
+  DeliveryLoop loop(spool, destination, clock, delivery_options, 1);
   loop.send_due();
   const spool::SpoolFile big = spool.publish(std::string(batch::kFirehoseMaxRecordBytes + 1, 'x'));
   loop.notify_published(big);
   clock.advance(60s);
   loop.send_due();
   EXPECT_EQ(entry_names(directory.path() / "quarantine"), std::vector<std::string>{big.name});
-  EXPECT_EQ(loop.counters().waiting.load(), 0U);
+  EXPECT_EQ(events->waiting(), 0U);
 }
 
 TEST_F(DeliveryLoopTest, WholeCallFailureWhileSplittingPausesTheRestOfTheCall) {
-  DeliveryLoop loop(spool_, destination_, clock_, small_calls(4), 1);
+  DeliveryLoop loop(spool_, destination_, clock_, observed(small_calls(4)), 1);
   start(loop);
   for (const char* record : {"a", "poison", "c", "d"}) publish(loop, record);
   destination_.then(FakeDestination::refuse_call_holding([](std::string_view record) { return record == "poison"; }));
@@ -119,13 +125,13 @@ TEST_F(DeliveryLoopTest, WholeCallFailureWhileSplittingPausesTheRestOfTheCall) {
   clock_.advance(60s);
   loop.send_due();
   EXPECT_EQ(call_sizes(destination_), (std::vector<size_t>{4, 2})) << "the second half waits for the pause";
-  EXPECT_EQ(loop.counters().waiting.load(), 4U);
+  EXPECT_EQ(events_->waiting(), 4U);
   destination_.otherwise(FakeDestination::refuse_call_holding([](std::string_view record) { return record == "poison"; }));
-  for (int step = 0; step < 100 && loop.counters().waiting.load() > 0; ++step) {
+  for (int step = 0; step < 100 && events_->waiting() > 0; ++step) {
     clock_.advance(1s);
     loop.send_due();
   }
-  EXPECT_EQ(loop.counters().records_delivered.load(), 3U);
+  EXPECT_EQ(events_->delivered(), 3U);
   EXPECT_EQ(spool_.quarantined_count(), 1U);
 }
 
@@ -133,15 +139,15 @@ TEST_F(DeliveryLoopTest, AHugeSparseFileInTheSpoolIsQuarantinedAndTheOthersGoOn)
   const auto huge = directory_.path() / "firehose_event-0000000000000000001-0000001-000000000000";
   write_whole_file(huge, "");
   std::filesystem::resize_file(huge, uint64_t{1} << 40);
-  DeliveryLoop loop(spool_, destination_, clock_, small_calls(), 1);
+  DeliveryLoop loop(spool_, destination_, clock_, observed(small_calls()), 1);
   publish(loop, "good");
   EXPECT_NO_THROW(loop.send_due());
-  EXPECT_EQ(loop.counters().records_delivered.load(), 1U);
+  EXPECT_EQ(events_->delivered(), 1U);
   EXPECT_EQ(entry_names(directory_.path() / "quarantine"), std::vector<std::string>{huge.filename().string()});
 }
 
 TEST_F(DeliveryLoopTest, FilesThatCannotBeARecordAreQuarantinedWhenRead) {
-  DeliveryLoop loop(spool_, destination_, clock_, small_calls(), 1);
+  DeliveryLoop loop(spool_, destination_, clock_, observed(small_calls()), 1);
   start(loop);
   const spool::SpoolFile good = publish(loop, "good");
   const spool::SpoolFile swapped = publish(loop, "swapped");
@@ -153,12 +159,12 @@ TEST_F(DeliveryLoopTest, FilesThatCannotBeARecordAreQuarantinedWhenRead) {
   loop.send_due();
   EXPECT_EQ(destination_.calls(), (std::vector<std::vector<std::string>>{{"good"}}));
   EXPECT_EQ(entry_names(directory_.path() / "quarantine"), std::vector<std::string>{swapped.name});
-  EXPECT_EQ(loop.counters().waiting.load(), 0U);
+  EXPECT_EQ(events_->waiting(), 0U);
 }
 
 // A call that hangs for more than 5 minutes while records wait.
 TEST_F(DeliveryLoopTest, StalledWhenNoCallCompletesForFiveMinutesWhileRecordsWait) {
-  DeliveryLoop loop(spool_, destination_, clock_, small_calls(), 1);
+  DeliveryLoop loop(spool_, destination_, clock_, observed(small_calls()), 1);
   start(loop);
   clock_.advance(1h);
   EXPECT_FALSE(loop.stalled()) << "nothing waits";
@@ -185,18 +191,18 @@ TEST_F(DeliveryLoopTest, StalledWhenNoCallCompletesForFiveMinutesWhileRecordsWai
 TEST_F(DeliveryLoopTest, ALongIntervalIsNoStall) {
   DeliveryOptions options = small_calls();
   options.interval = 10min;
-  DeliveryLoop loop(spool_, destination_, clock_, options, 1);
+  DeliveryLoop loop(spool_, destination_, clock_, observed(options), 1);
   start(loop);
   publish(loop, "waits for the interval");
   clock_.advance(9min);
   EXPECT_FALSE(loop.stalled()) << "the thread waits for the interval";
   clock_.advance(1min);
   loop.send_due();
-  EXPECT_EQ(loop.counters().records_delivered.load(), 1U);
+  EXPECT_EQ(events_->delivered(), 1U);
 }
 
 TEST_F(DeliveryLoopTest, APauseOfTheBackoffCapAfterAFatalFailureIsNoStall) {
-  DeliveryLoop loop(spool_, destination_, clock_, small_calls(), 1);
+  DeliveryLoop loop(spool_, destination_, clock_, observed(small_calls()), 1);
   start(loop);
   publish(loop, "waits");
   destination_.then(FakeDestination::fail_call(Status::kFatalFailure));
@@ -205,11 +211,11 @@ TEST_F(DeliveryLoopTest, APauseOfTheBackoffCapAfterAFatalFailureIsNoStall) {
   clock_.advance(5min);  // the whole pause, without a pass
   EXPECT_FALSE(loop.stalled());
   loop.send_due();
-  EXPECT_EQ(loop.counters().records_delivered.load(), 1U);
+  EXPECT_EQ(events_->delivered(), 1U);
 }
 
 TEST_F(DeliveryLoopTest, ACallHangingSixMinutesIsAStall) {
-  DeliveryLoop loop(spool_, destination_, clock_, small_calls(), 1);
+  DeliveryLoop loop(spool_, destination_, clock_, observed(small_calls()), 1);
   start(loop);
   publish(loop, "waits");
   bool stalled_during_call = false;
@@ -227,7 +233,7 @@ TEST_F(DeliveryLoopTest, ACallHangingSixMinutesIsAStall) {
 TEST_F(DeliveryLoopTest, WaitingOnPurposeIsNoStall) {
   DeliveryOptions options = small_calls();
   options.interval = 10min;
-  DeliveryLoop loop(spool_, destination_, clock_, options, 1);
+  DeliveryLoop loop(spool_, destination_, clock_, observed(options), 1);
   start(loop);
   publish(loop, "waits for the interval");
   destination_.otherwise(FakeDestination::fail_call(Status::kFatalFailure));
@@ -263,20 +269,30 @@ class FailingWhileReportingDestination final : public Destination {
 
 TEST_F(DeliveryLoopTest, RecordsOfACallThatThrowsAreRetriedNotStranded) {
   FailingWhileReportingDestination destination;
-  DeliveryLoop loop(spool_, destination, clock_, small_calls(), 1);
+  DeliveryLoop loop(spool_, destination, clock_, observed(small_calls()), 1);
   start(loop);
   for (const char* record : {"x", "y", "z"}) loop.notify_published(spool_.publish(record));
   clock_.advance(60s);
   EXPECT_THROW(loop.send_due(), std::bad_alloc);  // run() and drain() log it and carry on
-  EXPECT_EQ(loop.counters().waiting.load(), 3U);
-  for (int second = 0; second < 600 && loop.counters().records_delivered.load() < 3; ++second) {
+  EXPECT_EQ(events_->waiting(), 3U);
+  for (int second = 0; second < 600 && events_->delivered() < 3; ++second) {
     clock_.advance(1s);
     loop.send_due();
   }
-  EXPECT_EQ(loop.counters().records_delivered.load(), 3U);
+  EXPECT_EQ(events_->delivered(), 3U);
   EXPECT_EQ(destination.fake.calls(), (std::vector<std::vector<std::string>>{{"x", "y", "z"}}));
   EXPECT_EQ(spooled(), 0U);
 }
+
+// Observers that fail: the first call's start, and every delivered record.
+class ThrowingEvents final : public RecordedEvents {
+ public:
+  void call_starting(size_t records, uint64_t bytes) override {
+    RecordedEvents::call_starting(records, bytes);
+    if (calls() == 1) throw std::bad_alloc();
+  }
+  void record_delivered(uint64_t, WallTime) override { throw std::length_error("an observer failed"); }
+};
 
 TEST(DeliveryLoop, NothingThrownWhileSendingEscapesTheDeliveryThread) {
   TemporaryDirectory directory;
@@ -287,16 +303,13 @@ TEST(DeliveryLoop, NothingThrownWhileSendingEscapesTheDeliveryThread) {
   options.interval = 20ms;
   options.retry_base = 1ms;
   options.retry_cap = 10ms;
-  int hook_calls = 0;
-  options.hooks.call_sent = [&hook_calls](size_t, uint64_t) {
-    if (hook_calls++ == 0) throw std::bad_alloc();
-  };
-  options.hooks.record_accepted = [](uint64_t, WallTime) { throw std::length_error("an observer failed"); };
+  const auto events = std::make_shared<ThrowingEvents>();
+  options.events = events;
   DeliveryLoop loop(spool, destination, clock, options, 1);
   destination.then([](std::span<const std::string_view>) -> DeliveryResult { throw std::bad_alloc(); });
   std::jthread delivery([&loop](std::stop_token stop) { loop.run(stop); });
   for (const char* record : {"x", "y", "z"}) loop.notify_published(spool.publish(record));
-  EXPECT_TRUE(eventually([&] { return loop.counters().records_delivered.load() == 3; }));
+  EXPECT_TRUE(eventually([&] { return events->delivered() == 3; }));
   EXPECT_TRUE(entry_names(directory.path()).empty());
 }
 

@@ -2,6 +2,7 @@
 // The delivery loop's test fixture: a spool and a fake destination in a fresh directory, on a
 // clock the test drives.
 #include <chrono>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "core/clock.hpp"
 #include "deliver/delivery_loop.hpp"
 #include "fake_destination.hpp"
+#include "recorded_events.hpp"
 #include "spool/spool.hpp"
 #include "support/temporary_directory.hpp"
 
@@ -18,6 +20,7 @@ namespace kinesyslog::deliver::testing_fixture {
 
 using namespace std::chrono_literals;
 using testing::FakeDestination;
+using testing::RecordedEvents;
 using testing::TemporaryDirectory;
 using testing::entry_names;
 using spool::Spool;
@@ -62,11 +65,17 @@ class DeliveryLoopTest : public ::testing::Test {
   // Lets the first pass (due at once, for leftovers) consume the interval tick.
   void start(DeliveryLoop& loop) { loop.send_due(); }
   size_t spooled() { return entry_names(directory_.path()).size(); }
+  // `options`, reporting to events_.
+  DeliveryOptions observed(DeliveryOptions options) {
+    options.events = events_;
+    return options;
+  }
 
   TemporaryDirectory directory_;
   ManualClock clock_{kMarch2026};
   Spool spool_{directory_.path(), clock_};
   FakeDestination destination_;
+  std::shared_ptr<RecordedEvents> events_ = std::make_shared<RecordedEvents>();
 };
 
 }  // namespace kinesyslog::deliver::testing_fixture

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <memory>
 #include <stop_token>
 #include <string>
 #include <thread>
@@ -14,6 +15,7 @@
 #include "support/temporary_directory.hpp"
 #include "core/clock.hpp"
 #include "fake_destination.hpp"
+#include "recorded_events.hpp"
 #include "delivery_loop_fixture.hpp"
 #include "spool/spool.hpp"
 
@@ -27,6 +29,7 @@ using testing::entry_names;
 using testing::gzip_member;
 using testing::write_whole_file;
 using testing::FakeDestination;
+using testing::RecordedEvents;
 using testing::TemporaryDirectory;
 
 using testing_fixture::call_sizes;
@@ -40,8 +43,8 @@ TEST_F(DeliveryLoopTest, SpoolLeftoversAreDeliveredAtStart) {
     spool_.publish(record);
     clock_.advance(1s);
   }
-  DeliveryLoop loop(spool_, destination_, clock_, small_calls(), 1);
-  EXPECT_EQ(loop.counters().waiting.load(), 3U);
+  DeliveryLoop loop(spool_, destination_, clock_, observed(small_calls()), 1);
+  EXPECT_EQ(events_->waiting(), 3U);
   loop.send_due();
   ASSERT_EQ(destination_.calls().size(), 1U);
   EXPECT_EQ(destination_.calls()[0], (std::vector<std::string>{"left", "over", "s"}));
@@ -49,7 +52,7 @@ TEST_F(DeliveryLoopTest, SpoolLeftoversAreDeliveredAtStart) {
 }
 
 TEST_F(DeliveryLoopTest, NothingIsSentBeforeTheInterval) {
-  DeliveryLoop loop(spool_, destination_, clock_, small_calls(), 1);
+  DeliveryLoop loop(spool_, destination_, clock_, observed(small_calls()), 1);
   start(loop);
   publish(loop, "waits");
   clock_.advance(59s);
@@ -61,7 +64,7 @@ TEST_F(DeliveryLoopTest, NothingIsSentBeforeTheInterval) {
 }
 
 TEST_F(DeliveryLoopTest, FiveHundredWaitingRecordsAreSentWithoutWaitingForTheInterval) {
-  DeliveryLoop loop(spool_, destination_, clock_, DeliveryOptions{}, 1);
+  DeliveryLoop loop(spool_, destination_, clock_, observed(DeliveryOptions{}), 1);
   start(loop);
   for (int i = 0; i < 499; ++i) publish(loop, std::to_string(i));
   loop.send_due();
@@ -72,7 +75,7 @@ TEST_F(DeliveryLoopTest, FiveHundredWaitingRecordsAreSentWithoutWaitingForTheInt
 }
 
 TEST_F(DeliveryLoopTest, CallsHoldAtMost500Records) {
-  DeliveryLoop loop(spool_, destination_, clock_, DeliveryOptions{}, 1);
+  DeliveryLoop loop(spool_, destination_, clock_, observed(DeliveryOptions{}), 1);
   start(loop);
   for (int i = 0; i < 1001; ++i) publish(loop, std::to_string(i));
   clock_.advance(60s);
@@ -82,7 +85,7 @@ TEST_F(DeliveryLoopTest, CallsHoldAtMost500Records) {
 }
 
 TEST_F(DeliveryLoopTest, CallsHoldAtMost4MiBOfRecordData) {
-  DeliveryLoop loop(spool_, destination_, clock_, DeliveryOptions{}, 1);
+  DeliveryLoop loop(spool_, destination_, clock_, observed(DeliveryOptions{}), 1);
   start(loop);
   // Four records of the largest size (1,024,000 bytes) fit in 4 MiB; the fifth goes in the next call.
   for (char fill : {'a', 'b', 'c', 'd', 'e'}) publish(loop, std::string(1'024'000, fill));
@@ -92,7 +95,7 @@ TEST_F(DeliveryLoopTest, CallsHoldAtMost4MiBOfRecordData) {
 }
 
 TEST_F(DeliveryLoopTest, RecordsAreSentOldestFirst) {
-  DeliveryLoop loop(spool_, destination_, clock_, small_calls(), 1);
+  DeliveryLoop loop(spool_, destination_, clock_, observed(small_calls()), 1);
   start(loop);
   std::vector<spool::SpoolFile> files;
   for (const char* record : {"oldest", "middle", "newest"}) {
@@ -107,7 +110,7 @@ TEST_F(DeliveryLoopTest, RecordsAreSentOldestFirst) {
 }
 
 TEST_F(DeliveryLoopTest, SpoolFileIsRemovedOnlyWhenAccepted) {
-  DeliveryLoop loop(spool_, destination_, clock_, small_calls(), 1);
+  DeliveryLoop loop(spool_, destination_, clock_, observed(small_calls()), 1);
   start(loop);
   publish(loop, "accepted");
   const spool::SpoolFile rejected = publish(loop, "rejected");
@@ -118,7 +121,7 @@ TEST_F(DeliveryLoopTest, SpoolFileIsRemovedOnlyWhenAccepted) {
 }
 
 TEST_F(DeliveryLoopTest, RejectedRecordsAreRetriedUntilEachIsDeliveredExactlyOnce) {
-  DeliveryLoop loop(spool_, destination_, clock_, small_calls(), 1);
+  DeliveryLoop loop(spool_, destination_, clock_, observed(small_calls()), 1);
   start(loop);
   std::vector<std::string> records;
   for (int i = 0; i < 12; ++i) {
@@ -130,20 +133,20 @@ TEST_F(DeliveryLoopTest, RejectedRecordsAreRetriedUntilEachIsDeliveredExactlyOnc
   destination_.then(FakeDestination::reject_if(reject_odd));
   destination_.then(FakeDestination::reject_if([](std::string_view record) { return record == "record 11"; }));
   clock_.advance(60s);
-  for (int step = 0; step < 600 && loop.counters().waiting.load() > 0; ++step) {
+  for (int step = 0; step < 600 && events_->waiting() > 0; ++step) {
     loop.send_due();
     clock_.advance(1s);
   }
-  EXPECT_EQ(loop.counters().waiting.load(), 0U);
+  EXPECT_EQ(events_->waiting(), 0U);
   const auto accepted = destination_.accepted();
   EXPECT_EQ(accepted.size(), records.size());
   for (const std::string& record : records) EXPECT_EQ(accepted.count(record) ? accepted.at(record) : 0, 1) << record;
   EXPECT_EQ(spooled(), 0U);
-  EXPECT_EQ(loop.counters().records_delivered.load(), 12U);
+  EXPECT_EQ(events_->delivered(), 12U);
 }
 
 TEST_F(DeliveryLoopTest, WholeCallFailureIsRetriedWithinTheBackoffCeiling) {
-  DeliveryLoop loop(spool_, destination_, clock_, small_calls(), 1);
+  DeliveryLoop loop(spool_, destination_, clock_, observed(small_calls()), 1);
   start(loop);
   publish(loop, "a");
   publish(loop, "b");
@@ -161,14 +164,14 @@ TEST_F(DeliveryLoopTest, WholeCallFailureIsRetriedWithinTheBackoffCeiling) {
     }
     EXPECT_EQ(destination_.calls().size(), calls_before + 1) << "retry " << failure << " not within " << ceiling.count() << " s";
   }
-  EXPECT_EQ(loop.counters().waiting.load(), 0U);
-  EXPECT_EQ(loop.counters().records_failed.load(), 6U);
+  EXPECT_EQ(events_->waiting(), 0U);
+  EXPECT_EQ(events_->failed(), 6U);
   EXPECT_EQ(destination_.accepted(), (std::map<std::string, int>{{"a", 1}, {"b", 1}}));
   EXPECT_EQ(spooled(), 0U);
 }
 
 TEST_F(DeliveryLoopTest, FatalFailureKeepsTheFilesAndRetriesAtTheCap) {
-  DeliveryLoop loop(spool_, destination_, clock_, small_calls(), 1);
+  DeliveryLoop loop(spool_, destination_, clock_, observed(small_calls()), 1);
   start(loop);
   publish(loop, "kept");
   destination_.then(FakeDestination::fail_call(Status::kFatalFailure));
@@ -186,7 +189,7 @@ TEST_F(DeliveryLoopTest, FatalFailureKeepsTheFilesAndRetriesAtTheCap) {
 }
 
 TEST_F(DeliveryLoopTest, WrongNumberOfOutcomesKeepsEveryFile) {
-  DeliveryLoop loop(spool_, destination_, clock_, small_calls(), 1);
+  DeliveryLoop loop(spool_, destination_, clock_, observed(small_calls()), 1);
   start(loop);
   publish(loop, "a");
   publish(loop, "b");
@@ -196,40 +199,40 @@ TEST_F(DeliveryLoopTest, WrongNumberOfOutcomesKeepsEveryFile) {
   clock_.advance(60s);
   loop.send_due();
   EXPECT_EQ(spooled(), 2U);
-  EXPECT_EQ(loop.counters().records_failed.load(), 2U);
+  EXPECT_EQ(events_->failed(), 2U);
 }
 
 TEST_F(DeliveryLoopTest, VanishedSpoolFileIsForgottenWithoutACall) {
-  DeliveryLoop loop(spool_, destination_, clock_, small_calls(), 1);
+  DeliveryLoop loop(spool_, destination_, clock_, observed(small_calls()), 1);
   start(loop);
   const spool::SpoolFile file = publish(loop, "deleted by hand");
   std::filesystem::remove(directory_.path() / file.name);
   clock_.advance(60s);
   loop.send_due();
   EXPECT_TRUE(destination_.calls().empty());
-  EXPECT_EQ(loop.counters().waiting.load(), 0U);
+  EXPECT_EQ(events_->waiting(), 0U);
 }
 
 TEST_F(DeliveryLoopTest, CountersTrackCallsRecordsAndTheOldestWaitingAge) {
-  DeliveryLoop loop(spool_, destination_, clock_, small_calls(), 1);
+  DeliveryLoop loop(spool_, destination_, clock_, observed(small_calls()), 1);
   start(loop);
   publish(loop, "accepted");
   clock_.advance(10s);
   publish(loop, "rejected");
   clock_.advance(50s);
-  EXPECT_EQ(loop.counters().waiting.load(), 2U);
+  EXPECT_EQ(events_->waiting(), 2U);
   EXPECT_EQ(loop.oldest_waiting_age(), 60s);
   destination_.then(FakeDestination::reject_if([](std::string_view record) { return record == "rejected"; }));
   loop.send_due();
-  EXPECT_EQ(loop.counters().calls.load(), 1U);
-  EXPECT_EQ(loop.counters().records_delivered.load(), 1U);
-  EXPECT_EQ(loop.counters().records_failed.load(), 1U);
-  EXPECT_EQ(loop.counters().waiting.load(), 1U);
+  EXPECT_EQ(events_->calls(), 1U);
+  EXPECT_EQ(events_->delivered(), 1U);
+  EXPECT_EQ(events_->failed(), 1U);
+  EXPECT_EQ(events_->waiting(), 1U);
   EXPECT_EQ(loop.oldest_waiting_age(), 50s);
 }
 
 TEST_F(DeliveryLoopTest, DrainDeliversEverythingWaitingAtOnce) {
-  DeliveryLoop loop(spool_, destination_, clock_, small_calls(), 1);
+  DeliveryLoop loop(spool_, destination_, clock_, observed(small_calls()), 1);
   start(loop);
   for (int i = 0; i < 12; ++i) publish(loop, std::to_string(i));
   EXPECT_TRUE(loop.drain(clock_.steady_now() + 8s));
@@ -259,10 +262,12 @@ TEST(DeliveryLoop, RunSendsWhatWaitsEveryInterval) {
   FakeDestination destination;
   DeliveryOptions options = small_calls();
   options.interval = 20ms;
+  const auto events = std::make_shared<RecordedEvents>();
+  options.events = events;
   DeliveryLoop loop(spool, destination, clock, options, 1);
   std::jthread delivery([&loop](std::stop_token stop) { loop.run(stop); });
   for (const char* record : {"x", "y", "z"}) loop.notify_published(spool.publish(record));
-  EXPECT_TRUE(eventually([&] { return loop.counters().records_delivered.load() == 3; }));
+  EXPECT_TRUE(eventually([&] { return events->delivered() == 3; }));
   EXPECT_EQ(destination.accepted(), (std::map<std::string, int>{{"x", 1}, {"y", 1}, {"z", 1}}));
 }
 
@@ -329,20 +334,20 @@ FakeDestination::Answer taking(ManualClock& clock, std::chrono::nanoseconds dura
 // A backlog of 10 full calls, each taking 3 s; the shutdown budget is 8 s.
 TEST_F(DeliveryLoopTest, DrainStopsBetweenCallsAtTheDeadline) {
   write_leftovers(directory_.path(), 5000);
-  DeliveryLoop loop(spool_, destination_, clock_, DeliveryOptions{}, 1);
+  DeliveryLoop loop(spool_, destination_, clock_, observed(DeliveryOptions{}), 1);
   destination_.otherwise(taking(clock_, 3s));
   const SteadyTime deadline = clock_.steady_now() + 8s;
   EXPECT_FALSE(loop.drain(deadline));
   EXPECT_EQ(call_sizes(destination_), (std::vector<size_t>{500, 500, 500}));
   // Each call's transport timeout ends at the deadline: 8 s, 5 s, 2 s left.
   EXPECT_EQ(destination_.time_limits(), (std::vector<std::chrono::milliseconds>{8s, 5s, 2s}));
-  EXPECT_EQ(loop.counters().waiting.load(), 3500U);
+  EXPECT_EQ(events_->waiting(), 3500U);
   EXPECT_EQ(spooled(), 3500U) << "what was not sent stays in the spool";
 }
 
 TEST_F(DeliveryLoopTest, RunReturnsAfterTheCallInFlightOnceStopIsRequested) {
   write_leftovers(directory_.path(), 5000);
-  DeliveryLoop loop(spool_, destination_, clock_, DeliveryOptions{}, 1);
+  DeliveryLoop loop(spool_, destination_, clock_, observed(DeliveryOptions{}), 1);
   std::stop_source stop;
   destination_.then([&stop](std::span<const std::string_view> records) {
     stop.request_stop();
@@ -351,7 +356,7 @@ TEST_F(DeliveryLoopTest, RunReturnsAfterTheCallInFlightOnceStopIsRequested) {
   loop.run(stop.get_token());
   EXPECT_EQ(call_sizes(destination_), std::vector<size_t>{500});
   EXPECT_EQ(destination_.time_limits(), std::vector<std::chrono::milliseconds>{kNoTimeLimit});
-  EXPECT_EQ(loop.counters().waiting.load(), 4500U);
+  EXPECT_EQ(events_->waiting(), 4500U);
 }
 
 

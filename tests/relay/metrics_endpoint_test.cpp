@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "relay/delivery_event_reporter.hpp"
+
 namespace kinesyslog::relay {
 namespace {
 
@@ -80,11 +82,11 @@ TEST_F(MetricsEndpointTest, MetricsCarryOurAdditions) {
 }
 
 TEST_F(MetricsEndpointTest, DeliveryObservationsFillTheHistograms) {
-  const deliver::DeliveryHooks hooks = delivery_hooks_for(metrics_);
-  hooks.call_sent(2, 3000);
-  hooks.record_accepted(1000, kNow - 90s);
-  hooks.record_accepted(2000, kNow - 10s);
-  hooks.record_failed("Slow down.");
+  DeliveryEventReporter reporter(metrics_);
+  reporter.call_starting(2, 3000);
+  reporter.record_delivered(1000, kNow - 90s);
+  reporter.record_delivered(2000, kNow - 10s);
+  reporter.record_failed("Slow down.");
   const std::string text = scrape();
   for (const char* line : {
            "kinesyslog_batch_records_count{stream=\"my-stream\"} 1\n",
