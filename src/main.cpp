@@ -21,12 +21,12 @@
 #include "cli/install.hpp"
 #include "cli/spool_directory.hpp"
 #include "cli/validate.hpp"
+#include "deliver/firehose_delivery.hpp"
 #include "deliver/output_directory.hpp"
 #include "net/listener.hpp"
 #include "net/open_files_limit.hpp"
 #include "net/tls_context_holder.hpp"
 #include "parse/event_id.hpp"
-#include "relay/firehose_setup.hpp"
 #include "relay/metrics_endpoint.hpp"
 #include "relay/relay.hpp"
 #include "relay/service_notifier.hpp"
@@ -152,12 +152,14 @@ int run_listen(const cli::ListenOptions& options) {
     // --output-dir writes locally; otherwise Firehose (SPEC §5), whose start-up may refuse (78).
     const std::string stream = options.stream.empty() ? "kinesyslog" : options.stream;
     std::unique_ptr<deliver::OutputDirectoryDestination> directory;
-    std::unique_ptr<relay::FirehoseDelivery> firehose;
+    std::unique_ptr<deliver::FirehoseDelivery> firehose;
     if (!options.output_dir.empty()) {
       directory = std::make_unique<deliver::OutputDirectoryDestination>(options.output_dir, stream, clock,
                                                                         parse::random_seed_from_os());
     } else {
-      firehose = std::make_unique<relay::FirehoseDelivery>(options, aws::process_environment(), clock);
+      const deliver::FirehoseSettings settings{options.stream, options.region, options.profile, options.endpoint_url};
+      firehose = std::make_unique<deliver::FirehoseDelivery>(settings, aws::process_environment(), clock,
+                                                             parse::random_seed_from_os());
       config.owner = firehose->owner();
     }
     deliver::Destination& destination =
@@ -218,7 +220,7 @@ int run_listen(const cli::ListenOptions& options) {
     std::lock_guard lock(refusal_mutex);
     if (refusal) return config_error(*refusal);
     return cli::kExitOk;
-  } catch (const relay::StartupRefused& error) {
+  } catch (const deliver::StartupRefused& error) {
     return config_error(error.what());
   } catch (const net::BindError& error) {
     spdlog::error("{}", error.what());

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <system_error>
 
-#include "batch/record_encoder.hpp"
+#include "core/record.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/spool_directory.hpp"
 #include "core/ip_address.hpp"
@@ -159,11 +159,11 @@ std::optional<ConfigError> check_limits(const ListenOptions& options) {
   if (options.max_connections_per_source < 1) {
     return error_for("--max-connections-per-source", "0 would refuse every connection; use 1 or more");
   }
-  if (options.spool_max_bytes != 0 && options.spool_max_bytes < batch::kFirehoseMaxRecordBytes) {
+  if (options.spool_max_bytes != 0 && options.spool_max_bytes < kFirehoseMaxRecordBytes) {
     // Below one largest record, a full batch could never be spooled at all.
     return error_for("--spool-max-bytes", std::to_string(options.spool_max_bytes) +
                                               " is too small; use 0 (no cap) or at least " +
-                                              std::to_string(batch::kFirehoseMaxRecordBytes) + " bytes");
+                                              std::to_string(kFirehoseMaxRecordBytes) + " bytes");
   }
   if (options.compression_level < kMinCompressionLevel || options.compression_level > kMaxCompressionLevel) {
     return error_for("--compression-level",

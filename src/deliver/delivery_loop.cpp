@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "core/record.hpp"
+
 namespace kinesyslog::deliver {
 namespace {
 
@@ -285,7 +287,7 @@ void DeliveryLoop::hold_refusals_about_the_stream() {
   size_t held = 0;
   for (size_t i = 0; i < sent_.size(); ++i) {
     // Over Firehose's record limit, a record is refused whatever the stream: quarantine it anyway.
-    if (fates_[i] != Fate::kInvalid || views_[i].size() > batch::kFirehoseMaxRecordBytes) continue;
+    if (fates_[i] != Fate::kInvalid || views_[i].size() > kFirehoseMaxRecordBytes) continue;
     fates_[i] = Fate::kCallFailed;
     ++held;
   }

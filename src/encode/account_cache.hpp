@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace kinesyslog::relay {
+namespace kinesyslog::encode {
 
 inline constexpr std::string_view kAccountCacheName = ".kinesyslog-account";
 
@@ -16,4 +16,4 @@ std::optional<std::string> read_cached_account(const std::filesystem::path& spoo
 // Records `account` (12 digits) atomically; failures are logged, never thrown.
 void remember_account(const std::filesystem::path& spool_dir, std::string_view account);
 
-}  // namespace kinesyslog::relay
+}  // namespace kinesyslog::encode
