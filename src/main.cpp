@@ -1,4 +1,5 @@
-// kinesyslog: wires the options to the pipeline and handles signals; nothing else.
+// kinesyslog: checks the options, builds the typed configuration once, wires the pipeline
+// and the destination from it, and handles signals until the shutdown.
 #include <malloc.h>
 #include <signal.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include "cli/environment.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/install.hpp"
+#include "cli/listen_config.hpp"
 #include "cli/spool_directory.hpp"
 #include "cli/validate.hpp"
 #include "deliver/firehose_delivery.hpp"
@@ -82,26 +84,19 @@ size_t open_files_for_connections(const relay::RelayConfig& config) {
   return connections;
 }
 
-relay::RelayConfig relay_config(const cli::ListenOptions& options) {
+relay::RelayConfig relay_config(const cli::ListenOptions& options, const cli::ListenConfig& listen) {
   relay::RelayConfig config;
-  config.address = *IpAddress::parse(options.address);  // validated already
-  config.ipv6_address = options.address.find(':') != std::string::npos;
+  config.address = listen.address;
   const Protocol protocol = options.gelf ? Protocol::kGelf : Protocol::kSyslog;
-  const auto proxied = cli::enabled_ports(options.proxy_protocol_ports);
-  std::shared_ptr<const net::TrustedProxies> proxy_from;
-  if (!options.proxy_from.empty()) {
-    // Validated already, so the list parses.
-    proxy_from = std::make_shared<const net::TrustedProxies>(*net::TrustedProxies::parse(options.proxy_from));
-  }
+  const auto& proxied = listen.ports.proxy_protocol;
   const auto add = [&](net::Transport transport, uint16_t port) {
     const bool proxy = transport != net::Transport::kUdp && std::ranges::find(proxied, port) != proxied.end();
-    config.listeners.push_back({transport, port, protocol, proxy, proxy ? proxy_from : nullptr});
+    config.listeners.push_back({transport, port, protocol, proxy, proxy ? listen.proxy_from : nullptr});
   };
-  for (uint16_t port : cli::enabled_ports(options.udp_ports)) add(net::Transport::kUdp, port);
-  for (uint16_t port : cli::enabled_ports(options.tcp_ports)) add(net::Transport::kTcp, port);
-  const auto tls_ports = cli::effective_tls_ports(options);
-  for (uint16_t port : tls_ports) add(net::Transport::kTls, port);
-  if (!tls_ports.empty()) {
+  for (uint16_t port : listen.ports.udp) add(net::Transport::kUdp, port);
+  for (uint16_t port : listen.ports.tcp) add(net::Transport::kTcp, port);
+  for (uint16_t port : listen.ports.tls) add(net::Transport::kTls, port);
+  if (!listen.ports.tls.empty()) {
     // Unreadable or mismatched files throw TlsConfigError naming the file: exit 78.
     config.tls = std::make_shared<net::TlsContextHolder>(
         net::TlsServerPaths{options.cert, options.key, options.client_ca, options.client_names});
@@ -147,7 +142,8 @@ int run_listen(const cli::ListenOptions& options) {
 
   const Clock& clock = SystemClock::instance();
   try {
-    relay::RelayConfig config = relay_config(options);
+    const cli::ListenConfig listen = cli::listen_config(options);
+    relay::RelayConfig config = relay_config(options, listen);
     config.max_connections = open_files_for_connections(config);
     // --output-dir writes locally; otherwise Firehose (SPEC §5), whose start-up may refuse (78).
     const std::string stream = options.stream.empty() ? "kinesyslog" : options.stream;
@@ -169,9 +165,8 @@ int run_listen(const cli::ListenOptions& options) {
     const std::shared_ptr<net::TlsContextHolder> tls = config.tls;
     relay::Relay relay(std::move(config), destination, clock);
     // Declared after the relay so it stops serving before the relay goes away.
-    relay::MetricsEndpoint endpoint(*IpAddress::parse(options.address), options.address.find(':') != std::string::npos,
-                                    cli::enabled_ports(options.prometheus_ports),
-                                    cli::enabled_ports(options.proxy_protocol_ports), metrics, clock);
+    relay::MetricsEndpoint endpoint(listen.address.ip, listen.address.ipv6_literal, listen.ports.prometheus,
+                                    listen.ports.proxy_protocol, metrics, clock);
     relay.start();
     endpoint.start(relay);
     // A definitive refusal that arrives after start (AWS was unreachable at first) stops like SIGTERM, then exits 78.
@@ -187,9 +182,8 @@ int run_listen(const cli::ListenOptions& options) {
     const std::string listening = fmt::format(
         "kinesyslog {} listening on {} for {} (UDP {}, TCP {}, TLS {}, PROXY {}, metrics {}), delivering to {}",
         KINESYSLOG_VERSION, options.address, options.gelf ? "GELF" : "syslog",
-        fmt::join(cli::enabled_ports(options.udp_ports), ","), fmt::join(cli::enabled_ports(options.tcp_ports), ","),
-        fmt::join(cli::effective_tls_ports(options), ","), fmt::join(cli::enabled_ports(options.proxy_protocol_ports), ","),
-        fmt::join(cli::enabled_ports(options.prometheus_ports), ","), destination.describe());
+        fmt::join(listen.ports.udp, ","), fmt::join(listen.ports.tcp, ","), fmt::join(listen.ports.tls, ","),
+        fmt::join(listen.ports.proxy_protocol, ","), fmt::join(listen.ports.prometheus, ","), destination.describe());
     spdlog::info("{}", listening);
     const relay::ServiceNotifier systemd;
     systemd.ready(listening);

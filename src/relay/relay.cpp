@@ -67,7 +67,8 @@ struct Relay::Pipeline {
         encoder_counts(counters),
         spool_and_deliver(spool, delivery),
         encoders(encoder_pool_config(), spool_and_deliver, encoder_counts, clock) {
-    auto sockets = net::open_listeners(config.address, config.ipv6_address, config.listeners, config.io_threads);
+    auto sockets = net::open_listeners(config.address.ip, config.address.ipv6_literal, config.listeners,
+                                       config.io_threads);
     const batch::BatchLimits limits{config.flush_size, config.flush_age,
                                     config.open_batch_bytes_total / std::max<size_t>(1, config.io_threads)};
     listener_gauges = std::make_unique<net::ListenerGauges[]>(config.listeners.size());

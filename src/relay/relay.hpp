@@ -1,7 +1,7 @@
 #pragma once
 // The composition root of the pipeline (DESIGN "Threads"): I/O threads → per-thread
 // ingest (parse, id, batch table) → bounded queue → encoder threads → spool → the one
-// delivery thread. main() only turns options into a RelayConfig and handles signals.
+// delivery thread. main() only turns the checked configuration into a RelayConfig and handles signals.
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "core/account_id_promise.hpp"
+#include "core/bind_address.hpp"
 #include "core/clock.hpp"
-#include "core/ip_address.hpp"
 #include "core/record.hpp"
 #include "deliver/delivery_loop.hpp"
 #include "metrics/relay_counters.hpp"
@@ -26,8 +26,7 @@ class Destination;
 namespace kinesyslog::relay {
 
 struct RelayConfig {
-  IpAddress address;
-  bool ipv6_address = false;
+  BindAddress address;
   std::vector<net::ListenerSpec> listeners;
   size_t io_threads = 2;
   size_t encoder_threads = 2;

@@ -66,7 +66,7 @@ class RelayShutdown : public ::testing::Test {
  protected:
   RelayConfig config_with(std::shared_ptr<AccountIdPromise> owner) {
     RelayConfig config;
-    config.address = *IpAddress::parse("127.0.0.1");
+    config.address = *BindAddress::parse("127.0.0.1");
     config.listeners.push_back({net::Transport::kTcp, port, Protocol::kSyslog, false});
     config.io_threads = 1;
     config.encoder_threads = 1;
