@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "batch/batch_table.hpp"
-#include "batch/json_escape.hpp"
+#include "core/json_escape.hpp"
 #include "batch/open_batch.hpp"
 #include "encode/record_encoder.hpp"
 #include "core/event.hpp"

@@ -7,8 +7,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
-#include <mutex>
-#include <optional>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -32,6 +30,7 @@
 #include "relay/metrics_endpoint.hpp"
 #include "relay/relay.hpp"
 #include "relay/service_notifier.hpp"
+#include "relay/stop_signals.hpp"
 
 namespace kinesyslog {
 namespace {
@@ -132,7 +131,7 @@ int run_listen(const cli::ListenOptions& options) {
   // A write to a closed pipe (stderr to a log collector that went away, a peer's socket)
   // must fail with EPIPE, not kill the relay with its batches; libcurl runs with NOSIGNAL.
   signal(SIGPIPE, SIG_IGN);
-  // Signals are taken by sigwait below; every thread created from here on inherits the mask.
+  // Signals are read by the signal loop below; every thread created from here on inherits the mask.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
@@ -142,6 +141,8 @@ int run_listen(const cli::ListenOptions& options) {
 
   const Clock& clock = SystemClock::instance();
   try {
+    // Before the Firehose delivery, whose background thread may request the stop until it is gone.
+    relay::StopSignals stop_signals(signals);
     const cli::ListenConfig listen = cli::listen_config(options);
     relay::RelayConfig config = relay_config(options, listen);
     config.max_connections = open_files_for_connections(config);
@@ -170,14 +171,9 @@ int run_listen(const cli::ListenOptions& options) {
     relay.start();
     endpoint.start(relay);
     // A definitive refusal that arrives after start (AWS was unreachable at first) stops like SIGTERM, then exits 78.
-    static std::mutex refusal_mutex;
-    static std::optional<std::string> refusal;
     if (firehose) {
-      firehose->continue_in_background([](const std::string& message) {
-        std::lock_guard lock(refusal_mutex);
-        refusal = message;
-        kill(getpid(), SIGTERM);
-      });
+      firehose->continue_in_background(
+          [&stop_signals](const std::string& message) { stop_signals.request_stop(message); });
     }
     const std::string listening = fmt::format(
         "kinesyslog {} listening on {} for {} (UDP {}, TCP {}, TLS {}, PROXY {}, metrics {}), delivering to {}",
@@ -192,8 +188,7 @@ int run_listen(const cli::ListenOptions& options) {
     relay::WatchdogPinger watchdog(
         [&] { return stopping.load() || (relay.listening() && !relay.delivery_stuck()); });
     for (;;) {
-      int signal_number = 0;
-      if (sigwait(&signals, &signal_number) != 0) continue;
+      const int signal_number = stop_signals.wait();
       if (signal_number == SIGHUP) {
         reload_tls(tls);
         continue;
@@ -211,8 +206,7 @@ int run_listen(const cli::ListenOptions& options) {
     uint64_t received = 0;
     for (const auto& source : relay.readings().traffic) received += source.messages;
     spdlog::info("stopped: {} messages received", received);
-    std::lock_guard lock(refusal_mutex);
-    if (refusal) return config_error(*refusal);
+    if (const auto refusal = stop_signals.stop_reason()) return config_error(*refusal);
     return cli::kExitOk;
   } catch (const deliver::StartupRefused& error) {
     return config_error(error.what());

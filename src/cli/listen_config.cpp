@@ -13,7 +13,8 @@ ListenPorts listen_ports(const ListenOptions& options) {
 }
 
 ListenConfig listen_config(const ListenOptions& options) {
-  ListenConfig config{.address = *BindAddress::parse(options.address), .ports = listen_ports(options), .proxy_from = {}};
+  ListenConfig config{
+      .address = *BindAddress::parse(options.address), .ports = listen_ports(options), .proxy_from = {}};
   if (!options.proxy_from.empty()) {
     config.proxy_from = std::make_shared<const net::TrustedProxies>(*net::TrustedProxies::parse(options.proxy_from));
   }

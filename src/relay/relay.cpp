@@ -91,8 +91,8 @@ struct Relay::Pipeline {
       io_config.max_partial_bytes = std::max<size_t>(
           config.max_partial_bytes / std::max<size_t>(1, config.io_threads), config.max_message_size);
       io_config.connection_limits = connection_limits;
-      io_threads.push_back(
-          std::make_unique<net::IoThread>(std::move(listeners), *ingests.back(), clock, counters, std::move(io_config)));
+      io_threads.push_back(std::make_unique<net::IoThread>(std::move(listeners), *ingests.back(), clock, counters,
+                                                           std::move(io_config)));
     }
   }
 
