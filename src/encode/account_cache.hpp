@@ -1,7 +1,7 @@
 #pragma once
-// The AWS account id last learned from STS, kept beside the spool. Used only when the relay
-// must stop before STS ever answered (AWS unreachable since start): encoding the waiting
-// batches with the last known account beats dropping them (DESIGN: the spool is the commit point).
+// The AWS account id last learned from STS, kept beside the spool. It stands in while STS has
+// not answered since start (AWS unreachable): encoding the waiting batches with the last known
+// account beats holding them in memory or dropping them at shutdown (the spool is the commit point).
 #include <filesystem>
 #include <optional>
 #include <string>
