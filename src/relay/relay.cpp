@@ -1,6 +1,5 @@
 #include "relay/relay.hpp"
 
-#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <algorithm>
