@@ -9,14 +9,17 @@
 #include <vector>
 
 #include "batch/batch_table.hpp"
-#include "batch/json_escape.hpp"
+#include "core/json_escape.hpp"
 #include "batch/open_batch.hpp"
-#include "batch/record_encoder.hpp"
+#include "encode/record_encoder.hpp"
 #include "core/event.hpp"
 #include "core/ip_address.hpp"
 
 namespace kinesyslog::batch {
 namespace {
+
+using encode::RecordEncoder;
+using encode::RecordHeaderFields;
 
 EventId compressible_id(uint64_t counter) {
   EventId id;

@@ -9,14 +9,14 @@
 #include <string_view>
 
 #include "../tests/support/python_backslashreplace.hpp"
-#include "batch/json_escape.hpp"
+#include "core/json_escape.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
   std::string document = "\"";
-  kinesyslog::batch::append_json_escaped(document, bytes);
+  kinesyslog::append_json_escaped(document, bytes);
   document += '"';
-  if (document.size() > kinesyslog::batch::max_json_escaped_size(size) + 2) std::abort();
+  if (document.size() > kinesyslog::max_json_escaped_size(size) + 2) std::abort();
 
   static simdjson::dom::parser parser;
   std::string_view decoded;

@@ -1,4 +1,5 @@
-// kinesyslog: wires the options to the pipeline and handles signals; nothing else.
+// kinesyslog: checks the options, builds the typed configuration once, wires the pipeline
+// and the destination from it, and handles signals until the shutdown.
 #include <malloc.h>
 #include <signal.h>
 #include <unistd.h>
@@ -6,8 +7,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
-#include <mutex>
-#include <optional>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -19,18 +18,20 @@
 #include "cli/environment.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/install.hpp"
+#include "cli/listen_config.hpp"
 #include "cli/spool_directory.hpp"
 #include "cli/validate.hpp"
+#include "deliver/firehose_delivery.hpp"
 #include "deliver/output_directory.hpp"
 #include "net/listener.hpp"
 #include "net/open_files_limit.hpp"
 #include "net/tls_context_holder.hpp"
 #include "parse/event_id.hpp"
 #include "relay/delivery_event_reporter.hpp"
-#include "relay/firehose_setup.hpp"
 #include "relay/metrics_endpoint.hpp"
 #include "relay/relay.hpp"
 #include "relay/service_notifier.hpp"
+#include "relay/stop_signals.hpp"
 
 namespace kinesyslog {
 namespace {
@@ -83,26 +84,19 @@ size_t open_files_for_connections(const relay::RelayConfig& config) {
   return connections;
 }
 
-relay::RelayConfig relay_config(const cli::ListenOptions& options) {
+relay::RelayConfig relay_config(const cli::ListenOptions& options, const cli::ListenConfig& listen) {
   relay::RelayConfig config;
-  config.address = *IpAddress::parse(options.address);  // validated already
-  config.ipv6_address = options.address.find(':') != std::string::npos;
+  config.address = listen.address;
   const Protocol protocol = options.gelf ? Protocol::kGelf : Protocol::kSyslog;
-  const auto proxied = cli::enabled_ports(options.proxy_protocol_ports);
-  std::shared_ptr<const net::TrustedProxies> proxy_from;
-  if (!options.proxy_from.empty()) {
-    // Validated already, so the list parses.
-    proxy_from = std::make_shared<const net::TrustedProxies>(*net::TrustedProxies::parse(options.proxy_from));
-  }
+  const auto& proxied = listen.ports.proxy_protocol;
   const auto add = [&](net::Transport transport, uint16_t port) {
     const bool proxy = transport != net::Transport::kUdp && std::ranges::find(proxied, port) != proxied.end();
-    config.listeners.push_back({transport, port, protocol, proxy, proxy ? proxy_from : nullptr});
+    config.listeners.push_back({transport, port, protocol, proxy, proxy ? listen.proxy_from : nullptr});
   };
-  for (uint16_t port : cli::enabled_ports(options.udp_ports)) add(net::Transport::kUdp, port);
-  for (uint16_t port : cli::enabled_ports(options.tcp_ports)) add(net::Transport::kTcp, port);
-  const auto tls_ports = cli::effective_tls_ports(options);
-  for (uint16_t port : tls_ports) add(net::Transport::kTls, port);
-  if (!tls_ports.empty()) {
+  for (uint16_t port : listen.ports.udp) add(net::Transport::kUdp, port);
+  for (uint16_t port : listen.ports.tcp) add(net::Transport::kTcp, port);
+  for (uint16_t port : listen.ports.tls) add(net::Transport::kTls, port);
+  if (!listen.ports.tls.empty()) {
     // Unreadable or mismatched files throw TlsConfigError naming the file: exit 78.
     config.tls = std::make_shared<net::TlsContextHolder>(
         net::TlsServerPaths{options.cert, options.key, options.client_ca, options.client_names});
@@ -138,7 +132,7 @@ int run_listen(const cli::ListenOptions& options) {
   // A write to a closed pipe (stderr to a log collector that went away, a peer's socket)
   // must fail with EPIPE, not kill the relay with its batches; libcurl runs with NOSIGNAL.
   signal(SIGPIPE, SIG_IGN);
-  // Signals are taken by sigwait below; every thread created from here on inherits the mask.
+  // Signals are read by the signal loop below; every thread created from here on inherits the mask.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
@@ -148,17 +142,22 @@ int run_listen(const cli::ListenOptions& options) {
 
   const Clock& clock = SystemClock::instance();
   try {
-    relay::RelayConfig config = relay_config(options);
+    // Before the Firehose delivery, whose background thread may request the stop until it is gone.
+    relay::StopSignals stop_signals(signals);
+    const cli::ListenConfig listen = cli::listen_config(options);
+    relay::RelayConfig config = relay_config(options, listen);
     config.max_connections = open_files_for_connections(config);
     // --output-dir writes locally; otherwise Firehose (SPEC §5), whose start-up may refuse (78).
     const std::string stream = options.stream.empty() ? "kinesyslog" : options.stream;
     std::unique_ptr<deliver::OutputDirectoryDestination> directory;
-    std::unique_ptr<relay::FirehoseDelivery> firehose;
+    std::unique_ptr<deliver::FirehoseDelivery> firehose;
     if (!options.output_dir.empty()) {
       directory = std::make_unique<deliver::OutputDirectoryDestination>(options.output_dir, stream, clock,
                                                                         parse::random_seed_from_os());
     } else {
-      firehose = std::make_unique<relay::FirehoseDelivery>(options, aws::process_environment(), clock);
+      const deliver::FirehoseSettings settings{options.stream, options.region, options.profile, options.endpoint_url};
+      firehose = std::make_unique<deliver::FirehoseDelivery>(settings, aws::process_environment(), clock,
+                                                             parse::random_seed_from_os());
       config.owner = firehose->owner();
     }
     deliver::Destination& destination =
@@ -168,27 +167,20 @@ int run_listen(const cli::ListenOptions& options) {
     const std::shared_ptr<net::TlsContextHolder> tls = config.tls;
     relay::Relay relay(std::move(config), destination, clock);
     // Declared after the relay so it stops serving before the relay goes away.
-    relay::MetricsEndpoint endpoint(*IpAddress::parse(options.address), options.address.find(':') != std::string::npos,
-                                    cli::enabled_ports(options.prometheus_ports),
-                                    cli::enabled_ports(options.proxy_protocol_ports), metrics, clock);
+    relay::MetricsEndpoint endpoint(listen.address.ip, listen.address.ipv6_literal, listen.ports.prometheus,
+                                    listen.ports.proxy_protocol, metrics, clock);
     relay.start();
     endpoint.start(relay);
     // A definitive refusal that arrives after start (AWS was unreachable at first) stops like SIGTERM, then exits 78.
-    static std::mutex refusal_mutex;
-    static std::optional<std::string> refusal;
     if (firehose) {
-      firehose->continue_in_background([](const std::string& message) {
-        std::lock_guard lock(refusal_mutex);
-        refusal = message;
-        kill(getpid(), SIGTERM);
-      });
+      firehose->continue_in_background(
+          [&stop_signals](const std::string& message) { stop_signals.request_stop(message); });
     }
     const std::string listening = fmt::format(
         "kinesyslog {} listening on {} for {} (UDP {}, TCP {}, TLS {}, PROXY {}, metrics {}), delivering to {}",
         KINESYSLOG_VERSION, options.address, options.gelf ? "GELF" : "syslog",
-        fmt::join(cli::enabled_ports(options.udp_ports), ","), fmt::join(cli::enabled_ports(options.tcp_ports), ","),
-        fmt::join(cli::effective_tls_ports(options), ","), fmt::join(cli::enabled_ports(options.proxy_protocol_ports), ","),
-        fmt::join(cli::enabled_ports(options.prometheus_ports), ","), destination.describe());
+        fmt::join(listen.ports.udp, ","), fmt::join(listen.ports.tcp, ","), fmt::join(listen.ports.tls, ","),
+        fmt::join(listen.ports.proxy_protocol, ","), fmt::join(listen.ports.prometheus, ","), destination.describe());
     spdlog::info("{}", listening);
     const relay::ServiceNotifier systemd;
     systemd.ready(listening);
@@ -197,8 +189,7 @@ int run_listen(const cli::ListenOptions& options) {
     relay::WatchdogPinger watchdog(
         [&] { return stopping.load() || (relay.listening() && !relay.delivery_stuck()); });
     for (;;) {
-      int signal_number = 0;
-      if (sigwait(&signals, &signal_number) != 0) continue;
+      const int signal_number = stop_signals.wait();
       if (signal_number == SIGHUP) {
         reload_tls(tls);
         continue;
@@ -216,10 +207,9 @@ int run_listen(const cli::ListenOptions& options) {
     uint64_t received = 0;
     for (const auto& source : relay.readings().traffic) received += source.messages;
     spdlog::info("stopped: {} messages received", received);
-    std::lock_guard lock(refusal_mutex);
-    if (refusal) return config_error(*refusal);
+    if (const auto refusal = stop_signals.stop_reason()) return config_error(*refusal);
     return cli::kExitOk;
-  } catch (const relay::StartupRefused& error) {
+  } catch (const deliver::StartupRefused& error) {
     return config_error(error.what());
   } catch (const net::BindError& error) {
     spdlog::error("{}", error.what());

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <utility>
 
-#include "batch/json_escape.hpp"
+#include "core/json_escape.hpp"
 
 namespace kinesyslog::batch {
 namespace {

@@ -5,7 +5,7 @@
 #include <stdexcept>
 #include <utility>
 
-#include "batch/json_escape.hpp"
+#include "core/json_escape.hpp"
 
 namespace kinesyslog::batch {
 namespace {

@@ -8,10 +8,11 @@
 #include <string_view>
 #include <system_error>
 
-#include "batch/record_encoder.hpp"
+#include "core/record.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/listen_config.hpp"
 #include "cli/spool_directory.hpp"
-#include "core/ip_address.hpp"
+#include "core/bind_address.hpp"
 #include "net/trusted_proxies.hpp"
 
 namespace kinesyslog::cli {
@@ -49,17 +50,14 @@ bool contains(const std::vector<uint16_t>& ports, int port) {
 }
 
 // TCP, TLS and metrics listeners all bind TCP sockets, so one port can serve only one of them.
-std::optional<ConfigError> check_tcp_ports_distinct(const ListenOptions& options) {
-  std::vector<uint16_t> tcp = enabled_ports(options.tcp_ports);
-  std::vector<uint16_t> tls = effective_tls_ports(options);
-  std::vector<uint16_t> prometheus = enabled_ports(options.prometheus_ports);
-  for (uint16_t port : tls) {
-    if (contains(tcp, port)) {
+std::optional<ConfigError> check_tcp_ports_distinct(const ListenPorts& ports) {
+  for (uint16_t port : ports.tls) {
+    if (contains(ports.tcp, port)) {
       return error_for("--tls-port", std::to_string(port) + " is also a --tcp-port; a port serves one listener");
     }
   }
-  for (uint16_t port : prometheus) {
-    if (contains(tcp, port) || contains(tls, port)) {
+  for (uint16_t port : ports.prometheus) {
+    if (contains(ports.tcp, port) || contains(ports.tls, port)) {
       return error_for("--prometheus-port",
                        std::to_string(port) + " is also a --tcp-port or --tls-port; a port serves one listener");
     }
@@ -78,7 +76,7 @@ std::optional<ConfigError> check_ports(const ListenOptions& options) {
   return std::nullopt;
 }
 
-std::optional<ConfigError> check_tls(const ListenOptions& options) {
+std::optional<ConfigError> check_tls(const ListenOptions& options, const ListenPorts& ports) {
   if (options.cert.empty() != options.key.empty()) {
     return options.cert.empty() ? error_for("--cert", "--key is given without --cert; give both or neither")
                                 : error_for("--key", "--cert is given without --key; give both or neither");
@@ -88,7 +86,7 @@ std::optional<ConfigError> check_tls(const ListenOptions& options) {
   if (tls_port_requested && !has_certificate) {
     return error_for("--tls-port", "a TLS listener needs --cert and --key; give them, or drop --tls-port");
   }
-  if (!options.client_ca.empty() && effective_tls_ports(options).empty()) {
+  if (!options.client_ca.empty() && ports.tls.empty()) {
     return error_for("--client-ca", "client certificates are checked on TLS ports only; give --cert and --key");
   }
   if (!options.client_names.empty() && options.client_ca.empty()) {
@@ -97,24 +95,21 @@ std::optional<ConfigError> check_tls(const ListenOptions& options) {
   return std::nullopt;
 }
 
-std::optional<ConfigError> check_proxy_from(const ListenOptions& options) {
+std::optional<ConfigError> check_proxy_from(const ListenOptions& options, const ListenPorts& ports) {
   for (const std::string& range : options.proxy_from) {
     if (!net::AddressRange::parse(range)) {
       return error_for("--proxy-from", range + " is not an address or CIDR range; use e.g. 10.0.0.0/8 or fd00::/8");
     }
   }
-  if (!options.proxy_from.empty() && enabled_ports(options.proxy_protocol_ports).empty()) {
+  if (!options.proxy_from.empty() && ports.proxy_protocol.empty()) {
     return error_for("--proxy-from", "no --proxy-protocol port takes PROXY headers; give one or drop --proxy-from");
   }
   return std::nullopt;
 }
 
-std::optional<ConfigError> check_proxy_protocol(const ListenOptions& options) {
-  std::vector<uint16_t> tcp = enabled_ports(options.tcp_ports);
-  std::vector<uint16_t> tls = effective_tls_ports(options);
-  std::vector<uint16_t> prometheus = enabled_ports(options.prometheus_ports);
-  for (uint16_t port : enabled_ports(options.proxy_protocol_ports)) {
-    if (!contains(tcp, port) && !contains(tls, port) && !contains(prometheus, port)) {
+std::optional<ConfigError> check_proxy_protocol(const ListenPorts& ports) {
+  for (uint16_t port : ports.proxy_protocol) {
+    if (!contains(ports.tcp, port) && !contains(ports.tls, port) && !contains(ports.prometheus, port)) {
       return error_for("--proxy-protocol", std::to_string(port) +
                                                " is not a --tcp-port, TLS --tls-port or --prometheus-port; "
                                                "name one of those ports");
@@ -123,9 +118,8 @@ std::optional<ConfigError> check_proxy_protocol(const ListenOptions& options) {
   return std::nullopt;
 }
 
-std::optional<ConfigError> check_listeners(const ListenOptions& options) {
-  if (enabled_ports(options.udp_ports).empty() && enabled_ports(options.tcp_ports).empty() &&
-      effective_tls_ports(options).empty()) {
+std::optional<ConfigError> check_listeners(const ListenPorts& ports) {
+  if (ports.udp.empty() && ports.tcp.empty() && ports.tls.empty()) {
     return error_for("--udp-port",
                      "no listener is enabled; give --udp-port, --tcp-port, or --tls-port with --cert and --key");
   }
@@ -159,11 +153,11 @@ std::optional<ConfigError> check_limits(const ListenOptions& options) {
   if (options.max_connections_per_source < 1) {
     return error_for("--max-connections-per-source", "0 would refuse every connection; use 1 or more");
   }
-  if (options.spool_max_bytes != 0 && options.spool_max_bytes < batch::kFirehoseMaxRecordBytes) {
+  if (options.spool_max_bytes != 0 && options.spool_max_bytes < kFirehoseMaxRecordBytes) {
     // Below one largest record, a full batch could never be spooled at all.
     return error_for("--spool-max-bytes", std::to_string(options.spool_max_bytes) +
                                               " is too small; use 0 (no cap) or at least " +
-                                              std::to_string(batch::kFirehoseMaxRecordBytes) + " bytes");
+                                              std::to_string(kFirehoseMaxRecordBytes) + " bytes");
   }
   if (options.compression_level < kMinCompressionLevel || options.compression_level > kMaxCompressionLevel) {
     return error_for("--compression-level",
@@ -194,14 +188,15 @@ std::vector<uint16_t> effective_tls_ports(const ListenOptions& options) {
 
 std::optional<ConfigError> validate(const ListenOptions& options) {
   if (auto error = check_ports(options)) return error;
-  if (!IpAddress::parse(options.address)) {
+  if (!BindAddress::parse(options.address)) {
     return error_for("--address", options.address + " is not an IPv4 or IPv6 literal; use e.g. 0.0.0.0 or ::");
   }
-  if (auto error = check_tls(options)) return error;
-  if (auto error = check_tcp_ports_distinct(options)) return error;
-  if (auto error = check_proxy_protocol(options)) return error;
-  if (auto error = check_proxy_from(options)) return error;
-  if (auto error = check_listeners(options)) return error;
+  const ListenPorts ports = listen_ports(options);  // the lists passed their range checks
+  if (auto error = check_tls(options, ports)) return error;
+  if (auto error = check_tcp_ports_distinct(ports)) return error;
+  if (auto error = check_proxy_protocol(ports)) return error;
+  if (auto error = check_proxy_from(options, ports)) return error;
+  if (auto error = check_listeners(ports)) return error;
   if (options.stream.empty() && options.output_dir.empty()) {
     return error_for("--stream", "no delivery stream given; give --stream NAME (or --output-dir DIR)");
   }

@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "core/record.hpp"
+
 namespace kinesyslog::deliver {
 namespace {
 
@@ -182,7 +184,7 @@ DeliveryLoop::Pass DeliveryLoop::send_call(const std::vector<IndexEntry>& call, 
   const CallResult result = sender_.send(limits);
   const RetryState retry{backoff_, backoff_.draw_fraction(), consecutive_call_failures_};
   const Settlement plan =
-      settle(sender_.records(), result, retry, destination_.describe(), batch::kFirehoseMaxRecordBytes);
+      settle(sender_.records(), result, retry, destination_.describe(), kFirehoseMaxRecordBytes);
   sender_.report(files, plan);
   sender_.settle_files(files, plan);
   std::lock_guard lock(state_mutex_);

@@ -1,7 +1,7 @@
 #pragma once
 // The composition root of the pipeline (DESIGN "Threads"): I/O threads → per-thread
 // ingest (parse, id, batch table) → bounded queue → encoder threads → spool → the one
-// delivery thread. main() only turns options into a RelayConfig and handles signals.
+// delivery thread. main() only turns the checked configuration into a RelayConfig and handles signals.
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -9,14 +9,15 @@
 #include <string>
 #include <vector>
 
+#include "core/account_id_promise.hpp"
+#include "core/bind_address.hpp"
 #include "core/clock.hpp"
-#include "core/ip_address.hpp"
+#include "core/record.hpp"
 #include "deliver/delivery_loop.hpp"
 #include "metrics/relay_counters.hpp"
 #include "metrics/relay_metrics.hpp"
 #include "net/listener.hpp"
 #include "net/tls_context_holder.hpp"
-#include "relay/owner_source.hpp"
 
 namespace kinesyslog::deliver {
 class Destination;
@@ -24,11 +25,8 @@ class Destination;
 
 namespace kinesyslog::relay {
 
-inline constexpr std::string_view kLocalOwner = "000000000000";  // --output-dir: no AWS account
-
 struct RelayConfig {
-  IpAddress address;
-  bool ipv6_address = false;
+  BindAddress address;
   std::vector<net::ListenerSpec> listeners;
   size_t io_threads = 2;
   size_t encoder_threads = 2;
@@ -43,7 +41,7 @@ struct RelayConfig {
   bool random_ids = false;
   std::string group_prefix = "/kinesyslog";
   // Known at once with --output-dir; with Firehose it arrives from STS, maybe after start().
-  std::shared_ptr<OwnerSource> owner = OwnerSource::known(std::string(kLocalOwner));
+  std::shared_ptr<AccountIdPromise> owner = AccountIdPromise::known(std::string(kLocalOwner));
   std::filesystem::path spool_dir;
   uint64_t spool_max_bytes = 0;  // past it new records are refused (DESIGN: never delete old ones); 0: no cap
   std::chrono::milliseconds delivery_interval{60'000};
@@ -86,8 +84,8 @@ class Relay {
   bool healthy() const;
 
  private:
-  struct Parts;
-  std::unique_ptr<Parts> parts_;
+  struct Pipeline;  // the stages, built by the constructor, started and stopped here
+  std::unique_ptr<Pipeline> pipeline_;
 };
 
 }  // namespace kinesyslog::relay

@@ -12,8 +12,8 @@
 #include <string_view>
 #include <vector>
 
-#include "batch/record_encoder.hpp"
 #include "core/clock.hpp"
+#include "core/record.hpp"
 #include "spool/atomic_file.hpp"
 #include "spool/quarantine.hpp"
 
@@ -50,7 +50,7 @@ class SpoolFullError : public SpoolError {
 struct SpoolOptions {
   bool allow_tmpfile = true;  // false forces the temporary-name + rename path (tests, odd filesystems)
   uint64_t max_bytes = 0;     // cap on record bytes waiting in the spool; 0: no cap
-  uint64_t max_record_bytes = batch::kFirehoseMaxRecordBytes;  // larger files are quarantined
+  uint64_t max_record_bytes = kFirehoseMaxRecordBytes;  // larger files are quarantined
   DirectorySync sync_directory = spool::sync_directory;        // tests make it fail
 };
 

@@ -97,7 +97,7 @@ TEST(DeliveryLoop, ARecordOverFirehosesLimitRefusedAloneIsQuarantinedEvenWhenNot
   TemporaryDirectory directory;
   ManualClock clock{kMarch2026};
   spool::SpoolOptions options;
-  options.max_record_bytes = 2 * batch::kFirehoseMaxRecordBytes;  // let it through the spool's own check
+  options.max_record_bytes = 2 * kFirehoseMaxRecordBytes;  // let it through the spool's own check
   Spool spool(directory.path(), clock, options);
   FakeDestination destination;
   destination.otherwise([](std::span<const std::string_view>) {
@@ -108,7 +108,7 @@ TEST(DeliveryLoop, ARecordOverFirehosesLimitRefusedAloneIsQuarantinedEvenWhenNot
   delivery_options.events = events;
   DeliveryLoop loop(spool, destination, clock, delivery_options, 1);
   loop.send_due();
-  const spool::SpoolFile big = spool.publish(std::string(batch::kFirehoseMaxRecordBytes + 1, 'x'));
+  const spool::SpoolFile big = spool.publish(std::string(kFirehoseMaxRecordBytes + 1, 'x'));
   loop.notify_published(big);
   clock.advance(60s);
   loop.send_due();

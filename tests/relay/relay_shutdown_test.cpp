@@ -17,7 +17,7 @@
 
 #include "core/clock.hpp"
 #include "deliver/fake_destination.hpp"
-#include "relay/account_cache.hpp"
+#include "encode/account_cache.hpp"
 #include "relay/relay.hpp"
 #include "support/temporary_directory.hpp"
 
@@ -64,9 +64,9 @@ std::thread send_lines(uint16_t port, size_t bytes) {
 
 class RelayShutdown : public ::testing::Test {
  protected:
-  RelayConfig config_with(std::shared_ptr<OwnerSource> owner) {
+  RelayConfig config_with(std::shared_ptr<AccountIdPromise> owner) {
     RelayConfig config;
-    config.address = *IpAddress::parse("127.0.0.1");
+    config.address = *BindAddress::parse("127.0.0.1");
     config.listeners.push_back({net::Transport::kTcp, port, Protocol::kSyslog, false});
     config.io_threads = 1;
     config.encoder_threads = 1;
@@ -106,7 +106,7 @@ class RelayShutdown : public ::testing::Test {
 };
 
 TEST_F(RelayShutdown, StopEndsByTheDeadlineWhileTheQueueIsFullAndTheAccountNeverCame) {
-  Relay relay(config_with(std::make_shared<OwnerSource>()), destination, SystemClock::instance());
+  Relay relay(config_with(std::make_shared<AccountIdPromise>()), destination, SystemClock::instance());
   relay.start();
   std::thread sender = send_lines(port, 1024 * 1024);
   std::this_thread::sleep_for(1s);  // the queue fills; the I/O thread blocks on it
@@ -117,8 +117,8 @@ TEST_F(RelayShutdown, StopEndsByTheDeadlineWhileTheQueueIsFullAndTheAccountNever
 }
 
 TEST_F(RelayShutdown, CachedAccountLetsBatchesReachTheSpoolBeforeStsAnswers) {
-  remember_account(spool.path(), "210987654321");
-  auto owner = std::make_shared<OwnerSource>();
+  encode::remember_account(spool.path(), "210987654321");
+  auto owner = std::make_shared<AccountIdPromise>();
   Relay relay(config_with(owner), destination, SystemClock::instance());
   relay.start();
   std::thread sender = send_lines(port, 256 * 1024);
@@ -127,20 +127,6 @@ TEST_F(RelayShutdown, CachedAccountLetsBatchesReachTheSpoolBeforeStsAnswers) {
   EXPECT_FALSE(destination.accepted().empty()) << "records waited in memory for STS";
   EXPECT_EQ(owner->confirmed_account(), std::nullopt);
   expect_stop_within(relay, std::chrono::steady_clock::now() + 2s, 10s);
-}
-
-TEST(OwnerSourceAssumed, StsReplacesTheCachedAccountAndWaitersSeeEither) {
-  OwnerSource owner;
-  owner.assume("111111111111");
-  EXPECT_EQ(owner.wait(), "111111111111");
-  EXPECT_EQ(owner.confirmed_account(), std::nullopt);
-  owner.assume("333333333333");  // a second guess changes nothing
-  EXPECT_EQ(owner.wait(), "111111111111");
-  owner.set("222222222222");
-  EXPECT_EQ(owner.confirmed_account(), "222222222222");
-  EXPECT_EQ(owner.wait(), "222222222222");
-  owner.set("444444444444");  // the first confirmed account stays
-  EXPECT_EQ(owner.wait(), "222222222222");
 }
 
 }  // namespace

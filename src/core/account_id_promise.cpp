@@ -1,16 +1,16 @@
-#include "relay/owner_source.hpp"
+#include "core/account_id_promise.hpp"
 
 #include <spdlog/spdlog.h>
 
-namespace kinesyslog::relay {
+namespace kinesyslog {
 
-std::shared_ptr<OwnerSource> OwnerSource::known(std::string account) {
-  auto source = std::make_shared<OwnerSource>();
+std::shared_ptr<AccountIdPromise> AccountIdPromise::known(std::string account) {
+  auto source = std::make_shared<AccountIdPromise>();
   source->set(std::move(account));
   return source;
 }
 
-void OwnerSource::set(std::string account) {
+void AccountIdPromise::set(std::string account) {
   {
     std::lock_guard lock(mutex_);
     if (confirmed_) return;
@@ -25,7 +25,7 @@ void OwnerSource::set(std::string account) {
   changed_.notify_all();
 }
 
-void OwnerSource::assume(std::string account) {
+void AccountIdPromise::assume(std::string account) {
   {
     std::lock_guard lock(mutex_);
     if (account_) return;
@@ -34,7 +34,7 @@ void OwnerSource::assume(std::string account) {
   changed_.notify_all();
 }
 
-void OwnerSource::cancel() {
+void AccountIdPromise::cancel() {
   {
     std::lock_guard lock(mutex_);
     cancelled_ = true;
@@ -42,21 +42,21 @@ void OwnerSource::cancel() {
   changed_.notify_all();
 }
 
-std::optional<std::string> OwnerSource::wait() {
+std::optional<std::string> AccountIdPromise::wait() {
   std::unique_lock lock(mutex_);
   changed_.wait(lock, [this] { return account_.has_value() || cancelled_; });
   return account_;
 }
 
-bool OwnerSource::wait_until(SteadyTime deadline) {
+bool AccountIdPromise::wait_until(SteadyTime deadline) {
   std::unique_lock lock(mutex_);
   return changed_.wait_until(lock, deadline, [this] { return account_.has_value() || cancelled_; }) &&
          account_.has_value();
 }
 
-std::optional<std::string> OwnerSource::confirmed_account() const {
+std::optional<std::string> AccountIdPromise::confirmed_account() const {
   std::lock_guard lock(mutex_);
   return confirmed_ ? account_ : std::nullopt;
 }
 
-}  // namespace kinesyslog::relay
+}  // namespace kinesyslog

@@ -1,13 +1,12 @@
-#include "relay/firehose_startup.hpp"
+#include "deliver/firehose_startup_check.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <deque>
-#include <thread>
 #include <variant>
 
-namespace kinesyslog::relay {
+namespace kinesyslog::deliver {
 namespace {
 
 using ::testing::HasSubstr;
@@ -133,24 +132,5 @@ TEST_F(FirehoseStartupCheckTest, AWrongSecretIsStillARefusal) {
   EXPECT_THROW(check.attempt(), StartupRefused);
 }
 
-TEST(OwnerSource, WaitBlocksUntilTheAccountIsSet) {
-  OwnerSource owner;
-  std::optional<std::string> seen;
-  std::thread encoder([&] { seen = owner.wait(); });
-  owner.set("123456789012");
-  encoder.join();
-  EXPECT_EQ(seen, "123456789012");
-}
-
-TEST(OwnerSource, CancelReleasesWaitersWithoutAnAccount) {
-  OwnerSource owner;
-  std::optional<std::string> seen = "unset";
-  std::thread encoder([&] { seen = owner.wait(); });
-  EXPECT_FALSE(owner.wait_until(SteadyTime::clock::now() + std::chrono::milliseconds(20)));
-  owner.cancel();
-  encoder.join();
-  EXPECT_EQ(seen, std::nullopt);
-}
-
 }  // namespace
-}  // namespace kinesyslog::relay
+}  // namespace kinesyslog::deliver

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-namespace kinesyslog::batch {
+namespace kinesyslog {
 
 // Appends `bytes` to `out` as the inside of a JSON string (no surrounding quotes):
 //  - valid UTF-8 (RFC 3629 §4, including non-ASCII and the BOM) is copied unchanged;
@@ -18,4 +18,4 @@ void append_json_escaped(std::string& out, std::string_view bytes);
 // The most bytes append_json_escaped can add for `input_size` input bytes (`\u00XX`).
 constexpr size_t max_json_escaped_size(size_t input_size) { return 6 * input_size; }
 
-}  // namespace kinesyslog::batch
+}  // namespace kinesyslog

@@ -1,9 +1,9 @@
-#include "batch/json_escape.hpp"
+#include "core/json_escape.hpp"
 
 #include <cstdint>
 #include <cstring>
 
-namespace kinesyslog::batch {
+namespace kinesyslog {
 namespace {
 
 constexpr char kHexDigits[] = "0123456789abcdef";
@@ -111,4 +111,4 @@ void append_json_escaped(std::string& out, std::string_view bytes) {
   }
 }
 
-}  // namespace kinesyslog::batch
+}  // namespace kinesyslog

@@ -1,4 +1,4 @@
-#include "batch/json_escape.hpp"
+#include "core/json_escape.hpp"
 
 #include <gtest/gtest.h>
 #include <simdjson.h>
@@ -10,7 +10,7 @@
 
 #include "support/python_backslashreplace.hpp"
 
-namespace kinesyslog::batch {
+namespace kinesyslog {
 namespace {
 
 std::string escaped(std::string_view bytes) {
@@ -121,4 +121,4 @@ TEST(JsonEscape, ParsedBackEqualsPythonBackslashreplaceForRandomBytes) {
 }
 
 }  // namespace
-}  // namespace kinesyslog::batch
+}  // namespace kinesyslog

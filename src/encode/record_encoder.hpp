@@ -8,16 +8,14 @@
 #include <vector>
 
 #include "core/closed_batch.hpp"
+#include "core/record.hpp"
 
 struct libdeflate_compressor;
 
-namespace kinesyslog::batch {
-
-// Firehose's maximum record size, before base64 (PutRecordBatch quotas).
-inline constexpr size_t kFirehoseMaxRecordBytes = 1024000;
+namespace kinesyslog::encode {
 
 struct RecordHeaderFields {
-  std::string owner = "000000000000";      // 12-digit AWS account id
+  std::string owner{kLocalOwner};            // 12-digit AWS account id
   std::string group_prefix = "/kinesyslog";  // --group-prefix
 };
 
@@ -59,4 +57,4 @@ class RecordEncoder {
   EncodedRecords result_;
 };
 
-}  // namespace kinesyslog::batch
+}  // namespace kinesyslog::encode

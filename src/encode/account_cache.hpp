@@ -1,13 +1,13 @@
 #pragma once
-// The AWS account id last learned from STS, kept beside the spool. Used only when the relay
-// must stop before STS ever answered (AWS unreachable since start): encoding the waiting
-// batches with the last known account beats dropping them (DESIGN: the spool is the commit point).
+// The AWS account id last learned from STS, kept beside the spool. It stands in while STS has
+// not answered since start (AWS unreachable): encoding the waiting batches with the last known
+// account beats holding them in memory or dropping them at shutdown (the spool is the commit point).
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
 
-namespace kinesyslog::relay {
+namespace kinesyslog::encode {
 
 inline constexpr std::string_view kAccountCacheName = ".kinesyslog-account";
 
@@ -16,4 +16,4 @@ std::optional<std::string> read_cached_account(const std::filesystem::path& spoo
 // Records `account` (12 digits) atomically; failures are logged, never thrown.
 void remember_account(const std::filesystem::path& spool_dir, std::string_view account);
 
-}  // namespace kinesyslog::relay
+}  // namespace kinesyslog::encode

@@ -1,4 +1,4 @@
-#include "batch/record_encoder.hpp"
+#include "encode/record_encoder.hpp"
 
 #include <gtest/gtest.h>
 #include <simdjson.h>
@@ -10,13 +10,14 @@
 #include <vector>
 
 #include "batch/open_batch.hpp"
-#include "batch_test_support.hpp"
+#include "batch/batch_test_support.hpp"
 
-namespace kinesyslog::batch {
+namespace kinesyslog::encode {
 namespace {
 
-using testing::make_event;
-using testing::make_key;
+using batch::OpenBatch;
+using batch::testing::make_event;
+using batch::testing::make_key;
 
 std::string gunzip(std::string_view compressed) {
   z_stream stream{};
@@ -212,4 +213,4 @@ TEST(RecordEncoder, SplitKeepsEveryEventThatFitsAloneInOrderForRandomBatches) {
 }
 
 }  // namespace
-}  // namespace kinesyslog::batch
+}  // namespace kinesyslog::encode

@@ -13,13 +13,13 @@
 
 #include "core/clock.hpp"
 
-namespace kinesyslog::relay {
+namespace kinesyslog {
 
 // Thread-safe.
-class OwnerSource {
+class AccountIdPromise {
  public:
-  OwnerSource() = default;
-  static std::shared_ptr<OwnerSource> known(std::string account);
+  AccountIdPromise() = default;
+  static std::shared_ptr<AccountIdPromise> known(std::string account);
 
   // The account as STS (or the configuration) states it. The first call wins; later ones are
   // ignored. It replaces an assumed account, with a warning when the two differ.
@@ -44,4 +44,4 @@ class OwnerSource {
   bool cancelled_ = false;
 };
 
-}  // namespace kinesyslog::relay
+}  // namespace kinesyslog

@@ -1,4 +1,4 @@
-#include "relay/firehose_startup.hpp"
+#include "deliver/firehose_startup_check.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -11,9 +11,8 @@
 #include "aws/firehose_client.hpp"
 #include "aws/sts_client.hpp"
 #include "deliver/retry_backoff.hpp"
-#include "parse/event_id.hpp"
 
-namespace kinesyslog::relay {
+namespace kinesyslog::deliver {
 namespace {
 
 // Retry the start-up calls every second at first, then at most every minute.
@@ -87,9 +86,10 @@ bool FirehoseStartupCheck::call_aws(const std::string& what, aws::SignedClient& 
   return false;
 }
 
-BackgroundStartupCheck::BackgroundStartupCheck(FirehoseStartupCheck& check, OwnerSource& owner,
-                                               std::function<void(const std::string&)> on_refused)
-    : check_(check), owner_(owner), on_refused_(std::move(on_refused)),
+BackgroundStartupCheck::BackgroundStartupCheck(FirehoseStartupCheck& check, AccountIdPromise& owner,
+                                               std::function<void(const std::string&)> on_refused,
+                                               uint64_t jitter_seed)
+    : check_(check), owner_(owner), on_refused_(std::move(on_refused)), jitter_seed_(jitter_seed),
       thread_([this](std::stop_token stop) { run(stop); }) {}
 
 BackgroundStartupCheck::~BackgroundStartupCheck() {
@@ -98,7 +98,7 @@ BackgroundStartupCheck::~BackgroundStartupCheck() {
 }
 
 void BackgroundStartupCheck::run(std::stop_token stop) {
-  deliver::RetryBackoff backoff(kRetryBase, kRetryCap, parse::random_seed_from_os());
+  RetryBackoff backoff(kRetryBase, kRetryCap, jitter_seed_);
   for (uint32_t failures = 0; !stop.stop_requested(); ++failures) {
     {
       std::unique_lock lock(mutex_);
@@ -122,4 +122,4 @@ void BackgroundStartupCheck::run(std::stop_token stop) {
   }
 }
 
-}  // namespace kinesyslog::relay
+}  // namespace kinesyslog::deliver

@@ -1,4 +1,4 @@
-#include "batch/record_encoder.hpp"
+#include "encode/record_encoder.hpp"
 
 #include <libdeflate.h>
 
@@ -7,9 +7,9 @@
 #include <string>
 #include <utility>
 
-#include "batch/json_escape.hpp"
+#include "core/json_escape.hpp"
 
-namespace kinesyslog::batch {
+namespace kinesyslog::encode {
 namespace {
 
 // Pieces aim below the limit so that one compressing a little worse than the whole
@@ -132,4 +132,4 @@ const EncodedRecords& RecordEncoder::encode(const ClosedBatch& batch) {
   return result_;
 }
 
-}  // namespace kinesyslog::batch
+}  // namespace kinesyslog::encode

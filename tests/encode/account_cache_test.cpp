@@ -1,10 +1,10 @@
-#include "relay/account_cache.hpp"
+#include "encode/account_cache.hpp"
 
 #include <gtest/gtest.h>
 
 #include "support/temporary_directory.hpp"
 
-namespace kinesyslog::relay {
+namespace kinesyslog::encode {
 namespace {
 
 TEST(AccountCache, RemembersTheAccountForTheNextRun) {
@@ -29,4 +29,4 @@ TEST(AccountCache, IsNeverTakenForASpoolRecord) {
 }
 
 }  // namespace
-}  // namespace kinesyslog::relay
+}  // namespace kinesyslog::encode

@@ -1,7 +1,8 @@
 #pragma once
 // Delivery to Firehose as `listen --stream` sets it up (SPEC §5): region, credentials and
-// endpoints resolved from the options and environment, the start-up checks, and the
+// endpoints resolved from the settings and environment, the start-up checks, and the
 // destination the relay's delivery thread calls.
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -11,27 +12,37 @@
 #include "aws/curl_transport.hpp"
 #include "aws/environment.hpp"
 #include "aws/signed_client.hpp"
-#include "cli/listen_options.hpp"
 #include "core/clock.hpp"
 #include "deliver/firehose_destination.hpp"
-#include "relay/firehose_startup.hpp"
-#include "relay/owner_source.hpp"
+#include "deliver/firehose_startup_check.hpp"
+#include "core/account_id_promise.hpp"
 
-namespace kinesyslog::relay {
+namespace kinesyslog::deliver {
+
+// What `listen` says about Firehose; an empty string is "not given" (the environment, the
+// shared config or the instance decides).
+struct FirehoseSettings {
+  std::string stream;        // --stream
+  std::string region;        // --region
+  std::string profile;       // --profile
+  std::string endpoint_url;  // --endpoint-url
+};
 
 class FirehoseDelivery {
  public:
   // Resolves region, credentials and endpoints (aws::AwsConfigError naming what was tried) and
   // makes the first start-up attempt: StartupRefused on a definitive answer. When AWS cannot be
   // reached the object is still made, with the account unknown (see continue_in_background).
-  FirehoseDelivery(const cli::ListenOptions& options, const aws::EnvironmentLookup& environment, const Clock& clock);
+  // `jitter_seed` seeds the background retries' random spread.
+  FirehoseDelivery(const FirehoseSettings& settings, const aws::EnvironmentLookup& environment, const Clock& clock,
+                   uint64_t jitter_seed);
   ~FirehoseDelivery();
   FirehoseDelivery(const FirehoseDelivery&) = delete;
   FirehoseDelivery& operator=(const FirehoseDelivery&) = delete;
 
   deliver::Destination& destination() { return *destination_; }
   // For RelayConfig::owner: known already, or once the background checks succeed.
-  std::shared_ptr<OwnerSource> owner() const { return owner_; }
+  std::shared_ptr<AccountIdPromise> owner() const { return owner_; }
   // Once the relay listens: when the first attempt could not reach AWS, keep trying in the
   // background; a later definitive answer calls `on_refused` (on that thread) with the message.
   void continue_in_background(std::function<void(const std::string&)> on_refused);
@@ -47,11 +58,12 @@ class FirehoseDelivery {
   std::unique_ptr<aws::SignedClient> delivery_client_;
   std::unique_ptr<aws::SignedClient> startup_firehose_client_;
   std::unique_ptr<aws::SignedClient> sts_client_;
-  std::unique_ptr<deliver::FirehoseDestination> destination_;
+  std::unique_ptr<FirehoseDestination> destination_;
   std::unique_ptr<FirehoseStartupCheck> startup_check_;
-  std::shared_ptr<OwnerSource> owner_ = std::make_shared<OwnerSource>();
+  std::shared_ptr<AccountIdPromise> owner_ = std::make_shared<AccountIdPromise>();
+  uint64_t jitter_seed_;
   bool ready_ = false;
   std::unique_ptr<BackgroundStartupCheck> background_;
 };
 
-}  // namespace kinesyslog::relay
+}  // namespace kinesyslog::deliver

@@ -2,8 +2,9 @@
 // SPEC §5 start-up checks for Firehose: DescribeDeliveryStream must say ACTIVE, and STS
 // GetCallerIdentity gives the account for records' `owner`. Only a definitive answer refuses
 // to start; when AWS cannot be reached the relay starts anyway and the checks go on in the
-// background with backoff, while encoders wait for the account (OwnerSource).
+// background with backoff, while encoders wait for the account (AccountIdPromise).
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -13,9 +14,9 @@
 
 #include "aws/service_error.hpp"
 #include "aws/signed_client.hpp"
-#include "relay/owner_source.hpp"
+#include "core/account_id_promise.hpp"
 
-namespace kinesyslog::relay {
+namespace kinesyslog::deliver {
 
 // A definitive answer that the configuration is wrong (missing stream, not ACTIVE, access
 // denied, unknown key): exit 78 with this message. A signature refused for its time (a clock
@@ -53,10 +54,11 @@ class FirehoseStartupCheck {
 
 // Runs check.attempt() with capped exponential backoff on its own thread until it succeeds
 // (then sets `owner`) or is refused (then calls `on_refused` with the message, on that thread).
+// `jitter_seed` seeds the backoff's random spread.
 class BackgroundStartupCheck {
  public:
-  BackgroundStartupCheck(FirehoseStartupCheck& check, OwnerSource& owner,
-                         std::function<void(const std::string&)> on_refused);
+  BackgroundStartupCheck(FirehoseStartupCheck& check, AccountIdPromise& owner,
+                         std::function<void(const std::string&)> on_refused, uint64_t jitter_seed);
   ~BackgroundStartupCheck();  // stops and joins the thread
   BackgroundStartupCheck(const BackgroundStartupCheck&) = delete;
   BackgroundStartupCheck& operator=(const BackgroundStartupCheck&) = delete;
@@ -65,11 +67,12 @@ class BackgroundStartupCheck {
   void run(std::stop_token stop);
 
   FirehoseStartupCheck& check_;
-  OwnerSource& owner_;
+  AccountIdPromise& owner_;
   std::function<void(const std::string&)> on_refused_;
+  uint64_t jitter_seed_;
   std::mutex mutex_;
   std::condition_variable_any wake_;
   std::jthread thread_;
 };
 
-}  // namespace kinesyslog::relay
+}  // namespace kinesyslog::deliver

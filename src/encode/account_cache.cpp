@@ -1,20 +1,13 @@
-#include "relay/account_cache.hpp"
+#include "encode/account_cache.hpp"
 
-#include <algorithm>
 #include <fstream>
 #include <spdlog/spdlog.h>
 #include <system_error>
 
+#include "core/record.hpp"
 #include "spool/atomic_file.hpp"
 
-namespace kinesyslog::relay {
-namespace {
-
-bool is_account_id(std::string_view text) {
-  return text.size() == 12 && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-}  // namespace
+namespace kinesyslog::encode {
 
 std::optional<std::string> read_cached_account(const std::filesystem::path& spool_dir) {
   std::ifstream in(spool_dir / kAccountCacheName);
@@ -32,4 +25,4 @@ void remember_account(const std::filesystem::path& spool_dir, std::string_view a
   }
 }
 
-}  // namespace kinesyslog::relay
+}  // namespace kinesyslog::encode

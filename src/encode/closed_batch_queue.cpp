@@ -1,9 +1,9 @@
-#include "batch/closed_batch_queue.hpp"
+#include "encode/closed_batch_queue.hpp"
 
 #include <algorithm>
 #include <utility>
 
-namespace kinesyslog::batch {
+namespace kinesyslog::encode {
 
 ClosedBatchQueue::ClosedBatchQueue(size_t max_bytes, size_t max_batches)
     : max_bytes_(max_bytes), max_batches_(std::max<size_t>(max_batches, 1)) {}
@@ -87,4 +87,4 @@ bool ClosedBatchQueue::closed() const {
   return closed_;
 }
 
-}  // namespace kinesyslog::batch
+}  // namespace kinesyslog::encode

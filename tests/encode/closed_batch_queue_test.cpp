@@ -1,4 +1,4 @@
-#include "batch/closed_batch_queue.hpp"
+#include "encode/closed_batch_queue.hpp"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-namespace kinesyslog::batch {
+namespace kinesyslog::encode {
 namespace {
 
 using namespace std::chrono_literals;
@@ -163,4 +163,4 @@ TEST(ClosedBatchQueue, ManyProducersAndConsumersDeliverEveryBatchOnce) {
 }
 
 }  // namespace
-}  // namespace kinesyslog::batch
+}  // namespace kinesyslog::encode

@@ -11,7 +11,7 @@
 #include "core/clock.hpp"
 #include "core/closed_batch.hpp"
 
-namespace kinesyslog::batch {
+namespace kinesyslog::encode {
 
 class ClosedBatchQueue {
  public:
@@ -52,4 +52,4 @@ class ClosedBatchQueue {
   size_t bytes_ = 0;  // cost() of the batches held
 };
 
-}  // namespace kinesyslog::batch
+}  // namespace kinesyslog::encode

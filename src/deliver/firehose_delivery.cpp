@@ -1,4 +1,4 @@
-#include "relay/firehose_setup.hpp"
+#include "deliver/firehose_delivery.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -11,7 +11,7 @@
 #include "aws/region.hpp"
 #include "aws/shared_config.hpp"
 
-namespace kinesyslog::relay {
+namespace kinesyslog::deliver {
 namespace {
 
 // Start-up calls must not hold the listeners back long when AWS is slow.
@@ -30,16 +30,17 @@ aws::EndpointUrl endpoint_url(const aws::ResolvedEndpoint& resolved) {
 
 }  // namespace
 
-FirehoseDelivery::FirehoseDelivery(const cli::ListenOptions& options, const aws::EnvironmentLookup& environment,
-                                   const Clock& clock) {
-  if (!aws::is_valid_stream_name(options.stream)) {
+FirehoseDelivery::FirehoseDelivery(const FirehoseSettings& settings, const aws::EnvironmentLookup& environment,
+                                   const Clock& clock, uint64_t jitter_seed)
+    : jitter_seed_(jitter_seed) {
+  if (!aws::is_valid_stream_name(settings.stream)) {
     throw aws::AwsConfigError(fmt::format("--stream '{}': a Firehose stream name is 1-64 of a-z A-Z 0-9 _ . -",
-                                          options.stream));
+                                          settings.stream));
   }
   const auto paths = aws::SharedConfigPaths::resolve(environment);
   const aws::SharedConfig shared = aws::SharedConfig::load(paths);
-  const aws::Profile profile = shared.profile(aws::resolve_profile_name(non_empty(options.profile), environment));
-  auto region = aws::resolve_region(non_empty(options.region), environment, profile);
+  const aws::Profile profile = shared.profile(aws::resolve_profile_name(non_empty(settings.profile), environment));
+  auto region = aws::resolve_region(non_empty(settings.region), environment, profile);
   if (!region) region = aws::instance_region(credentials_transport_, environment, clock);
   if (!region) {
     throw aws::AwsConfigError(fmt::format(
@@ -49,9 +50,9 @@ FirehoseDelivery::FirehoseDelivery(const cli::ListenOptions& options, const aws:
   }
   credentials_ = aws::resolve_credentials(
       aws::CredentialChainContext{environment, shared, region->name, credentials_transport_, clock}, profile);
-  const auto firehose = aws::resolve_endpoint(aws::kFirehose, region->name, non_empty(options.endpoint_url), environment);
+  const auto firehose = aws::resolve_endpoint(aws::kFirehose, region->name, non_empty(settings.endpoint_url), environment);
   const auto sts = aws::resolve_endpoint(aws::kSts, region->name, std::nullopt, environment);
-  spdlog::info("Firehose stream {} in {} (region from {}), endpoint {} ({}), STS {} ({})", options.stream,
+  spdlog::info("Firehose stream {} in {} (region from {}), endpoint {} ({}), STS {} ({})", settings.stream,
                region->name, region->source, firehose.url, firehose.source, sts.url, sts.source);
 
   const aws::SigV4Signer firehose_signer(region->name, "firehose");
@@ -62,12 +63,12 @@ FirehoseDelivery::FirehoseDelivery(const cli::ListenOptions& options, const aws:
                                                                  kStartupTimeouts);
   sts_client_ = std::make_unique<aws::SignedClient>(endpoint_url(sts), aws::SigV4Signer(region->name, "sts"),
                                                     *credentials_, startup_transport_, clock, kStartupTimeouts);
-  destination_ = std::make_unique<deliver::FirehoseDestination>(options.stream, *delivery_client_);
-  startup_check_ = std::make_unique<FirehoseStartupCheck>(options.stream, *startup_firehose_client_, *sts_client_);
+  destination_ = std::make_unique<FirehoseDestination>(settings.stream, *delivery_client_);
+  startup_check_ = std::make_unique<FirehoseStartupCheck>(settings.stream, *startup_firehose_client_, *sts_client_);
 
   ready_ = startup_check_->attempt();  // StartupRefused goes to the caller: exit 78
   if (ready_) {
-    spdlog::info("Firehose stream {} is ACTIVE; AWS account {}", options.stream, startup_check_->account());
+    spdlog::info("Firehose stream {} is ACTIVE; AWS account {}", settings.stream, startup_check_->account());
     owner_->set(startup_check_->account());
   } else {
     spdlog::warn("AWS is unreachable at start ({}); listening anyway: records wait until the stream and the "
@@ -85,7 +86,7 @@ void FirehoseDelivery::end_calls_at(SteadyTime deadline) {
 
 void FirehoseDelivery::continue_in_background(std::function<void(const std::string&)> on_refused) {
   if (ready_ || background_) return;
-  background_ = std::make_unique<BackgroundStartupCheck>(*startup_check_, *owner_, std::move(on_refused));
+  background_ = std::make_unique<BackgroundStartupCheck>(*startup_check_, *owner_, std::move(on_refused), jitter_seed_);
 }
 
-}  // namespace kinesyslog::relay
+}  // namespace kinesyslog::deliver

@@ -1,0 +1,250 @@
+// The encoder stage on its own, with a fake spool and a hand-driven clock: the retry while the
+// spool refuses, the account that arrives late or only from the cache, and the shutdown losses.
+#include "encode/encoder_pool.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "batch/batch_test_support.hpp"
+#include "batch/open_batch.hpp"
+#include "core/gzip_member_reader.hpp"
+#include "encode/account_cache.hpp"
+#include "spool/spool.hpp"
+#include "support/temporary_directory.hpp"
+
+namespace kinesyslog::encode {
+namespace {
+
+using namespace std::chrono_literals;
+using batch::testing::make_event;
+using batch::testing::make_key;
+
+ClosedBatch batch_of(size_t events) {
+  batch::OpenBatch open(make_key("192.0.2.7", 5514));
+  for (size_t i = 0; i < events; ++i) open.append(make_event(i + 1, "message"), WallTime{}, SteadyTime{});
+  return open.close();
+}
+
+std::string gunzip(std::string_view record) {
+  GzipMemberReader reader(record);
+  std::string json;
+  EXPECT_EQ(reader.next(json), GzipMemberReader::Status::kMember) << reader.error();
+  return json;
+}
+
+// Takes records, or throws what `next_failure` says for each attempt (none: the record is kept).
+class FakePublisher final : public RecordPublisher {
+ public:
+  void publish(std::string_view record, WallTime) override {
+    std::lock_guard lock(mutex_);
+    ++attempts_;
+    if (failures_left_ > 0) {
+      --failures_left_;
+      throw std::runtime_error("No space left on device");
+    }
+    if (full_) throw spool::SpoolFullError("the spool holds 1024000 bytes");
+    records_.emplace_back(record);
+  }
+  void fail_next(int attempts) {
+    std::lock_guard lock(mutex_);
+    failures_left_ = attempts;
+  }
+  void refuse_as_full() {
+    std::lock_guard lock(mutex_);
+    full_ = true;
+  }
+  int attempts() const {
+    std::lock_guard lock(mutex_);
+    return attempts_;
+  }
+  std::vector<std::string> records() const {
+    std::lock_guard lock(mutex_);
+    return records_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  int attempts_ = 0;
+  int failures_left_ = 0;
+  bool full_ = false;
+  std::vector<std::string> records_;
+};
+
+class CountingReporter final : public EncoderReporter {
+ public:
+  void lost(Loss loss, size_t events) override {
+    std::lock_guard lock(mutex_);
+    losses_[loss] += events;
+  }
+  void spool_failing(bool failing) override {
+    std::lock_guard lock(mutex_);
+    failing_ = failing;
+  }
+  size_t lost_events(Loss loss) const {
+    std::lock_guard lock(mutex_);
+    const auto found = losses_.find(loss);
+    return found == losses_.end() ? 0 : found->second;
+  }
+  bool failing() const {
+    std::lock_guard lock(mutex_);
+    return failing_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<Loss, size_t> losses_;
+  bool failing_ = false;
+};
+
+// Polls `done` for up to five seconds (the encoder threads run on their own).
+bool eventually(const std::function<bool()>& done) {
+  for (int i = 0; i < 5000 && !done(); ++i) std::this_thread::sleep_for(1ms);
+  return done();
+}
+
+class EncoderPoolTest : public ::testing::Test {
+ protected:
+  EncoderPoolConfig config(std::shared_ptr<AccountIdPromise> owner) {
+    EncoderPoolConfig pool_config;
+    pool_config.threads = 1;
+    pool_config.owner = std::move(owner);
+    pool_config.spool_dir = spool_dir.path();
+    pool_config.retry_pause = 1ms;
+    return pool_config;
+  }
+
+  testing::TemporaryDirectory spool_dir;
+  ManualClock clock{WallTime{std::chrono::seconds(1'780'000'000)}};
+  FakePublisher publisher;
+  CountingReporter reporter;
+};
+
+TEST_F(EncoderPoolTest, EncodesABatchIntoARecordCarryingTheKnownAccount) {
+  EncoderPool pool(config(AccountIdPromise::known("123456789012")), publisher, reporter, clock);
+  pool.start();
+  pool.submit(batch_of(3));
+  ASSERT_TRUE(eventually([&] { return publisher.records().size() == 1; }));
+  const std::string json = gunzip(publisher.records()[0]);
+  EXPECT_NE(json.find(R"("owner":"123456789012")"), std::string::npos) << json;
+  EXPECT_NE(json.find(R"("logGroup":"/kinesyslog/syslog/5514")"), std::string::npos) << json;
+  pool.begin_stop(clock.steady_now() + 5s);
+  pool.finish(clock.steady_now() + 5s);
+  EXPECT_FALSE(pool.running());
+  EXPECT_EQ(read_cached_account(spool_dir.path()), "123456789012");  // confirmed: kept for the next start
+}
+
+TEST_F(EncoderPoolTest, SpoolFailuresAreRetriedUntilARecordIsWritten) {
+  EncoderPool pool(config(AccountIdPromise::known("123456789012")), publisher, reporter, clock);
+  publisher.fail_next(3);
+  pool.start();
+  pool.submit(batch_of(2));
+  ASSERT_TRUE(eventually([&] { return publisher.records().size() == 1; }));
+  EXPECT_EQ(publisher.attempts(), 4);
+  EXPECT_FALSE(reporter.failing());  // the last attempt worked
+  pool.begin_stop(clock.steady_now() + 5s);
+  pool.finish(clock.steady_now() + 5s);
+  EXPECT_EQ(reporter.lost_events(Loss::kSpoolFailed), 0u);
+}
+
+TEST_F(EncoderPoolTest, PublishRetryEndsAtTheShutdownDeadlineAndCountsTheLoss) {
+  EncoderPool pool(config(AccountIdPromise::known("123456789012")), publisher, reporter, clock);
+  publisher.fail_next(1'000'000'000);  // the disk never recovers
+  pool.start();
+  pool.submit(batch_of(5));
+  ASSERT_TRUE(eventually([&] { return publisher.attempts() >= 3; }));
+  EXPECT_TRUE(reporter.failing());
+  const SteadyTime deadline = clock.steady_now() + 9s;
+  pool.begin_stop(deadline);
+  const int attempts_before_deadline = publisher.attempts();
+  ASSERT_TRUE(eventually([&] { return publisher.attempts() > attempts_before_deadline; }));
+  EXPECT_EQ(reporter.lost_events(Loss::kSpoolFailed), 0u);  // before the deadline it keeps trying
+  clock.advance(10s);
+  ASSERT_TRUE(eventually([&] { return reporter.lost_events(Loss::kSpoolFailed) == 5; }));
+  pool.finish(deadline);
+  EXPECT_TRUE(publisher.records().empty());
+  EXPECT_EQ(reporter.lost_events(Loss::kSpoolFailed), 5u);
+}
+
+TEST_F(EncoderPoolTest, ASpoolAtItsCapRefusesTheRecordWithoutRetrying) {
+  EncoderPool pool(config(AccountIdPromise::known("123456789012")), publisher, reporter, clock);
+  publisher.refuse_as_full();
+  pool.start();
+  pool.submit(batch_of(4));
+  ASSERT_TRUE(eventually([&] { return reporter.lost_events(Loss::kSpoolFull) == 4; }));
+  EXPECT_EQ(publisher.attempts(), 1);
+  pool.begin_stop(clock.steady_now() + 5s);
+  pool.finish(clock.steady_now() + 5s);
+}
+
+TEST_F(EncoderPoolTest, BatchesWaitForAnAccountThatArrivesLate) {
+  auto owner = std::make_shared<AccountIdPromise>();
+  EncoderPool pool(config(owner), publisher, reporter, clock);
+  pool.start();
+  pool.submit(batch_of(1));
+  std::this_thread::sleep_for(20ms);
+  EXPECT_TRUE(publisher.records().empty()) << "encoded before the account was known";
+  owner->set("210987654321");
+  ASSERT_TRUE(eventually([&] { return publisher.records().size() == 1; }));
+  EXPECT_NE(gunzip(publisher.records()[0]).find(R"("owner":"210987654321")"), std::string::npos);
+  pool.begin_stop(clock.steady_now() + 5s);
+  pool.finish(clock.steady_now() + 5s);
+  EXPECT_EQ(read_cached_account(spool_dir.path()), "210987654321");
+}
+
+TEST_F(EncoderPoolTest, TheCachedAccountStandsInUntilStsAnswers) {
+  remember_account(spool_dir.path(), "111122223333");
+  auto owner = std::make_shared<AccountIdPromise>();
+  EncoderPool pool(config(owner), publisher, reporter, clock);
+  pool.start();
+  pool.submit(batch_of(1));
+  ASSERT_TRUE(eventually([&] { return publisher.records().size() == 1; }));
+  EXPECT_NE(gunzip(publisher.records()[0]).find(R"("owner":"111122223333")"), std::string::npos);
+  EXPECT_EQ(owner->confirmed_account(), std::nullopt);  // assumed, not confirmed
+  pool.begin_stop(clock.steady_now() + 5s);
+  pool.finish(clock.steady_now() + 5s);
+  EXPECT_EQ(reporter.lost_events(Loss::kSpoolFailed), 0u);
+}
+
+TEST_F(EncoderPoolTest, WithoutAnAccountOrACacheTheShutdownCountsTheBatchesAsLost) {
+  auto owner = std::make_shared<AccountIdPromise>();
+  EncoderPool pool(config(owner), publisher, reporter, clock);
+  pool.start();
+  pool.submit(batch_of(2));
+  pool.submit(batch_of(3));
+  const SteadyTime deadline = clock.steady_now() + 1s;
+  pool.begin_stop(deadline);
+  clock.advance(2s);
+  pool.finish(deadline);  // the account wait ends at the deadline; the encoder gives up
+  EXPECT_TRUE(publisher.records().empty());
+  EXPECT_EQ(reporter.lost_events(Loss::kSpoolFailed), 5u);
+  EXPECT_EQ(owner->confirmed_account(), std::nullopt);
+}
+
+TEST_F(EncoderPoolTest, APushIntoTheFullQueueFailsAtTheDeadlineAndIsCounted) {
+  auto owner = std::make_shared<AccountIdPromise>();  // the encoder holds one batch, waiting for it
+  EncoderPoolConfig pool_config = config(owner);
+  pool_config.queue_batches = 1;
+  EncoderPool pool(std::move(pool_config), publisher, reporter, clock);
+  pool.start();
+  pool.submit(batch_of(1));
+  pool.submit(batch_of(2));  // waits in the queue, which is full now
+  const SteadyTime deadline = clock.steady_now();
+  pool.begin_stop(deadline);
+  pool.submit(batch_of(4));  // no room by the deadline: dropped at once
+  EXPECT_EQ(reporter.lost_events(Loss::kQueueFull), 4u);
+  pool.finish(deadline);
+  EXPECT_EQ(reporter.lost_events(Loss::kSpoolFailed), 3u);
+  EXPECT_TRUE(publisher.records().empty());
+}
+
+}  // namespace
+}  // namespace kinesyslog::encode
