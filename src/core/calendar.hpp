@@ -1,0 +1,23 @@
+#pragma once
+// The one calendar: C++20's <chrono> proleptic Gregorian calendar, UTC only (no time zone
+// database, no locale). Its conversions are constexpr integer arithmetic, cheap per message.
+#include <chrono>
+
+#include "core/clock.hpp"
+
+namespace kinesyslog {
+
+// A wall time as its UTC date and time of day, to the microsecond.
+struct UtcDateTime {
+  std::chrono::year_month_day date;
+  std::chrono::hh_mm_ss<std::chrono::microseconds> time;
+};
+
+// Rounds toward the past, so instants before 1970 land in the right day and second.
+inline UtcDateTime utc_date_time(WallTime time) {
+  const auto micros = std::chrono::floor<std::chrono::microseconds>(time);
+  const auto day = std::chrono::floor<std::chrono::days>(micros);
+  return {std::chrono::year_month_day{day}, std::chrono::hh_mm_ss<std::chrono::microseconds>{micros - day}};
+}
+
+}  // namespace kinesyslog
