@@ -1,21 +1,18 @@
 #pragma once
 // Hexadecimal renderings of wire values for log messages ("0x0d", "0xe3069283").
 #include <cstdint>
-#include <cstdio>
 #include <string>
+
+#include "core/hex.hpp"
 
 namespace kinesyslog::net {
 
 inline std::string hex_byte(uint8_t value) {
-  char text[8];
-  std::snprintf(text, sizeof text, "0x%02x", static_cast<unsigned>(value));
-  return text;
+  return hex_literal(value, 2);
 }
 
 inline std::string hex_u32(uint32_t value) {
-  char text[16];
-  std::snprintf(text, sizeof text, "0x%08x", static_cast<unsigned>(value));
-  return text;
+  return hex_literal(value, 8);
 }
 
 }  // namespace kinesyslog::net
