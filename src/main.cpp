@@ -21,11 +21,11 @@
 #include "cli/install.hpp"
 #include "cli/spool_directory.hpp"
 #include "cli/validate.hpp"
+#include "core/random_seed.hpp"
 #include "deliver/output_directory.hpp"
 #include "net/listener.hpp"
 #include "net/open_files_limit.hpp"
 #include "net/tls_context_holder.hpp"
-#include "parse/event_id.hpp"
 #include "relay/firehose_setup.hpp"
 #include "relay/metrics_endpoint.hpp"
 #include "relay/relay.hpp"
@@ -155,7 +155,7 @@ int run_listen(const cli::ListenOptions& options) {
     std::unique_ptr<relay::FirehoseDelivery> firehose;
     if (!options.output_dir.empty()) {
       directory = std::make_unique<deliver::OutputDirectoryDestination>(options.output_dir, stream, clock,
-                                                                        parse::random_seed_from_os());
+                                                                        random_seed_from_os());
     } else {
       firehose = std::make_unique<relay::FirehoseDelivery>(options, aws::process_environment(), clock);
       config.owner = firehose->owner();

@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 #include <string>
 
+#include "core/hash_seed.hpp"
 #include "framing/datagram.hpp"
 #include "net/io_thread_loop.hpp"
 
@@ -46,7 +47,7 @@ IoThread::Loop::Loop(std::vector<BoundListener> listeners, MessageSink& sink, co
       refusals_(clock),
       limits_(*config_.connection_limits),
       partials_(config_.max_partial_bytes),
-      gelf_chunks_(config_.gelf_chunks) {
+      gelf_chunks_(config_.gelf_chunks, process_hash_seed()) {
   epoll_.reset(::epoll_create1(EPOLL_CLOEXEC));
   wake_.reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
   if (!epoll_ || !wake_) throw std::runtime_error(std::string("cannot create epoll/eventfd: ") + std::strerror(errno));

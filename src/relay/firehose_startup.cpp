@@ -10,8 +10,8 @@
 #include "aws/credentials_provider.hpp"
 #include "aws/firehose_client.hpp"
 #include "aws/sts_client.hpp"
+#include "core/random_seed.hpp"
 #include "deliver/retry_backoff.hpp"
-#include "parse/event_id.hpp"
 
 namespace kinesyslog::relay {
 namespace {
@@ -98,7 +98,7 @@ BackgroundStartupCheck::~BackgroundStartupCheck() {
 }
 
 void BackgroundStartupCheck::run(std::stop_token stop) {
-  deliver::RetryBackoff backoff(kRetryBase, kRetryCap, parse::random_seed_from_os());
+  deliver::RetryBackoff backoff(kRetryBase, kRetryCap, random_seed_from_os());
   for (uint32_t failures = 0; !stop.stop_requested(); ++failures) {
     {
       std::unique_lock lock(mutex_);

@@ -11,6 +11,7 @@
 
 #include "batch/closed_batch_queue.hpp"
 #include "batch/record_encoder.hpp"
+#include "core/random_seed.hpp"
 #include "core/rate_limited_log.hpp"
 #include "deliver/delivery_loop.hpp"
 #include "deliver/destination.hpp"
@@ -35,7 +36,7 @@ struct Relay::Parts {
         queue(config.queue_bytes, kQueueMaxBatches),
         spool_lock(config.spool_dir),
         spool(config.spool_dir, clock, spool::SpoolOptions{.max_bytes = config.spool_max_bytes}),
-        delivery(spool, destination, clock, delivery_options(), parse::random_seed_from_os()) {
+        delivery(spool, destination, clock, delivery_options(), random_seed_from_os()) {
     auto sockets = net::open_listeners(config.address, config.ipv6_address, config.listeners, config.io_threads);
     const batch::BatchLimits limits{config.flush_size, config.flush_age,
                                     config.open_batch_bytes_total / std::max<size_t>(1, config.io_threads)};
@@ -66,7 +67,7 @@ struct Relay::Parts {
 
   // SPEC §3: compressible ids (process-wide random prefix + counter) unless --random-ids.
   parse::EventIdGenerator make_id_generator() const {
-    return config.random_ids ? parse::EventIdGenerator::random(parse::random_seed_from_os())
+    return config.random_ids ? parse::EventIdGenerator::random(random_seed_from_os())
                              : parse::EventIdGenerator::counting(parse::EventIdSequence::of_process());
   }
 
