@@ -1,5 +1,7 @@
 #include "core/rfc3339.hpp"
 
+#include "core/calendar.hpp"
+
 namespace kinesyslog {
 namespace {
 
@@ -19,10 +21,16 @@ class Rfc3339Cursor {
     return true;
   }
 
+  // A plain loop rather than string_view::find: this runs per syslog message, find calls memchr.
   bool skip_any_of(std::string_view choices) {
-    if (at_end() || choices.find(text_[position_]) == std::string_view::npos) return false;
-    ++position_;
-    return true;
+    if (at_end()) return false;
+    for (const char choice : choices) {
+      if (text_[position_] == choice) {
+        ++position_;
+        return true;
+      }
+    }
+    return false;
   }
 
   // Exactly `count` decimal digits, at most `maximum` in value.
@@ -88,8 +96,8 @@ std::optional<Rfc3339Time> read_rfc3339(std::string_view text, Rfc3339Spelling s
         cursor.skip('-') && cursor.read_number(2, 99, day_number))) {
     return std::nullopt;
   }
-  const year_month_day date{year{static_cast<int>(year_number)}, month{month_number}, day{day_number}};
-  if (!date.ok() || !cursor.skip_any_of(aws ? "Tt " : "Tt")) return std::nullopt;
+  const auto date = existing_date(static_cast<int>(year_number), month_number, day_number);
+  if (!date || !cursor.skip_any_of(aws ? "Tt " : "Tt")) return std::nullopt;
   if (!(cursor.read_number(2, 23, hour) && cursor.skip(':') && cursor.read_number(2, 59, minute) &&
         cursor.skip(':') && cursor.read_number(2, 59, second))) {
     return std::nullopt;
@@ -99,7 +107,7 @@ std::optional<Rfc3339Time> read_rfc3339(std::string_view text, Rfc3339Spelling s
   int offset_seconds = 0;
   if (!read_zone(cursor, spelling, offset_seconds)) return std::nullopt;
 
-  const sys_seconds local = sys_days{date} + hours{hour} + minutes{minute} + seconds{second};
+  const sys_seconds local = sys_days{*date} + hours{hour} + minutes{minute} + seconds{second};
   return Rfc3339Time{local - seconds{offset_seconds}, fraction, cursor.position()};
 }
 

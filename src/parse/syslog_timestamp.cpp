@@ -82,13 +82,6 @@ bool read_time_of_day(HeaderCursor& cursor, TimeOfDay& time) {
          cursor.read_digits(2, time.second) && time.second <= 59;
 }
 
-// The date when it exists in the calendar (Feb 29 only in leap years).
-std::optional<std::chrono::year_month_day> calendar_date(int year, unsigned month, unsigned day) {
-  const std::chrono::year_month_day date{std::chrono::year{year}, std::chrono::month{month}, std::chrono::day{day}};
-  if (!date.ok()) return std::nullopt;
-  return date;
-}
-
 int64_t unix_millis(std::chrono::year_month_day date, const TimeOfDay& time) {
   using namespace std::chrono;
   const auto instant = sys_days{date} + hours{time.hour} + minutes{time.minute} + seconds{time.second};
@@ -139,19 +132,20 @@ std::optional<int64_t> read_rfc3164_timestamp(std::string_view text, WallTime re
   const size_t after_time = cursor.position();
   unsigned explicit_year = 0;
   if (cursor.skip(' ') && cursor.read_digits(4, explicit_year) && cursor.at_field_end()) {
-    const auto date = calendar_date(static_cast<int>(explicit_year), month, day);
+    const auto date = existing_date(static_cast<int>(explicit_year), month, day);
     if (!date) return std::nullopt;
     return unix_millis(*date, time);
   }
   cursor.rewind(after_time);
 
   const int64_t received_millis = to_unix_millis(received);
-  const int received_year = static_cast<int>(utc_date_time(received).date.year());
-  auto date = calendar_date(received_year, month, day);
+  const int received_year =
+      static_cast<int>(std::chrono::year_month_day{std::chrono::floor<std::chrono::days>(received)}.year());
+  auto date = existing_date(received_year, month, day);
   if (!date) return std::nullopt;
   int64_t millis = unix_millis(*date, time);
   if (millis - received_millis > kMaxFutureMillis) {
-    date = calendar_date(received_year - 1, month, day);
+    date = existing_date(received_year - 1, month, day);
     if (!date) return std::nullopt;  // Feb 29 of a leap year, seen a year early
     millis = unix_millis(*date, time);
   }
