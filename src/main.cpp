@@ -21,12 +21,12 @@
 #include "cli/listen_config.hpp"
 #include "cli/spool_directory.hpp"
 #include "cli/validate.hpp"
+#include "core/random_seed.hpp"
 #include "deliver/firehose_delivery.hpp"
 #include "deliver/output_directory.hpp"
 #include "net/listener.hpp"
 #include "net/open_files_limit.hpp"
 #include "net/tls_context_holder.hpp"
-#include "parse/event_id.hpp"
 #include "relay/delivery_event_reporter.hpp"
 #include "relay/metrics_endpoint.hpp"
 #include "relay/relay.hpp"
@@ -153,11 +153,11 @@ int run_listen(const cli::ListenOptions& options) {
     std::unique_ptr<deliver::FirehoseDelivery> firehose;
     if (!options.output_dir.empty()) {
       directory = std::make_unique<deliver::OutputDirectoryDestination>(options.output_dir, stream, clock,
-                                                                        parse::random_seed_from_os());
+                                                                        random_seed_from_os());
     } else {
       const deliver::FirehoseSettings settings{options.stream, options.region, options.profile, options.endpoint_url};
       firehose = std::make_unique<deliver::FirehoseDelivery>(settings, aws::process_environment(), clock,
-                                                             parse::random_seed_from_os());
+                                                             random_seed_from_os());
       config.owner = firehose->owner();
     }
     deliver::Destination& destination =

@@ -6,6 +6,8 @@
 #include <limits>
 #include <stdexcept>
 
+#include "core/hex.hpp"
+
 namespace kinesyslog::aws {
 
 Sha256Digest sha256(std::string_view data) {
@@ -33,12 +35,11 @@ Sha256Digest hmac_sha256(std::string_view key, std::string_view data) {
 }
 
 std::string hex_encode(const Sha256Digest& digest) {
-  static constexpr char kHex[] = "0123456789abcdef";
   std::string text;
   text.reserve(digest.size() * 2);
   for (uint8_t byte : digest) {
-    text.push_back(kHex[byte >> 4]);
-    text.push_back(kHex[byte & 0x0f]);
+    text.push_back(hex_high(byte));
+    text.push_back(hex_low(byte));
   }
   return text;
 }

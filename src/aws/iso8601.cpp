@@ -4,10 +4,12 @@
 #include <chrono>
 #include <cstdint>
 
+#include "core/rfc3339.hpp"
+
 namespace kinesyslog::aws {
 namespace {
 
-// Reads exactly `count` digits at `position`; nullopt when any is not a digit.
+// Reads an IMF-fixdate: exactly `count` digits at a time, literals and names.
 class DigitReader {
  public:
   explicit DigitReader(std::string_view text) : text_(text) {}
@@ -30,26 +32,6 @@ class DigitReader {
     return true;
   }
 
-  bool any_of(std::string_view choices) {
-    if (at_end() || choices.find(text_[position_]) == std::string_view::npos) return false;
-    ++position_;
-    return true;
-  }
-
-  // The digits of a fraction of a second as nanoseconds (beyond nine digits ignored); at least one digit.
-  std::optional<int64_t> fraction_nanoseconds() {
-    int64_t nanoseconds = 0;
-    int64_t scale = 100'000'000;
-    const std::size_t start = position_;
-    while (!at_end() && text_[position_] >= '0' && text_[position_] <= '9') {
-      nanoseconds += (text_[position_] - '0') * scale;
-      scale /= 10;
-      ++position_;
-    }
-    if (position_ == start) return std::nullopt;
-    return nanoseconds;
-  }
-
   // The next `word.size()` characters are `word`.
   bool word(std::string_view expected) {
     if (text_.substr(position_, expected.size()) != expected) return false;
@@ -63,25 +45,6 @@ class DigitReader {
   std::string_view text_;
   std::size_t position_ = 0;
 };
-
-// Zone designator as seconds east of UTC: "Z", "±hh:mm", "±hhmm" or "±hh".
-std::optional<int> zone_offset_seconds(DigitReader& reader) {
-  if (reader.any_of("Zz")) return 0;
-  int sign = 0;
-  if (reader.literal('+')) sign = 1;
-  else if (reader.literal('-')) sign = -1;
-  else return std::nullopt;
-  const auto hours = reader.digits(2);
-  if (!hours || *hours > 23) return std::nullopt;
-  int minutes = 0;
-  if (!reader.at_end()) {
-    reader.literal(':');
-    const auto written_minutes = reader.digits(2);
-    if (!written_minutes || *written_minutes > 59) return std::nullopt;
-    minutes = *written_minutes;
-  }
-  return sign * (*hours * 3600 + minutes * 60);
-}
 
 // "Jan" -> 1 … "Dec" -> 12, as IMF-fixdate writes months (case-sensitive, RFC 7231 7.1.1.1).
 std::optional<unsigned> month_by_name(DigitReader& reader) {
@@ -134,35 +97,9 @@ std::optional<WallTime> parse_http_date(std::string_view text) {
 }
 
 std::optional<WallTime> parse_iso8601(std::string_view text) {
-  using namespace std::chrono;
-  DigitReader reader(text);
-  const auto year_number = reader.digits(4);
-  if (!year_number || !reader.literal('-')) return std::nullopt;
-  const auto month_number = reader.digits(2);
-  if (!month_number || !reader.literal('-')) return std::nullopt;
-  const auto day_number = reader.digits(2);
-  if (!day_number || !reader.any_of("Tt ")) return std::nullopt;
-  const auto hour = reader.digits(2);
-  if (!hour || *hour > 23 || !reader.literal(':')) return std::nullopt;
-  const auto minute = reader.digits(2);
-  if (!minute || *minute > 59 || !reader.literal(':')) return std::nullopt;
-  const auto second = reader.digits(2);
-  if (!second || *second > 59) return std::nullopt;
-  int64_t nanoseconds = 0;
-  if (reader.any_of(".,")) {
-    const auto fraction = reader.fraction_nanoseconds();
-    if (!fraction) return std::nullopt;
-    nanoseconds = *fraction;
-  }
-  const auto offset = zone_offset_seconds(reader);
-  if (!offset || !reader.at_end()) return std::nullopt;
-
-  const year_month_day date{year{*year_number}, month{static_cast<unsigned>(*month_number)},
-                            day{static_cast<unsigned>(*day_number)}};
-  if (!date.ok()) return std::nullopt;
-  const auto utc = sys_days{date} + hours{*hour} + minutes{*minute} + seconds{*second} - seconds{*offset} +
-                   std::chrono::nanoseconds{nanoseconds};
-  return time_point_cast<WallTime::duration>(utc);
+  const auto time = read_rfc3339(text, Rfc3339Spelling::kAws);
+  if (!time || time->length != text.size()) return std::nullopt;
+  return std::chrono::time_point_cast<WallTime::duration>(time->utc + time->fraction);
 }
 
 }  // namespace kinesyslog::aws

@@ -10,6 +10,7 @@
 
 #include "aws/digest.hpp"
 #include "aws/uri_encoding.hpp"
+#include "core/calendar.hpp"
 
 namespace kinesyslog::aws {
 namespace {
@@ -81,14 +82,10 @@ std::string scope_date(WallTime time) { return amz_date(time).substr(0, 8); }
 }  // namespace
 
 std::string amz_date(WallTime time) {
-  using namespace std::chrono;
-  const auto seconds = floor<std::chrono::seconds>(time);
-  const auto day = floor<days>(seconds);
-  const year_month_day date{day};
-  const hh_mm_ss clock{seconds - day};
-  return fmt::format("{:04}{:02}{:02}T{:02}{:02}{:02}Z", static_cast<int>(date.year()),
-                     static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()), clock.hours().count(),
-                     clock.minutes().count(), clock.seconds().count());
+  const UtcDateTime utc = utc_date_time(time);
+  return fmt::format("{:04}{:02}{:02}T{:02}{:02}{:02}Z", static_cast<int>(utc.date.year()),
+                     static_cast<unsigned>(utc.date.month()), static_cast<unsigned>(utc.date.day()),
+                     utc.time.hours().count(), utc.time.minutes().count(), utc.time.seconds().count());
 }
 
 SigV4Signer::SigV4Signer(std::string region, std::string service, SessionTokenPlacement token_placement)

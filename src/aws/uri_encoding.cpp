@@ -4,6 +4,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/hex.hpp"
+
 namespace kinesyslog::aws {
 namespace {
 
@@ -12,17 +14,10 @@ bool is_unreserved(char c) {
          c == '_' || c == '~';
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 }  // namespace
 
 std::string uri_encode(std::string_view text, bool keep_slash) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
   std::string encoded;
   encoded.reserve(text.size());
   for (char c : text) {
@@ -31,8 +26,8 @@ std::string uri_encode(std::string_view text, bool keep_slash) {
     } else {
       const auto byte = static_cast<unsigned char>(c);
       encoded.push_back('%');
-      encoded.push_back(kHex[byte >> 4]);
-      encoded.push_back(kHex[byte & 0x0f]);
+      encoded.push_back(hex_high(byte, kUpperHexDigits));
+      encoded.push_back(hex_low(byte, kUpperHexDigits));
     }
   }
   return encoded;

@@ -109,10 +109,4 @@ void BatchTable::close_all() {
   openings_.clear();
 }
 
-std::optional<SteadyTime> BatchTable::next_deadline() {
-  drop_stale_openings();
-  if (openings_.empty()) return std::nullopt;
-  return openings_.front().opened + std::chrono::duration_cast<SteadyTime::duration>(limits_.flush_age);
-}
-
 }  // namespace kinesyslog::batch

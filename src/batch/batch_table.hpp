@@ -39,8 +39,6 @@ class BatchTable {
   void close_aged(SteadyTime now);
   // Closes every batch (shutdown).
   void close_all();
-  // When the oldest open batch comes of age; nullopt when nothing is open.
-  std::optional<SteadyTime> next_deadline();
 
   size_t open_batches() const { return batches_.size(); }
   size_t open_bytes() const { return open_bytes_; }  // buffer capacity held: what max_open_bytes limits

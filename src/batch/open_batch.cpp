@@ -59,10 +59,4 @@ ClosedBatch OpenBatch::close() {
   return closed;
 }
 
-std::string event_json(const Event& event) {
-  std::string out;
-  append_event_json(out, event);
-  return out;
-}
-
 }  // namespace kinesyslog::batch

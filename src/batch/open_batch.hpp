@@ -45,7 +45,4 @@ class OpenBatch {
   SteadyTime opened_{};
 };
 
-// The JSON text of one event exactly as OpenBatch writes it (tests, tools).
-std::string event_json(const Event& event);
-
 }  // namespace kinesyslog::batch

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <limits>
+#include <new>
 
 namespace kinesyslog {
 namespace {
@@ -16,27 +16,29 @@ constexpr size_t kJsonPadding = 64;  // simdjson wants this much readable slack 
 
 GzipMemberReader::GzipMemberReader(std::FILE* input, uint64_t max_member_bytes)
     : input_(input), max_member_bytes_(max_member_bytes), input_buffer_(kInputChunk) {
-  // 16 + MAX_WBITS: gzip wrapper only (RFC 1952), not raw deflate or zlib.
-  stream_ready_ = inflateInit2(&stream_, 16 + MAX_WBITS) == Z_OK;
-  if (!stream_ready_) error_ = "cannot initialise zlib";
+  start_stream();
 }
 
 GzipMemberReader::GzipMemberReader(std::string_view input, uint64_t max_member_bytes)
     : memory_input_(input), max_member_bytes_(max_member_bytes) {
-  stream_ready_ = inflateInit2(&stream_, 16 + MAX_WBITS) == Z_OK;
-  if (!stream_ready_) error_ = "cannot initialise zlib";
+  start_stream();
 }
 
-GzipMemberReader::~GzipMemberReader() {
-  if (stream_ready_) inflateEnd(&stream_);
+GzipMemberReader::~GzipMemberReader() = default;
+
+void GzipMemberReader::start_stream() {
+  try {
+    // The gzip wrapper only (RFC 1952), not raw deflate or zlib.
+    stream_ = std::make_unique<InflateStream>(InflateStream::Wrapper::kGzip);
+    stream_->restart(InflateStream::Wrapper::kGzip, max_member_bytes_);
+  } catch (const std::bad_alloc&) {
+    error_ = "cannot initialise zlib";
+  }
 }
 
 bool GzipMemberReader::refill() {
   if (input_ == nullptr) {
-    // zlib counts input in uInt: hand over at most that much at a time.
-    const size_t count = std::min<size_t>(memory_input_.size(), std::numeric_limits<uInt>::max());
-    stream_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(memory_input_.data()));
-    stream_.avail_in = static_cast<uInt>(count);
+    const size_t count = stream_->give_input(memory_input_);
     memory_input_.remove_prefix(count);
     return count > 0;
   }
@@ -44,8 +46,7 @@ bool GzipMemberReader::refill() {
   if (count == 0 && std::ferror(input_)) {
     error_ = std::string("read failed: ") + std::strerror(errno);
   }
-  stream_.next_in = input_buffer_.data();
-  stream_.avail_in = static_cast<uInt>(count);
+  stream_->give_input({reinterpret_cast<const char*>(input_buffer_.data()), count});
   return count > 0;
 }
 
@@ -59,37 +60,34 @@ GzipMemberReader::Status GzipMemberReader::next(std::string& member) {
 GzipMemberReader::Status GzipMemberReader::skip() { return inflate_member(nullptr); }
 
 GzipMemberReader::Status GzipMemberReader::inflate_member(std::string* member) {
-  if (!stream_ready_) return Status::kError;
-  if (stream_.avail_in == 0 && !refill()) return error_.empty() ? Status::kEnd : Status::kError;
+  if (stream_ == nullptr) return Status::kError;
+  if (stream_->input_left() == 0 && !refill()) return error_.empty() ? Status::kEnd : Status::kError;
 
-  uint64_t inflated = 0;
   while (true) {
     std::string& out = member != nullptr ? *member : scratch_;
     const size_t written = member != nullptr ? out.size() : 0;
     out.resize(written + kOutputChunk);
-    stream_.next_out = reinterpret_cast<Bytef*>(out.data() + written);
-    stream_.avail_out = static_cast<uInt>(kOutputChunk);
-    int result = inflate(&stream_, Z_NO_FLUSH);
-    const size_t produced = kOutputChunk - stream_.avail_out;
-    out.resize(written + produced);
-    inflated += produced;
+    const InflateStream::Step step = stream_->inflate(out.data() + written, kOutputChunk);
+    out.resize(written + step.produced);
 
-    if (result == Z_STREAM_END) {
-      inflateReset(&stream_);  // keeps next_in/avail_in: the next member starts there
-      return Status::kMember;
-    }
-    if (result != Z_OK && result != Z_BUF_ERROR) {
-      error_ = std::string("corrupt gzip data (") + (stream_.msg != nullptr ? stream_.msg : "zlib error") + ")";
-      return Status::kError;
-    }
-    if (inflated > max_member_bytes_) {
-      error_ = "gzip member inflates past " + std::to_string(max_member_bytes_) + " bytes";
-      return Status::kError;
-    }
-    if (stream_.avail_out == 0) continue;  // output space ran out first; more may be pending
-    if (!refill()) {                       // inflate stopped for want of input
-      if (error_.empty()) error_ = "truncated gzip member (input ends inside it)";
-      return Status::kError;
+    switch (step.status) {
+      case InflateStream::Status::kStreamEnd:
+        stream_->restart(InflateStream::Wrapper::kGzip, max_member_bytes_);  // the next member starts in the input left
+        return Status::kMember;
+      case InflateStream::Status::kCorrupt:
+        error_ = "corrupt gzip data (" + stream_->error() + ")";
+        return Status::kError;
+      case InflateStream::Status::kTooLarge:
+        error_ = "gzip member inflates past " + std::to_string(max_member_bytes_) + " bytes";
+        return Status::kError;
+      case InflateStream::Status::kOutputFull:
+        continue;  // more may be pending
+      case InflateStream::Status::kNeedInput:
+        if (!refill()) {
+          if (error_.empty()) error_ = "truncated gzip member (input ends inside it)";
+          return Status::kError;
+        }
+        continue;
     }
   }
 }

@@ -2,13 +2,14 @@
 // Reads a stream of concatenated gzip members (RFC 1952 §2.2) one member at a time, so a
 // file of many records never has to be held in memory at once. zlib checks each member's
 // header, deflate data and trailer (CRC32 and ISIZE).
-#include <zlib.h>
-
 #include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "core/inflate_stream.hpp"
 
 namespace kinesyslog {
 
@@ -38,12 +39,12 @@ class GzipMemberReader {
   // Inflates one member into `member`, or into a reused scratch chunk when it is null.
   Status inflate_member(std::string* member);
   bool refill();  // false at end of input or on a read error
+  void start_stream();
 
   std::FILE* input_ = nullptr;
   std::string_view memory_input_;  // what is left of in-memory input (when input_ is null)
   uint64_t max_member_bytes_;
-  z_stream stream_{};
-  bool stream_ready_ = false;
+  std::unique_ptr<InflateStream> stream_;  // null when zlib could not be set up
   std::vector<unsigned char> input_buffer_;
   std::string scratch_;  // skip()'s output, overwritten chunk after chunk
   std::string error_;

@@ -1,14 +1,11 @@
 #include "core/hash_seed.hpp"
 
-#include <random>
+#include "core/random_seed.hpp"
 
 namespace kinesyslog {
 
 uint64_t process_hash_seed() {
-  static const uint64_t seed = [] {
-    std::random_device device;
-    return (uint64_t{device()} << 32) ^ device();
-  }();
+  static const uint64_t seed = random_seed_from_os();
   return seed;
 }
 

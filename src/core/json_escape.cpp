@@ -3,10 +3,10 @@
 #include <cstdint>
 #include <cstring>
 
+#include "core/hex.hpp"
+
 namespace kinesyslog {
 namespace {
-
-constexpr char kHexDigits[] = "0123456789abcdef";
 
 constexpr uint64_t kOnes = 0x0101010101010101ULL;
 constexpr uint64_t kHighBits = 0x8080808080808080ULL;
@@ -61,7 +61,7 @@ inline void append_ascii_escape(std::string& out, uint8_t byte) {
     case '\b': out.append("\\b", 2); return;
     case '\f': out.append("\\f", 2); return;
     default: {
-      const char escape[6] = {'\\', 'u', '0', '0', kHexDigits[byte >> 4], kHexDigits[byte & 0xF]};
+      const char escape[6] = {'\\', 'u', '0', '0', hex_high(byte), hex_low(byte)};
       out.append(escape, sizeof escape);
       return;
     }
@@ -70,7 +70,7 @@ inline void append_ascii_escape(std::string& out, uint8_t byte) {
 
 // Python's backslashreplace writes `\xNN`; json.dumps then doubles the backslash.
 inline void append_invalid_byte(std::string& out, uint8_t byte) {
-  const char escape[5] = {'\\', '\\', 'x', kHexDigits[byte >> 4], kHexDigits[byte & 0xF]};
+  const char escape[5] = {'\\', '\\', 'x', hex_high(byte), hex_low(byte)};
   out.append(escape, sizeof escape);
 }
 

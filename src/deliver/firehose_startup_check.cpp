@@ -10,6 +10,7 @@
 #include "aws/credentials_provider.hpp"
 #include "aws/firehose_client.hpp"
 #include "aws/sts_client.hpp"
+#include "core/random_seed.hpp"
 #include "deliver/retry_backoff.hpp"
 
 namespace kinesyslog::deliver {

@@ -11,12 +11,15 @@
 
 #include <fmt/format.h>
 
+#include "core/calendar.hpp"
+
 namespace kinesyslog::deliver {
 namespace {
 
 constexpr mode_t kObjectMode = 0644;
 constexpr mode_t kDirectoryMode = 0755;
 
+// The calendar fields Firehose puts in S3 key prefixes and object names, UTC.
 struct UtcFields {
   int year;
   unsigned month, day;
@@ -24,12 +27,10 @@ struct UtcFields {
 };
 
 UtcFields utc_fields(WallTime time) {
-  const auto day = std::chrono::floor<std::chrono::days>(time);
-  const std::chrono::year_month_day date{day};
-  const std::chrono::hh_mm_ss clock_time{std::chrono::floor<std::chrono::seconds>(time - day)};
-  return UtcFields{static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
-                   static_cast<unsigned>(date.day()), static_cast<long>(clock_time.hours().count()),
-                   static_cast<long>(clock_time.minutes().count()), static_cast<long>(clock_time.seconds().count())};
+  const UtcDateTime utc = utc_date_time(time);
+  return UtcFields{static_cast<int>(utc.date.year()), static_cast<unsigned>(utc.date.month()),
+                   static_cast<unsigned>(utc.date.day()), static_cast<long>(utc.time.hours().count()),
+                   static_cast<long>(utc.time.minutes().count()), static_cast<long>(utc.time.seconds().count())};
 }
 
 [[noreturn]] void throw_errno(const std::string& what) {

@@ -12,7 +12,6 @@
 #include <list>
 #include <memory_resource>
 #include <optional>
-#include <random>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -44,8 +43,9 @@ class GelfChunkAssembler {
   static constexpr size_t kMaxChunks = 128;
   static constexpr size_t kMaxDatagramSize = 65535;  // no UDP payload is larger
 
-  // `hash_seed` keys the message index so senders cannot pick ids that all collide.
-  explicit GelfChunkAssembler(GelfChunkLimits limits = {}, uint64_t hash_seed = std::random_device{}());
+  // `hash_seed` (the process's, process_hash_seed()) keys the message index so senders cannot
+  // pick ids that all collide.
+  GelfChunkAssembler(GelfChunkLimits limits, uint64_t hash_seed);
   GelfChunkAssembler(const GelfChunkAssembler&) = delete;
   GelfChunkAssembler& operator=(const GelfChunkAssembler&) = delete;
 

@@ -14,7 +14,8 @@ namespace kinesyslog::net {
 
 class GelfDatagrams {
  public:
-  explicit GelfDatagrams(framing::GelfChunkLimits limits) : chunks_(limits) {}
+  // `hash_seed` keys the reassembly table (the process seed: senders cannot aim at one bucket).
+  GelfDatagrams(framing::GelfChunkLimits limits, uint64_t hash_seed) : chunks_(limits, hash_seed) {}
 
   // The message to hand on: the datagram itself, or the whole message its chunk completed.
   // The view is valid until the next call.

@@ -3,12 +3,16 @@
 #include <cstdint>
 #include <string>
 
-#include <fmt/format.h>
+#include "core/hex.hpp"
 
 namespace kinesyslog::net {
 
-inline std::string hex_byte(uint8_t value) { return fmt::format("0x{:02x}", value); }
+inline std::string hex_byte(uint8_t value) {
+  return hex_literal(value, 2);
+}
 
-inline std::string hex_u32(uint32_t value) { return fmt::format("0x{:08x}", value); }
+inline std::string hex_u32(uint32_t value) {
+  return hex_literal(value, 8);
+}
 
 }  // namespace kinesyslog::net

@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 #include <string>
 
+#include "core/hash_seed.hpp"
 #include "framing/datagram.hpp"
 #include "net/io_thread_loop.hpp"
 #include "parse/cut_message.hpp"
@@ -34,7 +35,7 @@ IoThread::Loop::Loop(std::vector<BoundListener> listeners, MessageSink& sink, co
       config_(std::move(config)),
       limits_(*config_.connection_limits),
       partials_(config_.max_partial_bytes),
-      gelf_(config_.gelf_chunks) {
+      gelf_(config_.gelf_chunks, process_hash_seed()) {
   epoll_.reset(::epoll_create1(EPOLL_CLOEXEC));
   wake_.reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
   if (!epoll_ || !wake_) throw std::runtime_error(std::string("cannot create epoll/eventfd: ") + std::strerror(errno));

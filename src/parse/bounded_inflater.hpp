@@ -2,11 +2,10 @@
 // Inflates one gzip (RFC 1952) or zlib (RFC 1950) stream into a reused buffer that never grows
 // past a hard limit, so a decompression bomb costs at most `output_limit` bytes and stops there.
 #include <cstddef>
-#include <memory>
 #include <string_view>
 #include <vector>
 
-struct z_stream_s;
+#include "core/inflate_stream.hpp"
 
 namespace kinesyslog::parse {
 
@@ -21,7 +20,6 @@ class BoundedInflater {
 
   // Throws std::bad_alloc when zlib cannot set up its state.
   explicit BoundedInflater(size_t output_limit);
-  ~BoundedInflater();
   BoundedInflater(const BoundedInflater&) = delete;
   BoundedInflater& operator=(const BoundedInflater&) = delete;
 
@@ -33,12 +31,8 @@ class BoundedInflater {
   size_t buffer_capacity() const { return output_.size(); }
 
  private:
-  struct StreamDeleter {
-    void operator()(z_stream_s* stream) const;
-  };
-
   size_t output_limit_;
-  std::unique_ptr<z_stream_s, StreamDeleter> stream_;  // reset per stream: zlib's window is kept
+  InflateStream stream_;  // restarted per stream: zlib's window is kept
   std::vector<char> output_;                           // one byte past the limit tells "too large"
   size_t output_size_ = 0;
 };

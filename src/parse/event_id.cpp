@@ -1,10 +1,7 @@
 #include "parse/event_id.hpp"
 
-#include <sys/random.h>
-
-#include <cerrno>
-#include <system_error>
-
+#include "core/hash_seed.hpp"
+#include "core/random_seed.hpp"
 #include "parse/decimal_digits.hpp"
 
 namespace kinesyslog::parse {
@@ -15,13 +12,6 @@ constexpr uint64_t kChunkModulus = 1'000'000'000'000'000'000ULL;  // 10^18
 // The largest multiple of 10^18 that fits in 64 bits: draws at or above it are redrawn so every
 // 18-digit chunk is uniform (about 2.4% are redrawn).
 constexpr uint64_t kChunkLimit = 18 * kChunkModulus;
-
-uint64_t splitmix64(uint64_t& state) {
-  uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
 
 uint64_t rotate_left(uint64_t value, int bits) { return (value << bits) | (value >> (64 - bits)); }
 
@@ -44,7 +34,7 @@ void write_random_digits(Xoshiro256StarStar& random, char* out, size_t count) {
 }  // namespace
 
 Xoshiro256StarStar::Xoshiro256StarStar(uint64_t seed) {
-  for (uint64_t& word : state_) word = splitmix64(seed);
+  for (uint64_t& word : state_) word = splitmix64_next(seed);
 }
 
 uint64_t Xoshiro256StarStar::next() {
@@ -57,21 +47,6 @@ uint64_t Xoshiro256StarStar::next() {
   state_[2] ^= shifted;
   state_[3] = rotate_left(state_[3], 45);
   return result;
-}
-
-uint64_t random_seed_from_os() {
-  uint64_t seed = 0;
-  auto* bytes = reinterpret_cast<unsigned char*>(&seed);
-  size_t filled = 0;
-  while (filled < sizeof(seed)) {
-    const ssize_t got = getrandom(bytes + filled, sizeof(seed) - filled, 0);
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      throw std::system_error(errno, std::generic_category(), "getrandom for the event id seed");
-    }
-    filled += static_cast<size_t>(got);
-  }
-  return seed;
 }
 
 EventIdSequence::EventIdSequence(uint64_t seed) {

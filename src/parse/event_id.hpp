@@ -23,9 +23,6 @@ class Xoshiro256StarStar {
   std::array<uint64_t, 4> state_{};
 };
 
-// 64 bits from getrandom(2); throws std::system_error when the kernel gives none.
-uint64_t random_seed_from_os();
-
 // The process-wide half of counter ids: the random prefix and the counter from which each
 // thread's generator reserves whole blocks, so threads touch the shared atomic once per block.
 class EventIdSequence {

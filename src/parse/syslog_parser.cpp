@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "parse/civil_time.hpp"
+#include "core/calendar.hpp"
 #include "parse/decimal_digits.hpp"
 #include "parse/syslog_timestamp.hpp"
 
@@ -12,30 +12,24 @@ namespace {
 // RFC 3164 §4.3.3: a relay adds PRI 13 (user.notice) to a message that has none.
 constexpr std::string_view kDefaultPri = "<13>";
 constexpr std::string_view kVersion = "1 ";  // RFC 5424 §6.2.2
-constexpr int64_t kMicrosPerDay = 86'400'000'000;
 
 }  // namespace
 
 void format_received_time(WallTime time, char* out) {
-  const int64_t micros = std::chrono::duration_cast<std::chrono::microseconds>(time.time_since_epoch()).count();
-  const int64_t days = floor_div(micros, kMicrosPerDay);
-  const auto micros_of_day = static_cast<uint64_t>(micros - days * kMicrosPerDay);
-  const CivilDate date = civil_from_days(days);
-  const uint64_t seconds_of_day = micros_of_day / 1'000'000;
-
-  write_decimal(out, static_cast<uint64_t>(date.year), 4);
+  const UtcDateTime utc = utc_date_time(time);
+  write_decimal(out, static_cast<uint64_t>(static_cast<int>(utc.date.year())), 4);
   out[4] = '-';
-  write_decimal(out + 5, date.month, 2);
+  write_decimal(out + 5, static_cast<unsigned>(utc.date.month()), 2);
   out[7] = '-';
-  write_decimal(out + 8, date.day, 2);
+  write_decimal(out + 8, static_cast<unsigned>(utc.date.day()), 2);
   out[10] = 'T';
-  write_decimal(out + 11, seconds_of_day / 3600, 2);
+  write_decimal(out + 11, static_cast<uint64_t>(utc.time.hours().count()), 2);
   out[13] = ':';
-  write_decimal(out + 14, seconds_of_day / 60 % 60, 2);
+  write_decimal(out + 14, static_cast<uint64_t>(utc.time.minutes().count()), 2);
   out[16] = ':';
-  write_decimal(out + 17, seconds_of_day % 60, 2);
+  write_decimal(out + 17, static_cast<uint64_t>(utc.time.seconds().count()), 2);
   out[19] = '.';
-  write_decimal(out + 20, micros_of_day % 1'000'000, 6);
+  write_decimal(out + 20, static_cast<uint64_t>(utc.time.subseconds().count()), 6);
   out[26] = 'Z';
 }
 

@@ -1,14 +1,17 @@
 #include "parse/syslog_timestamp.hpp"
 
-#include "parse/civil_time.hpp"
+#include <chrono>
+
+#include "core/calendar.hpp"
+#include "core/rfc3339.hpp"
 #include "parse/decimal_digits.hpp"
 
 namespace kinesyslog::parse {
 namespace {
 
-constexpr int64_t kMillisPerMinute = 60'000;
+using std::chrono::milliseconds;
 // SPEC §3: an RFC 3164 date without a year is last year's when this year's is further ahead.
-constexpr int64_t kMaxFutureMillis = 2 * kMillisPerDay;
+constexpr int64_t kMaxFutureMillis = std::chrono::duration_cast<milliseconds>(std::chrono::days{2}).count();
 
 // A cursor over the header; every read checks bounds and leaves the position unchanged on failure.
 class HeaderCursor {
@@ -17,17 +20,9 @@ class HeaderCursor {
 
   bool at_end() const { return position_ == text_.size(); }
   bool peek_is(char expected) const { return !at_end() && text_[position_] == expected; }
-  bool peek_is_digit() const { return !at_end() && is_digit(text_[position_]); }
 
   bool skip(char expected) {
     if (!peek_is(expected)) return false;
-    ++position_;
-    return true;
-  }
-
-  // Either case of an ASCII letter (RFC 3339 §5.6 NOTE: "T" and "Z" may be lower case).
-  bool skip_letter(char upper) {
-    if (at_end() || (text_[position_] & ~0x20) != upper) return false;
     ++position_;
     return true;
   }
@@ -44,13 +39,6 @@ class HeaderCursor {
     position_ += count;
     value = result;
     return true;
-  }
-
-  // One or more digits of a fraction of a second, read to the end and truncated to milliseconds.
-  bool read_fraction_millis(unsigned& millis) {
-    const size_t count = parse::read_fraction_millis(text_.substr(position_), millis);
-    position_ += count;
-    return count > 0;
   }
 
   // RFC 3164 §4.1.2 month abbreviation, matched without regard to case as strptime's %b does.
@@ -77,7 +65,6 @@ class HeaderCursor {
   void rewind(size_t position) { position_ = position; }
 
  private:
-
   std::string_view text_;
   size_t position_ = 0;
 };
@@ -88,16 +75,17 @@ struct TimeOfDay {
   unsigned second = 0;
 };
 
-// "hh:mm:ss" with hour 0..23, minute 0..59, second 0..59 (RFC 5424 §6.2.3: no leap seconds).
+// "hh:mm:ss" with hour 0..23, minute 0..59, second 0..59 (no leap second, as in RFC 5424 §6.2.3).
 bool read_time_of_day(HeaderCursor& cursor, TimeOfDay& time) {
   return cursor.read_digits(2, time.hour) && time.hour <= 23 && cursor.skip(':') &&
          cursor.read_digits(2, time.minute) && time.minute <= 59 && cursor.skip(':') &&
          cursor.read_digits(2, time.second) && time.second <= 59;
 }
 
-int64_t unix_millis(int64_t year, unsigned month, unsigned day, const TimeOfDay& time) {
-  const int64_t seconds_of_day = time.hour * 3600 + time.minute * 60 + time.second;
-  return days_from_civil(year, month, day) * kMillisPerDay + seconds_of_day * kMillisPerSecond;
+int64_t unix_millis(std::chrono::year_month_day date, const TimeOfDay& time) {
+  using namespace std::chrono;
+  const auto instant = sys_days{date} + hours{time.hour} + minutes{time.minute} + seconds{time.second};
+  return duration_cast<milliseconds>(instant.time_since_epoch()).count();
 }
 
 // RFC 3164 day of month: "dd", " d" (space-padded, as §4.1.2 asks) or a bare "d".
@@ -124,31 +112,11 @@ PriSplit split_pri(std::string_view message) {
 }
 
 std::optional<int64_t> read_rfc3339_timestamp(std::string_view text) {
-  HeaderCursor cursor(text);
-  unsigned year = 0, month = 0, day = 0;
-  TimeOfDay time;
-  if (!(cursor.read_digits(4, year) && cursor.skip('-') && cursor.read_digits(2, month) && cursor.skip('-') &&
-        cursor.read_digits(2, day) && is_valid_date(year, month, day) && cursor.skip_letter('T') &&
-        read_time_of_day(cursor, time))) {
-    return std::nullopt;
-  }
-  unsigned millis = 0;
-  if (cursor.skip('.') && !cursor.read_fraction_millis(millis)) return std::nullopt;
-
-  int64_t offset_millis = 0;  // local time minus UTC
-  if (!cursor.skip_letter('Z')) {
-    const bool ahead = cursor.skip('+');
-    if (!ahead && !cursor.skip('-')) return std::nullopt;
-    unsigned offset_hours = 0, offset_minutes = 0;
-    if (!(cursor.read_digits(2, offset_hours) && offset_hours <= 23 && cursor.skip(':') &&
-          cursor.read_digits(2, offset_minutes) && offset_minutes <= 59)) {
-      return std::nullopt;
-    }
-    offset_millis = (offset_hours * 60 + offset_minutes) * kMillisPerMinute;
-    if (!ahead) offset_millis = -offset_millis;
-  }
-  if (!cursor.at_field_end()) return std::nullopt;
-  return unix_millis(year, month, day, time) + millis - offset_millis;
+  const auto time = read_rfc3339(text, Rfc3339Spelling::kSyslog);
+  // A header field ends at SP or at the end of the message.
+  if (!time || !(time->length == text.size() || text[time->length] == ' ')) return std::nullopt;
+  return std::chrono::duration_cast<milliseconds>(time->utc.time_since_epoch()).count() +
+         std::chrono::duration_cast<milliseconds>(time->fraction).count();
 }
 
 std::optional<int64_t> read_rfc3164_timestamp(std::string_view text, WallTime received) {
@@ -164,20 +132,22 @@ std::optional<int64_t> read_rfc3164_timestamp(std::string_view text, WallTime re
   const size_t after_time = cursor.position();
   unsigned explicit_year = 0;
   if (cursor.skip(' ') && cursor.read_digits(4, explicit_year) && cursor.at_field_end()) {
-    if (!is_valid_date(explicit_year, month, day)) return std::nullopt;
-    return unix_millis(explicit_year, month, day, time);
+    const auto date = existing_date(static_cast<int>(explicit_year), month, day);
+    if (!date) return std::nullopt;
+    return unix_millis(*date, time);
   }
   cursor.rewind(after_time);
 
   const int64_t received_millis = to_unix_millis(received);
-  const int64_t received_year = civil_from_days(floor_div(received_millis, kMillisPerDay)).year;
-  int64_t year = received_year;
-  if (!is_valid_date(year, month, day)) return std::nullopt;
-  int64_t millis = unix_millis(year, month, day, time);
+  const int received_year =
+      static_cast<int>(std::chrono::year_month_day{std::chrono::floor<std::chrono::days>(received)}.year());
+  auto date = existing_date(received_year, month, day);
+  if (!date) return std::nullopt;
+  int64_t millis = unix_millis(*date, time);
   if (millis - received_millis > kMaxFutureMillis) {
-    year = received_year - 1;
-    if (!is_valid_date(year, month, day)) return std::nullopt;  // Feb 29 of a leap year, seen a year early
-    millis = unix_millis(year, month, day, time);
+    date = existing_date(received_year - 1, month, day);
+    if (!date) return std::nullopt;  // Feb 29 of a leap year, seen a year early
+    millis = unix_millis(*date, time);
   }
   return millis;
 }

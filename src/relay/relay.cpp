@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "core/random_seed.hpp"
 #include "deliver/delivery_loop.hpp"
 #include "deliver/destination.hpp"
 #include "encode/encoder_pool.hpp"
@@ -63,7 +64,7 @@ struct Relay::Pipeline {
         destination(delivery_destination),
         spool_lock(config.spool_dir),
         spool(config.spool_dir, clock, spool::SpoolOptions{.max_bytes = config.spool_max_bytes}),
-        delivery(spool, destination, clock, delivery_options(), parse::random_seed_from_os()),
+        delivery(spool, destination, clock, delivery_options(), random_seed_from_os()),
         encoder_counts(counters),
         spool_and_deliver(spool, delivery),
         encoders(encoder_pool_config(), spool_and_deliver, encoder_counts, clock) {
@@ -99,7 +100,7 @@ struct Relay::Pipeline {
 
   // SPEC §3: compressible ids (process-wide random prefix + counter) unless --random-ids.
   parse::EventIdGenerator make_id_generator() const {
-    return config.random_ids ? parse::EventIdGenerator::random(parse::random_seed_from_os())
+    return config.random_ids ? parse::EventIdGenerator::random(random_seed_from_os())
                              : parse::EventIdGenerator::counting(parse::EventIdSequence::of_process());
   }
 

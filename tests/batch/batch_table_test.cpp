@@ -133,17 +133,36 @@ TEST_F(BatchTableTest, ReceiveTimeOfOldestEventTravelsWithTheBatch) {
 
 TEST_F(BatchTableTest, NextDeadlineIsOldestOpenBatchPlusFlushAge) {
   BatchTable table = make_table(80, 60s);
-  EXPECT_FALSE(table.next_deadline());
+  table.close_aged(clock.steady_now() + 24h);  // nothing open: no deadline
+  EXPECT_TRUE(closed.empty());
   const SteadyTime a_opened = clock.steady_now();
   append(table, a, line40);
   clock.advance(15s);
   const SteadyTime b_opened = clock.steady_now();
   append(table, b, "b");
-  EXPECT_EQ(table.next_deadline(), a_opened + 60s);
+  table.close_aged(a_opened + 60s - 1ns);  // the deadline is a's, not earlier
+  EXPECT_TRUE(closed.empty());
   append(table, a, line40);  // a closes by size: b is now the oldest
-  EXPECT_EQ(table.next_deadline(), b_opened + 60s);
+  ASSERT_EQ(closed.size(), 1u);
+  table.close_aged(a_opened + 60s);  // a's opening is gone with it
+  table.close_aged(b_opened + 60s - 1ns);
+  EXPECT_EQ(closed.size(), 1u);
+  table.close_aged(b_opened + 60s);
+  ASSERT_EQ(closed.size(), 2u);
+  EXPECT_EQ(closed[1].key, b);
   table.close_all();
-  EXPECT_FALSE(table.next_deadline());
+  EXPECT_EQ(closed.size(), 2u);  // nothing left open
+}
+
+TEST_F(BatchTableTest, TheOldestBatchClosesExactlyAtItsDeadline) {
+  BatchTable table = make_table(80, 60s);
+  const SteadyTime a_opened = clock.steady_now();
+  append(table, a, line40);
+  clock.advance(15s);
+  append(table, b, "b");
+  table.close_aged(a_opened + 60s);
+  ASSERT_EQ(closed.size(), 1u);
+  EXPECT_EQ(closed[0].key, a);
 }
 
 TEST_F(BatchTableTest, CloseAllFlushesEveryBatchAndReleasesMemory) {

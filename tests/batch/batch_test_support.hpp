@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include "batch/open_batch.hpp"
+#include "core/clock.hpp"
 #include "core/event.hpp"
 #include "core/ip_address.hpp"
 #include "core/source_key.hpp"
@@ -31,6 +33,13 @@ inline Event make_event(unsigned long long counter, std::string_view body, std::
 
 inline SourceKey make_key(std::string_view address, uint16_t port, Protocol protocol = Protocol::kSyslog) {
   return SourceKey{*IpAddress::parse(address), port, protocol};
+}
+
+// The JSON text of one event exactly as OpenBatch writes it: a batch of that one event.
+inline std::string event_json(const Event& event) {
+  OpenBatch batch(make_key("127.0.0.1", 5514));
+  batch.append(event, WallTime{}, SteadyTime{});
+  return batch.close().events_json;
 }
 
 }  // namespace kinesyslog::batch::testing

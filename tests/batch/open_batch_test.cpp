@@ -11,6 +11,7 @@ namespace kinesyslog::batch {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::event_json;
 using testing::make_event;
 using testing::make_key;
 

@@ -130,9 +130,5 @@ TEST(RandomIds, EveryPositionUsesAllDigitsEvenly) {
   }
 }
 
-TEST(RandomSeed, ComesFromTheKernelAndDiffers) {
-  EXPECT_NE(random_seed_from_os(), random_seed_from_os());
-}
-
 }  // namespace
 }  // namespace kinesyslog::parse
