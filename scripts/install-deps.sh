@@ -15,7 +15,7 @@ build_packages=(
 )
 # Tests, benchmarks and the third-party senders the integration tests drive.
 test_packages=(
-  libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev
+  libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev clang-format clang-tidy
   bsdutils python3 python3-botocore openssl procps
   # rsyslog forwards over TLS with a client certificate (run in the foreground by the test).
   rsyslog rsyslog-openssl

@@ -1,42 +1,61 @@
 #!/usr/bin/env bash
-# Installs everything the tests need, builds, and runs the whole suite: unit and
-# integration tests (CTest), the unit tests again under ASan+UBSan, and a short run of
-# every libFuzzer target.
+# Installs everything the tests need, builds, and runs the whole suite:
+#   * the unit tests under ASan+UBSan (clang, every object also instrumented for libFuzzer)
+#     and a short run of every libFuzzer target from that same build;
+#   * the unit tests under ThreadSanitizer;
+#   * the integration tests (the real binary, RelWithDebInfo) and the architecture check;
+#   * clang-format and clang-tidy on the C++ files the latest change touched.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --tests
 
 jobs=$(nproc)
 status=0
+step() { echo "== $* ($(date -u +%H:%M:%S))"; }
 
-echo "== build (RelWithDebInfo)"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j "$jobs"
+step "build (RelWithDebInfo: the binary and benchmarks)"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKINESYSLOG_PRECOMPILE=OFF >/dev/null
+cmake --build build -j "$jobs" --target kinesyslog $(cmake --build build --target help | grep -o '^kinesyslog_bench' || true)
 
-echo "== build (ASan+UBSan unit tests)"
-cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DKINESYSLOG_SANITIZE=ON -DKINESYSLOG_BENCH=OFF >/dev/null
+step "build (ASan+UBSan unit tests and libFuzzer targets)"
+CXX=clang++ cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" \
+  -DKINESYSLOG_FUZZ=ON -DKINESYSLOG_BENCH=OFF >/dev/null
+
+step "style: clang-format and clang-tidy on the changed files (clang's compile commands)"
+scripts/check-style.sh --changed build-asan || status=1
+
 cmake --build build-asan -j "$jobs"
 
-echo "== build (libFuzzer targets)"
-CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKINESYSLOG_FUZZ=ON >/dev/null
-cmake --build build-fuzz -j "$jobs"
+step "unit tests under ASan+UBSan"
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest -L unit -j "$jobs" --output-on-failure) || status=1
 
-echo "== unit tests under ASan+UBSan"
-(cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest -L unit -j "$jobs" --output-on-failure) || status=1
-
-echo "== fuzz smoke (each target 20 s)"
-for fuzzer in build-fuzz/fuzz/fuzz_*; do
-  [ -x "$fuzzer" ] || continue
+step "fuzz smoke (each target 20 s, two at a time)"
+fuzz_one() {
+  local fuzzer=$1 name seeds
   name=$(basename "$fuzzer")
-  mkdir -p "build-fuzz/corpus/$name"
+  mkdir -p "build-asan/corpus/$name"
   seeds="fuzz/seeds/${name#fuzz_}"
-  if ! "$fuzzer" -max_total_time=20 -print_final_stats=0 "build-fuzz/corpus/$name" $( [ -d "$seeds" ] && echo "$seeds" ) >"build-fuzz/$name.log" 2>&1; then
-    echo "FAILED: $name (see below)"; tail -40 "build-fuzz/$name.log"; status=1
-  else
+  if "$fuzzer" -max_total_time=20 -print_final_stats=0 "build-asan/corpus/$name" $( [ -d "$seeds" ] && echo "$seeds" ) \
+      >"build-asan/$name.log" 2>&1; then
     echo "ok: $name"
+  else
+    echo "FAILED: $name (see below)"; tail -40 "build-asan/$name.log"; return 1
   fi
-done
+}
+export -f fuzz_one
+ls build-asan/fuzz/fuzz_* | xargs -P 2 -I{} bash -c 'fuzz_one {}' || status=1
 
-echo "== unit and integration tests"
-(cd build && ctest -j "$jobs" --output-on-failure --timeout 900) || status=1
+step "build (ThreadSanitizer unit tests)"
+cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" \
+  -DKINESYSLOG_SANITIZE=thread -DKINESYSLOG_BENCH=OFF >/dev/null
+cmake --build build-tsan -j "$jobs"
+
+step "unit tests under ThreadSanitizer"
+(cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+  ctest -L unit -j "$jobs" --output-on-failure) || status=1
+
+step "integration tests and the architecture check"
+(cd build && ctest -L 'integration|architecture' -j "$jobs" --output-on-failure --timeout 900) || status=1
+step "done"
 exit $status

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# clang-format (.clang-format) and clang-tidy (.clang-tidy) on the project's C++ files.
+#   scripts/check-style.sh --changed <build-dir>   the files the latest change touched
+#   scripts/check-style.sh --all <build-dir>       every file
+# <build-dir> holds compile_commands.json (any configured build; clang-tidy reads the flags).
+# The latest change is the difference from origin/main's merge base, or from the previous
+# commit when HEAD is origin/main itself (CI checks out the commit under test).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:?--changed or --all}
+build=${2:?build directory with compile_commands.json}
+
+if [ "$mode" = "--all" ]; then
+  mapfile -t files < <(git ls-files -- 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp' 'tests/*.hpp' 'fuzz/*.cpp' 'bench/*.cpp')
+else
+  base=$(git merge-base HEAD origin/main 2>/dev/null || true)
+  if [ -z "$base" ] || [ "$base" = "$(git rev-parse HEAD)" ]; then
+    base=$(git rev-parse -q --verify HEAD~1 || true)
+  fi
+  if [ -z "$base" ]; then
+    echo "no earlier commit to compare with (a shallow clone?): nothing to check"
+    exit 0
+  fi
+  mapfile -t files < <(git diff --name-only --diff-filter=ACMR "$base" HEAD -- \
+    'src/*.cpp' 'src/*.hpp' 'tests/*.cpp' 'tests/*.hpp' 'fuzz/*.cpp' 'bench/*.cpp')
+  echo "changed since $(git rev-parse --short "$base"): ${#files[@]} C++ files"
+fi
+[ "${#files[@]}" -gt 0 ] || exit 0
+status=0
+
+if ! clang-format --dry-run --Werror "${files[@]}"; then
+  echo "clang-format: the files above are not formatted (run: clang-format -i <file>)"
+  status=1
+fi
+
+# clang-tidy reads sources of src/ (a header is checked through the sources that include it).
+declare -A sources=()
+for file in "${files[@]}"; do
+  case $file in
+    src/*.cpp) sources[$file]=1 ;;
+    src/*.hpp) [ -f "${file%.hpp}.cpp" ] && sources[${file%.hpp}.cpp]=1 ;;
+  esac
+done
+if [ "${#sources[@]}" -gt 0 ]; then
+  if ! printf '%s\n' "${!sources[@]}" | sort | xargs -P "$(nproc)" -n 4 \
+      clang-tidy -p "$build" --quiet --extra-arg=-Wno-unknown-warning-option; then
+    echo "clang-tidy: see the findings above"
+    status=1
+  fi
+fi
+exit $status
