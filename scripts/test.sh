@@ -20,11 +20,11 @@ cmake --build build -j "$jobs" --target kinesyslog $(cmake --build build --targe
 step "build (ASan+UBSan unit tests and libFuzzer targets)"
 CXX=clang++ cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" \
   -DKINESYSLOG_FUZZ=ON -DKINESYSLOG_BENCH=OFF >/dev/null
-
-step "style: clang-format and clang-tidy on the changed files (clang's compile commands)"
-scripts/check-style.sh --changed build-asan || status=1
-
 cmake --build build-asan -j "$jobs"
+
+# After the build: clang-tidy reads clang's compile commands, precompiled headers included.
+step "style: clang-format and clang-tidy on the changed files"
+scripts/check-style.sh --changed build-asan || status=1
 
 step "unit tests under ASan+UBSan"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
