@@ -16,11 +16,11 @@
 
 #include "cli/command_line.hpp"
 #include "cli/dump.hpp"
-#include "cli/environment.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/install.hpp"
 #include "cli/spool_directory.hpp"
 #include "cli/validate.hpp"
+#include "core/environment.hpp"
 #include "deliver/output_directory.hpp"
 #include "net/listener.hpp"
 #include "net/open_files_limit.hpp"
@@ -123,7 +123,7 @@ relay::RelayConfig relay_config(const cli::ListenOptions& options) {
   return config;
 }
 
-int run_listen(const cli::ListenOptions& options) {
+int run_listen(const cli::ListenOptions& options, const Environment& environment) {
   configure_logging(options.debug);
   // glibc raises its mmap threshold to the largest block freed (a batch of MiBs); past that,
   // freed batches and partial messages stay resident after a burst. A fixed one gives them back.
@@ -157,7 +157,7 @@ int run_listen(const cli::ListenOptions& options) {
       directory = std::make_unique<deliver::OutputDirectoryDestination>(options.output_dir, stream, clock,
                                                                         parse::random_seed_from_os());
     } else {
-      firehose = std::make_unique<relay::FirehoseDelivery>(options, aws::process_environment(), clock);
+      firehose = std::make_unique<relay::FirehoseDelivery>(options, environment, clock);
       config.owner = firehose->owner();
     }
     deliver::Destination& destination =
@@ -238,9 +238,10 @@ struct Overloaded : Visitors... {
 
 int main(int argc, char** argv) {
   using namespace kinesyslog;
-  const auto outcome = cli::parse_command_line(argc, argv, cli::process_environment());
+  const Environment environment = process_environment();
+  const auto outcome = cli::parse_command_line(argc, argv, environment);
   return std::visit(Overloaded{
-                        [](const cli::RunListen& listen) { return run_listen(listen.options); },
+                        [&](const cli::RunListen& listen) { return run_listen(listen.options, environment); },
                         [](const cli::RunDump& dump) { return cli::run_dump(dump.files, stdin, stdout, stderr); },
                         [](const cli::RunInstall& install) {
                           return cli::run_install(install.options, cli::this_system(), stdout, stderr);

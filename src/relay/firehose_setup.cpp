@@ -30,7 +30,7 @@ aws::EndpointUrl endpoint_url(const aws::ResolvedEndpoint& resolved) {
 
 }  // namespace
 
-FirehoseDelivery::FirehoseDelivery(const cli::ListenOptions& options, const aws::EnvironmentLookup& environment,
+FirehoseDelivery::FirehoseDelivery(const cli::ListenOptions& options, const Environment& environment,
                                    const Clock& clock) {
   if (!aws::is_valid_stream_name(options.stream)) {
     throw aws::AwsConfigError(fmt::format("--stream '{}': a Firehose stream name is 1-64 of a-z A-Z 0-9 _ . -",

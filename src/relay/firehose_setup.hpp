@@ -9,10 +9,10 @@
 
 #include "aws/credentials_source.hpp"
 #include "aws/curl_transport.hpp"
-#include "aws/environment.hpp"
 #include "aws/signed_client.hpp"
 #include "cli/listen_options.hpp"
 #include "core/clock.hpp"
+#include "core/environment.hpp"
 #include "deliver/firehose_destination.hpp"
 #include "relay/firehose_startup.hpp"
 #include "relay/owner_source.hpp"
@@ -24,7 +24,7 @@ class FirehoseDelivery {
   // Resolves region, credentials and endpoints (aws::AwsConfigError naming what was tried) and
   // makes the first start-up attempt: StartupRefused on a definitive answer. When AWS cannot be
   // reached the object is still made, with the account unknown (see continue_in_background).
-  FirehoseDelivery(const cli::ListenOptions& options, const aws::EnvironmentLookup& environment, const Clock& clock);
+  FirehoseDelivery(const cli::ListenOptions& options, const Environment& environment, const Clock& clock);
   ~FirehoseDelivery();
   FirehoseDelivery(const FirehoseDelivery&) = delete;
   FirehoseDelivery& operator=(const FirehoseDelivery&) = delete;
