@@ -15,12 +15,12 @@
 
 #include "cli/command_line.hpp"
 #include "cli/dump.hpp"
-#include "cli/environment.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/install.hpp"
 #include "cli/listen_config.hpp"
 #include "cli/spool_directory.hpp"
 #include "cli/validate.hpp"
+#include "core/environment.hpp"
 #include "core/random_seed.hpp"
 #include "deliver/firehose_delivery.hpp"
 #include "deliver/output_directory.hpp"
@@ -118,7 +118,7 @@ relay::RelayConfig relay_config(const cli::ListenOptions& options, const cli::Li
   return config;
 }
 
-int run_listen(const cli::ListenOptions& options) {
+int run_listen(const cli::ListenOptions& options, const Environment& environment) {
   configure_logging(options.debug);
   // glibc raises its mmap threshold to the largest block freed (a batch of MiBs); past that,
   // freed batches and partial messages stay resident after a burst. A fixed one gives them back.
@@ -156,7 +156,7 @@ int run_listen(const cli::ListenOptions& options) {
                                                                         random_seed_from_os());
     } else {
       const deliver::FirehoseSettings settings{options.stream, options.region, options.profile, options.endpoint_url};
-      firehose = std::make_unique<deliver::FirehoseDelivery>(settings, aws::process_environment(), clock,
+      firehose = std::make_unique<deliver::FirehoseDelivery>(settings, environment, clock,
                                                              random_seed_from_os());
       config.owner = firehose->owner();
     }
@@ -229,9 +229,10 @@ struct Overloaded : Visitors... {
 
 int main(int argc, char** argv) {
   using namespace kinesyslog;
-  const auto outcome = cli::parse_command_line(argc, argv, cli::process_environment());
+  const Environment environment = process_environment();
+  const auto outcome = cli::parse_command_line(argc, argv, environment);
   return std::visit(Overloaded{
-                        [](const cli::RunListen& listen) { return run_listen(listen.options); },
+                        [&](const cli::RunListen& listen) { return run_listen(listen.options, environment); },
                         [](const cli::RunDump& dump) { return cli::run_dump(dump.files, stdin, stdout, stderr); },
                         [](const cli::RunInstall& install) {
                           return cli::run_install(install.options, cli::this_system(), stdout, stderr);

@@ -5,6 +5,7 @@
 #include "aws/iso8601.hpp"
 #include "aws/service_error.hpp"
 #include "aws/sigv4_signer.hpp"
+#include "core/ascii.hpp"
 
 namespace kinesyslog::aws {
 
@@ -15,7 +16,7 @@ ClockSkew& ClockSkew::process() {
 
 std::optional<WallTime> response_date(const HttpResponse& response) {
   for (const auto& [name, value] : response.headers) {
-    if (header_name_equals(name, "Date")) return parse_http_date(value);
+    if (ascii_equals_ignoring_case(name, "Date")) return parse_http_date(value);
   }
   return std::nullopt;
 }

@@ -1,10 +1,8 @@
 #include "aws/container_credentials.hpp"
 
-#include <fstream>
-#include <sstream>
-
 #include "aws/config_error.hpp"
 #include "aws/credentials_json.hpp"
+#include "aws/token_file.hpp"
 
 namespace kinesyslog::aws {
 namespace {
@@ -20,14 +18,9 @@ bool is_container_host(std::string_view host) {
   return host == "169.254.170.2" || host == "169.254.170.23" || host == "[fd00:ec2::23]";
 }
 
-std::string without_line_ends(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-  return text;
-}
-
 }  // namespace
 
-std::optional<ContainerCredentialsSettings> container_credentials_settings(const EnvironmentLookup& environment) {
+std::optional<ContainerCredentialsSettings> container_credentials_settings(const Environment& environment) {
   ContainerCredentialsSettings settings;
   if (auto relative = non_empty_variable(environment, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")) {
     settings.url = std::string(kEcsHost) + (relative->starts_with('/') ? "" : "/") + *relative;
@@ -63,13 +56,8 @@ ContainerCredentials::ContainerCredentials(HttpTransport& transport, ContainerCr
 std::optional<std::string> ContainerCredentials::authorization() const {
   std::optional<std::string> token = settings_.authorization_token;
   if (settings_.authorization_token_file) {
-    std::ifstream file(*settings_.authorization_token_file, std::ios::binary);
-    std::ostringstream text;
-    if (!file || !(text << file.rdbuf())) {
-      throw AwsConfigError("cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE " +
-                           settings_.authorization_token_file->string());
-    }
-    token = without_line_ends(text.str());
+    token = read_token_file(*settings_.authorization_token_file,
+                            "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE " + settings_.authorization_token_file->string());
   }
   // A line break would let the value smuggle another header into the request.
   if (token && token->find_first_of("\r\n") != std::string::npos) {

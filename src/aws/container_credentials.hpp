@@ -7,8 +7,8 @@
 
 #include "aws/credentials_provider.hpp"
 #include "aws/endpoints.hpp"
-#include "aws/environment.hpp"
 #include "aws/http_transport.hpp"
+#include "core/environment.hpp"
 
 namespace kinesyslog::aws {
 
@@ -25,7 +25,7 @@ struct ContainerCredentialsSettings {
 // with AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE or AWS_CONTAINER_AUTHORIZATION_TOKEN. nullopt when neither URI
 // is set. AwsConfigError for a full URI the SDKs refuse: plain http is allowed only to loopback and to
 // the ECS/EKS link-local hosts, so credentials never cross a network unencrypted.
-std::optional<ContainerCredentialsSettings> container_credentials_settings(const EnvironmentLookup& environment);
+std::optional<ContainerCredentialsSettings> container_credentials_settings(const Environment& environment);
 
 class ContainerCredentials final : public CredentialsProvider {
  public:

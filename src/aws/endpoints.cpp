@@ -4,24 +4,17 @@
 
 #include "aws/config_error.hpp"
 #include "aws/region.hpp"
+#include "core/ascii.hpp"
 
 namespace kinesyslog::aws {
 namespace {
-
-std::string ascii_lower(std::string_view text) {
-  std::string lower(text);
-  for (char& c : lower) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return lower;
-}
 
 bool is_host_character(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
          c == '_';
 }
 
-bool environment_endpoints_ignored(const EnvironmentLookup& environment) {
+bool environment_endpoints_ignored(const Environment& environment) {
   auto ignore = non_empty_variable(environment, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
   return ignore && ascii_lower(*ignore) == "true";
 }
@@ -62,7 +55,7 @@ std::string default_endpoint(const AwsService& service, std::string_view region)
 }
 
 ResolvedEndpoint resolve_endpoint(const AwsService& service, std::string_view region,
-                                  const std::optional<std::string>& explicit_url, const EnvironmentLookup& environment) {
+                                  const std::optional<std::string>& explicit_url, const Environment& environment) {
   if (explicit_url && !explicit_url->empty()) return checked(*explicit_url, "--endpoint-url");
   if (!environment_endpoints_ignored(environment)) {
     const std::string service_variable = fmt::format("AWS_ENDPOINT_URL_{}", service.environment_id);

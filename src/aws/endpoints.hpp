@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "aws/environment.hpp"
+#include "core/environment.hpp"
 
 namespace kinesyslog::aws {
 
@@ -33,7 +33,7 @@ struct ResolvedEndpoint {
 // `explicit_url` (the command line), then the environment, then the regional default.
 // A URL that is not http(s)://host… is an AwsConfigError naming where it came from.
 ResolvedEndpoint resolve_endpoint(const AwsService& service, std::string_view region,
-                                  const std::optional<std::string>& explicit_url, const EnvironmentLookup& environment);
+                                  const std::optional<std::string>& explicit_url, const Environment& environment);
 
 // The parts of an endpoint URL the HTTP layer and the signer need.
 struct EndpointUrl {

@@ -4,7 +4,7 @@
 
 namespace kinesyslog::aws {
 
-std::optional<Credentials> environment_credentials(const EnvironmentLookup& environment) {
+std::optional<Credentials> environment_credentials(const Environment& environment) {
   auto access_key_id = non_empty_variable(environment, "AWS_ACCESS_KEY_ID");
   if (!access_key_id) return std::nullopt;
   auto secret_access_key = non_empty_variable(environment, "AWS_SECRET_ACCESS_KEY");

@@ -22,7 +22,4 @@ struct HttpRequest {
   void remove_header(std::string_view name);
 };
 
-// ASCII case-insensitive equality, for HTTP header names.
-bool header_name_equals(std::string_view a, std::string_view b);
-
 }  // namespace kinesyslog::aws

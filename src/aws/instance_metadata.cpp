@@ -2,22 +2,15 @@
 
 #include <simdjson.h>
 
-#include <algorithm>
-#include <cctype>
-
 #include "aws/config_error.hpp"
 #include "aws/credentials_json.hpp"
+#include "core/ascii.hpp"
 
 namespace kinesyslog::aws {
 namespace {
 
 constexpr std::string_view kRoleListPath = "/latest/meta-data/iam/security-credentials/";
 constexpr std::string_view kIdentityDocumentPath = "/latest/dynamic/instance-identity/document";
-
-bool equals_ignoring_case(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
-                    [](char x, char y) { return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y)); });
-}
 
 // The override may carry a path prefix; IMDS paths are appended to it.
 std::string join_path(std::string_view base, std::string_view path) {
@@ -27,9 +20,9 @@ std::string join_path(std::string_view base, std::string_view path) {
 
 }  // namespace
 
-std::optional<InstanceMetadataEndpoint> instance_metadata_endpoint(const EnvironmentLookup& environment) {
+std::optional<InstanceMetadataEndpoint> instance_metadata_endpoint(const Environment& environment) {
   if (auto disabled = non_empty_variable(environment, "AWS_EC2_METADATA_DISABLED");
-      disabled && equals_ignoring_case(*disabled, "true")) {
+      disabled && ascii_equals_ignoring_case(*disabled, "true")) {
     return std::nullopt;
   }
   InstanceMetadataEndpoint result;
@@ -38,7 +31,7 @@ std::optional<InstanceMetadataEndpoint> instance_metadata_endpoint(const Environ
     result.origin = "AWS_EC2_METADATA_SERVICE_ENDPOINT";
   } else {
     const auto mode = non_empty_variable(environment, "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE");
-    result.url = mode && equals_ignoring_case(*mode, "IPv6") ? "http://[fd00:ec2::254]" : "http://169.254.169.254";
+    result.url = mode && ascii_equals_ignoring_case(*mode, "IPv6") ? "http://[fd00:ec2::254]" : "http://169.254.169.254";
     result.origin = "default";
   }
   auto endpoint = parse_endpoint_url(result.url);
@@ -125,7 +118,7 @@ std::string InstanceMetadataCredentials::describe() const {
   return "EC2 instance metadata at " + client_.endpoint().url + " (" + client_.endpoint().origin + ")";
 }
 
-std::optional<ResolvedRegion> instance_region(HttpTransport& transport, const EnvironmentLookup& environment,
+std::optional<ResolvedRegion> instance_region(HttpTransport& transport, const Environment& environment,
                                               const Clock& clock) {
   auto endpoint = instance_metadata_endpoint(environment);
   if (!endpoint) return std::nullopt;

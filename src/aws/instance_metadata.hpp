@@ -8,10 +8,10 @@
 
 #include "aws/credentials_provider.hpp"
 #include "aws/endpoints.hpp"
-#include "aws/environment.hpp"
 #include "aws/http_transport.hpp"
 #include "aws/region.hpp"
 #include "core/clock.hpp"
+#include "core/environment.hpp"
 
 namespace kinesyslog::aws {
 
@@ -24,7 +24,7 @@ struct InstanceMetadataEndpoint {
 // AWS_EC2_METADATA_SERVICE_ENDPOINT, else http://169.254.169.254 (http://[fd00:ec2::254] with
 // AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE=IPv6). nullopt when AWS_EC2_METADATA_DISABLED is "true"
 // (any case); AwsConfigError for a malformed override.
-std::optional<InstanceMetadataEndpoint> instance_metadata_endpoint(const EnvironmentLookup& environment);
+std::optional<InstanceMetadataEndpoint> instance_metadata_endpoint(const Environment& environment);
 
 // Not thread-safe: one user at a time (CachingCredentials serialises its fetches).
 class InstanceMetadataClient {
@@ -63,7 +63,7 @@ class InstanceMetadataCredentials final : public CredentialsProvider {
 
 // The `region` of the instance identity document: the last step of region resolution. nullopt when
 // IMDS is disabled, unreachable or answers without a valid region.
-std::optional<ResolvedRegion> instance_region(HttpTransport& transport, const EnvironmentLookup& environment,
+std::optional<ResolvedRegion> instance_region(HttpTransport& transport, const Environment& environment,
                                               const Clock& clock);
 
 }  // namespace kinesyslog::aws

@@ -8,7 +8,7 @@ bool is_alphanumeric(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <
 }  // namespace
 
 std::optional<ResolvedRegion> resolve_region(const std::optional<std::string>& option,
-                                             const EnvironmentLookup& environment, const Profile& profile) {
+                                             const Environment& environment, const Profile& profile) {
   if (option && !option->empty()) return ResolvedRegion{*option, "--region"};
   for (const char* variable : {"AWS_REGION", "AWS_DEFAULT_REGION"}) {
     if (auto region = non_empty_variable(environment, variable)) return ResolvedRegion{*region, variable};

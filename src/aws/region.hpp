@@ -3,8 +3,8 @@
 #include <optional>
 #include <string>
 
-#include "aws/environment.hpp"
 #include "aws/shared_config.hpp"
+#include "core/environment.hpp"
 
 namespace kinesyslog::aws {
 
@@ -16,7 +16,7 @@ struct ResolvedRegion {
 // --region, then AWS_REGION, then AWS_DEFAULT_REGION, then the profile's `region`; nullopt when
 // none is set (the caller then asks the EC2 instance identity document).
 std::optional<ResolvedRegion> resolve_region(const std::optional<std::string>& option,
-                                             const EnvironmentLookup& environment, const Profile& profile);
+                                             const Environment& environment, const Profile& profile);
 
 // True for names like "us-east-1" or "cn-north-1": letters, digits and inner hyphens, at most 63
 // characters (botocore's check, which keeps a bad value from being spliced into a hostname).

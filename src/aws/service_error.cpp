@@ -5,18 +5,40 @@
 
 #include <array>
 
+#include "aws/xml_reader.hpp"
+#include "core/ascii.hpp"
+
 namespace kinesyslog::aws {
 namespace {
 
-// Codes that mean "later" whatever their HTTP status (botocore's retryhandler lists them too).
-constexpr std::array<std::string_view, 10> kRetryableCodes = {
-    "ServiceUnavailableException", "ThrottlingException", "LimitExceededException", "Throttling",
-    "ThrottledException",          "RequestLimitExceeded", "TooManyRequestsException", "InternalFailure",
-    "ServiceUnavailable",          "RequestTimeout"};
-constexpr std::array<std::string_view, 3> kExpiredCodes = {"ExpiredTokenException", "ExpiredToken",
-                                                           "RequestExpired"};
+// Codes whose action does not follow from the HTTP status. Throttling and transient faults are
+// botocore's (retries/standard.py, and IDPCommunicationError from its STS retry config); an expired
+// session token is fetched anew first. Any code not listed is a refusal unless its status says later.
+struct CodeAction {
+  std::string_view code;
+  ErrorAction action;
+};
+constexpr std::array<CodeAction, 14> kCodeActions{{
+    {"Throttling", ErrorAction::kRetry},
+    {"ThrottlingException", ErrorAction::kRetry},
+    {"ThrottledException", ErrorAction::kRetry},
+    {"TooManyRequestsException", ErrorAction::kRetry},
+    {"RequestLimitExceeded", ErrorAction::kRetry},
+    {"LimitExceededException", ErrorAction::kRetry},
+    {"ServiceUnavailable", ErrorAction::kRetry},
+    {"ServiceUnavailableException", ErrorAction::kRetry},
+    {"InternalFailure", ErrorAction::kRetry},
+    {"RequestTimeout", ErrorAction::kRetry},
+    {"IDPCommunicationError", ErrorAction::kRetry},  // STS could not reach the web identity provider
+    {"ExpiredToken", ErrorAction::kRefreshCredentialsAndRetry},
+    {"ExpiredTokenException", ErrorAction::kRefreshCredentialsAndRetry},
+    {"RequestExpired", ErrorAction::kRefreshCredentialsAndRetry},
+}};
 constexpr std::array<std::string_view, 2> kSkewCodes = {"RequestTimeTooSkewed", "RequestInTheFuture"};
 constexpr std::array<std::string_view, 2> kSignatureCodes = {"InvalidSignatureException", "SignatureDoesNotMatch"};
+
+// 408 Request Timeout, 429 Too Many Requests and every 5xx: the same call may succeed later.
+bool is_retryable_status(long status) { return status >= 500 || status == 429 || status == 408; }
 
 std::string_view strip_code(std::string_view code) {
   if (const auto hash = code.rfind('#'); hash != std::string_view::npos) code.remove_prefix(hash + 1);
@@ -54,7 +76,7 @@ ServiceError json_service_error(const HttpResponse& response) {
   }
   if (error.code.empty()) {
     for (const auto& [name, value] : response.headers) {
-      if (header_name_equals(name, "x-amzn-ErrorType")) error.code = strip_code(value);
+      if (ascii_equals_ignoring_case(name, "x-amzn-ErrorType")) error.code = strip_code(value);
     }
   }
   if (error.message.empty() && error.code.empty()) error.message = response.body.substr(0, 200);
@@ -62,8 +84,11 @@ ServiceError json_service_error(const HttpResponse& response) {
 }
 
 ServiceError query_service_error(const HttpResponse& response) {
-  ServiceError error{response.status, std::string(xml_element_text(response.body, "Code")),
-                     std::string(xml_element_text(response.body, "Message"))};
+  ServiceError error{response.status, {}, {}};
+  if (const auto document = read_xml(response.body)) {
+    error.code = document->text_of("Code").value_or("");
+    error.message = document->text_of("Message").value_or("");
+  }
   if (error.message.empty() && error.code.empty()) error.message = response.body.substr(0, 200);
   return error;
 }
@@ -82,24 +107,14 @@ bool is_clock_skew(const ServiceError& error) {
 }
 
 ErrorAction error_action(const ServiceError& error) {
-  // Before the code lists: a skewed signature is corrected from the answer's Date and retried (ClockSkew).
+  // Before the table: a skewed signature is corrected from the answer's Date and retried (ClockSkew).
   if (is_clock_skew(error)) return ErrorAction::kRetry;
-  if (contains(kExpiredCodes, error.code)) return ErrorAction::kRefreshCredentialsAndRetry;
-  if (contains(kRetryableCodes, error.code)) return ErrorAction::kRetry;
-  if (error.http_status >= 500 || error.http_status == 429 || error.http_status == 408) return ErrorAction::kRetry;
+  for (const auto& [code, action] : kCodeActions) {
+    if (code == error.code) return action;
+  }
+  if (is_retryable_status(error.http_status)) return ErrorAction::kRetry;
   // ResourceNotFound, AccessDenied, InvalidArgument, UnrecognizedClient, InvalidSignature, Validation…
   return ErrorAction::kGiveUp;
-}
-
-std::string_view xml_element_text(std::string_view xml, std::string_view name) {
-  const std::string open = fmt::format("<{}>", name);
-  const std::string close = fmt::format("</{}>", name);
-  const auto start = xml.find(open);
-  if (start == std::string_view::npos) return {};
-  const auto text_start = start + open.size();
-  const auto end = xml.find(close, text_start);
-  if (end == std::string_view::npos) return {};
-  return xml.substr(text_start, end - text_start);
 }
 
 }  // namespace kinesyslog::aws

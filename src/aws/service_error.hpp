@@ -18,6 +18,7 @@ struct ServiceError {
 
 // `__type` may be "ns#Code" and x-amzn-ErrorType "Code:uri"; both are reduced to Code.
 ServiceError json_service_error(const HttpResponse& response);
+// The first <Code> and <Message> of the answer (<ErrorResponse><Error>…).
 ServiceError query_service_error(const HttpResponse& response);
 // Either dialect, chosen by the body (XML for the query protocol): for code that serves both.
 ServiceError any_service_error(const HttpResponse& response);
@@ -28,14 +29,12 @@ enum class ErrorAction {
   kGiveUp,                  // the request or the settings are wrong: retrying soon will not help
 };
 
+// The one table for every service and call (Firehose, STS): what to do about `error`.
 ErrorAction error_action(const ServiceError& error);
 
 // AWS refused the signature for its time, not its key: X-Amz-Date is more than 15 minutes from
 // AWS's clock. Firehose says InvalidSignatureException and STS SignatureDoesNotMatch, both with
 // "Signature expired" or "Signature not yet current"; S3-style services say RequestTimeTooSkewed.
 bool is_clock_skew(const ServiceError& error);
-
-// The text of the first <name>…</name> in `xml`, empty when there is none (query protocol answers).
-std::string_view xml_element_text(std::string_view xml, std::string_view name);
 
 }  // namespace kinesyslog::aws

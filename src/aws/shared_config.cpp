@@ -12,14 +12,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path expand_home(const std::string& path, const EnvironmentLookup& environment) {
+fs::path expand_home(const std::string& path, const Environment& environment) {
   if (path == "~" || path.starts_with("~/")) {
     if (auto home = non_empty_variable(environment, "HOME")) return fs::path(*home) / path.substr(path.size() > 1 ? 2 : 1);
   }
   return path;
 }
 
-fs::path default_path(const EnvironmentLookup& environment, std::string_view file_name) {
+fs::path default_path(const Environment& environment, std::string_view file_name) {
   auto home = non_empty_variable(environment, "HOME");
   return home ? fs::path(*home) / ".aws" / file_name : fs::path{};
 }
@@ -81,7 +81,7 @@ std::optional<std::string> non_empty_value(const std::optional<IniSection>& sect
 
 }  // namespace
 
-SharedConfigPaths SharedConfigPaths::resolve(const EnvironmentLookup& environment) {
+SharedConfigPaths SharedConfigPaths::resolve(const Environment& environment) {
   SharedConfigPaths paths;
   auto config = non_empty_variable(environment, "AWS_CONFIG_FILE");
   paths.config_file = config ? expand_home(*config, environment) : default_path(environment, "config");
@@ -100,7 +100,7 @@ std::string ProfileName::describe() const {
   return fmt::format("profile '{}'", name);
 }
 
-ProfileName resolve_profile_name(const std::optional<std::string>& option, const EnvironmentLookup& environment) {
+ProfileName resolve_profile_name(const std::optional<std::string>& option, const Environment& environment) {
   if (option && !option->empty()) return {*option, ProfileNameSource::kOption};
   if (auto name = non_empty_variable(environment, "AWS_PROFILE")) return {*name, ProfileNameSource::kAwsProfile};
   if (auto name = non_empty_variable(environment, "AWS_DEFAULT_PROFILE")) {

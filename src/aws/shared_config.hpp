@@ -8,8 +8,8 @@
 #include <string_view>
 
 #include "aws/credentials.hpp"
-#include "aws/environment.hpp"
 #include "aws/ini_file.hpp"
+#include "core/environment.hpp"
 
 namespace kinesyslog::aws {
 
@@ -19,7 +19,7 @@ struct SharedConfigPaths {
 
   // AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE, else $HOME/.aws/config and $HOME/.aws/credentials;
   // a leading "~/" is expanded with $HOME. A path stays empty when it cannot be formed (no $HOME).
-  static SharedConfigPaths resolve(const EnvironmentLookup& environment);
+  static SharedConfigPaths resolve(const Environment& environment);
 };
 
 enum class ProfileNameSource { kOption, kAwsProfile, kAwsDefaultProfile, kDefault };
@@ -34,7 +34,7 @@ struct ProfileName {
 };
 
 // --profile, then AWS_PROFILE, then botocore's legacy AWS_DEFAULT_PROFILE, then "default".
-ProfileName resolve_profile_name(const std::optional<std::string>& option, const EnvironmentLookup& environment);
+ProfileName resolve_profile_name(const std::optional<std::string>& option, const Environment& environment);
 
 // One profile's settings from both files. A key in the credentials file overrides the same key in
 // the config file (botocore merges the credentials file's profiles into the config's key by key).

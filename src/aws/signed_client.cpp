@@ -3,6 +3,17 @@
 #include <algorithm>
 
 namespace kinesyslog::aws {
+namespace {
+
+void address_to(const EndpointUrl& endpoint, HttpRequest& request) {
+  request.path = endpoint.path;
+  request.set_header("Host", endpoint.host_header());
+}
+
+// After signing: proxies may rewrite User-Agent, so botocore never signs it either.
+void add_user_agent(HttpRequest& request) { request.set_header("User-Agent", "kinesyslog/" KINESYSLOG_VERSION); }
+
+}  // namespace
 
 SignedClient::SignedClient(EndpointUrl endpoint, SigV4Signer signer, CredentialsSource& credentials,
                            HttpTransport& transport, const Clock& clock, HttpTimeouts timeouts, ClockSkew& skew)
@@ -15,8 +26,7 @@ SignedClient::SignedClient(EndpointUrl endpoint, SigV4Signer signer, Credentials
       skew_(skew) {}
 
 HttpResponse SignedClient::send_in_place(HttpRequest& request, std::chrono::milliseconds total_limit) {
-  request.path = endpoint_.path;
-  request.set_header("Host", endpoint_.host_header());
+  address_to(endpoint_, request);
   HttpResponse response = sign_and_send(request, total_limit);
   if (skew_.correct_from(response, clock_.now())) response = sign_and_send(request, total_limit);
   return response;
@@ -24,12 +34,18 @@ HttpResponse SignedClient::send_in_place(HttpRequest& request, std::chrono::mill
 
 HttpResponse SignedClient::sign_and_send(HttpRequest& request, std::chrono::milliseconds total_limit) {
   signer_.sign(request, credentials_.current(), skew_.aws_time(clock_.now()));
-  // After signing: proxies may rewrite User-Agent, so botocore never signs it either.
-  request.set_header("User-Agent", "kinesyslog/" KINESYSLOG_VERSION);
+  add_user_agent(request);
   HttpTimeouts timeouts = timeouts_;
   timeouts.total = std::min(timeouts.total, std::max(total_limit, std::chrono::milliseconds(1)));  // 0 is "none" to curl
   timeouts.connect = std::min(timeouts.connect, timeouts.total);
   return transport_.send(endpoint_, request, timeouts);
+}
+
+HttpResponse send_unsigned(HttpTransport& transport, const EndpointUrl& endpoint, HttpRequest request,
+                           const HttpTimeouts& timeouts) {
+  address_to(endpoint, request);
+  add_user_agent(request);
+  return transport.send(endpoint, request, timeouts);
 }
 
 HttpRequest json_1_1_request(std::string_view target, std::string body) {

@@ -45,6 +45,11 @@ class SignedClient {
   ClockSkew& skew_;
 };
 
+// What SignedClient sends, without the signature: for calls whose body is the proof of identity
+// (STS AssumeRoleWithWebIdentity). Throws HttpTransportError when no answer came.
+HttpResponse send_unsigned(HttpTransport& transport, const EndpointUrl& endpoint, HttpRequest request,
+                           const HttpTimeouts& timeouts);
+
 // POST / in the JSON 1.1 protocol: `target` is "Firehose_20150804.PutRecordBatch".
 HttpRequest json_1_1_request(std::string_view target, std::string body);
 // POST / in the query protocol: `form` is "Action=GetCallerIdentity&Version=2011-06-15".

@@ -10,7 +10,7 @@
 
 #include "aws/digest.hpp"
 #include "aws/uri_encoding.hpp"
-#include "core/calendar.hpp"
+#include "core/ascii.hpp"
 
 namespace kinesyslog::aws {
 namespace {
@@ -23,12 +23,7 @@ constexpr std::array<std::string_view, 3> kUnsignedHeaders = {"expect", "user-ag
 std::string lower_trimmed(std::string_view name) {
   const size_t first = name.find_first_not_of(kWhitespace);
   if (first == std::string_view::npos) return {};
-  name = name.substr(first, name.find_last_not_of(kWhitespace) - first + 1);
-  std::string lower(name);
-  for (char& c : lower) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return lower;
+  return ascii_lower(name.substr(first, name.find_last_not_of(kWhitespace) - first + 1));
 }
 
 // SigV4 "Trimall": no leading or trailing whitespace, inner runs (folded line breaks too) become one space.

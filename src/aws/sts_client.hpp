@@ -1,13 +1,19 @@
 #pragma once
-// STS GetCallerIdentity (query protocol, API version 2011-06-15): the account id that goes into
-// every record's `owner` (SPEC §4).
+// STS in the query protocol (form-encoded POST, XML answer). GetCallerIdentity gives the account
+// id that goes into every record's `owner` (SPEC §4); the role calls are in sts_role_client.hpp.
 #include <string>
+#include <string_view>
 #include <variant>
 
 #include "aws/service_error.hpp"
 #include "aws/signed_client.hpp"
 
 namespace kinesyslog::aws {
+
+inline constexpr std::string_view kStsApiVersion = "2011-06-15";
+
+// The start of every STS form: "Action=GetCallerIdentity&Version=2011-06-15".
+std::string sts_form(std::string_view action);
 
 struct AccountId {
   std::string digits;  // 12 digits

@@ -1,6 +1,6 @@
 #pragma once
-// The two STS calls that yield role credentials, in the query protocol (form-encoded POST, XML
-// answer; STS API Reference, "AssumeRole" and "AssumeRoleWithWebIdentity").
+// The two STS calls that yield role credentials (STS API Reference, "AssumeRole" and
+// "AssumeRoleWithWebIdentity"), sent like GetCallerIdentity through SignedClient's query requests.
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,6 +10,7 @@
 #include "aws/credentials_provider.hpp"
 #include "aws/endpoints.hpp"
 #include "aws/http_transport.hpp"
+#include "aws/signed_client.hpp"
 #include "core/clock.hpp"
 
 namespace kinesyslog::aws {
@@ -47,11 +48,9 @@ class StsRoleClient {
   // Unsigned: the token is the proof of identity.
   Credentials assume_role_with_web_identity(const AssumeRoleWithWebIdentityCall& call);
 
-
  private:
-  Credentials send(std::string_view action, std::string_view role_arn, const std::string& body,
-                   const Credentials* caller);
-  HttpResponse sign_and_send(HttpRequest& request, const Credentials* caller, const std::string& what);
+  // The answer's credentials, or the exception error_action() calls for.
+  static Credentials credentials_from(const HttpResponse& response, const std::string& what);
 
   HttpTransport& transport_;
   ResolvedEndpoint endpoint_;
@@ -63,15 +62,5 @@ class StsRoleClient {
 
 // The <Credentials> of an AssumeRole* answer; nullopt when a member is missing or the expiration unreadable.
 std::optional<Credentials> parse_sts_credentials(std::string_view xml);
-
-struct StsError {
-  std::string code;     // "AccessDenied"
-  std::string message;
-};
-// The <Error> of an STS error answer, if the body holds one.
-std::optional<StsError> parse_sts_error(std::string_view xml);
-
-// The text of the first <name>…</name> element (entities decoded), if any.
-std::optional<std::string> xml_element_text(std::string_view xml, std::string_view name);
 
 }  // namespace kinesyslog::aws

@@ -1,23 +1,15 @@
 #include "aws/web_identity_credentials.hpp"
 
-#include <fstream>
-#include <sstream>
-
 #include "aws/config_error.hpp"
+#include "aws/token_file.hpp"
 
 namespace kinesyslog::aws {
 namespace {
 
 std::string read_token(const WebIdentitySettings& settings) {
-  std::ifstream file(settings.token_file, std::ios::binary);
-  std::ostringstream text;
-  if (!file || !(text << file.rdbuf())) {
-    throw AwsConfigError("cannot read the web identity token file " + settings.token_file.string() + " (from " +
-                         settings.origin + ")");
-  }
-  std::string token = text.str();
-  // Token files are often written with a trailing newline, which is not part of the JWT.
-  while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) token.pop_back();
+  std::string token = read_token_file(settings.token_file, "the web identity token file " +
+                                                                settings.token_file.string() + " (from " +
+                                                                settings.origin + ")");
   if (token.empty()) {
     throw AwsConfigError("the web identity token file " + settings.token_file.string() + " (from " + settings.origin +
                          ") is empty");

@@ -233,14 +233,6 @@ class ListenCommand {
   std::vector<ListenOptionDescription> table_;
 };
 
-std::optional<std::string> first_set(const Environment& env, std::initializer_list<std::string_view> names) {
-  for (std::string_view name : names) {
-    std::optional<std::string> value = env(name);
-    if (value && !value->empty()) return value;
-  }
-  return std::nullopt;
-}
-
 void drop_disabled_ports(std::vector<int>& ports) { std::erase(ports, 0); }
 
 // Defaults that come from outside kinesyslog's own variables.
@@ -250,10 +242,9 @@ ListenOptions listen_defaults(const Environment& env) {
   return options;
 }
 
-void finish_listen_options(ListenOptions& options, const Environment& env) {
-  if (!options.was_given("endpoint-url")) {
-    if (auto url = first_set(env, {"AWS_ENDPOINT_URL_FIREHOSE", "AWS_ENDPOINT_URL"})) options.endpoint_url = *url;
-  }
+// AWS_ENDPOINT_URL_FIREHOSE and AWS_ENDPOINT_URL are not read here: aws::resolve_endpoint reads
+// them after --endpoint-url, and only it knows AWS_IGNORE_CONFIGURED_ENDPOINT_URLS.
+void finish_listen_options(ListenOptions& options) {
   for (std::vector<int>* ports : {&options.udp_ports, &options.tcp_ports, &options.tls_ports,
                                   &options.proxy_protocol_ports, &options.prometheus_ports}) {
     drop_disabled_ports(*ports);
@@ -309,7 +300,7 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, const Environ
     return PrintAndExit{"kinesyslog: " + *problem + "\nRun with listen --help for the accepted values.\n",
                         kExitUsage};
   }
-  finish_listen_options(listen_options, env);
+  finish_listen_options(listen_options);
   return RunListen{std::move(listen_options)};
 }
 

@@ -45,9 +45,8 @@ struct ListenOptionDescription {
 // `kinesyslog install` share, so the override file can never miss an option.
 std::vector<ListenOptionDescription> listen_option_table();
 
-// `env` supplies the KINESYSLOG_* variables (and STATE_DIRECTORY, XDG_STATE_HOME, HOME,
-// AWS_ENDPOINT_URL*) for `listen`;
-// the command line wins over it.
+// `env` supplies the KINESYSLOG_* variables (and STATE_DIRECTORY, XDG_STATE_HOME, HOME) for
+// `listen`; the command line wins over it.
 ParseOutcome parse_command_line(int argc, const char* const* argv, const Environment& env);
 
 }  // namespace kinesyslog::cli

@@ -1,19 +1,14 @@
 #pragma once
-// Where `listen` options come from besides the command line (SPEC §1): KINESYSLOG_* variables.
-// The environment is passed in as a function so tests never touch the real one.
-#include <functional>
+// Where `listen` options come from besides the command line (SPEC §1): KINESYSLOG_* variables,
+// read through the injected core Environment.
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/environment.hpp"
+
 namespace kinesyslog::cli {
-
-// Looks up one variable by name; nullopt when it is not set.
-using Environment = std::function<std::optional<std::string>(std::string_view name)>;
-
-// The process's own environment (getenv).
-Environment process_environment();
 
 // "tcp-port" (a long option name without its dashes) -> "KINESYSLOG_TCP_PORT".
 std::string environment_variable_for(std::string_view long_option);

@@ -30,7 +30,7 @@ aws::EndpointUrl endpoint_url(const aws::ResolvedEndpoint& resolved) {
 
 }  // namespace
 
-FirehoseDelivery::FirehoseDelivery(const FirehoseSettings& settings, const aws::EnvironmentLookup& environment,
+FirehoseDelivery::FirehoseDelivery(const FirehoseSettings& settings, const Environment& environment,
                                    const Clock& clock, uint64_t jitter_seed)
     : jitter_seed_(jitter_seed) {
   if (!aws::is_valid_stream_name(settings.stream)) {

@@ -10,9 +10,9 @@
 
 #include "aws/credentials_source.hpp"
 #include "aws/curl_transport.hpp"
-#include "aws/environment.hpp"
 #include "aws/signed_client.hpp"
 #include "core/clock.hpp"
+#include "core/environment.hpp"
 #include "deliver/firehose_destination.hpp"
 #include "deliver/firehose_startup_check.hpp"
 #include "core/account_id_promise.hpp"
@@ -34,7 +34,7 @@ class FirehoseDelivery {
   // makes the first start-up attempt: StartupRefused on a definitive answer. When AWS cannot be
   // reached the object is still made, with the account unknown (see continue_in_background).
   // `jitter_seed` seeds the background retries' random spread.
-  FirehoseDelivery(const FirehoseSettings& settings, const aws::EnvironmentLookup& environment, const Clock& clock,
+  FirehoseDelivery(const FirehoseSettings& settings, const Environment& environment, const Clock& clock,
                    uint64_t jitter_seed);
   ~FirehoseDelivery();
   FirehoseDelivery(const FirehoseDelivery&) = delete;

@@ -4,13 +4,13 @@
 #include <optional>
 #include <string>
 
-#include "aws/environment.hpp"
+#include "core/environment.hpp"
 
 namespace kinesyslog::aws::testing {
 
-inline EnvironmentLookup fake_environment(std::map<std::string, std::string> variables) {
-  return [variables = std::move(variables)](const std::string& name) -> std::optional<std::string> {
-    const auto found = variables.find(name);
+inline Environment fake_environment(std::map<std::string, std::string> variables) {
+  return [variables = std::move(variables)](std::string_view name) -> std::optional<std::string> {
+    const auto found = variables.find(std::string(name));
     if (found == variables.end()) return std::nullopt;
     return found->second;
   };

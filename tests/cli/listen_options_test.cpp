@@ -5,6 +5,7 @@
 
 #include <functional>
 
+#include "aws/endpoints.hpp"
 #include "cli/environment.hpp"
 #include "cli_test_support.hpp"
 
@@ -12,6 +13,7 @@ namespace kinesyslog::cli {
 namespace {
 
 using testing::parse_listen;
+using testing::Variables;
 using ::testing::ElementsAre;
 
 TEST(ListenDefaults, EveryOptionHasItsSpecDefault) {
@@ -62,15 +64,50 @@ TEST(ListenDefaults, SpoolDirIsTheStateDirectoryNeverTmpdir) {
   EXPECT_FALSE(parse_listen({}, {{"STATE_DIRECTORY", "/var/lib/k"}}).was_given("spool-dir"));
 }
 
-TEST(ListenDefaults, EndpointUrlFallsBackToAwsFirehoseVariableThenGeneralOne) {
-  EXPECT_EQ(parse_listen({}, {{"AWS_ENDPOINT_URL", "http://general"}}).endpoint_url, "http://general");
+TEST(ListenDefaults, EndpointUrlIsOnlyTheOptionOrItsOwnVariable) {
+  // AWS_ENDPOINT_URL* belong to aws::resolve_endpoint, which also honours AWS_IGNORE_CONFIGURED_ENDPOINT_URLS.
+  EXPECT_EQ(parse_listen({}, {{"AWS_ENDPOINT_URL", "http://general"}}).endpoint_url, "");
   EXPECT_EQ(parse_listen({}, {{"AWS_ENDPOINT_URL", "http://general"}, {"AWS_ENDPOINT_URL_FIREHOSE", "http://fh"}})
                 .endpoint_url,
-            "http://fh");
+            "");
   EXPECT_EQ(parse_listen({}, {{"AWS_ENDPOINT_URL_FIREHOSE", "http://fh"}, {"KINESYSLOG_ENDPOINT_URL", "http://ks"}})
                 .endpoint_url,
             "http://ks");
+  EXPECT_EQ(parse_listen({"--endpoint-url", "http://cli"}, {{"KINESYSLOG_ENDPOINT_URL", "http://ks"}}).endpoint_url,
+            "http://cli");
   EXPECT_FALSE(parse_listen({}, {{"AWS_ENDPOINT_URL", "http://general"}}).was_given("endpoint-url"));
+}
+
+// The Firehose endpoint as the relay resolves it: the option (if any) as the explicit URL, then the environment.
+aws::ResolvedEndpoint firehose_endpoint(std::vector<std::string> words, const Variables& variables) {
+  const ListenOptions options = parse_listen(std::move(words), variables);
+  const std::optional<std::string> explicit_url =
+      options.endpoint_url.empty() ? std::nullopt : std::optional<std::string>(options.endpoint_url);
+  return aws::resolve_endpoint(aws::kFirehose, "us-east-1", explicit_url, testing::fake_environment(variables));
+}
+
+TEST(FirehoseEndpoint, TheFirehoseVariableIsNamedAsTheSource) {
+  const auto endpoint = firehose_endpoint({}, {{"AWS_ENDPOINT_URL_FIREHOSE", "http://fh"}});
+  EXPECT_EQ(endpoint.url, "http://fh");
+  EXPECT_EQ(endpoint.source, "AWS_ENDPOINT_URL_FIREHOSE");
+  EXPECT_EQ(firehose_endpoint({}, {{"AWS_ENDPOINT_URL", "http://general"}}).source, "AWS_ENDPOINT_URL");
+}
+
+TEST(FirehoseEndpoint, IgnoreConfiguredEndpointUrlsSkipsTheFirehoseVariables) {
+  const auto endpoint = firehose_endpoint({}, {{"AWS_ENDPOINT_URL_FIREHOSE", "http://fh"},
+                                               {"AWS_ENDPOINT_URL", "http://general"},
+                                               {"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"}});
+  EXPECT_EQ(endpoint.url, "https://firehose.us-east-1.amazonaws.com");
+  EXPECT_EQ(endpoint.source, "default for us-east-1");
+}
+
+TEST(FirehoseEndpoint, TheOptionAndItsVariableStayExplicit) {
+  const Variables ignoring{{"AWS_ENDPOINT_URL_FIREHOSE", "http://fh"}, {"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"}};
+  EXPECT_EQ(firehose_endpoint({"--endpoint-url", "http://cli"}, ignoring).url, "http://cli");
+  Variables with_own = ignoring;
+  with_own["KINESYSLOG_ENDPOINT_URL"] = "http://ks";
+  EXPECT_EQ(firehose_endpoint({}, with_own).url, "http://ks");
+  EXPECT_EQ(firehose_endpoint({}, with_own).source, "--endpoint-url");
 }
 
 // One valued option: the text to give it and what it must become.

@@ -275,6 +275,42 @@ class FirehoseDelivery(unittest.TestCase):
         with open(os.path.join(relay.spool_dir, ".kinesyslog-account")) as cache:
             self.assertEqual(cache.read().strip(), ACCOUNT)
 
+    def relay_without_endpoint_option(self, endpoint_port, **env):
+        """A relay that learns the Firehose endpoint from the environment, not --endpoint-url."""
+        relay = FirehoseRelay(self.workdir, endpoint_port, STREAM)
+        at = relay.args.index("--endpoint-url")
+        del relay.args[at:at + 2]
+        relay.env.update(env)
+        return relay
+
+    def start_log_line(self, relay):
+        """The start-up line naming the endpoints; the relay is stopped once it is written."""
+        relay.log = open(relay.log_path, "ab")
+        relay.process = subprocess.Popen(relay.args, stdout=relay.log, stderr=subprocess.STDOUT, env=relay.env)
+        self.addCleanup(relay.stop)
+        line = wait_until(lambda: next((text for text in relay.read_log().splitlines()
+                                        if "Firehose stream logs in" in text), None), 30, 0.05)
+        self.assertTrue(line, relay.read_log())
+        relay.stop()
+        return line
+
+    def test_the_firehose_endpoint_variable_is_used_and_named_as_the_source(self):
+        endpoint = self.start_endpoint()
+        url = f"http://127.0.0.1:{endpoint.port}"
+        relay = self.relay_without_endpoint_option(endpoint.port, AWS_ENDPOINT_URL_FIREHOSE=url).start()
+        self.addCleanup(relay.stop)
+        relay.send(0, 10, connections=1)
+        self.assert_every_message(self.wait_delivered(endpoint, 10, 30), 10)
+        self.assertIn(f"endpoint {url} (AWS_ENDPOINT_URL_FIREHOSE)", relay.read_log())
+
+    def test_ignoring_configured_endpoint_urls_skips_the_firehose_variable(self):
+        dead = f"http://127.0.0.1:{free_port()}"
+        relay = self.relay_without_endpoint_option(free_port(), AWS_ENDPOINT_URL_FIREHOSE=dead,
+                                                   AWS_IGNORE_CONFIGURED_ENDPOINT_URLS="true")
+        line = self.start_log_line(relay)
+        self.assertIn("endpoint https://firehose.us-east-1.amazonaws.com (default for us-east-1)", line)
+        self.assertNotIn(dead, line)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
