@@ -1,8 +1,6 @@
 #pragma once
 // Where AWS clients get the keys to sign with. The credential chain (environment, shared files,
 // credential_process, web identity, ECS, IMDS) implements this; clients only ask for `current()`.
-#include <utility>
-
 #include "aws/credentials.hpp"
 
 namespace kinesyslog::aws {
@@ -17,16 +15,6 @@ class CredentialsSource {
   // A service answered ExpiredToken: the next current() must not return the same credentials.
   // Long-term keys cannot be refreshed, so the default does nothing.
   virtual void invalidate() {}
-};
-
-// Long-term keys found once at start-up (environment, or a profile's aws_access_key_id).
-class StaticCredentialsSource final : public CredentialsSource {
- public:
-  explicit StaticCredentialsSource(Credentials credentials) : credentials_(std::move(credentials)) {}
-  Credentials current() override { return credentials_; }
-
- private:
-  const Credentials credentials_;
 };
 
 }  // namespace kinesyslog::aws

@@ -11,6 +11,7 @@
 #include "aws/digest.hpp"
 #include "aws/uri_encoding.hpp"
 #include "core/ascii.hpp"
+#include "core/calendar.hpp"
 
 namespace kinesyslog::aws {
 namespace {

@@ -101,12 +101,8 @@ BackgroundStartupCheck::~BackgroundStartupCheck() {
 void BackgroundStartupCheck::run(std::stop_token stop) {
   RetryBackoff backoff(kRetryBase, kRetryCap, jitter_seed_);
   for (uint32_t failures = 0; !stop.stop_requested(); ++failures) {
-    {
-      std::unique_lock lock(mutex_);
-      const auto delay = backoff.delay(failures, backoff.draw_fraction()) + std::chrono::milliseconds(200);
-      if (wake_.wait_for(lock, stop, delay, [] { return false; })) return;
-      if (stop.stop_requested()) return;
-    }
+    const auto delay = backoff.delay(failures, backoff.draw_fraction()) + std::chrono::milliseconds(200);
+    if (pause_.sleep_for(stop, delay)) return;
     try {
       if (check_.attempt()) {
         spdlog::info("AWS reachable again: stream ACTIVE, account {}; encoding resumes", check_.account());

@@ -3,10 +3,8 @@
 // GetCallerIdentity gives the account for records' `owner`. Only a definitive answer refuses
 // to start; when AWS cannot be reached the relay starts anyway and the checks go on in the
 // background with backoff, while encoders wait for the account (AccountIdPromise).
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -15,6 +13,7 @@
 #include "aws/service_error.hpp"
 #include "aws/signed_client.hpp"
 #include "core/account_id_promise.hpp"
+#include "core/stoppable_sleep.hpp"
 
 namespace kinesyslog::deliver {
 
@@ -70,8 +69,7 @@ class BackgroundStartupCheck {
   AccountIdPromise& owner_;
   std::function<void(const std::string&)> on_refused_;
   uint64_t jitter_seed_;
-  std::mutex mutex_;
-  std::condition_variable_any wake_;
+  StoppableSleep pause_;  // between attempts; stop() cuts it short
   std::jthread thread_;
 };
 

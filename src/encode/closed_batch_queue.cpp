@@ -43,14 +43,6 @@ void ClosedBatchQueue::limit_push_wait(SteadyTime deadline) {
   not_full_.notify_all();  // waiters re-arm with the deadline
 }
 
-bool ClosedBatchQueue::try_push(ClosedBatch&& batch) {
-  const size_t batch_bytes = cost(batch);
-  std::lock_guard lock(mutex_);
-  if (closed_ || !has_room_for(batch_bytes)) return false;
-  enqueue(std::move(batch), batch_bytes);
-  return true;
-}
-
 std::optional<ClosedBatch> ClosedBatchQueue::pop() {
   std::unique_lock lock(mutex_);
   not_empty_.wait(lock, [&] { return closed_ || !batches_.empty(); });

@@ -24,8 +24,6 @@ class ClosedBatchQueue {
   // Shutdown: from now on no push waits past `deadline` (pushes already waiting included), so
   // an I/O thread can always finish even when nothing pops (encoders stuck on a dead disk).
   void limit_push_wait(SteadyTime deadline);
-  // Never blocks: false (and `batch` untouched) when full or closed.
-  bool try_push(ClosedBatch&& batch);
   // Blocks until a batch is available; nullopt once closed and drained.
   std::optional<ClosedBatch> pop();
   // Wakes every waiter: pushes fail from now on, pops drain what is left.

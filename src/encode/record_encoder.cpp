@@ -53,13 +53,6 @@ size_t RecordEncoder::event_offset(const ClosedBatch& batch, size_t index) {
   return index == 0 ? 0 : batch.event_ends[index - 1] + 1;  // + 1: the separating comma
 }
 
-std::string RecordEncoder::record_json(const ClosedBatch& batch, size_t first, size_t last) {
-  set_envelope(batch);
-  const size_t begin = event_offset(batch, first);
-  const size_t end = last > first ? batch.event_ends[last - 1] : begin;
-  return prefix_ + batch.events_json.substr(begin, end - begin) + "]}";
-}
-
 size_t RecordEncoder::compress_range(const ClosedBatch& batch, size_t first, size_t last) {
   const size_t begin = event_offset(batch, first);
   const size_t end = batch.event_ends[last - 1];

@@ -38,9 +38,6 @@ class RecordEncoder {
   // max_record_bytes compressed. An empty batch gives no records.
   const EncodedRecords& encode(const ClosedBatch& batch);
 
-  // The uncompressed JSON of the record holding events [first, last) of `batch` (tests, tools).
-  std::string record_json(const ClosedBatch& batch, size_t first, size_t last);
-
  private:
   void set_envelope(const ClosedBatch& batch);
   void encode_range(const ClosedBatch& batch, size_t first, size_t last);

@@ -47,10 +47,7 @@ WatchdogPinger::~WatchdogPinger() {
 void WatchdogPinger::run(std::stop_token stop) {
   bool warned = false;
   while (!stop.stop_requested()) {
-    {
-      std::unique_lock lock(mutex_);
-      if (wake_.wait_for(lock, stop, interval_, [] { return false; }) || stop.stop_requested()) return;
-    }
+    if (pause_.sleep_for(stop, interval_)) return;
     if (alive_()) {
       notify("WATCHDOG=1");
     } else if (!warned) {

@@ -4,12 +4,12 @@
 // WATCHDOG=1 at half of WATCHDOG_USEC while the relay's I/O threads run. Every call is a
 // no-op when NOTIFY_SOCKET is unset (not started by systemd).
 #include <chrono>
-#include <condition_variable>
 #include <functional>
-#include <mutex>
 #include <stop_token>
 #include <string_view>
 #include <thread>
+
+#include "core/stoppable_sleep.hpp"
 
 namespace kinesyslog::relay {
 
@@ -33,8 +33,7 @@ class WatchdogPinger {
 
   std::function<bool()> alive_;
   std::chrono::microseconds interval_{0};
-  std::mutex mutex_;
-  std::condition_variable_any wake_;
+  StoppableSleep pause_;  // between pings; the destructor cuts it short
   std::jthread thread_;
 };
 

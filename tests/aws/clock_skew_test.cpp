@@ -10,6 +10,7 @@
 #include "aws/service_error.hpp"
 #include "aws/signed_client.hpp"
 #include "aws/sigv4_signer.hpp"
+#include "support/static_credentials_source.hpp"
 #include "scripted_transport.hpp"
 
 namespace kinesyslog::aws {

@@ -64,6 +64,21 @@ TEST(Iso8601, RejectsMalformedText) {
   }
 }
 
+// The clock counts nanoseconds in 64 bits (years 1677 to 2262). A time past either end, such
+// as a credential_process that writes 9999-12-31 for "never", stands at that end instead of
+// overflowing.
+TEST(Iso8601, TimesPastTheClockRangeStandAtItsEnds) {
+  EXPECT_EQ(parse_iso8601("9999-12-31T23:59:59Z"), WallTime::max());
+  EXPECT_EQ(parse_iso8601("2300-01-01T00:00:00Z"), WallTime::max());
+  EXPECT_EQ(parse_iso8601("1600-01-01T00:00:00.5Z"), WallTime::min());
+  EXPECT_EQ(parse_iso8601("2262-01-01T00:00:00Z"), at(2262, 1, 1, 0, 0, 0));
+}
+
+TEST(HttpDate, TimesPastTheClockRangeStandAtItsEnds) {
+  EXPECT_EQ(parse_http_date("Mon, 01 Jan 2300 00:00:00 GMT"), WallTime::max());
+  EXPECT_EQ(parse_http_date("Sat, 01 Jan 1600 00:00:00 GMT"), WallTime::min());
+}
+
 TEST(HttpDate, ImfFixdateAsAwsSendsIt) {
   EXPECT_EQ(parse_http_date("Mon, 30 Nov 2026 01:38:07 GMT"), at(2026, 11, 30, 1, 38, 7));
   EXPECT_EQ(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), at(1994, 11, 6, 8, 49, 37));  // RFC 7231's example

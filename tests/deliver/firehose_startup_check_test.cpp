@@ -6,6 +6,8 @@
 #include <deque>
 #include <variant>
 
+#include "support/static_credentials_source.hpp"
+
 namespace kinesyslog::deliver {
 namespace {
 

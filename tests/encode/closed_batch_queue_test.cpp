@@ -85,17 +85,20 @@ TEST(ClosedBatchQueue, PushPastTheDeadlineFailsAtOnceWhenFullAndSucceedsWithRoom
   EXPECT_EQ(refused.events_json.size(), 40u);  // a refused batch is not moved from
 }
 
+// A push deadline already past makes push() answer at once: true with room, false when full.
 TEST(ClosedBatchQueue, OversizedBatchIsAdmittedIntoAnEmptyQueue) {
   ClosedBatchQueue queue(100, 10);
+  queue.limit_push_wait(std::chrono::steady_clock::now() - std::chrono::seconds(1));
   EXPECT_TRUE(queue.push(batch_of_size(500)));
-  EXPECT_FALSE(queue.try_push(batch_of_size(1)));
+  EXPECT_FALSE(queue.push(batch_of_size(1)));
 }
 
-TEST(ClosedBatchQueue, TryPushFailsWhenFullAndLeavesTheBatchIntact) {
+TEST(ClosedBatchQueue, PushThatCannotWaitFailsWhenFullAndLeavesTheBatchIntact) {
   ClosedBatchQueue queue(100, 10);
-  ASSERT_TRUE(queue.try_push(batch_of_size(90)));
+  queue.limit_push_wait(std::chrono::steady_clock::now() - std::chrono::seconds(1));
+  ASSERT_TRUE(queue.push(batch_of_size(90)));
   ClosedBatch rejected = batch_of_size(20);
-  EXPECT_FALSE(queue.try_push(std::move(rejected)));
+  EXPECT_FALSE(queue.push(std::move(rejected)));
   EXPECT_EQ(rejected.events_json.size(), 20u);  // a refused batch is not moved from
 }
 
