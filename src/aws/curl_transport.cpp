@@ -1,5 +1,6 @@
 #include "aws/curl_transport.hpp"
 
+#include <curl/curl.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -100,11 +101,15 @@ void set_option(CURL* handle, CURLoption option, Value value) {
 
 void CurlTransport::end_calls_at(SteadyTime deadline) { calls_end_at_.store(deadline); }
 
-// libcurl calls this about once a second even while it waits, and on every transfer step.
-int CurlTransport::check_deadline(void* transport, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
-  const auto* self = static_cast<const CurlTransport*>(transport);
-  return std::chrono::steady_clock::now() >= self->calls_end_at_.load() ? 1 : 0;
-}
+static_assert(CURL_ERROR_SIZE == 256, "CurlTransport::kErrorTextBytes must match libcurl's error buffer");
+
+struct CurlCallbacks {
+  // libcurl calls this about once a second even while it waits, and on every transfer step.
+  static int check_deadline(void* transport, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+    const auto* self = static_cast<const CurlTransport*>(transport);
+    return std::chrono::steady_clock::now() >= self->calls_end_at_.load() ? 1 : 0;
+  }
+};
 
 CurlTransport::CurlTransport(std::size_t max_answer_bytes) : max_answer_bytes_(max_answer_bytes) {
   initialise_libcurl_once();
@@ -143,7 +148,7 @@ HttpResponse CurlTransport::send(const EndpointUrl& endpoint, const HttpRequest&
   }
   set_option(handle_, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(std::min(timeouts.connect, total).count()));
   set_option(handle_, CURLOPT_TIMEOUT_MS, static_cast<long>(total.count()));
-  set_option(handle_, CURLOPT_XFERINFOFUNCTION, &CurlTransport::check_deadline);
+  set_option(handle_, CURLOPT_XFERINFOFUNCTION, &CurlCallbacks::check_deadline);
   set_option(handle_, CURLOPT_XFERINFODATA, static_cast<void*>(this));
   set_option(handle_, CURLOPT_NOPROGRESS, 0L);
   set_option(handle_, CURLOPT_WRITEFUNCTION, &collect_body);

@@ -1,8 +1,6 @@
 #pragma once
 // HttpTransport on libcurl: one easy handle reused for every call, so the connection to an
 // endpoint stays open between calls (DESIGN.md: the delivery thread owns the HTTP connection).
-#include <curl/curl.h>
-
 #include <array>
 #include <atomic>
 #include <cstddef>
@@ -34,12 +32,13 @@ class CurlTransport final : public HttpTransport {
   void end_calls_at(SteadyTime deadline);
 
  private:
-  static int check_deadline(void* transport, curl_off_t, curl_off_t, curl_off_t, curl_off_t);
+  friend struct CurlCallbacks;  // libcurl's C callbacks, in the .cpp (curl.h stays out of this header)
+  static constexpr std::size_t kErrorTextBytes = 256;  // CURL_ERROR_SIZE, checked where curl.h is included
 
-  CURL* handle_;
+  void* handle_;  // a CURL* (libcurl's CURL is void)
   std::atomic<SteadyTime> calls_end_at_{SteadyTime::max()};
   std::size_t max_answer_bytes_;
-  std::array<char, CURL_ERROR_SIZE> error_text_{};
+  std::array<char, kErrorTextBytes> error_text_{};
 };
 
 }  // namespace kinesyslog::aws

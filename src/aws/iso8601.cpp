@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 
+#include "core/calendar.hpp"
 #include "core/rfc3339.hpp"
 
 namespace kinesyslog::aws {
@@ -93,13 +94,13 @@ std::optional<WallTime> parse_http_date(std::string_view text) {
 
   const year_month_day date{year{*year_number}, month{*month_number}, day{static_cast<unsigned>(*day_number)}};
   if (!date.ok() || weekday{sys_days{date}} != weekday{*weekday_number}) return std::nullopt;
-  return time_point_cast<WallTime::duration>(sys_days{date} + seconds{*seconds_of_day});
+  return saturating_wall_time(sys_days{date} + seconds{*seconds_of_day});
 }
 
 std::optional<WallTime> parse_iso8601(std::string_view text) {
   const auto time = read_rfc3339(text, Rfc3339Spelling::kAws);
   if (!time || time->length != text.size()) return std::nullopt;
-  return std::chrono::time_point_cast<WallTime::duration>(time->utc + time->fraction);
+  return saturating_wall_time(time->utc, time->fraction);
 }
 
 }  // namespace kinesyslog::aws

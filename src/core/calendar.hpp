@@ -24,6 +24,17 @@ constexpr std::optional<std::chrono::year_month_day> existing_date(int year, uns
   return date;
 }
 
+// `time` (whole seconds and a fraction) as a WallTime, which counts nanoseconds in 64 bits
+// (years 1677 to 2262): a time past either end stands at that end instead of overflowing.
+inline WallTime saturating_wall_time(std::chrono::sys_seconds time, std::chrono::nanoseconds fraction = {}) {
+  using Seconds = std::chrono::sys_seconds::duration;
+  constexpr auto kLatest = std::chrono::floor<Seconds>(WallTime::max()).time_since_epoch() - Seconds{1};
+  constexpr auto kEarliest = std::chrono::ceil<Seconds>(WallTime::min()).time_since_epoch() + Seconds{1};
+  if (time.time_since_epoch() > kLatest) return WallTime::max();
+  if (time.time_since_epoch() < kEarliest) return WallTime::min();
+  return std::chrono::time_point_cast<WallTime::duration>(time) + fraction;
+}
+
 // Rounds toward the past, so instants before 1970 land in the right day and second.
 inline UtcDateTime utc_date_time(WallTime time) {
   const auto micros = std::chrono::floor<std::chrono::microseconds>(time);
