@@ -1,22 +1,19 @@
 #!/usr/bin/env bash
 # clang-format (.clang-format) and clang-tidy (.clang-tidy) on the project's C++ files.
-#   scripts/check-style.sh --changed <build-dir>   the files the latest change touched
-#   scripts/check-style.sh --all <build-dir>       every file
-# <build-dir> holds compile_commands.json (any configured build; clang-tidy reads the flags).
-# The latest change is the difference from origin/main's merge base, or from the previous
-# commit when HEAD is origin/main itself (CI checks out the commit under test).
+#   scripts/check-style.sh --changed   the files the latest change touched
+#   scripts/check-style.sh --all       every file
+# clang-tidy reads the compile commands of build-style/, configured here for clang without
+# precompiled headers (configuring only: nothing is built).
+# The latest change is the last commit (against its first parent, for a merge).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:?--changed or --all}
-build=${2:?build directory with compile_commands.json}
+build=build-style
 
 if [ "$mode" = "--all" ]; then
   mapfile -t files < <(git ls-files -- 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp' 'tests/*.hpp' 'fuzz/*.cpp' 'bench/*.cpp')
 else
-  base=$(git merge-base HEAD origin/main 2>/dev/null || true)
-  if [ -z "$base" ] || [ "$base" = "$(git rev-parse HEAD)" ]; then
-    base=$(git rev-parse -q --verify HEAD~1 || true)
-  fi
+  base=$(git rev-parse -q --verify HEAD~1 || true)
   if [ -z "$base" ]; then
     echo "no earlier commit to compare with (a shallow clone?): nothing to check"
     exit 0
@@ -42,6 +39,7 @@ for file in "${files[@]}"; do
   esac
 done
 if [ "${#sources[@]}" -gt 0 ]; then
+  CXX=clang++ cmake -S . -B "$build" -G Ninja -DKINESYSLOG_PRECOMPILE=OFF -DKINESYSLOG_BENCH=OFF >/dev/null
   if ! printf '%s\n' "${!sources[@]}" | sort | xargs -P "$(nproc)" -n 4 \
       clang-tidy -p "$build" --quiet --extra-arg=-Wno-unknown-warning-option; then
     echo "clang-tidy: see the findings above"

@@ -13,6 +13,9 @@ jobs=$(nproc)
 status=0
 step() { echo "== $* ($(date -u +%H:%M:%S))"; }
 
+step "style: clang-format and clang-tidy on the files the last commit changed"
+scripts/check-style.sh --changed || status=1
+
 step "build (RelWithDebInfo: the binary and benchmarks)"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKINESYSLOG_PRECOMPILE=OFF >/dev/null
 cmake --build build -j "$jobs" --target kinesyslog $(cmake --build build --target help | grep -o '^kinesyslog_bench' || true)
@@ -21,10 +24,6 @@ step "build (ASan+UBSan unit tests and libFuzzer targets)"
 CXX=clang++ cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" \
   -DKINESYSLOG_FUZZ=ON -DKINESYSLOG_BENCH=OFF >/dev/null
 cmake --build build-asan -j "$jobs"
-
-# After the build: clang-tidy reads clang's compile commands, precompiled headers included.
-step "style: clang-format and clang-tidy on the changed files"
-scripts/check-style.sh --changed build-asan || status=1
 
 step "unit tests under ASan+UBSan"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \

@@ -1,9 +1,9 @@
 #include "encode/encoder_pool.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <optional>
+
+#include <spdlog/spdlog.h>
 
 #include "core/record.hpp"
 #include "encode/account_cache.hpp"
@@ -41,19 +41,24 @@ EncoderPool::~EncoderPool() {
 void EncoderPool::submit(ClosedBatch&& batch) {
   if (!queue_.push(std::move(batch))) {
     // Only at shutdown: the queue closed, or stayed full (nothing could be spooled) until the deadline.
+    // A refused batch is left untouched by push(), so it is still read below.
+    // NOLINTBEGIN(bugprone-use-after-move)
     count_shutdown_loss(Loss::kQueueFull, batch.event_count());
     error_log_.log(spdlog::level::err, "queue full at shutdown",
                    "a batch of {} events from {} found no room in the encoder queue by the shutdown deadline and "
-                   "was dropped", batch.event_count(), batch.key.source.to_string());
+                   "was dropped",
+                   batch.event_count(), batch.key.source.to_string());
+    // NOLINTEND(bugprone-use-after-move)
   }
 }
 
 void EncoderPool::start() {
   if (!config_.owner->confirmed_account()) {
     if (auto cached = read_cached_account(config_.spool_dir)) {
-      spdlog::warn("STS has not confirmed the AWS account yet: records carry {}, the account cached in {} by an "
-                   "earlier run, until it does",
-                   *cached, config_.spool_dir.string());
+      spdlog::warn(
+          "STS has not confirmed the AWS account yet: records carry {}, the account cached in {} by an "
+          "earlier run, until it does",
+          *cached, config_.spool_dir.string());
       config_.owner->assume(*cached);
     }
   }
@@ -82,9 +87,10 @@ void EncoderPool::log_shutdown_losses() const {
   const uint64_t spool_failed = lost_spool_failed_.load();
   const uint64_t queue_full = lost_queue_full_.load();
   if (spool_failed + queue_full > 0) {
-    spdlog::critical("shutdown could not keep {} events: {} were counted as spool_failed (not written to the spool), "
-                     "{} as queue_full (no room in the encoder queue by the deadline)",
-                     spool_failed + queue_full, spool_failed, queue_full);
+    spdlog::critical(
+        "shutdown could not keep {} events: {} were counted as spool_failed (not written to the spool), "
+        "{} as queue_full (no room in the encoder queue by the deadline)",
+        spool_failed + queue_full, spool_failed, queue_full);
   }
 }
 
@@ -98,7 +104,8 @@ void EncoderPool::encode_batches() {
       count_shutdown_loss(Loss::kSpoolFailed, closed->event_count());
       error_log_.log(spdlog::level::critical, "spool failed at shutdown",
                      "a batch of {} events from {} was still waiting for the spool at the shutdown deadline and "
-                     "was dropped", closed->event_count(), closed->key.source.to_string());
+                     "was dropped",
+                     closed->event_count(), closed->key.source.to_string());
       continue;
     }
     // Known, or assumed from the cache; otherwise wait for STS (cancelled at the shutdown deadline).
@@ -123,8 +130,8 @@ void EncoderPool::encode_batches() {
     if (encoded.dropped_events > 0) {
       reporter_.lost(Loss::kOversizeEvent, encoded.dropped_events);
       error_log_.log(spdlog::level::err, "oversize",
-                     "{} events from {} were too large for a Firehose record and were dropped",
-                     encoded.dropped_events, closed->key.source.to_string());
+                     "{} events from {} were too large for a Firehose record and were dropped", encoded.dropped_events,
+                     closed->key.source.to_string());
     }
     if (spdlog::should_log(spdlog::level::debug)) log_batch(*closed, encoded);
     for (size_t i = 0; i < encoded.records.size(); ++i) {
