@@ -1,14 +1,14 @@
 #include "aws/curl_transport.hpp"
 
-#include <curl/curl.h>
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <cstring>
 #include <memory>
 #include <mutex>
 #include <new>
 #include <string_view>
+
+#include <curl/curl.h>
+#include <fmt/format.h>
 
 namespace kinesyslog::aws {
 namespace {
@@ -29,7 +29,8 @@ using HeaderList = std::unique_ptr<curl_slist, HeaderListDeleter>;
 void append_header(HeaderList& list, const std::string& line) {
   curl_slist* extended = curl_slist_append(list.get(), line.c_str());
   if (extended == nullptr) throw std::bad_alloc();
-  list.release();
+  // curl_slist_append returned the same list, now one longer: hand its ownership over as is.
+  (void)list.release();
   list.reset(extended);
 }
 
@@ -92,8 +93,8 @@ size_t collect_header(char* data, size_t size, size_t count, void* target) {
 template <class Value>
 void set_option(CURL* handle, CURLoption option, Value value) {
   if (const CURLcode code = curl_easy_setopt(handle, option, value); code != CURLE_OK) {
-    throw std::runtime_error(fmt::format("libcurl: setting option {} failed: {}", static_cast<int>(option),
-                                         curl_easy_strerror(code)));
+    throw std::runtime_error(
+        fmt::format("libcurl: setting option {} failed: {}", static_cast<int>(option), curl_easy_strerror(code)));
   }
 }
 
@@ -170,9 +171,10 @@ HttpResponse CurlTransport::send(const EndpointUrl& endpoint, const HttpRequest&
 
   if (const CURLcode code = curl_easy_perform(handle_); code != CURLE_OK) {
     if (body_target.too_large) {
-      throw HttpTransportError(fmt::format("{} {}: the answer's body is larger than {} bytes, more than any AWS "
-                                           "answer the relay reads (a proxy or a wrong URL?); not read",
-                                           request.method, url, max_answer_bytes_));
+      throw HttpTransportError(
+          fmt::format("{} {}: the answer's body is larger than {} bytes, more than any AWS "
+                      "answer the relay reads (a proxy or a wrong URL?); not read",
+                      request.method, url, max_answer_bytes_));
     }
     const char* detail = error_text_[0] != '\0' ? error_text_.data() : curl_easy_strerror(code);
     throw HttpTransportError(fmt::format("{} {}: {}", request.method, url, detail));

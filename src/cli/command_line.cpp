@@ -1,13 +1,14 @@
 #include "cli/command_line.hpp"
 
 // The one translation unit that includes CLI11 (it is header-heavy).
-#include <CLI/CLI.hpp>
-#include <unistd.h>
-
 #include <optional>
 #include <sstream>
 #include <type_traits>
 #include <utility>
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
 
 #include "cli/exit_codes.hpp"
 #include "cli/spool_directory.hpp"
@@ -77,7 +78,7 @@ class ListenCommand {
 
   template <class T>
   void add_value(const std::string& long_name, std::string_view meaning, std::string_view default_text,
-                 std::string type_name, std::function<void(const T&)> assign) {
+                 const std::string& type_name, std::function<void(const T&)> assign) {
     CLI::Option* option =
         command_->add_option_function<T>("--" + long_name, assign, describe(meaning, default_text, long_name));
     table_.push_back({long_name, std::string(meaning), std::string(default_text), std::string(default_text), false});
@@ -99,9 +100,9 @@ class ListenCommand {
   }
 
   void add_text(const std::string& long_name, std::string_view meaning, std::string_view default_text,
-                std::string type_name, std::string& target) {
+                const std::string& type_name, std::string& target) {
     const bool default_is_value = default_text == target;  // not "none", "required unless ..."
-    add_value<std::string>(long_name, meaning, default_text, std::move(type_name),
+    add_value<std::string>(long_name, meaning, default_text, type_name,
                            [&target](const std::string& value) { target = value; });
     if (!default_is_value) table_.back().default_value.clear();
   }
@@ -121,19 +122,19 @@ class ListenCommand {
     option->type_name("PORT");
     option->allow_extra_args(false);  // one port per occurrence, as the original
     table_.push_back({long_name, std::string(meaning), std::string(default_text), std::string(default_text), true});
-    bindings_.push_back({long_name, option, false,
-                         [&target, long_name](const std::string& text) -> std::optional<std::string> {
-                           std::vector<int> ports;
-                           for (const std::string& word : split_whitespace(text)) {
-                             int port = 0;
-                             if (!CLI::detail::lexical_cast(word, port)) {
-                               return in_quotes(word) + " is not a port number for --" + long_name;
-                             }
-                             ports.push_back(port);
-                           }
-                           target = std::move(ports);
-                           return std::nullopt;
-                         }});
+    bindings_.push_back(
+        {long_name, option, false, [&target, long_name](const std::string& text) -> std::optional<std::string> {
+           std::vector<int> ports;
+           for (const std::string& word : split_whitespace(text)) {
+             int port = 0;
+             if (!CLI::detail::lexical_cast(word, port)) {
+               return in_quotes(word) + " is not a port number for --" + long_name;
+             }
+             ports.push_back(port);
+           }
+           target = std::move(ports);
+           return std::nullopt;
+         }});
   }
 
   // Repeatable words (ranges, names): one per occurrence, separated by whitespace in the environment.
@@ -157,7 +158,8 @@ class ListenCommand {
     option->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     bindings_.push_back({long_name, option, true, [&target](const std::string& text) -> std::optional<std::string> {
                            std::optional<bool> value = parse_flag_word(text);
-                           if (!value) return std::string("not a flag value: use 1, true, yes, on or 0, false, no, off");
+                           if (!value)
+                             return std::string("not a flag value: use 1, true, yes, on or 0, false, no, off");
                            target = *value;
                            return std::nullopt;
                          }});
@@ -166,8 +168,7 @@ class ListenCommand {
   void register_options() {
     ListenOptions& o = options_;
     add_text("stream", "Firehose delivery stream name", "required unless --output-dir", "TEXT", o.stream);
-    add_text("address", "Bind address, an IPv4 or IPv6 literal (:: binds dual-stack)", o.address, "TEXT",
-             o.address);
+    add_text("address", "Bind address, an IPv4 or IPv6 literal (:: binds dual-stack)", o.address, "TEXT", o.address);
     add_ports("udp-port", "UDP listener port; 0 disables", "0", o.udp_ports);
     add_ports("tcp-port", "TCP listener port; 0 disables", "0", o.tcp_ports);
     add_ports("tls-port", "TLS listener port (RFC 5425); listens only with --cert and --key",
@@ -198,8 +199,8 @@ class ListenCommand {
     add_text("group-prefix", "logGroup prefix", o.group_prefix, "TEXT", o.group_prefix);
     add_flag("debug", "Debug logging", o.debug);
     add_flag("debug-asyncio", "Accepted for compatibility; no effect", o.debug_asyncio);
-    add_text("output-dir", "Deliver records into this directory as Firehose writes S3 objects, instead of AWS",
-             "none", "DIR", o.output_dir);
+    add_text("output-dir", "Deliver records into this directory as Firehose writes S3 objects, instead of AWS", "none",
+             "DIR", o.output_dir);
     add_text("endpoint-url", "Firehose endpoint override", "AWS_ENDPOINT_URL_FIREHOSE, AWS_ENDPOINT_URL", "URL",
              o.endpoint_url);
     add_seconds("flush-age", "Max age of an open batch before it is closed", "60", o.flush_age);
@@ -220,8 +221,10 @@ class ListenCommand {
                         [&o](const uint64_t& value) { o.max_connections_per_source = value; });
     add_text("client-ca", "Require client certificates on TLS ports that chain to this CA bundle", "none", "PATH",
              o.client_ca);
-    add_words("client-name", "With --client-ca: a client certificate must also carry one of these names as CN or "
-              "DNS subject alternative name", "NAME", o.client_names);
+    add_words("client-name",
+              "With --client-ca: a client certificate must also carry one of these names as CN or "
+              "DNS subject alternative name",
+              "NAME", o.client_names);
     add_value<int>("compression-level", "gzip level 1-12 (libdeflate)", std::to_string(o.compression_level), "INT",
                    [&o](const int& value) { o.compression_level = value; });
     add_flag("random-ids", "Fully random 56-digit event ids, as the original", o.random_ids);
@@ -297,8 +300,7 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, const Environ
   if (install->parsed()) return RunInstall{std::move(install_options)};
 
   if (std::optional<std::string> problem = listen.apply_environment(env)) {
-    return PrintAndExit{"kinesyslog: " + *problem + "\nRun with listen --help for the accepted values.\n",
-                        kExitUsage};
+    return PrintAndExit{"kinesyslog: " + *problem + "\nRun with listen --help for the accepted values.\n", kExitUsage};
   }
   finish_listen_options(listen_options);
   return RunListen{std::move(listen_options)};

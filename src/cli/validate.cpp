@@ -1,18 +1,18 @@
 #include "cli/validate.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <string_view>
 #include <system_error>
 
-#include "core/record.hpp"
+#include <unistd.h>
+
 #include "cli/exit_codes.hpp"
 #include "cli/listen_config.hpp"
 #include "cli/spool_directory.hpp"
 #include "core/bind_address.hpp"
+#include "core/record.hpp"
 #include "net/trusted_proxies.hpp"
 
 namespace kinesyslog::cli {
@@ -20,7 +20,7 @@ namespace {
 
 constexpr int kMaxPort = 65535;
 
-ConfigError error_for(std::string option, std::string message) {
+ConfigError error_for(std::string option, const std::string& message) {
   std::string sentence = option + ": " + message;
   return ConfigError{std::move(option), std::move(sentence)};
 }
@@ -66,11 +66,10 @@ std::optional<ConfigError> check_tcp_ports_distinct(const ListenPorts& ports) {
 }
 
 std::optional<ConfigError> check_ports(const ListenOptions& options) {
-  for (const NamedPorts& list : {NamedPorts{"--udp-port", options.udp_ports},
-                                 NamedPorts{"--tcp-port", options.tcp_ports},
-                                 NamedPorts{"--tls-port", options.tls_ports},
-                                 NamedPorts{"--proxy-protocol", options.proxy_protocol_ports},
-                                 NamedPorts{"--prometheus-port", options.prometheus_ports}}) {
+  for (const NamedPorts& list :
+       {NamedPorts{"--udp-port", options.udp_ports}, NamedPorts{"--tcp-port", options.tcp_ports},
+        NamedPorts{"--tls-port", options.tls_ports}, NamedPorts{"--proxy-protocol", options.proxy_protocol_ports},
+        NamedPorts{"--prometheus-port", options.prometheus_ports}}) {
     if (auto error = check_port_list(list)) return error;
   }
   return std::nullopt;
