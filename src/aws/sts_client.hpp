@@ -1,6 +1,6 @@
 #pragma once
 // STS in the query protocol (form-encoded POST, XML answer). GetCallerIdentity gives the account
-// id that goes into every record's `owner` (SPEC §4); the role calls are in sts_role_client.hpp.
+// id that goes into every record's `owner` field; the role calls are in sts_role_client.hpp.
 #include <string>
 #include <string_view>
 #include <variant>

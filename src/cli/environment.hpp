@@ -1,5 +1,5 @@
 #pragma once
-// Where `listen` options come from besides the command line (SPEC §1): KINESYSLOG_* variables,
+// Where `listen` options come from besides the command line: KINESYSLOG_* variables,
 // read through the injected core Environment.
 #include <optional>
 #include <string>

@@ -1,6 +1,6 @@
 #pragma once
 // What every record shares, whoever makes, keeps or sends it: its size limit and the account
-// id in its `owner` field (SPEC §4).
+// id in its `owner` field.
 #include <algorithm>
 #include <cstddef>
 #include <string_view>

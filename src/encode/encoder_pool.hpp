@@ -1,5 +1,5 @@
 #pragma once
-// The encoder stage (DESIGN "Threads"): threads that take closed batches from the bounded
+// The encoder stage: threads that take closed batches from the bounded
 // queue, gzip them into records carrying the AWS account id, and publish each record. The
 // spool is the commit point, so a record the disk refuses is tried again until the shutdown
 // deadline; the loss is then counted, never silent.
