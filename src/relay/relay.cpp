@@ -1,16 +1,17 @@
 #include "relay/relay.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <thread>
+#include <utility>
+
+#include <unistd.h>
 
 #include "core/random_seed.hpp"
 #include "deliver/delivery_loop.hpp"
 #include "deliver/destination.hpp"
 #include "encode/encoder_pool.hpp"
-#include "parse/event_id.hpp"
 #include "net/io_thread.hpp"
+#include "parse/event_id.hpp"
 #include "relay/io_event_reporter.hpp"
 #include "relay/thread_ingest.hpp"
 #include "spool/directory_lock.hpp"
@@ -19,14 +20,17 @@
 namespace kinesyslog::relay {
 
 namespace {
-constexpr size_t kQueueMaxBatches = 4096;
 
 metrics::DropReason drop_reason(encode::Loss loss) {
   switch (loss) {
-    case encode::Loss::kQueueFull: return metrics::DropReason::kQueueFull;
-    case encode::Loss::kOversizeEvent: return metrics::DropReason::kOversizeEvent;
-    case encode::Loss::kSpoolFull: return metrics::DropReason::kSpoolFull;
-    case encode::Loss::kSpoolFailed: return metrics::DropReason::kSpoolFailed;
+    case encode::Loss::kQueueFull:
+      return metrics::DropReason::kQueueFull;
+    case encode::Loss::kOversizeEvent:
+      return metrics::DropReason::kOversizeEvent;
+    case encode::Loss::kSpoolFull:
+      return metrics::DropReason::kSpoolFull;
+    case encode::Loss::kSpoolFailed:
+      return metrics::DropReason::kSpoolFailed;
   }
   return metrics::DropReason::kSpoolFailed;
 }
@@ -68,8 +72,8 @@ struct Relay::Pipeline {
         encoder_counts(counters),
         spool_and_deliver(spool, delivery),
         encoders(encoder_pool_config(), spool_and_deliver, encoder_counts, clock) {
-    auto sockets = net::open_listeners(config.address.ip, config.address.ipv6_literal, config.listeners,
-                                       config.io_threads);
+    auto sockets =
+        net::open_listeners(config.address.ip, config.address.ipv6_literal, config.listeners, config.io_threads);
     const batch::BatchLimits limits{config.flush_size, config.flush_age,
                                     config.open_batch_bytes_total / std::max<size_t>(1, config.io_threads)};
     listener_gauges = std::make_unique<net::ListenerGauges[]>(config.listeners.size());
@@ -89,8 +93,8 @@ struct Relay::Pipeline {
       // One reassembly budget for the process, shared out among the threads.
       io_config.gelf_chunks.memory_limit = config.gelf_reassembly_bytes / std::max<size_t>(1, config.io_threads);
       // Likewise the partial-message budget; a thread's share always fits one whole message.
-      io_config.max_partial_bytes = std::max<size_t>(
-          config.max_partial_bytes / std::max<size_t>(1, config.io_threads), config.max_message_size);
+      io_config.max_partial_bytes =
+          std::max<size_t>(config.max_partial_bytes / std::max<size_t>(1, config.io_threads), config.max_message_size);
       io_config.connection_limits = connection_limits;
       io_events.push_back(std::make_unique<IoEventReporter>(counters, clock));
       io_threads.push_back(std::make_unique<net::IoThread>(std::move(listeners), *ingests.back(), clock,
@@ -116,7 +120,6 @@ struct Relay::Pipeline {
                                      .compression_level = config.compression_level,
                                      .group_prefix = config.group_prefix,
                                      .queue_bytes = config.queue_bytes,
-                                     .queue_batches = kQueueMaxBatches,
                                      .owner = config.owner,
                                      .spool_dir = config.spool_dir};
   }
@@ -131,8 +134,8 @@ struct Relay::Pipeline {
   EncoderCounts encoder_counts;
   SpoolAndDeliver spool_and_deliver;
   encode::EncoderPool encoders;
-  std::unique_ptr<net::ListenerGauges[]> listener_gauges;  // one per configured listener
-  std::vector<std::unique_ptr<ThreadIngest>> ingests;      // one per I/O thread: parse, id, batch
+  std::unique_ptr<net::ListenerGauges[]> listener_gauges;   // one per configured listener
+  std::vector<std::unique_ptr<ThreadIngest>> ingests;       // one per I/O thread: parse, id, batch
   std::vector<std::unique_ptr<IoEventReporter>> io_events;  // one per I/O thread: counts and logs net's events
   std::vector<std::unique_ptr<net::IoThread>> io_threads;
   std::jthread delivery_thread;
@@ -148,7 +151,8 @@ Relay::~Relay() {
 void Relay::start() {
   auto& pipeline = *pipeline_;
   pipeline.encoders.start();
-  pipeline.delivery_thread = std::jthread([&pipeline](std::stop_token stop) { pipeline.delivery.run(stop); });
+  pipeline.delivery_thread =
+      std::jthread([&pipeline](std::stop_token stop) { pipeline.delivery.run(std::move(stop)); });
   for (auto& thread : pipeline.io_threads) thread->start();
   // One listener per configured port, however many threads share it (the original's gauge).
   pipeline.counters.listeners.store(static_cast<int64_t>(pipeline.config.listeners.size()));
