@@ -5,12 +5,14 @@ Prints, per configuration: messages/s sustained (as the sender saw it: TCP backp
 slows loggen whenever the relay cannot keep up), relay CPU seconds per million messages
 (user+sys of the relay process, from wait4), peak RSS, and compressed bytes per event —
 with compressible ids (the default) and with --random-ids; with --tls, plain TCP next to
-TLS instead (loggen --use-ssl; a throw-away certificate made with the openssl CLI). With
+TLS instead (loggen --use-ssl; a throw-away certificate made with the openssl CLI); with
+--journal, the write-ahead journal off (--journal-sync-ms 0) next to on (the default), adding
+the journal's bytes written per raw message byte and the on/off ratios. With
 --baseline BINARY, the same runs are made with that binary too (e.g. the previous commit's build), alternating,
 and the ratios are printed, so a comparison holds even if the machine's speed drifts.
 
 Usage: bench/relay_throughput.py [--binary build/kinesyslog] [--messages 2000000]
-                                 [--baseline OTHER_BINARY] [--repeat 1] [--tls]
+                                 [--baseline OTHER_BINARY] [--repeat 1] [--tls | --journal]
 """
 import argparse
 import os
@@ -27,6 +29,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
 from relay_harness import free_port, tool  # noqa: E402
+from relay_probes import sample, scrape  # noqa: E402
 from tls_certs import TestPki  # noqa: E402
 
 
@@ -82,7 +85,7 @@ def run_once(binary, messages, size, extra_args, connections, pki=None):
         out, spool = os.path.join(workdir, "out"), os.path.join(workdir, "spool")
         os.makedirs(out)
         os.makedirs(spool)
-        port = free_port()
+        port, metrics_port = free_port(), free_port()
         tls_args, target, transport = [], port, ["--inet", "--stream"]
         if pki:
             target = free_port()
@@ -90,7 +93,7 @@ def run_once(binary, messages, size, extra_args, connections, pki=None):
             transport = ["--use-ssl"]  # loggen's TLS transport; TCP implied
         relay = subprocess.Popen([binary, "listen", "--address", "127.0.0.1", "--tcp-port", str(port), "--tls-port", "0",
                                   *tls_args, "--output-dir", out, "--spool-dir", spool, "--delivery-interval", "5",
-                                  *extra_args],
+                                  "--prometheus-port", str(metrics_port), *extra_args],
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_listening(port, relay)
         peak = PeakRss(relay.pid)
@@ -105,6 +108,8 @@ def run_once(binary, messages, size, extra_args, connections, pki=None):
         counts = re.findall(rb"count=(\d+)", sender.stderr)
         if counts:
             sent = int(counts[-1])
+        # Read before SIGTERM: the journal's own count of what it wrote (0 when it is off).
+        journal_bytes = sample(scrape(metrics_port), "kinesyslog_journal_bytes_total")
         relay.send_signal(signal.SIGTERM)
         _, status, usage = os.wait4(relay.pid, 0)
         relay.returncode = os.waitstatus_to_exitcode(status)
@@ -118,6 +123,7 @@ def run_once(binary, messages, size, extra_args, connections, pki=None):
             "cpu_per_million": (usage.ru_utime + usage.ru_stime) / sent * 1e6,
             "peak_rss_mib": peak.kib / 1024,
             "bytes_per_event": output_bytes / sent,
+            "journal_per_raw_byte": journal_bytes / (sent * size),
             "exit": relay.returncode,
             "delivered": delivered,
         }
@@ -134,6 +140,7 @@ def main():
     parser.add_argument("--connections", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--tls", action="store_true", help="compare plain TCP with TLS (default ids)")
+    parser.add_argument("--journal", action="store_true", help="compare the journal off with on (default ids)")
     args = parser.parse_args()
 
     pki = TestPki() if args.tls else None
@@ -147,12 +154,14 @@ def main():
 def run_all(args, pki):
     if pki:
         configurations = [("TCP", [], None), ("TLS", [], pki)]
+    elif args.journal:
+        configurations = [("journal off", ["--journal-sync-ms", "0"], None), ("journal on", [], None)]
     else:
         configurations = [("default ids", [], None), ("--random-ids", ["--random-ids"], None)]
     binaries = [("build", args.binary)] + ([("baseline", args.baseline)] if args.baseline else [])
     print(f"{args.messages} messages of {args.size} bytes over {args.connections} connection(s), "
           f"{os.cpu_count()} cores, sender on the same machine")
-    header = f"{'binary':<9} {'configuration':<14} {'msgs/s':>10} {'CPU s/M msgs':>13} {'peak RSS MiB':>13} {'bytes/event':>12} {'delivered':>10} {'exit':>5}"
+    header = f"{'binary':<9} {'configuration':<14} {'msgs/s':>10} {'CPU s/M msgs':>13} {'peak RSS MiB':>13} {'bytes/event':>12} {'delivered':>10} {'journal/raw':>12} {'exit':>5}"
     print(header)
     results = {}
     for _ in range(args.repeat):
@@ -161,14 +170,21 @@ def run_all(args, pki):
                 r = run_once(binary, args.messages, args.size, extra, args.connections, tls)
                 results.setdefault((name, label), []).append(r)
                 print(f"{name:<9} {label:<14} {r['rate']:>10,.0f} {r['cpu_per_million']:>13.2f} "
-                      f"{r['peak_rss_mib']:>13.1f} {r['bytes_per_event']:>12.2f} {r['delivered']:>10} {r['exit']:>5}", flush=True)
+                      f"{r['peak_rss_mib']:>13.1f} {r['bytes_per_event']:>12.2f} {r['delivered']:>10} {r['journal_per_raw_byte']:>12.3f} {r['exit']:>5}", flush=True)
+    def median(name, label, key):
+        values = sorted(r[key] for r in results[(name, label)])
+        return values[len(values) // 2]
+
+    if args.journal:
+        print("ratios journal on/off (medians):")
+        for name, _ in binaries:
+            ratios = {key: median(name, "journal on", key) / median(name, "journal off", key)
+                      for key in ("rate", "cpu_per_million", "peak_rss_mib")}
+            print(f"  {name:<9} " + "  ".join(f"{k}={v:.3f}" for k, v in ratios.items()))
     if args.baseline:
         print("ratios build/baseline (medians):")
         for label, _, _ in configurations:
-            def median(name, key):
-                values = sorted(r[key] for r in results[(name, label)])
-                return values[len(values) // 2]
-            ratios = {key: median("build", key) / median("baseline", key)
+            ratios = {key: median("build", label, key) / median("baseline", label, key)
                       for key in ("rate", "cpu_per_million", "peak_rss_mib", "bytes_per_event")}
             print(f"  {label:<14} " + "  ".join(f"{k}={v:.3f}" for k, v in ratios.items()))
 
