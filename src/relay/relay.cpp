@@ -50,9 +50,10 @@ class EncoderCounts final : public encode::EncoderReporter {
 class SpoolAndDeliver final : public encode::RecordPublisher {
  public:
   SpoolAndDeliver(spool::Spool& spool, deliver::DeliveryLoop& delivery) : spool_(spool), delivery_(delivery) {}
-  void publish(std::string_view record, WallTime first_received) override {
+  void publish(std::string_view record, WallTime first_received, const encode::JournalCoverage&) override {
     delivery_.notify_published(spool_.publish(record), first_received);
   }
+  void give_up(encode::Loss, const encode::JournalCoverage&) override {}  // no journal: nothing to settle
 
  private:
   spool::Spool& spool_;
