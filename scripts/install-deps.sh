@@ -11,7 +11,7 @@ if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
 build_packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   libssl-dev libcurl4-openssl-dev libexpat1-dev libdeflate-dev zlib1g-dev libsimdjson-dev libcli11-dev
-  libspdlog-dev libfmt-dev libsystemd-dev prometheus-cpp-dev
+  libspdlog-dev libfmt-dev libsystemd-dev prometheus-cpp-dev liblz4-dev
 )
 # Tests, benchmarks and the third-party senders the integration tests drive.
 test_packages=(
