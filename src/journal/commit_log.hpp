@@ -9,6 +9,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -53,7 +55,7 @@ class CommitLog {
   // Deletes the rotated commit files whose segments are all gone (commit() does it too).
   void remove_obsolete_files();
 
-  // Syncs fdatasync calls made so far (tests count group commits with it).
+  // The group syncs made so far (tests count group commits with it).
   uint64_t syncs() const;
 
  private:
@@ -63,8 +65,10 @@ class CommitLog {
     std::map<std::pair<uint64_t, uint32_t>, JournalSeq> highest_seq;
   };
 
-  void open_file();                                                        // requires mutex_; throws
-  bool segments_gone(const JournalId& journal, JournalSeq through) const;  // requires mutex_
+  void open_file();  // requires mutex_; throws
+  // Requires mutex_; `journals_on_disk` caches a directory listing across calls.
+  bool segments_gone(const JournalId& journal, JournalSeq through,
+                     std::optional<std::set<std::pair<uint64_t, uint32_t>>>& journals_on_disk) const;
   void remove_obsolete_files_locked();
 
   const std::filesystem::path directory_;
@@ -84,7 +88,11 @@ class CommitLog {
   uint64_t durable_ = 0;   // entries <= this ticket are durable
   bool leader_syncing_ = false;
   uint64_t syncs_ = 0;
-  std::string entry_;  // reused encoding buffer
+  uint64_t failed_through_ = 0;  // entries <= this ticket were in a failed sync
+  std::string entry_;            // reused encoding buffers
+  std::string block_;
+  std::string compressed_;
+  std::vector<JournalSeq> sorted_;
   std::map<std::pair<uint64_t, uint32_t>, const ThreadJournal*> watched_;
 };
 

@@ -262,4 +262,63 @@ std::optional<DecodedEntry> read_entry(std::string_view& bytes) {
   return entry;
 }
 
+void append_commit_header(std::string& out, std::string_view record_name, size_t journal_count) {
+  append_varint(out, record_name.size());
+  out.append(record_name);
+  append_varint(out, journal_count);
+}
+
+void append_commit_journal(std::string& out, const JournalId& journal, std::span<const JournalSeq> sorted_seqs) {
+  append_varint(out, journal.run);
+  append_varint(out, journal.thread);
+  // Ranges first: their count leads.
+  size_t range_count = 0;
+  for (size_t i = 0; i < sorted_seqs.size(); ++i) {
+    if (i == 0 || sorted_seqs[i] > sorted_seqs[i - 1] + 1) ++range_count;
+  }
+  append_varint(out, range_count);
+  JournalSeq previous_last = 0;
+  size_t i = 0;
+  while (i < sorted_seqs.size()) {
+    const JournalSeq first = sorted_seqs[i];
+    JournalSeq last = first;
+    while (++i < sorted_seqs.size() && sorted_seqs[i] <= last + 1) last = sorted_seqs[i];
+    append_varint(out, first - previous_last);
+    append_varint(out, last - first);
+    previous_last = last;
+  }
+}
+
+std::optional<CommitEntry> read_commit_entry(std::string_view bytes) {
+  CommitEntry entry;
+  const auto name_size = read_varint(bytes);
+  if (!name_size || *name_size > bytes.size()) return std::nullopt;
+  entry.record_name = bytes.substr(0, *name_size);
+  bytes.remove_prefix(*name_size);
+  const auto journal_count = read_varint(bytes);
+  if (!journal_count || *journal_count > bytes.size()) return std::nullopt;
+  for (uint64_t j = 0; j < *journal_count; ++j) {
+    CommitEntry::Journal journal;
+    const auto run = read_varint(bytes);
+    const auto thread = run ? read_varint(bytes) : std::nullopt;
+    const auto range_count = thread ? read_varint(bytes) : std::nullopt;
+    if (!range_count || *thread > UINT32_MAX || *range_count > bytes.size()) return std::nullopt;
+    journal.journal = JournalId{*run, static_cast<uint32_t>(*thread)};
+    JournalSeq previous_last = 0;
+    for (uint64_t r = 0; r < *range_count; ++r) {
+      const auto gap = read_varint(bytes);
+      const auto length = gap ? read_varint(bytes) : std::nullopt;
+      if (!length || *gap == 0 || *gap > UINT64_MAX - previous_last || *length > UINT64_MAX - previous_last - *gap) {
+        return std::nullopt;
+      }
+      const JournalSeq first = previous_last + *gap;
+      previous_last = first + *length;
+      journal.ranges.emplace_back(first, previous_last);
+    }
+    entry.journals.push_back(std::move(journal));
+  }
+  if (!bytes.empty()) return std::nullopt;
+  return entry;
+}
+
 }  // namespace kinesyslog::journal

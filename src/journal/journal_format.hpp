@@ -8,8 +8,11 @@
 // Integers are little-endian; entry fields are LEB128 varints where they vary in size.
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "core/clock.hpp"
 #include "core/journal_position.hpp"
@@ -81,5 +84,19 @@ struct DecodedEntry {
   std::string_view json;
 };
 std::optional<DecodedEntry> read_entry(std::string_view& bytes);
+
+// One commit log entry: a record name and, per journal, the seqs it holds as ranges.
+void append_commit_header(std::string& out, std::string_view record_name, size_t journal_count);
+// `sorted_seqs` ascending (duplicates allowed); stored as (gap, length) ranges.
+void append_commit_journal(std::string& out, const JournalId& journal, std::span<const JournalSeq> sorted_seqs);
+struct CommitEntry {
+  std::string_view record_name;
+  struct Journal {
+    JournalId journal;
+    std::vector<std::pair<JournalSeq, JournalSeq>> ranges;  // first, last (inclusive), ascending
+  };
+  std::vector<Journal> journals;
+};
+std::optional<CommitEntry> read_commit_entry(std::string_view bytes);
 
 }  // namespace kinesyslog::journal

@@ -53,7 +53,7 @@ class ThreadJournal {
   void want_sync();
   // Every seq <= this is on disk (or settled; see settle()). Memory only: settled_through().
   JournalSeq durable_through() const { return durable_through_.load(std::memory_order_acquire); }
-  // An eventfd, readable after durable_through() advanced (read it to reset); -1 once closed.
+  // An eventfd, readable after durable_through() advanced (read it to reset); open until destruction.
   int wake_fd() const { return wake_fd_.get(); }
   // These events are in a durably committed record, or given up (too large, spool full).
   // Segments whose events are all settled and that take no more writes are deleted.
@@ -76,15 +76,16 @@ class ThreadJournal {
     uint32_t index = 0;
     JournalSeq first_seq = 0;  // of its first entry (the next seq when it was opened)
     JournalSeq last_seq = 0;   // of its last written entry; first_seq - 1 while empty
-    std::filesystem::path path;
+    std::string name;          // in the directory
   };
 
-  bool open_segment(JournalSeq first_seq);  // requires mutex_; false (and failed) on error
-  void fail(std::string_view what, int error);
+  bool open_segment(JournalSeq first_seq);      // requires mutex_; false (and failed) on error
+  void fail(std::string_view what, int error);  // requires mutex_
   void sync_loop(std::stop_token stop);
+  void sync_once(std::unique_lock<std::mutex>& lock);
   void publish_durable();          // requires mutex_
   void delete_settled_segments();  // requires mutex_
-  void signal_wake();
+  void signal_wake() const;
 
   const JournalId id_;
   const JournalOptions options_;
@@ -106,14 +107,15 @@ class ThreadJournal {
   std::shared_ptr<UniqueFd> active_fd_;
   uint64_t active_bytes_ = 0;
   std::vector<std::shared_ptr<UniqueFd>> rotated_unsynced_;  // synced (then closed) by the sync thread
-  bool directory_dirty_ = false;
-  bool sync_wanted_ = false;
+  uint32_t next_segment_index_ = 1;
+  bool directory_dirty_ = false;  // a segment was created: its name needs the directory synced
   bool closed_ = false;
+  JournalSeq sync_wanted_through_ = 0;  // want_sync(): sync as soon as this much is written
   JournalSeq written_through_ = 0;
   JournalSeq synced_through_ = 0;
-  JournalSeq appended_through_ = 0;
   std::deque<bool> settled_after_watermark_;  // [i]: seq settled_through_ + 1 + i is settled
 
+  std::atomic<JournalSeq> appended_through_{0};
   std::atomic<JournalSeq> durable_through_{0};
   std::atomic<JournalSeq> settled_through_{0};
   std::atomic<JournalSeq> oldest_live_seq_{1};
