@@ -91,7 +91,8 @@ relay::RelayConfig relay_config(const cli::ListenOptions& options, const cli::Li
   const auto& proxied = listen.ports.proxy_protocol;
   const auto add = [&](net::Transport transport, uint16_t port) {
     const bool proxy = transport != net::Transport::kUdp && std::ranges::find(proxied, port) != proxied.end();
-    config.listeners.push_back({transport, port, protocol, proxy, proxy ? listen.proxy_from : nullptr});
+    config.listeners.push_back(
+        {transport, port, protocol, net::StreamFraming::kSyslog, proxy, proxy ? listen.proxy_from : nullptr});
   };
   for (uint16_t port : listen.ports.udp) add(net::Transport::kUdp, port);
   for (uint16_t port : listen.ports.tcp) add(net::Transport::kTcp, port);
@@ -114,6 +115,7 @@ relay::RelayConfig relay_config(const cli::ListenOptions& options, const cli::Li
   config.group_prefix = options.group_prefix;
   config.spool_dir = options.spool_dir;
   config.spool_max_bytes = options.spool_max_bytes;
+  config.journal_sync = std::chrono::milliseconds(options.journal_sync_ms);
   config.delivery_interval = std::chrono::duration_cast<std::chrono::milliseconds>(options.delivery_interval);
   return config;
 }

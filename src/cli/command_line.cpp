@@ -193,6 +193,12 @@ class ListenCommand {
                         "Cap on compressed bytes waiting in the spool; past it new records are refused and counted "
                         "(spool_full); 0: no cap",
                         "0", "BYTES", [&o](const uint64_t& value) { o.spool_max_bytes = value; });
+    add_value<uint64_t>("journal-sync-ms",
+                        "Every accepted message is journaled in <spool-dir>/journal and synced to disk within this "
+                        "many milliseconds, so a crash loses at most that much; 0: no journal (messages are durable "
+                        "only once their batch is spooled)",
+                        std::to_string(o.journal_sync_ms), "MS",
+                        [&o](const uint64_t& value) { o.journal_sync_ms = value; });
     add_text("region", "AWS region", "from the AWS configuration", "TEXT", o.region);
     add_text("profile", "AWS shared-config profile", "none", "TEXT", o.profile);
     add_flag("gelf", "The ports speak GELF instead of syslog", o.gelf);

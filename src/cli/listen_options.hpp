@@ -26,6 +26,7 @@ struct ListenOptions {
   std::vector<int> prometheus_ports;   // HTTP ports serving /metrics and /health
   std::string spool_dir;               // parse_command_line fills in default_spool_dir() unless given
   uint64_t spool_max_bytes = 0;        // cap on record bytes waiting in the spool; 0: no cap (ours)
+  uint64_t journal_sync_ms = 50;       // write-ahead journal sync interval; 0: no journal (ours)
   std::string region;
   std::string profile;
   bool gelf = false;                   // the ports speak GELF instead of syslog

@@ -158,6 +158,12 @@ std::optional<ConfigError> check_limits(const ListenOptions& options) {
                                               " is too small; use 0 (no cap) or at least " +
                                               std::to_string(kFirehoseMaxRecordBytes) + " bytes");
   }
+  if (options.journal_sync_ms > kMaxJournalSyncMs) {
+    return error_for("--journal-sync-ms", std::to_string(options.journal_sync_ms) +
+                                              " is out of range; use 0 (no "
+                                              "journal) to " +
+                                              std::to_string(kMaxJournalSyncMs) + " milliseconds");
+  }
   if (options.compression_level < kMinCompressionLevel || options.compression_level > kMaxCompressionLevel) {
     return error_for("--compression-level",
                      std::to_string(options.compression_level) + " is out of range; use 1 to 12");

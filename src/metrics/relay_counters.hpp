@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "metrics/journal_counters.hpp"
+
 namespace kinesyslog::metrics {
 
 enum class DropReason : uint8_t {
@@ -40,6 +42,7 @@ struct RelayCounters {
   std::atomic<int64_t> io_threads_running{0};  // loops serving them; fewer means a loop died
   std::array<std::atomic<uint64_t>, static_cast<size_t>(DropReason::kCount)> dropped{};
   std::atomic<bool> spool_failing{false};  // the last attempt to write a record failed (for /health)
+  JournalCounters journal;
 
   void count_drop(DropReason reason, uint64_t n = 1) {
     dropped[static_cast<size_t>(reason)].fetch_add(n, std::memory_order_relaxed);

@@ -159,6 +159,8 @@ std::string RelayMetrics::render(const RelayReadings& readings) const {
   }
   families.push_back(std::move(connections));
 
+  append_journal_families(counters.journal, families);
+
   auto build = family("kinesyslog_build_info", "The running kinesyslog version", MetricType::Gauge);
   build.metric.push_back(gauge(1, {{"version", KINESYSLOG_VERSION}}));
   families.push_back(std::move(build));
