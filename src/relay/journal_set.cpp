@@ -1,5 +1,7 @@
 #include "relay/journal_set.hpp"
 
+#include <system_error>
+
 #include <spdlog/spdlog.h>
 
 namespace kinesyslog::relay {
@@ -15,7 +17,9 @@ std::filesystem::path journal_directory(const std::filesystem::path& spool_dir) 
 
 JournalSet::JournalSet(const std::filesystem::path& spool_dir, uint64_t run, size_t threads,
                        std::chrono::milliseconds sync, journal::JournalReporter& reporter)
-    : run_(run), commit_log_(std::make_unique<journal::CommitLog>(journal_directory(spool_dir), run, reporter)) {
+    : directory_(journal_directory(spool_dir)),
+      run_(run),
+      commit_log_(std::make_unique<journal::CommitLog>(journal_directory(spool_dir), run, reporter)) {
   journal::JournalOptions options;
   options.directory = journal_directory(spool_dir);
   options.sync_interval = sync;
@@ -29,6 +33,12 @@ JournalSet::JournalSet(const std::filesystem::path& spool_dir, uint64_t run, siz
 JournalSet::~JournalSet() {
   close();
   for (const auto& journal : journals_) commit_log_->forget(journal->id());
+  journals_.clear();
+  commit_log_.reset();
+  // A clean stop leaves no empty directory in the spool; one still holding files (events for the
+  // next start, quarantine) stays.
+  std::error_code error;
+  std::filesystem::remove(directory_, error);
 }
 
 journal::ThreadJournal* JournalSet::find(const JournalId& id) {

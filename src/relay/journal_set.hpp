@@ -41,7 +41,7 @@ class JournalSet {
   // relay would promise a durability it does not have) and `threads` journals of run `run`.
   JournalSet(const std::filesystem::path& spool_dir, uint64_t run, size_t threads, std::chrono::milliseconds sync,
              journal::JournalReporter& reporter);
-  ~JournalSet();  // close()
+  ~JournalSet();  // close(), then the journal directory goes if nothing is left in it
   JournalSet(const JournalSet&) = delete;
   JournalSet& operator=(const JournalSet&) = delete;
 
@@ -54,6 +54,7 @@ class JournalSet {
   void close();
 
  private:
+  std::filesystem::path directory_;
   uint64_t run_;
   std::unique_ptr<journal::CommitLog> commit_log_;
   std::vector<std::unique_ptr<journal::ThreadJournal>> journals_;
