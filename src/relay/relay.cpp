@@ -77,6 +77,9 @@ struct Relay::Pipeline {
     const batch::BatchLimits limits{config.flush_size, config.flush_age,
                                     config.open_batch_bytes_total / std::max<size_t>(1, config.io_threads)};
     listener_gauges = std::make_unique<net::ListenerGauges[]>(config.listeners.size());
+    for (const auto& spec : config.listeners) {
+      if (spec.framing == net::StreamFraming::kRelp) counters.relp_ports.try_emplace(spec.port);
+    }
     const auto connection_limits =
         std::make_shared<net::ConnectionLimits>(config.max_connections, config.max_connections_per_source);
     for (auto& per_thread : sockets) {
