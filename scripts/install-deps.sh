@@ -19,6 +19,8 @@ test_packages=(
   bsdutils python3 python3-botocore openssl procps
   # rsyslog forwards over TLS with a client certificate (run in the foreground by the test).
   rsyslog rsyslog-openssl
+  # rsyslog's omrelp, the RELP sender the RELP tests forward with.
+  rsyslog-relp
   # promtool checks the /metrics text; systemd-analyze verifies the installed unit.
   prometheus systemd
   # syslog-ng-core conflicts with rsyslog, so loggen is unpacked below; these are its libraries.

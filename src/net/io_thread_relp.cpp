@@ -3,7 +3,6 @@
 // now durable, all of one connection's answers in one write. A sink whose durability lags
 // (a journal's sync) wakes the loop through its eventfd when it advances.
 #include <algorithm>
-#include <chrono>
 
 #include <poll.h>
 #include <spdlog/spdlog.h>
@@ -16,8 +15,10 @@ namespace kinesyslog::net {
 namespace {
 
 // Shutdown: how long the drain waits for the sink to make the last frames durable, so their
-// answers go out before `serverclose` (frames never answered are resent to the next relay).
-constexpr std::chrono::milliseconds kDrainDurableWait{2000};
+// answers go out before `serverclose` (frames never answered are resent to the next relay):
+// kDrainDurableRounds waits of kDrainDurableWaitMs at most (counted, as the drain's other waits).
+constexpr int kDrainDurableWaitMs = 100;
+constexpr int kDrainDurableRounds = 20;
 // Shutdown: how long the last answers and `serverclose` may wait for a full socket.
 constexpr int kDrainWriteWaitMs = 100;
 
@@ -95,14 +96,12 @@ void IoThread::Loop::fail_relp(Connection& connection, std::string_view failure)
 
 void IoThread::Loop::finish_relp_sessions() {
   end_round();
-  const auto deadline = clock_.steady_now() + kDrainDurableWait;
-  for (;;) {
+  for (int round = 0; round < kDrainDurableRounds && sink_.durable_wake_fd() >= 0; ++round) {
     const bool waiting = std::any_of(relp_active_.begin(), relp_active_.end(),
                                      [](const Connection* connection) { return connection->stream.relp()->waiting(); });
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_.steady_now());
-    if (!waiting || sink_.durable_wake_fd() < 0 || left.count() <= 0) break;
+    if (!waiting) break;
     pollfd wake{sink_.durable_wake_fd(), POLLIN, 0};
-    if (::poll(&wake, 1, static_cast<int>(left.count())) > 0) read_durable_wake();
+    if (::poll(&wake, 1, kDrainDurableWaitMs) > 0) read_durable_wake();
     end_round();
   }
   std::vector<Connection*> sessions;

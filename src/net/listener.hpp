@@ -37,11 +37,11 @@ struct ListenerSpec {
   Transport transport = Transport::kTcp;
   uint16_t port = 0;
   Protocol protocol = Protocol::kSyslog;
-  StreamFraming framing = StreamFraming::kSyslog;  // stream transports only
-  bool proxy_protocol = false;                     // a PROXY v1/v2 header must open every connection (before TLS)
+  bool proxy_protocol = false;  // a PROXY v1/v2 header must open every connection (before TLS)
   // --proxy-from: the peers whose PROXY header is honoured (others are closed at accept); null:
   // any peer (shared by the threads).
   std::shared_ptr<const TrustedProxies> proxy_from{};
+  StreamFraming framing = StreamFraming::kSyslog;  // stream transports only
 };
 
 // A socket could not be bound; `error_number` tells permission (EACCES) from in-use.

@@ -4,6 +4,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include "net/tls_server_context.hpp"
@@ -26,6 +28,10 @@ StreamConnection::StreamConnection(UniqueFd socket, const ListenerSpec& spec, So
   if (spec.framing == StreamFraming::kRelp) {
     if (relp_positions == nullptr) throw std::invalid_argument("a RELP connection needs the sink's positions");
     relp_.emplace(max_message_size, *relp_positions);
+    // Answers are already gathered into one write per loop round; Nagle would hold that write
+    // back until the peer's delayed ACK (tens of ms), stalling a sender whose window is full.
+    const int on = 1;
+    (void)::setsockopt(socket_.get(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
   }
   if (spec.proxy_protocol) proxy_.emplace();
   if (!spec.proxy_protocol && tls_context_) tls_.emplace(*tls_context_, socket_.get(), std::string_view{}, now);

@@ -83,6 +83,9 @@ struct Relay::Pipeline {
         net::open_listeners(config.address.ip, config.address.ipv6_literal, config.listeners, config.io_threads);
     const batch::BatchLimits limits = batch_limits();
     listener_gauges = std::make_unique<net::ListenerGauges[]>(config.listeners.size());
+    for (const auto& spec : config.listeners) {
+      if (spec.framing == net::StreamFraming::kRelp) counters.relp_ports.try_emplace(spec.port);
+    }
     const auto connection_limits =
         std::make_shared<net::ConnectionLimits>(config.max_connections, config.max_connections_per_source);
     for (auto& per_thread : sockets) {
