@@ -11,7 +11,7 @@ if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
 build_packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   libssl-dev libcurl4-openssl-dev libexpat1-dev libdeflate-dev zlib1g-dev libsimdjson-dev libcli11-dev
-  libspdlog-dev libfmt-dev libsystemd-dev prometheus-cpp-dev
+  libspdlog-dev libfmt-dev libsystemd-dev prometheus-cpp-dev liblz4-dev
 )
 # Tests, benchmarks and the third-party senders the integration tests drive.
 test_packages=(
@@ -19,6 +19,8 @@ test_packages=(
   bsdutils python3 python3-botocore openssl procps
   # rsyslog forwards over TLS with a client certificate (run in the foreground by the test).
   rsyslog rsyslog-openssl
+  # rsyslog's omrelp, the RELP sender the RELP tests forward with.
+  rsyslog-relp
   # promtool checks the /metrics text; systemd-analyze verifies the installed unit.
   prometheus systemd
   # syslog-ng-core conflicts with rsyslog, so loggen is unpacked below; these are its libraries.

@@ -89,14 +89,18 @@ relay::RelayConfig relay_config(const cli::ListenOptions& options, const cli::Li
   config.address = listen.address;
   const Protocol protocol = options.gelf ? Protocol::kGelf : Protocol::kSyslog;
   const auto& proxied = listen.ports.proxy_protocol;
-  const auto add = [&](net::Transport transport, uint16_t port) {
+  const auto add = [&](net::Transport transport, uint16_t port, net::StreamFraming framing) {
     const bool proxy = transport != net::Transport::kUdp && std::ranges::find(proxied, port) != proxied.end();
-    config.listeners.push_back({transport, port, protocol, proxy, proxy ? listen.proxy_from : nullptr});
+    // RELP's `syslog` command carries syslog messages, whatever --gelf says of the other ports.
+    const Protocol spoken = framing == net::StreamFraming::kRelp ? Protocol::kSyslog : protocol;
+    config.listeners.push_back({transport, port, spoken, proxy, proxy ? listen.proxy_from : nullptr, framing});
   };
-  for (uint16_t port : listen.ports.udp) add(net::Transport::kUdp, port);
-  for (uint16_t port : listen.ports.tcp) add(net::Transport::kTcp, port);
-  for (uint16_t port : listen.ports.tls) add(net::Transport::kTls, port);
-  if (!listen.ports.tls.empty()) {
+  for (uint16_t port : listen.ports.udp) add(net::Transport::kUdp, port, net::StreamFraming::kSyslog);
+  for (uint16_t port : listen.ports.tcp) add(net::Transport::kTcp, port, net::StreamFraming::kSyslog);
+  for (uint16_t port : listen.ports.tls) add(net::Transport::kTls, port, net::StreamFraming::kSyslog);
+  for (uint16_t port : listen.ports.relp) add(net::Transport::kTcp, port, net::StreamFraming::kRelp);
+  for (uint16_t port : listen.ports.relp_tls) add(net::Transport::kTls, port, net::StreamFraming::kRelp);
+  if (!listen.ports.tls.empty() || !listen.ports.relp_tls.empty()) {
     // Unreadable or mismatched files throw TlsConfigError naming the file: exit 78.
     config.tls = std::make_shared<net::TlsContextHolder>(
         net::TlsServerPaths{options.cert, options.key, options.client_ca, options.client_names});
@@ -114,6 +118,7 @@ relay::RelayConfig relay_config(const cli::ListenOptions& options, const cli::Li
   config.group_prefix = options.group_prefix;
   config.spool_dir = options.spool_dir;
   config.spool_max_bytes = options.spool_max_bytes;
+  config.journal_sync = std::chrono::milliseconds(options.journal_sync_ms);
   config.delivery_interval = std::chrono::duration_cast<std::chrono::milliseconds>(options.delivery_interval);
   return config;
 }
@@ -177,10 +182,12 @@ int run_listen(const cli::ListenOptions& options, const Environment& environment
           [&stop_signals](const std::string& message) { stop_signals.request_stop(message); });
     }
     const std::string listening = fmt::format(
-        "kinesyslog {} listening on {} for {} (UDP {}, TCP {}, TLS {}, PROXY {}, metrics {}), delivering to {}",
-        KINESYSLOG_VERSION, options.address, options.gelf ? "GELF" : "syslog",
-        fmt::join(listen.ports.udp, ","), fmt::join(listen.ports.tcp, ","), fmt::join(listen.ports.tls, ","),
-        fmt::join(listen.ports.proxy_protocol, ","), fmt::join(listen.ports.prometheus, ","), destination.describe());
+        "kinesyslog {} listening on {} for {} (UDP {}, TCP {}, TLS {}, RELP {}, RELP/TLS {}, PROXY {}, metrics {}), "
+        "delivering to {}",
+        KINESYSLOG_VERSION, options.address, options.gelf ? "GELF" : "syslog", fmt::join(listen.ports.udp, ","),
+        fmt::join(listen.ports.tcp, ","), fmt::join(listen.ports.tls, ","), fmt::join(listen.ports.relp, ","),
+        fmt::join(listen.ports.relp_tls, ","), fmt::join(listen.ports.proxy_protocol, ","),
+        fmt::join(listen.ports.prometheus, ","), destination.describe());
     spdlog::info("{}", listening);
     const relay::ServiceNotifier systemd;
     systemd.ready(listening);

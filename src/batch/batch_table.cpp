@@ -17,6 +17,9 @@ constexpr size_t kMaxSizeHints = 4096;
 
 BatchTable::BatchTable(const BatchLimits& limits, ClosedBatchSink sink) : limits_(limits), sink_(std::move(sink)) {}
 
+BatchTable::BatchTable(const BatchLimits& limits, ClosedBatchSink sink, JournalId journal, JournalTap* tap)
+    : limits_(limits), sink_(std::move(sink)), journal_(journal), tap_(tap) {}
+
 BatchTable::Slot& BatchTable::slot_for(const SourceKey& key, SteadyTime now) {
   if (last_slot_ != nullptr && last_slot_->batch.key() == key) return *last_slot_;
   auto [it, inserted] = batches_.try_emplace(key, key, next_generation_, initial_reserve(key));
@@ -35,20 +38,37 @@ size_t BatchTable::initial_reserve(const SourceKey& key) const {
   return std::min(hint->second + hint->second / 8, limits_.max_open_bytes / 8);
 }
 
-void BatchTable::append(const SourceKey& key, const Event& event, WallTime received, SteadyTime now) {
-  {
-    Slot* slot = &slot_for(key, now);
-    const size_t worst_case = max_json_escaped_size(event.message_size()) + kEventOverheadBytes;
-    if (!slot->batch.empty() && slot->batch.json_bytes() + worst_case > kMaxBatchJsonBytes) {
-      close(batches_.find(key), CloseReason::kSize);
-      slot = &slot_for(key, now);
-    }
-    const size_t before = slot->batch.memory_bytes();
-    slot->batch.append(event, received, now);
-    open_bytes_ += slot->batch.memory_bytes() - before;
-    if (slot->batch.raw_bytes() >= limits_.flush_size) close(batches_.find(key), CloseReason::kSize);
+BatchTable::Slot& BatchTable::slot_with_room(const SourceKey& key, size_t worst_case_json, SteadyTime now) {
+  Slot* slot = &slot_for(key, now);
+  if (!slot->batch.empty() && slot->batch.json_bytes() + worst_case_json > kMaxBatchJsonBytes) {
+    close(batches_.find(key), CloseReason::kSize);
+    slot = &slot_for(key, now);
   }
+  return *slot;
+}
+
+void BatchTable::enforce_limits(const SourceKey& key, Slot& slot, size_t memory_before) {
+  open_bytes_ += slot.batch.memory_bytes() - memory_before;
+  if (slot.batch.raw_bytes() >= limits_.flush_size) close(batches_.find(key), CloseReason::kSize);
   while (open_bytes_ > limits_.max_open_bytes && !batches_.empty()) close_largest();
+}
+
+void BatchTable::append(const SourceKey& key, const Event& event, WallTime received, SteadyTime now) {
+  Slot& slot = slot_with_room(key, max_json_escaped_size(event.message_size()) + kEventOverheadBytes, now);
+  const size_t before = slot.batch.memory_bytes();
+  const std::string_view fragment = slot.batch.append(event, received, now);
+  // Into the journal before anything closes: a closed batch always carries its events' positions.
+  if (tap_ != nullptr) slot.batch.set_last_position(tap_->appended(key, received, event.message_size(), fragment));
+  enforce_limits(key, slot, before);
+}
+
+void BatchTable::append_encoded(const SourceKey& key, std::string_view json_fragment, uint64_t raw_bytes,
+                                WallTime received, SteadyTime now, JournalSeq seq) {
+  Slot& slot = slot_with_room(key, json_fragment.size() + 1, now);
+  const size_t before = slot.batch.memory_bytes();
+  slot.batch.append_encoded(json_fragment, raw_bytes, received, now);
+  slot.batch.set_last_position(seq);
+  enforce_limits(key, slot, before);
 }
 
 void BatchTable::close(SlotMap::iterator slot, CloseReason reason) {
@@ -63,6 +83,7 @@ void BatchTable::close(SlotMap::iterator slot, CloseReason reason) {
   if (last_slot_ == &slot->second) last_slot_ = nullptr;
   open_bytes_ -= slot->second.batch.memory_bytes();
   ClosedBatch closed = slot->second.batch.close();
+  closed.journal = journal_;
   batches_.erase(slot);
   // Erase before calling the sink: it may block, and nothing here may refer to the slot then.
   if (closed.event_count() > 0) sink_(std::move(closed));

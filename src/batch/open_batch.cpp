@@ -26,24 +26,38 @@ void append_event_json(std::string& out, const Event& event) {
 
 }  // namespace
 
-OpenBatch::OpenBatch(const SourceKey& key, size_t reserve_bytes) : key_(key) {
-  events_json_.reserve(reserve_bytes);
-}
+OpenBatch::OpenBatch(const SourceKey& key, size_t reserve_bytes) : key_(key) { events_json_.reserve(reserve_bytes); }
 
-void OpenBatch::append(const Event& event, WallTime received, SteadyTime now) {
+size_t OpenBatch::begin_event(WallTime received, SteadyTime now) {
   if (event_ends_.empty()) {
     first_received_ = received;
     opened_ = now;
   } else {
     events_json_.push_back(',');
   }
-  append_event_json(events_json_, event);
+  return events_json_.size();
+}
+
+void OpenBatch::end_event(uint64_t raw_bytes) {
   // ClosedBatch offsets are 32-bit; BatchTable closes batches long before this.
   if (events_json_.size() > std::numeric_limits<uint32_t>::max()) {
     throw std::length_error("OpenBatch: events_json exceeds 4 GiB");
   }
   event_ends_.push_back(static_cast<uint32_t>(events_json_.size()));
-  raw_bytes_ += event.message_size();
+  raw_bytes_ += raw_bytes;
+}
+
+std::string_view OpenBatch::append(const Event& event, WallTime received, SteadyTime now) {
+  const size_t start = begin_event(received, now);
+  append_event_json(events_json_, event);
+  end_event(event.message_size());
+  return std::string_view(events_json_).substr(start);
+}
+
+void OpenBatch::append_encoded(std::string_view json_fragment, uint64_t raw_bytes, WallTime received, SteadyTime now) {
+  begin_event(received, now);
+  events_json_.append(json_fragment);
+  end_event(raw_bytes);
 }
 
 ClosedBatch OpenBatch::close() {
@@ -54,6 +68,7 @@ ClosedBatch OpenBatch::close() {
   closed.key = key_;
   closed.events_json = std::exchange(events_json_, std::string{});
   closed.event_ends = std::exchange(event_ends_, std::vector<uint32_t>{});
+  closed.journal_seqs = std::exchange(journal_seqs_, std::vector<JournalSeq>{});
   closed.raw_bytes = std::exchange(raw_bytes_, 0);
   closed.first_received = first_received_;
   return closed;

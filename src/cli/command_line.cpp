@@ -173,9 +173,13 @@ class ListenCommand {
     add_ports("tcp-port", "TCP listener port; 0 disables", "0", o.tcp_ports);
     add_ports("tls-port", "TLS listener port (RFC 5425); listens only with --cert and --key",
               std::to_string(kDefaultTlsPort), o.tls_ports);
+    add_ports("relp-port", "RELP listener port (rsyslog omrelp): a message is acknowledged once it is durable", "0",
+              o.relp_ports);
+    add_ports("relp-tls-port", "RELP over TLS listener port; needs --cert and --key (and takes --client-ca)", "0",
+              o.relp_tls_ports);
     add_text("cert", "Server certificate chain (PEM) for the TLS ports", "none", "PATH", o.cert);
     add_text("key", "Server private key (PEM) for the TLS ports", "none", "PATH", o.key);
-    add_ports("proxy-protocol", "TCP or TLS port on which a PROXY v1/v2 header is required", "0",
+    add_ports("proxy-protocol", "TCP, TLS or RELP port on which a PROXY v1/v2 header is required", "0",
               o.proxy_protocol_ports);
     add_words("proxy-from",
               "Address or CIDR range whose PROXY headers are honoured (a load balancer); a --proxy-protocol "
@@ -193,6 +197,12 @@ class ListenCommand {
                         "Cap on compressed bytes waiting in the spool; past it new records are refused and counted "
                         "(spool_full); 0: no cap",
                         "0", "BYTES", [&o](const uint64_t& value) { o.spool_max_bytes = value; });
+    add_value<uint64_t>("journal-sync-ms",
+                        "Every accepted message is journaled in <spool-dir>/journal and synced to disk within this "
+                        "many milliseconds, so a crash loses at most that much; 0: no journal (messages are durable "
+                        "only once their batch is spooled)",
+                        std::to_string(o.journal_sync_ms), "MS",
+                        [&o](const uint64_t& value) { o.journal_sync_ms = value; });
     add_text("region", "AWS region", "from the AWS configuration", "TEXT", o.region);
     add_text("profile", "AWS shared-config profile", "none", "TEXT", o.profile);
     add_flag("gelf", "The ports speak GELF instead of syslog", o.gelf);
@@ -248,8 +258,8 @@ ListenOptions listen_defaults(const Environment& env) {
 // AWS_ENDPOINT_URL_FIREHOSE and AWS_ENDPOINT_URL are not read here: aws::resolve_endpoint reads
 // them after --endpoint-url, and only it knows AWS_IGNORE_CONFIGURED_ENDPOINT_URLS.
 void finish_listen_options(ListenOptions& options) {
-  for (std::vector<int>* ports : {&options.udp_ports, &options.tcp_ports, &options.tls_ports,
-                                  &options.proxy_protocol_ports, &options.prometheus_ports}) {
+  for (std::vector<int>* ports : {&options.udp_ports, &options.tcp_ports, &options.tls_ports, &options.relp_ports,
+                                  &options.relp_tls_ports, &options.proxy_protocol_ports, &options.prometheus_ports}) {
     drop_disabled_ports(*ports);
   }
 }

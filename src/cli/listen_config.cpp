@@ -8,6 +8,8 @@ ListenPorts listen_ports(const ListenOptions& options) {
   return ListenPorts{.udp = enabled_ports(options.udp_ports),
                      .tcp = enabled_ports(options.tcp_ports),
                      .tls = effective_tls_ports(options),
+                     .relp = enabled_ports(options.relp_ports),
+                     .relp_tls = enabled_ports(options.relp_tls_ports),
                      .proxy_protocol = enabled_ports(options.proxy_protocol_ports),
                      .prometheus = enabled_ports(options.prometheus_ports)};
 }

@@ -17,6 +17,8 @@ struct ListenPorts {
   std::vector<uint16_t> udp;
   std::vector<uint16_t> tcp;
   std::vector<uint16_t> tls;  // none without --cert and --key (see effective_tls_ports)
+  std::vector<uint16_t> relp;
+  std::vector<uint16_t> relp_tls;
   std::vector<uint16_t> proxy_protocol;  // TCP, TLS or metrics ports that require a PROXY header
   std::vector<uint16_t> prometheus;
 };

@@ -21,11 +21,14 @@ struct ListenOptions {
   std::vector<int> tls_ports{kDefaultTlsPort};  // only listened on with cert and key: see effective_tls_ports()
   std::string cert;                    // PEM certificate chain for the TLS ports
   std::string key;                     // PEM private key for the TLS ports
-  std::vector<int> proxy_protocol_ports;  // TCP/TLS ports that require a PROXY v1/v2 header
+  std::vector<int> relp_ports;         // RELP listener ports (ours)
+  std::vector<int> relp_tls_ports;     // RELP over TLS, with cert, key and client_ca as the TLS ports (ours)
+  std::vector<int> proxy_protocol_ports;  // TCP/TLS/RELP ports that require a PROXY v1/v2 header
   std::vector<std::string> proxy_from;    // ranges whose PROXY header is honoured; empty: any peer (ours)
   std::vector<int> prometheus_ports;   // HTTP ports serving /metrics and /health
   std::string spool_dir;               // parse_command_line fills in default_spool_dir() unless given
   uint64_t spool_max_bytes = 0;        // cap on record bytes waiting in the spool; 0: no cap (ours)
+  uint64_t journal_sync_ms = 50;       // write-ahead journal sync interval; 0: no journal (ours)
   std::string region;
   std::string profile;
   bool gelf = false;                   // the ports speak GELF instead of syslog

@@ -49,8 +49,27 @@ bool contains(const std::vector<uint16_t>& ports, int port) {
   return std::find(ports.begin(), ports.end(), port) != ports.end();
 }
 
+// RELP ports bind TCP sockets too: each may be no other listener's.
+std::optional<ConfigError> check_relp_ports_distinct(const ListenPorts& ports) {
+  for (uint16_t port : ports.relp) {
+    if (contains(ports.tcp, port) || contains(ports.tls, port) || contains(ports.relp_tls, port) ||
+        contains(ports.prometheus, port)) {
+      return error_for("--relp-port",
+                       std::to_string(port) + " is also another TCP listener's port; a port serves one listener");
+    }
+  }
+  for (uint16_t port : ports.relp_tls) {
+    if (contains(ports.tcp, port) || contains(ports.tls, port) || contains(ports.prometheus, port)) {
+      return error_for("--relp-tls-port",
+                       std::to_string(port) + " is also another TCP listener's port; a port serves one listener");
+    }
+  }
+  return std::nullopt;
+}
+
 // TCP, TLS and metrics listeners all bind TCP sockets, so one port can serve only one of them.
 std::optional<ConfigError> check_tcp_ports_distinct(const ListenPorts& ports) {
+  if (auto error = check_relp_ports_distinct(ports)) return error;
   for (uint16_t port : ports.tls) {
     if (contains(ports.tcp, port)) {
       return error_for("--tls-port", std::to_string(port) + " is also a --tcp-port; a port serves one listener");
@@ -68,7 +87,9 @@ std::optional<ConfigError> check_tcp_ports_distinct(const ListenPorts& ports) {
 std::optional<ConfigError> check_ports(const ListenOptions& options) {
   for (const NamedPorts& list :
        {NamedPorts{"--udp-port", options.udp_ports}, NamedPorts{"--tcp-port", options.tcp_ports},
-        NamedPorts{"--tls-port", options.tls_ports}, NamedPorts{"--proxy-protocol", options.proxy_protocol_ports},
+        NamedPorts{"--tls-port", options.tls_ports}, NamedPorts{"--relp-port", options.relp_ports},
+        NamedPorts{"--relp-tls-port", options.relp_tls_ports},
+        NamedPorts{"--proxy-protocol", options.proxy_protocol_ports},
         NamedPorts{"--prometheus-port", options.prometheus_ports}}) {
     if (auto error = check_port_list(list)) return error;
   }
@@ -85,7 +106,11 @@ std::optional<ConfigError> check_tls(const ListenOptions& options, const ListenP
   if (tls_port_requested && !has_certificate) {
     return error_for("--tls-port", "a TLS listener needs --cert and --key; give them, or drop --tls-port");
   }
-  if (!options.client_ca.empty() && ports.tls.empty()) {
+  if (!ports.relp_tls.empty() && !has_certificate) {
+    return error_for("--relp-tls-port",
+                     "a RELP over TLS listener needs --cert and --key; give them, or drop --relp-tls-port");
+  }
+  if (!options.client_ca.empty() && ports.tls.empty() && ports.relp_tls.empty()) {
     return error_for("--client-ca", "client certificates are checked on TLS ports only; give --cert and --key");
   }
   if (!options.client_names.empty() && options.client_ca.empty()) {
@@ -108,9 +133,11 @@ std::optional<ConfigError> check_proxy_from(const ListenOptions& options, const 
 
 std::optional<ConfigError> check_proxy_protocol(const ListenPorts& ports) {
   for (uint16_t port : ports.proxy_protocol) {
-    if (!contains(ports.tcp, port) && !contains(ports.tls, port) && !contains(ports.prometheus, port)) {
+    if (!contains(ports.tcp, port) && !contains(ports.tls, port) && !contains(ports.prometheus, port) &&
+        !contains(ports.relp, port) && !contains(ports.relp_tls, port)) {
       return error_for("--proxy-protocol", std::to_string(port) +
-                                               " is not a --tcp-port, TLS --tls-port or --prometheus-port; "
+                                               " is not a --tcp-port, TLS --tls-port, --relp-port, "
+                                               "--relp-tls-port or --prometheus-port; "
                                                "name one of those ports");
     }
   }
@@ -118,7 +145,7 @@ std::optional<ConfigError> check_proxy_protocol(const ListenPorts& ports) {
 }
 
 std::optional<ConfigError> check_listeners(const ListenPorts& ports) {
-  if (ports.udp.empty() && ports.tcp.empty() && ports.tls.empty()) {
+  if (ports.udp.empty() && ports.tcp.empty() && ports.tls.empty() && ports.relp.empty() && ports.relp_tls.empty()) {
     return error_for("--udp-port",
                      "no listener is enabled; give --udp-port, --tcp-port, or --tls-port with --cert and --key");
   }
@@ -157,6 +184,10 @@ std::optional<ConfigError> check_limits(const ListenOptions& options) {
     return error_for("--spool-max-bytes", std::to_string(options.spool_max_bytes) +
                                               " is too small; use 0 (no cap) or at least " +
                                               std::to_string(kFirehoseMaxRecordBytes) + " bytes");
+  }
+  if (options.journal_sync_ms > kMaxJournalSyncMs) {
+    const std::string range = "use 0 (no journal) to " + std::to_string(kMaxJournalSyncMs) + " milliseconds";
+    return error_for("--journal-sync-ms", std::to_string(options.journal_sync_ms) + " is out of range; " + range);
   }
   if (options.compression_level < kMinCompressionLevel || options.compression_level > kMaxCompressionLevel) {
     return error_for("--compression-level",

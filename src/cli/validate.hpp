@@ -17,6 +17,8 @@ inline constexpr uint64_t kMinMessageSize = 1024;
 inline constexpr uint64_t kMaxMessageSize = 256 * 1024;
 inline constexpr int kMinCompressionLevel = 1;
 inline constexpr int kMaxCompressionLevel = 12;  // libdeflate's highest
+// A minute between journal syncs is already more loss than a journal is for.
+inline constexpr uint64_t kMaxJournalSyncMs = 60'000;
 
 struct ConfigError {
   std::string option;   // the option at fault, e.g. "--udp-port"

@@ -1,8 +1,9 @@
 #include "encode/account_cache.hpp"
 
 #include <fstream>
-#include <spdlog/spdlog.h>
 #include <system_error>
+
+#include <spdlog/spdlog.h>
 
 #include "core/record.hpp"
 #include "spool/atomic_file.hpp"

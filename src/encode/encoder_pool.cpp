@@ -12,6 +12,14 @@
 namespace kinesyslog::encode {
 namespace {
 
+// The positions of `count` events of `batch` from `first` on (none when it was not journaled).
+JournalCoverage coverage(const ClosedBatch& batch, size_t first, size_t count) {
+  if (batch.journal_seqs.empty()) return JournalCoverage{batch.journal, {}};
+  return JournalCoverage{batch.journal, std::span<const JournalSeq>(batch.journal_seqs).subspan(first, count)};
+}
+
+JournalCoverage whole_batch(const ClosedBatch& batch) { return coverage(batch, 0, batch.event_count()); }
+
 // --debug: one line per batch, what it held and what it became.
 void log_batch(const ClosedBatch& closed, const EncodedRecords& encoded) {
   size_t compressed = 0;
@@ -39,17 +47,33 @@ EncoderPool::~EncoderPool() {
 }
 
 void EncoderPool::submit(ClosedBatch&& batch) {
+  {
+    std::lock_guard lock(idle_mutex_);
+    ++batches_in_stage_;
+  }
   if (!queue_.push(std::move(batch))) {
     // Only at shutdown: the queue closed, or stayed full (nothing could be spooled) until the deadline.
     // A refused batch is left untouched by push(), so it is still read below.
     // NOLINTBEGIN(bugprone-use-after-move)
     count_shutdown_loss(Loss::kQueueFull, batch.event_count());
+    publisher_.give_up(Loss::kQueueFull, whole_batch(batch));
     error_log_.log(spdlog::level::err, "queue full at shutdown",
                    "a batch of {} events from {} found no room in the encoder queue by the shutdown deadline and "
                    "was dropped",
                    batch.event_count(), batch.key.source.to_string());
     // NOLINTEND(bugprone-use-after-move)
+    batch_done();
   }
+}
+
+void EncoderPool::wait_until_idle() {
+  std::unique_lock lock(idle_mutex_);
+  idle_.wait(lock, [this] { return batches_in_stage_ == 0; });
+}
+
+void EncoderPool::batch_done() {
+  std::lock_guard lock(idle_mutex_);
+  if (--batches_in_stage_ == 0) idle_.notify_all();
 }
 
 void EncoderPool::start() {
@@ -98,58 +122,71 @@ void EncoderPool::encode_batches() {
   std::optional<RecordEncoder> encoder;
   std::string encoder_owner;
   while (auto closed = queue_.pop()) {
-    if (past_stop_deadline()) {
-      // The exit is promised by the deadline, even when the disk is merely slow: what is still
-      // queued then is counted, not written.
-      count_shutdown_loss(Loss::kSpoolFailed, closed->event_count());
-      error_log_.log(spdlog::level::critical, "spool failed at shutdown",
-                     "a batch of {} events from {} was still waiting for the spool at the shutdown deadline and "
-                     "was dropped",
-                     closed->event_count(), closed->key.source.to_string());
-      continue;
-    }
-    // Known, or assumed from the cache; otherwise wait for STS (cancelled at the shutdown deadline).
-    const std::optional<std::string> owner = config_.owner->wait();
-    if (!owner) {
-      count_shutdown_loss(Loss::kSpoolFailed, closed->event_count());
-      error_log_.log(spdlog::level::err, "no account at shutdown",
-                     "a batch of {} events from {} was dropped at shutdown: the AWS account id (STS "
-                     "GetCallerIdentity) never became known and none was cached by an earlier run",
-                     closed->event_count(), closed->key.source.to_string());
-      continue;
-    }
-    if (!encoder || encoder_owner != *owner) {
-      encoder.emplace(config_.compression_level, RecordHeaderFields{*owner, config_.group_prefix});
-      encoder_owner = *owner;
-    }
-    // Only what STS stated is kept for later starts (read with its flag, not the one just used).
-    if (const auto confirmed = config_.owner->confirmed_account(); confirmed && *confirmed != kLocalOwner) {
-      std::call_once(account_remembered_, [&] { remember_account(config_.spool_dir, *confirmed); });
-    }
-    const auto& encoded = encoder->encode(*closed);
-    if (encoded.dropped_events > 0) {
-      reporter_.lost(Loss::kOversizeEvent, encoded.dropped_events);
-      error_log_.log(spdlog::level::err, "oversize",
-                     "{} events from {} were too large for a Firehose record and were dropped", encoded.dropped_events,
-                     closed->key.source.to_string());
-    }
-    if (spdlog::should_log(spdlog::level::debug)) log_batch(*closed, encoded);
-    for (size_t i = 0; i < encoded.records.size(); ++i) {
-      publish(encoded.records[i], encoded.record_events[i], closed->first_received);
-    }
+    encode_batch(*closed, encoder, encoder_owner);
+    batch_done();
   }
 }
 
-void EncoderPool::publish(std::string_view record, size_t events, WallTime first_received) {
+void EncoderPool::encode_batch(ClosedBatch& closed, std::optional<RecordEncoder>& encoder, std::string& encoder_owner) {
+  if (past_stop_deadline()) {
+    // The exit is promised by the deadline, even when the disk is merely slow: what is still
+    // queued then is counted, not written.
+    count_shutdown_loss(Loss::kSpoolFailed, closed.event_count());
+    publisher_.give_up(Loss::kSpoolFailed, whole_batch(closed));
+    error_log_.log(spdlog::level::critical, "spool failed at shutdown",
+                   "a batch of {} events from {} was still waiting for the spool at the shutdown deadline and "
+                   "was dropped",
+                   closed.event_count(), closed.key.source.to_string());
+    return;
+  }
+  // Known, or assumed from the cache; otherwise wait for STS (cancelled at the shutdown deadline).
+  const std::optional<std::string> owner = config_.owner->wait();
+  if (!owner) {
+    count_shutdown_loss(Loss::kSpoolFailed, closed.event_count());
+    publisher_.give_up(Loss::kSpoolFailed, whole_batch(closed));
+    error_log_.log(spdlog::level::err, "no account at shutdown",
+                   "a batch of {} events from {} was dropped at shutdown: the AWS account id (STS "
+                   "GetCallerIdentity) never became known and none was cached by an earlier run",
+                   closed.event_count(), closed.key.source.to_string());
+    return;
+  }
+  if (!encoder || encoder_owner != *owner) {
+    encoder.emplace(config_.compression_level, RecordHeaderFields{*owner, config_.group_prefix});
+    encoder_owner = *owner;
+  }
+  // Only what STS stated is kept for later starts (read with its flag, not the one just used).
+  if (const auto confirmed = config_.owner->confirmed_account(); confirmed && *confirmed != kLocalOwner) {
+    std::call_once(account_remembered_, [&] { remember_account(config_.spool_dir, *confirmed); });
+  }
+  const auto& encoded = encoder->encode(closed);
+  if (encoded.dropped_events > 0) {
+    reporter_.lost(Loss::kOversizeEvent, encoded.dropped_events);
+    for (const size_t index : encoded.dropped_event_indices) {
+      publisher_.give_up(Loss::kOversizeEvent, coverage(closed, index, 1));
+    }
+    error_log_.log(spdlog::level::err, "oversize",
+                   "{} events from {} were too large for a Firehose record and were dropped", encoded.dropped_events,
+                   closed.key.source.to_string());
+  }
+  if (spdlog::should_log(spdlog::level::debug)) log_batch(closed, encoded);
+  for (size_t i = 0; i < encoded.records.size(); ++i) {
+    publish(encoded.records[i], closed.first_received,
+            coverage(closed, encoded.record_first_events[i], encoded.record_events[i]), encoded.record_events[i]);
+  }
+}
+
+void EncoderPool::publish(std::string_view record, WallTime first_received, const JournalCoverage& holds,
+                          size_t events) {
   // Disk full clears when delivery frees space or an operator acts; the queue backs up meanwhile.
   while (true) {
     try {
-      publisher_.publish(record, first_received);
+      publisher_.publish(record, first_received, holds);
       reporter_.spool_failing(false);
       return;
     } catch (const spool::SpoolFullError& error) {
       // The operator's cap protects the disk: refuse the new record, keep the old ones.
       reporter_.lost(Loss::kSpoolFull, events);
+      publisher_.give_up(Loss::kSpoolFull, holds);
       error_log_.log(spdlog::level::err, "spool full", "dropped a record of {} events (--spool-max-bytes): {}", events,
                      error.what());
       return;
@@ -157,6 +194,7 @@ void EncoderPool::publish(std::string_view record, size_t events, WallTime first
       reporter_.spool_failing(true);
       if (past_stop_deadline()) {
         count_shutdown_loss(Loss::kSpoolFailed, events);
+        publisher_.give_up(Loss::kSpoolFailed, holds);
         error_log_.log(spdlog::level::critical, "spool failed at shutdown",
                        "gave up on a record of {} events at the shutdown deadline: {}", events, error.what());
         return;

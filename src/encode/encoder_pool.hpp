@@ -11,6 +11,8 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -19,6 +21,7 @@
 #include "core/account_id_promise.hpp"
 #include "core/clock.hpp"
 #include "core/closed_batch.hpp"
+#include "core/journal_position.hpp"
 #include "core/rate_limited_log.hpp"
 #include "encode/closed_batch_queue.hpp"
 #include "encode/record_encoder.hpp"
@@ -43,13 +46,23 @@ class EncoderReporter {
   virtual void spool_failing(bool failing) = 0;
 };
 
+// Which journal entries some events of one batch are: a record's events, or those given up.
+// Empty `seqs`: the batch was not journaled.
+struct JournalCoverage {
+  JournalId journal{};
+  std::span<const JournalSeq> seqs;
+};
+
 // Where records go: the spool, and word of each to the delivery thread. publish() throws
 // spool::SpoolFullError when the spool's cap refuses the record, another std::exception when
 // it cannot be written. Called from several encoder threads at once.
 class RecordPublisher {
  public:
   virtual ~RecordPublisher() = default;
-  virtual void publish(std::string_view record, WallTime first_received) = 0;
+  // `holds`: the journal entries inside `record`; once it returns they are in a published record.
+  virtual void publish(std::string_view record, WallTime first_received, const JournalCoverage& holds) = 0;
+  // The stage will never publish these events (`loss` says why; already counted by the reporter).
+  virtual void give_up(Loss loss, const JournalCoverage& events) = 0;
 };
 
 struct EncoderPoolConfig {
@@ -87,12 +100,18 @@ class EncoderPool {
   // Shutdown, once nothing submits any more: what is queued is encoded and published (counted
   // as lost past the deadline); the account is awaited until the deadline; the threads end.
   void finish(SteadyTime deadline);
+  // Blocks until every batch submitted so far is published or given up (recovery at start waits
+  // for its replayed batches this way before it deletes the journal they came from).
+  void wait_until_idle();
+
   // After finish(): one line summing what the shutdown could not keep, if anything.
   void log_shutdown_losses() const;
 
  private:
   void encode_batches();
-  void publish(std::string_view record, size_t events, WallTime first_received);
+  void encode_batch(ClosedBatch& closed, std::optional<RecordEncoder>& encoder, std::string& encoder_owner);
+  void publish(std::string_view record, WallTime first_received, const JournalCoverage& holds, size_t events);
+  void batch_done();
   void wait_before_retry();
   bool past_stop_deadline() const;
   void count_shutdown_loss(Loss loss, size_t events);
@@ -108,6 +127,9 @@ class EncoderPool {
   std::atomic<SteadyTime> stop_deadline_{SteadyTime::max()};
   std::mutex retry_mutex_;
   std::condition_variable retry_wake_;
+  std::mutex idle_mutex_;
+  std::condition_variable idle_;
+  size_t batches_in_stage_ = 0;  // submitted, not yet published or given up
   std::atomic<uint64_t> lost_queue_full_{0};
   std::atomic<uint64_t> lost_spool_failed_{0};
   std::once_flag account_remembered_;

@@ -1,11 +1,11 @@
 #include "encode/record_encoder.hpp"
 
-#include <libdeflate.h>
-
 #include <algorithm>
 #include <stdexcept>
 #include <string>
 #include <utility>
+
+#include <libdeflate.h>
 
 #include "core/json_escape.hpp"
 
@@ -63,7 +63,8 @@ size_t RecordEncoder::compress_range(const ClosedBatch& batch, size_t first, siz
   const size_t start = output_.size();
   const size_t bound = libdeflate_gzip_compress_bound(compressor_, json_.size());
   output_.resize(start + bound);
-  const size_t written = libdeflate_gzip_compress(compressor_, json_.data(), json_.size(), output_.data() + start, bound);
+  const size_t written =
+      libdeflate_gzip_compress(compressor_, json_.data(), json_.size(), output_.data() + start, bound);
   output_.resize(start + written);
   return written;
 }
@@ -73,6 +74,7 @@ void RecordEncoder::encode_range(const ClosedBatch& batch, size_t first, size_t 
   const size_t compressed = compress_range(batch, first, last);
   if (compressed > 0 && compressed <= max_record_bytes_) {
     record_ends_.push_back(output_.size());
+    result_.record_first_events.push_back(first);
     result_.record_events.push_back(last - first);
     return;
   }
@@ -80,6 +82,7 @@ void RecordEncoder::encode_range(const ClosedBatch& batch, size_t first, size_t 
   const size_t events = last - first;
   if (events == 1) {
     ++result_.dropped_events;  // cannot be split further: a record may never exceed the limit
+    result_.dropped_event_indices.push_back(first);
     return;
   }
   // Estimate the pieces from this range's own ratio; a piece still too big recurses.
@@ -94,10 +97,10 @@ void RecordEncoder::encode_range(const ClosedBatch& batch, size_t first, size_t 
   for (size_t piece = 1; piece < pieces; ++piece) {
     const size_t target = range_begin + range_bytes * piece / pieces;
     // The event ending at or after the target byte closes this piece...
-    size_t piece_last = static_cast<size_t>(
-                            std::lower_bound(ends_begin + static_cast<std::ptrdiff_t>(piece_first),
-                                             ends_begin + static_cast<std::ptrdiff_t>(last), target) -
-                            ends_begin) + 1;
+    size_t piece_last = static_cast<size_t>(std::lower_bound(ends_begin + static_cast<std::ptrdiff_t>(piece_first),
+                                                             ends_begin + static_cast<std::ptrdiff_t>(last), target) -
+                                            ends_begin) +
+                        1;
     // ...each piece keeps at least one event and leaves one for every later piece.
     piece_last = std::clamp(piece_last, piece_first + 1, last - (pieces - piece));
     encode_range(batch, piece_first, piece_last);
@@ -110,8 +113,10 @@ const EncodedRecords& RecordEncoder::encode(const ClosedBatch& batch) {
   output_.clear();
   record_ends_.clear();
   result_.records.clear();
+  result_.record_first_events.clear();
   result_.record_events.clear();
   result_.dropped_events = 0;
+  result_.dropped_event_indices.clear();
   if (batch.event_count() == 0) return result_;
 
   set_envelope(batch);

@@ -20,16 +20,17 @@ struct RecordHeaderFields {
 };
 
 struct EncodedRecords {
-  std::vector<std::string_view> records;  // gzip members, in event order; valid until the next encode()
-  std::vector<size_t> record_events;      // how many events each record holds
-  size_t dropped_events = 0;              // events too large to fit any record on their own
+  std::vector<std::string_view> records;      // gzip members, in event order; valid until the next encode()
+  std::vector<size_t> record_first_events;    // the batch index of each record's first event
+  std::vector<size_t> record_events;          // how many events each record holds (a run from its first)
+  size_t dropped_events = 0;                  // events too large to fit any record on their own
+  std::vector<size_t> dropped_event_indices;  // their batch indices, ascending
 };
 
 class RecordEncoder {
  public:
   // `compression_level` is libdeflate's 1–12 (--compression-level); throws std::invalid_argument otherwise.
-  RecordEncoder(int compression_level, RecordHeaderFields header,
-                size_t max_record_bytes = kFirehoseMaxRecordBytes);
+  RecordEncoder(int compression_level, RecordHeaderFields header, size_t max_record_bytes = kFirehoseMaxRecordBytes);
   ~RecordEncoder();
   RecordEncoder(const RecordEncoder&) = delete;
   RecordEncoder& operator=(const RecordEncoder&) = delete;

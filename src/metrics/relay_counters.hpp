@@ -5,7 +5,10 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <string_view>
+
+#include "metrics/journal_counters.hpp"
 
 namespace kinesyslog::metrics {
 
@@ -21,15 +24,24 @@ enum class DropReason : uint8_t {
   kTlsRefused,      // a TLS handshake that failed or did not finish in time (closed)
   kGelfIncomplete,  // chunked GELF never completed, or evicted by the memory bound
   kGelfInvalid,     // GELF payload neither JSON, gzip nor zlib, corrupt, bad chunk, or too large
+  // A RELP session closed for a protocol error or an unread backlog of answers (its sender
+  // resends what was not acknowledged, so this counts sessions, not lost messages)
+  kRelpProtocolError,
   kCount
 };
 
 constexpr std::string_view drop_reason_name(DropReason reason) {
   constexpr std::array<std::string_view, static_cast<size_t>(DropReason::kCount)> names{
       "truncated",    "udp_overflow",     "queue_full",  "bad_frame",       "oversize_event", "spool_full",
-      "spool_failed", "bad_proxy_header", "tls_refused", "gelf_incomplete", "gelf_invalid"};
+      "spool_failed", "bad_proxy_header", "tls_refused", "gelf_incomplete", "gelf_invalid",   "relp_protocol_error"};
   return names[static_cast<size_t>(reason)];
 }
+
+// One RELP port's counts, all I/O threads together.
+struct RelpPortCounters {
+  std::atomic<uint64_t> frames_acked{0};
+  std::atomic<int64_t> sessions{0};  // open sessions (their `open` accepted)
+};
 
 struct RelayCounters {
   // Messages and their bytes are counted per source by each thread's SourceTrafficTable.
@@ -40,6 +52,10 @@ struct RelayCounters {
   std::atomic<int64_t> io_threads_running{0};  // loops serving them; fewer means a loop died
   std::array<std::atomic<uint64_t>, static_cast<size_t>(DropReason::kCount)> dropped{};
   std::atomic<bool> spool_failing{false};  // the last attempt to write a record failed (for /health)
+  JournalCounters journal;
+  // One entry per RELP port, made before the I/O threads start and never changed after, so
+  // the threads look their port up without a lock.
+  std::map<uint16_t, RelpPortCounters> relp_ports;
 
   void count_drop(DropReason reason, uint64_t n = 1) {
     dropped[static_cast<size_t>(reason)].fetch_add(n, std::memory_order_relaxed);

@@ -159,6 +159,21 @@ std::string RelayMetrics::render(const RelayReadings& readings) const {
   }
   families.push_back(std::move(connections));
 
+  append_journal_families(counters.journal, families);
+  if (!counters.relp_ports.empty()) {
+    auto acked =
+        family("kinesyslog_relp_frames_acked_total",
+               "RELP syslog frames acknowledged (their messages durable), by receiving port", MetricType::Counter);
+    auto sessions = family("kinesyslog_relp_sessions", "Open RELP sessions by receiving port", MetricType::Gauge);
+    for (const auto& [port, relp] : counters.relp_ports) {
+      const std::vector<ClientMetric::Label> labels{{"port", std::to_string(port)}};
+      acked.metric.push_back(counter(as_double(relp.frames_acked.load(std::memory_order_relaxed)), labels));
+      sessions.metric.push_back(gauge(static_cast<double>(relp.sessions.load(std::memory_order_relaxed)), labels));
+    }
+    families.push_back(std::move(acked));
+    families.push_back(std::move(sessions));
+  }
+
   auto build = family("kinesyslog_build_info", "The running kinesyslog version", MetricType::Gauge);
   build.metric.push_back(gauge(1, {{"version", KINESYSLOG_VERSION}}));
   families.push_back(std::move(build));

@@ -66,6 +66,15 @@ class IoEvents {
 
   // Held messages reached this thread's partial budget: the `released` oldest were handed on cut short.
   virtual void partials_released(uint64_t limit_bytes, uint64_t released) = 0;
+
+  // RELP: a session on `port` was opened (its `open` accepted), and one that was open closed.
+  virtual void relp_session_opened(uint16_t port) = 0;
+  virtual void relp_session_closed(uint16_t port) = 0;
+  // `count` syslog frames on `port` were acknowledged (their messages durable).
+  virtual void relp_frames_acked(uint16_t port, uint64_t count) = 0;
+  // A RELP connection closed for a protocol error, or for not reading its answers (`failure`
+  // says which); the sender resends what was not acknowledged.
+  virtual void relp_session_failed(PeerContext peer, std::string_view failure) = 0;
 };
 
 }  // namespace kinesyslog::net

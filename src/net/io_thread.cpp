@@ -3,16 +3,16 @@
 // io_thread_connections.cpp, the shutdown drain in io_thread_drain.cpp.
 #include "net/io_thread.hpp"
 
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
-#include <spdlog/spdlog.h>
 #include <string>
+
+#include <spdlog/spdlog.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "core/hash_seed.hpp"
 #include "framing/datagram.hpp"
@@ -27,8 +27,8 @@ constexpr size_t kStreamReadSize = 256 * 1024;
 
 }  // namespace
 
-IoThread::Loop::Loop(std::vector<BoundListener> listeners, MessageSink& sink, const Clock& clock,
-                     IoEvents& events, IoThreadConfig config)
+IoThread::Loop::Loop(std::vector<BoundListener> listeners, MessageSink& sink, const Clock& clock, IoEvents& events,
+                     IoThreadConfig config)
     : sink_(sink),
       clock_(clock),
       events_(events),
@@ -40,6 +40,7 @@ IoThread::Loop::Loop(std::vector<BoundListener> listeners, MessageSink& sink, co
   wake_.reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
   if (!epoll_ || !wake_) throw std::runtime_error(std::string("cannot create epoll/eventfd: ") + std::strerror(errno));
   add(wake_.get(), &wake_watch_);
+  if (sink_.durable_wake_fd() >= 0) add(sink_.durable_wake_fd(), &durable_watch_);
   for (auto& bound : listeners) {
     auto watch = std::make_unique<ListenerWatch>();
     watch->kind = is_stream(bound.spec.transport) ? WatchKind::kStreamListener : WatchKind::kUdp;
@@ -73,14 +74,26 @@ void IoThread::Loop::run() {
     for (int i = 0; i < ready; ++i) {
       auto* watch = static_cast<Watch*>(events[static_cast<size_t>(i)].data.ptr);
       switch (watch->kind) {
-        case WatchKind::kWake: stopping = true; break;
-        case WatchKind::kUdp: read_datagrams(*static_cast<ListenerWatch*>(watch), kReadRoundsPerWake); break;
-        case WatchKind::kStreamListener: accept_connections(*static_cast<ListenerWatch*>(watch)); break;
-        case WatchKind::kConnection: serve(*static_cast<Connection*>(watch), kReadRoundsPerWake); break;
+        case WatchKind::kWake:
+          stopping = true;
+          break;
+        case WatchKind::kUdp:
+          read_datagrams(*static_cast<ListenerWatch*>(watch), kReadRoundsPerWake);
+          break;
+        case WatchKind::kStreamListener:
+          accept_connections(*static_cast<ListenerWatch*>(watch));
+          break;
+        case WatchKind::kConnection:
+          serve(*static_cast<Connection*>(watch), kReadRoundsPerWake);
+          break;
+        case WatchKind::kDurable:
+          read_durable_wake();
+          break;  // end_round answers what became durable
       }
     }
     serve_read_again();
     release_oldest_partials();  // after the batch: closing a connection here cannot touch its events
+    end_round();
     const auto now = clock_.steady_now();
     if (now >= next_tick) {
       resume_listeners();
@@ -108,13 +121,13 @@ bool IoThread::Loop::try_add(int fd, Watch* watch, uint32_t interest) {
   return ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &event) == 0;
 }
 
-void IoThread::Loop::set_interest(Connection& connection, bool writable) {
-  if (connection.waiting_writable == writable) return;
+void IoThread::Loop::set_interest(Connection& connection, uint32_t interest) {
+  if (connection.interest == interest) return;
   epoll_event event{};
-  event.events = writable ? EPOLLOUT : EPOLLIN;
+  event.events = interest;
   event.data.ptr = &connection;
   ::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, connection.stream.fd(), &event);
-  connection.waiting_writable = writable;
+  connection.interest = interest;
 }
 
 bool IoThread::Loop::read_datagrams(ListenerWatch& listener, int rounds) {
@@ -168,8 +181,8 @@ void IoThread::Loop::deliver(const SourceKey& key, std::string_view source_text,
   sink_.on_message(key, source_text, message, received);
 }
 
-IoThread::IoThread(std::vector<BoundListener> listeners, MessageSink& sink, const Clock& clock,
-                   IoEvents& events, IoThreadConfig config)
+IoThread::IoThread(std::vector<BoundListener> listeners, MessageSink& sink, const Clock& clock, IoEvents& events,
+                   IoThreadConfig config)
     : loop_(std::make_unique<Loop>(std::move(listeners), sink, clock, events, std::move(config))) {}
 
 IoThread::~IoThread() {

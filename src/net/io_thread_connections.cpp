@@ -1,11 +1,11 @@
 // IoThread's connection table: accepting (with --proxy-from and the per-listener and
 // per-source caps), serving, the partial budget, closing, and the phase and idle deadlines.
-#include <sys/epoll.h>
-#include <sys/socket.h>
-
 #include <algorithm>
 #include <cerrno>
+
 #include <spdlog/spdlog.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
 
 #include "net/io_thread_loop.hpp"
 
@@ -26,8 +26,8 @@ bool IoThread::Loop::accept_connections(ListenerWatch& listener) {
     }
     sockaddr_storage address{};
     socklen_t length = sizeof address;
-    const int fd = ::accept4(listener.fd.get(), reinterpret_cast<sockaddr*>(&address), &length,
-                             SOCK_NONBLOCK | SOCK_CLOEXEC);
+    const int fd =
+        ::accept4(listener.fd.get(), reinterpret_cast<sockaddr*>(&address), &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       const int error = errno;
       limits_.give_back_slot();
@@ -46,11 +46,11 @@ bool IoThread::Loop::accept_connections(ListenerWatch& listener) {
     }
     std::shared_ptr<const TlsServerContext> tls;
     if (listener.spec.transport == Transport::kTls) tls = config_.tls->current();
-    auto connection = std::make_unique<Connection>(
-        listener,
-        StreamConnection(std::move(socket), listener.spec, key, config_.max_message_size, std::move(tls),
-                         clock_.steady_now()),
-        key.source, counted_per_source(listener));
+    auto connection =
+        std::make_unique<Connection>(listener,
+                                     StreamConnection(std::move(socket), listener.spec, key, config_.max_message_size,
+                                                      std::move(tls), clock_.steady_now(), &sink_),
+                                     key.source, counted_per_source(listener));
     if (!try_add(connection->stream.fd(), connection.get())) {  // ENOMEM, or fs.epoll.max_user_watches reached
       events_.watch_failed(listener.spec, errno);
       if (connection->counted_per_source) limits_.release_source(key.source);
@@ -59,8 +59,8 @@ bool IoThread::Loop::accept_connections(ListenerWatch& listener) {
       return false;  // the connection is closed as it goes out of scope
     }
     if (listener.gauges != nullptr) listener.gauges->open_connections.fetch_add(1, std::memory_order_relaxed);
-    spdlog::debug("connection from {} on {} port {}", connection->stream.source_text(),
-                  transport_name(listener.spec.transport), listener.spec.port);
+    spdlog::debug("connection from {} on {} port {}", connection->stream.source_text(), listener_kind(listener.spec),
+                  listener.spec.port);
     connections_.emplace(connection.get(), std::move(connection));
   }
 }
@@ -74,7 +74,8 @@ bool IoThread::Loop::admit(const ListenerWatch& listener, const IpAddress& peer)
   }
   if (listener.gauges != nullptr &&
       listener.gauges->open_connections.load(std::memory_order_relaxed) >= config_.max_connections_per_listener) {
-    refuse(listener, peer, "connections open on this port", static_cast<uint64_t>(config_.max_connections_per_listener));
+    refuse(listener, peer, "connections open on this port",
+           static_cast<uint64_t>(config_.max_connections_per_listener));
     return false;
   }
   if (counted_per_source(listener) && !limits_.admit_source(peer)) {
@@ -101,7 +102,7 @@ void IoThread::Loop::resume_listeners() {
   if (paused_listeners_ == 0) return;
   for (auto& listener : listeners_) {
     if (!listener->paused || !listener->fd || limits_.full()) continue;  // closed: shutting down
-    if (!try_add(listener->fd.get(), listener.get())) continue;  // tried again at the next tick
+    if (!try_add(listener->fd.get(), listener.get())) continue;          // tried again at the next tick
     listener->paused = false;
     --paused_listeners_;
   }
@@ -116,10 +117,23 @@ void IoThread::Loop::serve(Connection& connection, int rounds) {
   count_bad_frames(connection);
   partials_.update(connection, connection.stream.held_bytes(), connection.stream.held_serial());
   switch (outcome) {
-    case StreamConnection::Outcome::kWaitReadable: set_interest(connection, false); return;
-    case StreamConnection::Outcome::kWaitWritable: set_interest(connection, true); return;
-    case StreamConnection::Outcome::kReadAgain: read_again_.push_back(&connection); return;
-    case StreamConnection::Outcome::kClosed: close_connection(connection); return;
+    case StreamConnection::Outcome::kWaitReadable:
+      set_interest(connection, readable_interest(connection));
+      note_relp(connection);
+      return;
+    case StreamConnection::Outcome::kWaitWritable:
+      set_interest(connection, EPOLLOUT);
+      return;
+    case StreamConnection::Outcome::kReadAgain:
+      read_again_.push_back(&connection);
+      note_relp(connection);
+      return;
+    case StreamConnection::Outcome::kClosed:
+      close_connection(connection);
+      return;
+    case StreamConnection::Outcome::kRelpFailed:
+      fail_relp(connection, connection.stream.relp()->failure());
+      return;
     case StreamConnection::Outcome::kBadProxyHeader:
       events_.bad_proxy_header(peer_context(connection), connection.stream.failure());
       close_connection(connection);
@@ -144,6 +158,10 @@ void IoThread::Loop::release_oldest_partials() {
     if (connection.stream.phase() == StreamConnection::Phase::kProxyHeader) {
       events_.proxy_header_over_budget(peer_context(connection));
       close_connection(connection);
+      continue;
+    }
+    if (connection.stream.relp() != nullptr) {  // a RELP frame cannot be cut: the sender resends it
+      fail_relp(connection, "a frame was still arriving when this thread's share of --max-partial-bytes ran out");
       continue;
     }
     const WallTime now = clock_.now();
@@ -177,7 +195,9 @@ void IoThread::Loop::close_connection(Connection& connection) {
   partials_.remove(connection);
   if (connection.counted_per_source) limits_.release_source(connection.peer);
   limits_.give_back_slot();
+  if (connection.relp_opened_reported) events_.relp_session_closed(connection.listener.spec.port);
   std::erase(read_again_, &connection);
+  if (connection.relp_active) std::erase(relp_active_, &connection);
   connections_.erase(&connection);
   resume_listeners();
 }

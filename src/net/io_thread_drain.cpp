@@ -1,7 +1,7 @@
+#include <array>
+
 #include <sys/epoll.h>
 #include <unistd.h>
-
-#include <array>
 
 #include "net/io_thread_loop.hpp"
 
@@ -32,6 +32,7 @@ void IoThread::Loop::drain() {
   count_kernel_drops();
   for (auto& listener : listeners_) listener->fd.reset();  // closing also leaves epoll
   serve_until_quiet();
+  finish_relp_sessions();
   serve_and_close_connections();
   sink_.on_stop();
 }
@@ -46,8 +47,10 @@ void IoThread::Loop::serve_until_quiet() {
     for (int i = 0; i < ready; ++i) {
       auto* watch = static_cast<Watch*>(events[static_cast<size_t>(i)].data.ptr);
       if (watch->kind == WatchKind::kConnection) serve(*static_cast<Connection*>(watch), kDrainReadRounds);
+      if (watch->kind == WatchKind::kDurable) read_durable_wake();
     }
     serve_read_again();
+    end_round();
   }
 }
 
@@ -68,6 +71,7 @@ void IoThread::Loop::serve_and_close_connections() {
     serve(connection, kDrainReadRounds);
     if (connections_.count(&connection) != 0) close_connection(connection);
   }
+  sink_.on_round_end();  // what the last reads handed on
 }
 
 }  // namespace kinesyslog::net

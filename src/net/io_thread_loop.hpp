@@ -1,16 +1,17 @@
 #pragma once
-// IoThread's event loop, declared for the three files that define it: io_thread.cpp (the epoll
+// IoThread's event loop, declared for the four files that define it: io_thread.cpp (the epoll
 // dispatcher, UDP listeners, handing messages on), io_thread_connections.cpp (the connection
-// table: accepting, limits, serving, deadlines) and io_thread_drain.cpp (the shutdown drain).
+// table: accepting, limits, serving, deadlines), io_thread_relp.cpp (RELP answers) and
+// io_thread_drain.cpp (the shutdown drain).
 // Nothing else includes it.
-#include <sys/epoll.h>
-
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
+
+#include <sys/epoll.h>
 
 #include "net/gelf_datagrams.hpp"
 #include "net/io_thread.hpp"
@@ -34,7 +35,10 @@ class IoThread::Loop {
   // Bounded work per wake-up per socket, so one busy sender cannot starve the others.
   static constexpr int kReadRoundsPerWake = 8;
 
-  enum class WatchKind : uint8_t { kWake, kUdp, kStreamListener, kConnection };
+  // A RELP peer that does not read its answers is closed once this much waits for it.
+  static constexpr size_t kMaxRelpOutputBytes = 1024 * 1024;
+
+  enum class WatchKind : uint8_t { kWake, kUdp, kStreamListener, kConnection, kDurable };
 
   struct Watch {
     WatchKind kind;
@@ -54,7 +58,9 @@ class IoThread::Loop {
     StreamConnection stream;
     IpAddress peer;  // the socket's peer (a PROXY header may name another source for the events)
     bool counted_per_source;
-    bool waiting_writable = false;  // the epoll interest is EPOLLOUT (TLS wants to write)
+    uint32_t interest = EPOLLIN;        // EPOLLOUT too when TLS or RELP answers wait for the socket
+    bool relp_opened_reported = false;  // its RELP session counts in the sessions gauge
+    bool relp_active = false;           // listed in relp_active_
 
     Connection(ListenerWatch& accepted_by, StreamConnection accepted, const IpAddress& peer_address, bool per_source)
         : Watch{WatchKind::kConnection},
@@ -67,7 +73,7 @@ class IoThread::Loop {
   // The dispatcher and the UDP listeners (io_thread.cpp).
   void add(int fd, Watch* watch, uint32_t interest = EPOLLIN);
   bool try_add(int fd, Watch* watch, uint32_t interest = EPOLLIN);
-  void set_interest(Connection& connection, bool writable);
+  void set_interest(Connection& connection, uint32_t interest);
 
   // Reads up to `rounds` recvmmsg batches; returns false once the socket is empty. A GELF
   // datagram is one message, or one chunk of one (reassembled per sender).
@@ -104,9 +110,27 @@ class IoThread::Loop {
   // header is closed (counted bad_proxy_header). Oldest first until back under the share.
   void release_oldest_partials();
 
+  // RELP (io_thread_relp.cpp). The end of a loop round: the sink writes what it was handed,
+  // then every RELP session with frames waiting answers those now durable, in one write.
+  void end_round();
+  // After a read: counts a newly opened session, and lists it for end_round when it has work.
+  void note_relp(Connection& connection);
+  // Answers what is durable and writes the output; false when the connection was closed.
+  bool answer_relp(Connection& connection, uint64_t durable_through);
+  // Counts and logs the failure, writes what output holds (a `500` answer) if it can, closes.
+  void fail_relp(Connection& connection, std::string_view failure);
+  // Shutdown: answers what becomes durable within a bounded wait, sends `serverclose`, closes.
+  void finish_relp_sessions();
+  void read_durable_wake();
+
   // Connections whose TLS layer holds decrypted bytes that epoll cannot report.
   void serve_read_again();
   void close_connection(Connection& connection);
+  // EPOLLIN, and EPOLLOUT while RELP answers wait for the socket (end_round writes them).
+  static uint32_t readable_interest(const Connection& connection) {
+    const RelpSession* relp = connection.stream.relp();
+    return EPOLLIN | (relp != nullptr && !relp->output().empty() ? EPOLLOUT : 0U);
+  }
   static PeerContext peer_context(const Connection& connection) {
     return {connection.stream.source_text(), connection.listener.spec.port};
   }
@@ -136,9 +160,11 @@ class IoThread::Loop {
   UniqueFd epoll_;
   UniqueFd wake_;
   Watch wake_watch_{WatchKind::kWake};
+  Watch durable_watch_{WatchKind::kDurable};
   std::vector<std::unique_ptr<ListenerWatch>> listeners_;
   std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;
   std::vector<Connection*> read_again_;
+  std::vector<Connection*> relp_active_;  // RELP sessions with frames waiting, output or a close to finish
   UdpReceiver udp_;
   std::vector<char> stream_buffer_;
   IpAddress last_udp_source_;

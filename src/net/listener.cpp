@@ -1,12 +1,12 @@
 #include "net/listener.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-
 #include <cerrno>
 #include <cstring>
+
+#include <arpa/inet.h>
 #include <fmt/format.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "net/port_claim.hpp"
 
@@ -25,11 +25,16 @@ void set_int_option(int fd, int level, int name, int value) {
 
 }  // namespace
 
+const char* listener_kind(const ListenerSpec& spec) {
+  if (spec.framing == StreamFraming::kRelp) return spec.transport == Transport::kTls ? "RELP/TLS" : "RELP";
+  return transport_name(spec.transport);
+}
+
 UniqueFd open_listener(const IpAddress& address, bool ipv6_literal, const ListenerSpec& spec) {
   const int family = ipv6_literal ? AF_INET6 : AF_INET;
   const int type = (is_stream(spec.transport) ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC;
-  const std::string where = fmt::format("{} {}:{}", transport_name(spec.transport),
-                                        ipv6_literal ? "[" + address.to_string() + "]" : address.to_string(), spec.port);
+  const std::string where = fmt::format(
+      "{} {}:{}", listener_kind(spec), ipv6_literal ? "[" + address.to_string() + "]" : address.to_string(), spec.port);
   // Port 0 asks the kernel for a free port, which no other process can hold.
   if (spec.port != 0) claim_port(is_stream(spec.transport) ? "tcp" : "udp", address, spec.port, where);
   UniqueFd fd(::socket(family, type, 0));
@@ -61,7 +66,7 @@ UniqueFd open_listener(const IpAddress& address, bool ipv6_literal, const Listen
   }
   if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&storage), length) != 0) {
     const int error = errno;
-    const char* hint = error == EACCES ? " (ports below 1024 need root or CAP_NET_BIND_SERVICE)"
+    const char* hint = error == EACCES       ? " (ports below 1024 need root or CAP_NET_BIND_SERVICE)"
                        : error == EADDRINUSE ? " (another process is listening there)"
                                              : "";
     throw BindError(fmt::format("cannot listen on {}: {}{}", where, std::strerror(error), hint), error);

@@ -23,6 +23,16 @@ constexpr const char* transport_name(Transport transport) {
 
 constexpr bool is_stream(Transport transport) { return transport != Transport::kUdp; }
 
+struct ListenerSpec;
+// "RELP" or "RELP/TLS" for a RELP listener, else its transport's name (for log lines).
+const char* listener_kind(const ListenerSpec& spec);
+
+// How a stream listener's bytes are cut into messages.
+enum class StreamFraming : uint8_t {
+  kSyslog,  // RFC 6587 octet counting, or non-transparent framing
+  kRelp,    // RELP frames, each acknowledged once its message is durable
+};
+
 struct ListenerSpec {
   Transport transport = Transport::kTcp;
   uint16_t port = 0;
@@ -31,13 +41,13 @@ struct ListenerSpec {
   // --proxy-from: the peers whose PROXY header is honoured (others are closed at accept); null:
   // any peer (shared by the threads).
   std::shared_ptr<const TrustedProxies> proxy_from{};
+  StreamFraming framing = StreamFraming::kSyslog;  // stream transports only
 };
 
 // A socket could not be bound; `error_number` tells permission (EACCES) from in-use.
 class BindError : public std::runtime_error {
  public:
-  BindError(const std::string& message, int error_number)
-      : std::runtime_error(message), error_number_(error_number) {}
+  BindError(const std::string& message, int error_number) : std::runtime_error(message), error_number_(error_number) {}
   int error_number() const { return error_number_; }
 
  private:

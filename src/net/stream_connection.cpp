@@ -1,38 +1,57 @@
 #include "net/stream_connection.hpp"
 
-#include <sys/socket.h>
-
 #include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include "net/tls_server_context.hpp"
 
 namespace kinesyslog::net {
 
 StreamConnection::StreamConnection(UniqueFd socket, const ListenerSpec& spec, SourceKey peer, size_t max_message_size,
-                                   std::shared_ptr<const TlsServerContext> tls, SteadyTime now)
+                                   std::shared_ptr<const TlsServerContext> tls, SteadyTime now,
+                                   const MessageSink* relp_positions)
     : socket_(std::move(socket)),
       key_(peer),
       source_text_(peer.source.to_string()),
-      phase_(spec.proxy_protocol ? Phase::kProxyHeader : tls ? Phase::kTlsHandshake : Phase::kMessages),
+      phase_(spec.proxy_protocol ? Phase::kProxyHeader
+             : tls               ? Phase::kTlsHandshake
+                                 : Phase::kMessages),
       tls_context_(std::move(tls)),
       framer_(max_message_size),
       accepted_(now),
       last_activity_(now) {
+  if (spec.framing == StreamFraming::kRelp) {
+    if (relp_positions == nullptr) throw std::invalid_argument("a RELP connection needs the sink's positions");
+    relp_.emplace(max_message_size, *relp_positions);
+    // Answers are already gathered into one write per loop round; Nagle would hold that write
+    // back until the peer's delayed ACK (tens of ms), stalling a sender whose window is full.
+    const int on = 1;
+    (void)::setsockopt(socket_.get(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+  }
   if (spec.proxy_protocol) proxy_.emplace();
   if (!spec.proxy_protocol && tls_context_) tls_.emplace(*tls_context_, socket_.get(), std::string_view{}, now);
 }
 
 std::optional<SteadyTime> StreamConnection::phase_deadline() const {
   switch (phase_) {
-    case Phase::kProxyHeader: return accepted_ + kProxyHeaderTimeout;
-    case Phase::kTlsHandshake: return tls_->handshake_started() + kTlsHandshakeTimeout;
-    case Phase::kMessages: return std::nullopt;
+    case Phase::kProxyHeader:
+      return accepted_ + kProxyHeaderTimeout;
+    case Phase::kTlsHandshake:
+      return tls_->handshake_started() + kTlsHandshakeTimeout;
+    case Phase::kMessages:
+      return std::nullopt;
   }
   return std::nullopt;
 }
 
 size_t StreamConnection::held_bytes() const {
   if (phase_ == Phase::kProxyHeader) return proxy_->buffered_bytes();
+  if (relp_) return relp_->held_bytes();
   return framer_.buffered_bytes() > 0 ? framer_.buffer_capacity() : 0;
 }
 
@@ -64,9 +83,13 @@ StreamConnection::Outcome StreamConnection::read_proxy_header(std::span<char> bu
   last_activity_ = now;
   const std::string_view bytes(buffer.data(), static_cast<size_t>(count));
   switch (proxy_->feed(bytes)) {
-    case ProxyHeaderReader::Status::kNeedMore: return Outcome::kWaitReadable;
-    case ProxyHeaderReader::Status::kInvalid: failure_ = proxy_->error(); return Outcome::kBadProxyHeader;
-    case ProxyHeaderReader::Status::kDone: break;
+    case ProxyHeaderReader::Status::kNeedMore:
+      return Outcome::kWaitReadable;
+    case ProxyHeaderReader::Status::kInvalid:
+      failure_ = proxy_->error();
+      return Outcome::kBadProxyHeader;
+    case ProxyHeaderReader::Status::kDone:
+      break;
   }
   // PROXY spec §2: LOCAL, UNKNOWN and non-IP families keep the real peer.
   if (const auto& source = proxy_->header().source) {
@@ -86,8 +109,8 @@ StreamConnection::Outcome StreamConnection::after_proxy_header(std::string_view 
     return Outcome::kWaitReadable;
   }
   phase_ = Phase::kMessages;
-  framer_.feed(rest, on_message);
-  return Outcome::kWaitReadable;
+  consume(rest, on_message);
+  return relp_ && relp_->status() == RelpSession::Status::kFailed ? Outcome::kRelpFailed : Outcome::kWaitReadable;
 }
 
 StreamConnection::Outcome StreamConnection::continue_handshake() {
@@ -95,9 +118,13 @@ StreamConnection::Outcome StreamConnection::continue_handshake() {
     case TlsHandshakeStatus::kDone:
       phase_ = Phase::kMessages;
       return Outcome::kWaitReadable;
-    case TlsHandshakeStatus::kWantRead: return Outcome::kWaitReadable;
-    case TlsHandshakeStatus::kWantWrite: return Outcome::kWaitWritable;
-    case TlsHandshakeStatus::kFailed: failure_ = tls_->failure_reason(); return Outcome::kTlsFailed;
+    case TlsHandshakeStatus::kWantRead:
+      return Outcome::kWaitReadable;
+    case TlsHandshakeStatus::kWantWrite:
+      return Outcome::kWaitWritable;
+    case TlsHandshakeStatus::kFailed:
+      failure_ = tls_->failure_reason();
+      return Outcome::kTlsFailed;
   }
   return Outcome::kTlsFailed;
 }
@@ -110,18 +137,25 @@ StreamConnection::Outcome StreamConnection::read_messages(std::span<char> buffer
       switch (result.status) {
         case TlsIoStatus::kBytes:
           last_activity_ = now;
-          framer_.feed({buffer.data(), result.bytes}, on_message);
+          consume({buffer.data(), result.bytes}, on_message);
+          if (relp_ && relp_->status() == RelpSession::Status::kFailed) return Outcome::kRelpFailed;
           continue;
-        case TlsIoStatus::kWantRead: return Outcome::kWaitReadable;
-        case TlsIoStatus::kWantWrite: return Outcome::kWaitWritable;
-        case TlsIoStatus::kClosed: return Outcome::kClosed;
-        case TlsIoStatus::kFailed: failure_ = tls_->failure_reason(); return Outcome::kClosed;
+        case TlsIoStatus::kWantRead:
+          return Outcome::kWaitReadable;
+        case TlsIoStatus::kWantWrite:
+          return Outcome::kWaitWritable;
+        case TlsIoStatus::kClosed:
+          return Outcome::kClosed;
+        case TlsIoStatus::kFailed:
+          failure_ = tls_->failure_reason();
+          return Outcome::kClosed;
       }
     }
     const ssize_t count = ::recv(socket_.get(), buffer.data(), buffer.size(), MSG_DONTWAIT);
     if (count > 0) {
       last_activity_ = now;
-      framer_.feed({buffer.data(), static_cast<size_t>(count)}, on_message);
+      consume({buffer.data(), static_cast<size_t>(count)}, on_message);
+      if (relp_ && relp_->status() == RelpSession::Status::kFailed) return Outcome::kRelpFailed;
       continue;
     }
     if (count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return Outcome::kWaitReadable;
@@ -132,10 +166,53 @@ StreamConnection::Outcome StreamConnection::read_messages(std::span<char> buffer
   return tls_ && tls_->has_buffered_input() ? Outcome::kReadAgain : Outcome::kWaitReadable;
 }
 
+void StreamConnection::consume(std::string_view bytes, const OnMessage& on_message) {
+  if (relp_) {
+    relp_->feed(bytes, on_message);
+  } else {
+    framer_.feed(bytes, on_message);
+  }
+}
+
 void StreamConnection::finish(const OnMessage& on_message) {
   if (phase_ != Phase::kMessages) return;
   if (tls_) tls_->shutdown();
-  framer_.finish(on_message);
+  // A RELP frame cut off is not acknowledged: the sender resends it, so it is not handed on.
+  if (!relp_) framer_.finish(on_message);
+}
+
+StreamConnection::WriteOutcome StreamConnection::write_output() {
+  if (!relp_ || phase_ != Phase::kMessages) return WriteOutcome::kWritten;
+  while (!relp_->output().empty()) {
+    const std::string_view output = relp_->output();
+    if (tls_) {
+      const TlsIoResult result = tls_->write({output.data(), output.size()});
+      switch (result.status) {
+        case TlsIoStatus::kBytes:
+          relp_->output_written(result.bytes);
+          continue;
+        case TlsIoStatus::kWantRead:
+        case TlsIoStatus::kWantWrite:
+          return WriteOutcome::kBlocked;
+        case TlsIoStatus::kClosed:
+        case TlsIoStatus::kFailed:
+          failure_ = tls_->failure_reason();
+          return WriteOutcome::kFailed;
+      }
+      return WriteOutcome::kFailed;
+    }
+    // MSG_NOSIGNAL: a peer gone away is EPIPE here, not SIGPIPE for the process.
+    const ssize_t count = ::send(socket_.get(), output.data(), output.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (count >= 0) {
+      relp_->output_written(static_cast<size_t>(count));
+      continue;
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return WriteOutcome::kBlocked;
+    failure_ = std::strerror(errno);
+    return WriteOutcome::kFailed;
+  }
+  return WriteOutcome::kWritten;
 }
 
 }  // namespace kinesyslog::net

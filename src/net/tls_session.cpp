@@ -1,11 +1,11 @@
 #include "net/tls_session.hpp"
 
-#include <openssl/err.h>
-#include <openssl/x509.h>
-
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+
+#include <openssl/err.h>
+#include <openssl/x509.h>
 
 #include "net/tls_error.hpp"
 
@@ -20,12 +20,16 @@ bool is_unexpected_eof(unsigned long error) {
 }  // namespace
 
 TlsSession::TlsSession(const TlsServerContext& context, int fd, std::string_view already_read, SteadyTime started)
-    : socket_(std::make_unique<TlsSocketBio>(fd, already_read)), ssl_(SSL_new(context.native())),
+    : socket_(std::make_unique<TlsSocketBio>(fd, already_read)),
+      ssl_(SSL_new(context.native())),
       handshake_started_(started) {
   if (!ssl_) throw std::runtime_error("cannot create a TLS session: " + take_openssl_errors());
   BIO* bio = socket_->new_bio();
   SSL_set_bio(ssl_.get(), bio, bio);  // one BIO for both directions: the SSL holds one reference
   SSL_set_accept_state(ssl_.get());
+  // write() takes what fits and may be called again with the unwritten rest in a buffer that
+  // has since grown or moved (answers are appended while earlier ones wait for the socket).
+  SSL_set_mode(ssl_.get(), SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 }
 
 TlsHandshakeStatus TlsSession::handshake() {
@@ -37,10 +41,15 @@ TlsHandshakeStatus TlsSession::handshake() {
     return TlsHandshakeStatus::kDone;
   }
   switch (classify(SSL_get_error(ssl_.get(), 0))) {
-    case Outcome::kWantRead: return TlsHandshakeStatus::kWantRead;
-    case Outcome::kWantWrite: return TlsHandshakeStatus::kWantWrite;
-    case Outcome::kClosed: failure_reason_ = "the client closed the connection during the handshake"; break;
-    case Outcome::kFailed: break;
+    case Outcome::kWantRead:
+      return TlsHandshakeStatus::kWantRead;
+    case Outcome::kWantWrite:
+      return TlsHandshakeStatus::kWantWrite;
+    case Outcome::kClosed:
+      failure_reason_ = "the client closed the connection during the handshake";
+      break;
+    case Outcome::kFailed:
+      break;
   }
   return TlsHandshakeStatus::kFailed;
 }
@@ -64,9 +73,7 @@ TlsIoResult TlsSession::read(std::span<char> into) {
   return TlsIoResult{TlsIoStatus::kBytes, total};
 }
 
-bool TlsSession::has_buffered_input() const {
-  return SSL_has_pending(ssl_.get()) == 1 || socket_->has_unread_prefix();
-}
+bool TlsSession::has_buffered_input() const { return SSL_has_pending(ssl_.get()) == 1 || socket_->has_unread_prefix(); }
 
 TlsIoResult TlsSession::write(std::span<const char> bytes) {
   if (broken_) return TlsIoResult{TlsIoStatus::kFailed, 0};
@@ -98,9 +105,12 @@ std::string TlsSession::peer_certificate_subject() const {
 
 TlsSession::Outcome TlsSession::classify(int ssl_error) {
   switch (ssl_error) {
-    case SSL_ERROR_WANT_READ: return Outcome::kWantRead;
-    case SSL_ERROR_WANT_WRITE: return Outcome::kWantWrite;
-    case SSL_ERROR_ZERO_RETURN: return Outcome::kClosed;  // close_notify (RFC 5425 §4.4)
+    case SSL_ERROR_WANT_READ:
+      return Outcome::kWantRead;
+    case SSL_ERROR_WANT_WRITE:
+      return Outcome::kWantWrite;
+    case SSL_ERROR_ZERO_RETURN:
+      return Outcome::kClosed;  // close_notify (RFC 5425 §4.4)
     case SSL_ERROR_SYSCALL: {
       broken_ = true;
       const int error = socket_->last_errno();
@@ -137,10 +147,14 @@ TlsSession::Outcome TlsSession::classify(int ssl_error) {
 
 TlsIoResult TlsSession::io_result(Outcome outcome) {
   switch (outcome) {
-    case Outcome::kWantRead: return TlsIoResult{TlsIoStatus::kWantRead, 0};
-    case Outcome::kWantWrite: return TlsIoResult{TlsIoStatus::kWantWrite, 0};
-    case Outcome::kClosed: return TlsIoResult{TlsIoStatus::kClosed, 0};
-    case Outcome::kFailed: break;
+    case Outcome::kWantRead:
+      return TlsIoResult{TlsIoStatus::kWantRead, 0};
+    case Outcome::kWantWrite:
+      return TlsIoResult{TlsIoStatus::kWantWrite, 0};
+    case Outcome::kClosed:
+      return TlsIoResult{TlsIoStatus::kClosed, 0};
+    case Outcome::kFailed:
+      break;
   }
   return TlsIoResult{TlsIoStatus::kFailed, 0};
 }

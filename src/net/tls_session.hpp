@@ -64,7 +64,8 @@ class TlsSession {
   bool has_buffered_input() const;
 
   // May write only part of `bytes` (kBytes with the count). After kWantRead/kWantWrite, call
-  // again with the same bytes (OpenSSL has taken them into a record already).
+  // again with the same bytes first (OpenSSL has taken them into a record already); they may
+  // have moved, and more may follow them.
   TlsIoResult write(std::span<const char> bytes);
 
   // Sends close_notify if the socket takes it now; never waits for the peer's (RFC 5425 §4.4).

@@ -118,4 +118,28 @@ void IoEventReporter::partials_released(uint64_t limit_bytes, uint64_t released)
                 limit_bytes, released);
 }
 
+metrics::RelpPortCounters* IoEventReporter::relp_port(uint16_t port) {
+  const auto found = counters_.relp_ports.find(port);
+  return found == counters_.relp_ports.end() ? nullptr : &found->second;
+}
+
+void IoEventReporter::relp_session_opened(uint16_t port) {
+  if (auto* relp = relp_port(port)) relp->sessions.fetch_add(1, std::memory_order_relaxed);
+}
+
+void IoEventReporter::relp_session_closed(uint16_t port) {
+  if (auto* relp = relp_port(port)) relp->sessions.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void IoEventReporter::relp_frames_acked(uint16_t port, uint64_t count) {
+  if (auto* relp = relp_port(port)) relp->frames_acked.fetch_add(count, std::memory_order_relaxed);
+}
+
+void IoEventReporter::relp_session_failed(net::PeerContext peer, std::string_view failure) {
+  counters_.count_drop(metrics::DropReason::kRelpProtocolError);
+  refusals_.log(spdlog::level::warn, "RELP session failed",
+                "closed the RELP session from {} on port {}: {} (the sender resends what was not acknowledged)",
+                peer.source, peer.port, failure);
+}
+
 }  // namespace kinesyslog::relay

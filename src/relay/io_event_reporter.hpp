@@ -37,8 +37,15 @@ class IoEventReporter final : public net::IoEvents {
   void tls_handshake_timed_out(net::PeerContext peer, int64_t timeout_seconds) override;
   void idle_timed_out(net::PeerContext peer, int64_t timeout_seconds) override;
   void partials_released(uint64_t limit_bytes, uint64_t released) override;
+  void relp_session_opened(uint16_t port) override;
+  void relp_session_closed(uint16_t port) override;
+  void relp_frames_acked(uint16_t port, uint64_t count) override;
+  void relp_session_failed(net::PeerContext peer, std::string_view failure) override;
 
  private:
+  // The port's RELP counts (made by the relay for every RELP listener), or null.
+  metrics::RelpPortCounters* relp_port(uint16_t port);
+
   metrics::RelayCounters& counters_;
   RateLimitedLog accept_errors_;
   RateLimitedLog refusals_;  // refused, timed-out and failed connections: one line per cause a minute

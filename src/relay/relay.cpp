@@ -1,6 +1,8 @@
 #include "relay/relay.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <optional>
 #include <thread>
 #include <utility>
 
@@ -13,6 +15,9 @@
 #include "net/io_thread.hpp"
 #include "parse/event_id.hpp"
 #include "relay/io_event_reporter.hpp"
+#include "relay/journal_replay.hpp"
+#include "relay/journal_set.hpp"
+#include "relay/spool_publisher.hpp"
 #include "relay/thread_ingest.hpp"
 #include "spool/directory_lock.hpp"
 #include "spool/spool.hpp"
@@ -46,18 +51,11 @@ class EncoderCounts final : public encode::EncoderReporter {
   metrics::RelayCounters& counters_;
 };
 
-// A record goes into the spool, and the delivery thread hears of it.
-class SpoolAndDeliver final : public encode::RecordPublisher {
- public:
-  SpoolAndDeliver(spool::Spool& spool, deliver::DeliveryLoop& delivery) : spool_(spool), delivery_(delivery) {}
-  void publish(std::string_view record, WallTime first_received) override {
-    delivery_.notify_published(spool_.publish(record), first_received);
-  }
-
- private:
-  spool::Spool& spool_;
-  deliver::DeliveryLoop& delivery_;
-};
+// This run's journals are named after its start, in nanoseconds (unique per spool: one relay at a time).
+uint64_t journal_run(const Clock& clock) {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(clock.now().time_since_epoch()).count());
+}
 
 }  // namespace
 
@@ -68,15 +66,26 @@ struct Relay::Pipeline {
         destination(delivery_destination),
         spool_lock(config.spool_dir),
         spool(config.spool_dir, clock, spool::SpoolOptions{.max_bytes = config.spool_max_bytes}),
+        run(journal_run(clock)),
+        journal_counts(counters.journal, clock),
+        // Before the delivery loop's scan: it would delete the temporaries recovery rolls forward.
+        replay(journaling() ? std::make_optional<JournalReplay>(journal_directory(config.spool_dir), run, spool,
+                                                                counters.journal)
+                            : std::nullopt),
         delivery(spool, destination, clock, delivery_options(), random_seed_from_os()),
         encoder_counts(counters),
-        spool_and_deliver(spool, delivery),
-        encoders(encoder_pool_config(), spool_and_deliver, encoder_counts, clock) {
+        journals(journaling() ? std::make_unique<JournalSet>(config.spool_dir, run, config.io_threads,
+                                                             config.journal_sync, journal_counts)
+                              : nullptr),
+        spool_publisher(spool, delivery, journals.get()),
+        encoders(encoder_pool_config(), spool_publisher, encoder_counts, clock) {
     auto sockets =
         net::open_listeners(config.address.ip, config.address.ipv6_literal, config.listeners, config.io_threads);
-    const batch::BatchLimits limits{config.flush_size, config.flush_age,
-                                    config.open_batch_bytes_total / std::max<size_t>(1, config.io_threads)};
+    const batch::BatchLimits limits = batch_limits();
     listener_gauges = std::make_unique<net::ListenerGauges[]>(config.listeners.size());
+    for (const auto& spec : config.listeners) {
+      if (spec.framing == net::StreamFraming::kRelp) counters.relp_ports.try_emplace(spec.port);
+    }
     const auto connection_limits =
         std::make_shared<net::ConnectionLimits>(config.max_connections, config.max_connections_per_source);
     for (auto& per_thread : sockets) {
@@ -86,7 +95,8 @@ struct Relay::Pipeline {
       }
       ingests.push_back(std::make_unique<ThreadIngest>(
           limits, [this](ClosedBatch&& batch) { encoders.submit(std::move(batch)); }, make_id_generator(), clock,
-          config.max_tracked_sources_per_thread, config.max_message_size, counters));
+          config.max_tracked_sources_per_thread, config.max_message_size, counters,
+          journals ? &journals->thread_journal(ingests.size()) : nullptr));
       net::IoThreadConfig io_config;
       io_config.max_message_size = config.max_message_size;
       io_config.tls = config.tls;
@@ -100,6 +110,13 @@ struct Relay::Pipeline {
       io_threads.push_back(std::make_unique<net::IoThread>(std::move(listeners), *ingests.back(), clock,
                                                            *io_events.back(), std::move(io_config)));
     }
+  }
+
+  bool journaling() const { return config.journal_sync.count() > 0; }
+
+  batch::BatchLimits batch_limits() const {
+    return batch::BatchLimits{config.flush_size, config.flush_age,
+                              config.open_batch_bytes_total / std::max<size_t>(1, config.io_threads)};
   }
 
   // SPEC §3: compressible ids (process-wide random prefix + counter) unless --random-ids.
@@ -130,9 +147,13 @@ struct Relay::Pipeline {
   metrics::RelayCounters counters;
   spool::DirectoryLock spool_lock;  // before the spool: no other relay's files are scanned or touched
   spool::Spool spool;
+  uint64_t run;  // names this run's journals
+  JournalCounts journal_counts;
+  std::optional<JournalReplay> replay;  // earlier runs' journals, until start() replayed them
   deliver::DeliveryLoop delivery;
   EncoderCounts encoder_counts;
-  SpoolAndDeliver spool_and_deliver;
+  std::unique_ptr<JournalSet> journals;  // null: no journal (--journal-sync-ms 0)
+  SpoolPublisher spool_publisher;
   encode::EncoderPool encoders;
   std::unique_ptr<net::ListenerGauges[]> listener_gauges;   // one per configured listener
   std::vector<std::unique_ptr<ThreadIngest>> ingests;       // one per I/O thread: parse, id, batch
@@ -151,6 +172,11 @@ Relay::~Relay() {
 void Relay::start() {
   auto& pipeline = *pipeline_;
   pipeline.encoders.start();
+  if (pipeline.replay) {
+    // Before the I/O threads take new events: what earlier runs journaled goes first.
+    pipeline.replay->replay(pipeline.batch_limits(), pipeline.encoders, pipeline.clock);
+    pipeline.replay.reset();
+  }
   pipeline.delivery_thread =
       std::jthread([&pipeline](std::stop_token stop) { pipeline.delivery.run(std::move(stop)); });
   for (auto& thread : pipeline.io_threads) thread->start();
@@ -167,6 +193,7 @@ void Relay::stop(SteadyTime deadline) {
   for (auto& thread : pipeline.io_threads) thread->join();
   pipeline.counters.listeners.store(0);
   pipeline.encoders.finish(deadline);
+  if (pipeline.journals) pipeline.journals->close();  // every settled segment goes; the rest wait for the next start
   pipeline.delivery_thread.request_stop();
   if (pipeline.delivery_thread.joinable()) pipeline.delivery_thread.join();
   pipeline.delivery.drain(deadline);

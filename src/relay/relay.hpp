@@ -44,6 +44,8 @@ struct RelayConfig {
   std::shared_ptr<AccountIdPromise> owner = AccountIdPromise::known(std::string(kLocalOwner));
   std::filesystem::path spool_dir;
   uint64_t spool_max_bytes = 0;  // past it new records are refused (DESIGN: never delete old ones); 0: no cap
+  // Accepted events are journaled in <spool>/journal and synced at most this much later; 0: no journal.
+  std::chrono::milliseconds journal_sync{50};
   std::chrono::milliseconds delivery_interval{60'000};
   std::shared_ptr<net::TlsContextHolder> tls;  // needed when a listener is kTls
   uint64_t gelf_reassembly_bytes = 64 * 1024 * 1024;  // chunked GELF waiting for its other chunks

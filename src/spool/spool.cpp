@@ -1,10 +1,5 @@
 #include "spool/spool.hpp"
 
-#include <dirent.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
@@ -13,8 +8,12 @@
 #include <set>
 #include <system_error>
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/gzip_member_reader.hpp"
 
@@ -126,7 +125,8 @@ bool parse_created(std::string_view name, WallTime& created) {
 }
 
 WallTime modification_time(const struct stat& status) {
-  const auto since_epoch = std::chrono::seconds{status.st_mtim.tv_sec} + std::chrono::nanoseconds{status.st_mtim.tv_nsec};
+  const auto since_epoch =
+      std::chrono::seconds{status.st_mtim.tv_sec} + std::chrono::nanoseconds{status.st_mtim.tv_nsec};
   return WallTime{std::chrono::duration_cast<WallTime::duration>(since_epoch)};
 }
 
@@ -156,6 +156,7 @@ Spool::Spool(std::filesystem::path directory, const Clock& clock, SpoolOptions o
       clock_(clock),
       directory_fd_(open_spool_directory(directory_)),
       writer_(options.allow_tmpfile, options.sync_directory),
+      sync_directory_(options.sync_directory),
       quarantine_(directory_fd_.get(), directory_.string()),
       max_bytes_(options.max_bytes),
       max_record_bytes_(options.max_record_bytes),
@@ -175,14 +176,24 @@ Spool::UniqueName Spool::next_name() {
 
 std::string Spool::describe(std::string_view name) const { return (directory_ / name).string(); }
 
-SpoolFile Spool::publish(std::string_view record) {
+void Spool::check_room(uint64_t record_size) {
   const uint64_t held = record_bytes_.load(std::memory_order_relaxed);
-  if (max_bytes_ != 0 && held + record.size() > max_bytes_) {
+  if (max_bytes_ != 0 && held + record_size > max_bytes_) {
     refused_since_removal_.store(true, std::memory_order_relaxed);
-    throw SpoolFullError(fmt::format("spool directory {} is full: {} bytes wait for delivery, the cap is {}; "
-                                     "refusing a record of {} bytes",
-                                     directory_.string(), held, max_bytes_, record.size()));
+    throw SpoolFullError(
+        fmt::format("spool directory {} is full: {} bytes wait for delivery, the cap is {}; "
+                    "refusing a record of {} bytes",
+                    directory_.string(), held, max_bytes_, record_size));
   }
+}
+
+void Spool::count_published(uint64_t record_size) {
+  record_count_.fetch_add(1, std::memory_order_relaxed);
+  record_bytes_.fetch_add(record_size, std::memory_order_relaxed);
+}
+
+SpoolFile Spool::publish(std::string_view record) {
+  check_room(record.size());
   UniqueName unique = next_name();
   TemporaryNamesInUse& in_use = temporary_names_in_use();
   in_use.add(unique.temporary_name);
@@ -191,12 +202,100 @@ SpoolFile Spool::publish(std::string_view record) {
     published_here().add(writer_.write(directory_fd_.get(), unique.name, unique.temporary_name, parts, kRecordMode));
   } catch (const std::system_error& error) {
     in_use.erase(unique.temporary_name);
-    throw SpoolError(fmt::format("cannot publish a record into spool directory {}: {}", directory_.string(), error.what()));
+    throw SpoolError(
+        fmt::format("cannot publish a record into spool directory {}: {}", directory_.string(), error.what()));
   }
   in_use.erase(unique.temporary_name);
-  record_count_.fetch_add(1, std::memory_order_relaxed);
-  record_bytes_.fetch_add(record.size(), std::memory_order_relaxed);
+  count_published(record.size());
   return SpoolFile{std::move(unique.name), record.size(), unique.created};
+}
+
+PreparedRecord Spool::prepare(std::string_view record) {
+  check_room(record.size());
+  UniqueName unique = next_name();
+  temporary_names_in_use().add(unique.temporary_name);  // scan() must not take it for a crash leftover
+  UniqueFd fd(::openat(directory_fd_.get(), unique.temporary_name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC,
+                       kRecordMode));
+  const int open_error = errno;
+  try {
+    if (!fd.valid()) throw std::system_error(open_error, std::generic_category(), "creating " + unique.temporary_name);
+    write_all(fd.get(), record, unique.temporary_name);
+    if (::fdatasync(fd.get()) != 0) {
+      throw std::system_error(errno, std::generic_category(), "flushing " + unique.temporary_name);
+    }
+  } catch (const std::system_error& error) {
+    if (fd.valid()) ::unlinkat(directory_fd_.get(), unique.temporary_name.c_str(), 0);
+    temporary_names_in_use().erase(unique.temporary_name);
+    throw SpoolError(
+        fmt::format("cannot prepare a record in spool directory {}: {}", directory_.string(), error.what()));
+  }
+  PreparedRecord prepared;
+  prepared.name_ = std::move(unique.name);
+  prepared.temporary_name_ = std::move(unique.temporary_name);
+  prepared.size_ = record.size();
+  prepared.created_ = unique.created;
+  prepared.fd_ = std::move(fd);
+  return prepared;
+}
+
+SpoolFile Spool::commit(PreparedRecord&& prepared) {
+  PreparedRecord record = std::move(prepared);
+  const int dir = directory_fd_.get();
+  if (::renameat(dir, record.temporary_name_.c_str(), dir, record.name_.c_str()) != 0) {
+    const int error = errno;
+    ::unlinkat(dir, record.temporary_name_.c_str(), 0);
+    temporary_names_in_use().erase(record.temporary_name_);
+    throw SpoolError(
+        fmt::format("cannot rename {} into place: {}", describe(record.temporary_name_), std::strerror(error)));
+  }
+  temporary_names_in_use().erase(record.temporary_name_);
+  const FileIdentity identity = identity_of(record.fd_.get());  // after the rename, which set its change time
+  try {
+    sync_directory_(dir, record.name_);
+  } catch (const std::system_error& error) {
+    // As publish(): a name that may not survive a crash goes, and the caller writes the data anew.
+    ::unlinkat(dir, record.name_.c_str(), 0);
+    throw SpoolError(
+        fmt::format("cannot publish a record into spool directory {}: {}", directory_.string(), error.what()));
+  }
+  published_here().add(identity);
+  count_published(record.size_);
+  return SpoolFile{std::move(record.name_), record.size_, record.created_};
+}
+
+void Spool::discard(PreparedRecord&& prepared) {
+  PreparedRecord record = std::move(prepared);
+  if (!record.valid()) return;
+  ::unlinkat(directory_fd_.get(), record.temporary_name_.c_str(), 0);  // best effort: scan() removes leftovers
+  temporary_names_in_use().erase(record.temporary_name_);
+}
+
+bool Spool::roll_forward(std::string_view temporary_name) {
+  constexpr std::string_view kTemporarySuffix = ".tmp";
+  if (!temporary_name.starts_with(kTemporaryPrefix) || !temporary_name.ends_with(kTemporarySuffix) ||
+      temporary_name.find('/') != std::string_view::npos) {
+    throw SpoolError(fmt::format("{} is not the name of a temporary spool record", temporary_name));
+  }
+  const std::string from(temporary_name);
+  const std::string to = std::string(temporary_name.substr(1, temporary_name.size() - 1 - kTemporarySuffix.size()));
+  struct stat status {};
+  if (::fstatat(directory_fd_.get(), from.c_str(), &status, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (errno == ENOENT) return false;
+    throw SpoolError(fmt::format("cannot look at {}: {}", describe(from), std::strerror(errno)));
+  }
+  if (!S_ISREG(status.st_mode)) {
+    throw SpoolError(fmt::format("{} is {}, not a record to roll forward", describe(from), file_type(status.st_mode)));
+  }
+  if (::renameat(directory_fd_.get(), from.c_str(), directory_fd_.get(), to.c_str()) != 0) {
+    throw SpoolError(fmt::format("cannot rename {} into place: {}", describe(from), std::strerror(errno)));
+  }
+  try {
+    sync_directory_(directory_fd_.get(), to);
+  } catch (const std::system_error& error) {
+    // The rename stands: a crash may undo it, and the next start rolls it forward again.
+    spdlog::warn("spool: {} is in place, but syncing its directory failed: {}", describe(to), error.what());
+  }
+  return true;
 }
 
 std::vector<SpoolFile> Spool::scan() {
@@ -243,7 +342,8 @@ std::vector<SpoolFile> Spool::scan() {
 
 ReadResult Spool::read(const SpoolFile& file, std::string& contents) {
   // O_NONBLOCK: a FIFO swapped in after the scan opens at once instead of waiting for a writer.
-  UniqueFd fd(::openat(directory_fd_.get(), file.name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+  UniqueFd fd(
+      ::openat(directory_fd_.get(), file.name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
   if (!fd.valid()) {
     if (errno == ENOENT) {
       forget_record(file.size);
@@ -301,7 +401,8 @@ void Spool::remove(const SpoolFile& file) {
       forget_record(file.size);
       return;
     }
-    throw SpoolError(fmt::format("cannot remove delivered spool file {}: {}", describe(file.name), std::strerror(errno)));
+    throw SpoolError(
+        fmt::format("cannot remove delivered spool file {}: {}", describe(file.name), std::strerror(errno)));
   }
   published_here().erase(identity);
   refused_since_removal_.store(false, std::memory_order_relaxed);

@@ -14,6 +14,7 @@
 
 #include "core/clock.hpp"
 #include "core/record.hpp"
+#include "core/unique_fd.hpp"
 #include "spool/atomic_file.hpp"
 #include "spool/quarantine.hpp"
 
@@ -24,6 +25,25 @@ struct SpoolFile {
   std::string name;    // file name inside the spool directory
   uint64_t size = 0;   // bytes of record data
   WallTime created{};  // from the name for our files; the file's mtime for others
+};
+
+// A record written under its temporary name and synced, not yet visible to delivery: the
+// first half of a two-phase publish (the caller notes the temporary name durably elsewhere,
+// then commits). Move-only; one not committed must be discarded.
+class PreparedRecord {
+ public:
+  PreparedRecord() = default;
+  const std::string& temporary_name() const { return temporary_name_; }
+  uint64_t size() const { return size_; }
+  bool valid() const { return fd_.valid(); }
+
+ private:
+  friend class Spool;
+  std::string name_;
+  std::string temporary_name_;
+  uint64_t size_ = 0;
+  WallTime created_{};
+  UniqueFd fd_;  // kept open: the record's identity is read from it after the rename
 };
 
 // Oldest first: by creation time, then by name (our names are unique and sort the same way).
@@ -50,8 +70,8 @@ class SpoolFullError : public SpoolError {
 struct SpoolOptions {
   bool allow_tmpfile = true;  // false forces the temporary-name + rename path (tests, odd filesystems)
   uint64_t max_bytes = 0;     // cap on record bytes waiting in the spool; 0: no cap
-  uint64_t max_record_bytes = kFirehoseMaxRecordBytes;  // larger files are quarantined
-  DirectorySync sync_directory = spool::sync_directory;        // tests make it fail
+  uint64_t max_record_bytes = kFirehoseMaxRecordBytes;   // larger files are quarantined
+  DirectorySync sync_directory = spool::sync_directory;  // tests make it fail
 };
 
 // What read() found under a record's name.
@@ -79,6 +99,20 @@ class Spool {
   // batches make that irrelevant, but a scan from ~100,000 sources (one tiny record each) backs
   // the pipeline up; syncing many records per directory fsync would amortise it (not done yet).
   SpoolFile publish(std::string_view record);
+
+  // Two-phase publish, for callers that must note a record durably before it appears (the
+  // journal's commit log). prepare() writes and syncs the record under its temporary name
+  // (never O_TMPFILE: the name must exist for a crash to leave something to roll forward);
+  // throws as publish() does. commit() renames it into place and syncs the directory, and
+  // returns it as publish() would; on failure the record's final name is gone again and
+  // SpoolError is thrown (the temporary is gone too: prepare anew). discard() removes it.
+  PreparedRecord prepare(std::string_view record);
+  SpoolFile commit(PreparedRecord&& prepared);
+  void discard(PreparedRecord&& prepared);
+  // Recovery, before scan(): renames a committed temporary record left by a crash into place.
+  // False when there is no such file (renamed before the crash, or never written); throws
+  // SpoolError when it exists but cannot be renamed, or `temporary_name` is not one of ours.
+  bool roll_forward(std::string_view temporary_name);
 
   // The records present, oldest first. Removes temporary files left by a crashed process;
   // ignores every file that is not ours (the default spool is the shared temp directory).
@@ -117,6 +151,8 @@ class Spool {
     WallTime created;
   };
   UniqueName next_name();
+  void check_room(uint64_t record_size);  // throws SpoolFullError past the cap
+  void count_published(uint64_t record_size);
   std::string describe(std::string_view name) const;
   void forget_record(uint64_t size);
   // read() found something that cannot be a record: quarantines it; kGone if it vanished meanwhile.
@@ -126,6 +162,7 @@ class Spool {
   const Clock& clock_;
   UniqueFd directory_fd_;
   AtomicFileWriter writer_;
+  DirectorySync sync_directory_;  // the writer's, for commit()
   Quarantine quarantine_;
   uint64_t max_bytes_;
   uint64_t max_record_bytes_;

@@ -5,8 +5,8 @@ The build already refuses an include of a stage a library does not link (each st
 headers are reachable only through its own library target). This check says why a link or
 include is wrong, and guards what the build cannot see:
   * a pipeline stage includes only `core` and stages after it
-    (net -> framing -> parse -> batch -> encode -> spool -> deliver), except that deliver
-    reads the spool it drains;
+    (net -> framing -> parse -> journal -> batch -> encode -> spool -> deliver), except that
+    deliver reads the spool it drains;
   * nothing before `deliver` knows about AWS; only `relay` knows about metrics;
     nothing includes `relay` but main.cpp;
   * every stage's CMakeLists.txt links only what these rules allow, and lists every
@@ -18,7 +18,7 @@ import pathlib
 import re
 import sys
 
-PIPELINE = ["net", "framing", "parse", "batch", "encode", "spool", "deliver"]
+PIPELINE = ["net", "framing", "parse", "journal", "batch", "encode", "spool", "deliver"]
 BESIDE = {
     "core": set(),
     "aws": {"core"},

@@ -168,6 +168,7 @@ INSTANTIATE_TEST_SUITE_P(
         ValuedOptionCase{"max-connections-per-source", "50",
                          [](const ListenOptions& o) { EXPECT_EQ(o.max_connections_per_source, 50u); }},
         ValuedOptionCase{"client-ca", "/ca.pem", [](const ListenOptions& o) { EXPECT_EQ(o.client_ca, "/ca.pem"); }},
+        ValuedOptionCase{"journal-sync-ms", "0", [](const ListenOptions& o) { EXPECT_EQ(o.journal_sync_ms, 0u); }},
         ValuedOptionCase{"compression-level", "9",
                          [](const ListenOptions& o) { EXPECT_EQ(o.compression_level, 9); }}),
     [](const ::testing::TestParamInfo<ValuedOptionCase>& param_info) {

@@ -188,6 +188,18 @@ TEST(Validate, SpoolCapIsNoneOrAtLeastOneLargestRecord) {
   EXPECT_EQ(validate(options), std::nullopt);
 }
 
+TEST(Validate, JournalSyncIsOffOrUpToAMinute) {
+  ListenOptions options = valid_options();
+  EXPECT_EQ(options.journal_sync_ms, 50u);
+  EXPECT_EQ(validate(options), std::nullopt);
+  options.journal_sync_ms = 0;  // no journal
+  EXPECT_EQ(validate(options), std::nullopt);
+  options.journal_sync_ms = 60'000;
+  EXPECT_EQ(validate(options), std::nullopt);
+  options.journal_sync_ms = 60'001;
+  EXPECT_EQ(blamed_option(options), "--journal-sync-ms");
+}
+
 TEST(Validate, CompressionLevelMustBeFrom1To12) {
   ListenOptions options = valid_options();
   options.compression_level = 0;

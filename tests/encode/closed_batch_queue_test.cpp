@@ -1,13 +1,13 @@
 #include "encode/closed_batch_queue.hpp"
 
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <chrono>
 #include <future>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 namespace kinesyslog::encode {
 namespace {
@@ -155,7 +155,8 @@ TEST(ClosedBatchQueue, ManyProducersAndConsumersDeliverEveryBatchOnce) {
   std::vector<std::thread> producers;
   for (uint32_t p = 0; p < kProducers; ++p) {
     producers.emplace_back([&, p] {
-      for (uint32_t i = 0; i < kPerProducer; ++i) ASSERT_TRUE(queue.push(batch_of_size(1 + i % 30, p * kPerProducer + i)));
+      for (uint32_t i = 0; i < kPerProducer; ++i)
+        ASSERT_TRUE(queue.push(batch_of_size(1 + i % 30, p * kPerProducer + i)));
     });
   }
   for (auto& producer : producers) producer.join();

@@ -2,8 +2,6 @@
 // spool refuses, the account that arrives late or only from the cache, and the shutdown losses.
 #include "encode/encoder_pool.hpp"
 
-#include <gtest/gtest.h>
-
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -14,9 +12,12 @@
 #include <thread>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "batch/batch_test_support.hpp"
 #include "batch/open_batch.hpp"
 #include "core/gzip_member_reader.hpp"
+#include "core/record.hpp"
 #include "encode/account_cache.hpp"
 #include "spool/spool.hpp"
 #include "support/temporary_directory.hpp"
@@ -34,6 +35,14 @@ ClosedBatch batch_of(size_t events) {
   return open.close();
 }
 
+// A batch as a journaled table closes it: positions first_seq, first_seq + 1, … in journal `id`.
+ClosedBatch journaled_batch_of(size_t events, JournalId id, JournalSeq first_seq) {
+  ClosedBatch batch = batch_of(events);
+  batch.journal = id;
+  for (size_t i = 0; i < events; ++i) batch.journal_seqs.push_back(first_seq + i);
+  return batch;
+}
+
 std::string gunzip(std::string_view record) {
   GzipMemberReader reader(record);
   std::string json;
@@ -44,7 +53,7 @@ std::string gunzip(std::string_view record) {
 // Takes records, or throws what `next_failure` says for each attempt (none: the record is kept).
 class FakePublisher final : public RecordPublisher {
  public:
-  void publish(std::string_view record, WallTime) override {
+  void publish(std::string_view record, WallTime, const JournalCoverage& holds) override {
     std::lock_guard lock(mutex_);
     ++attempts_;
     if (failures_left_ > 0) {
@@ -53,6 +62,26 @@ class FakePublisher final : public RecordPublisher {
     }
     if (full_) throw spool::SpoolFullError("the spool holds 1024000 bytes");
     records_.emplace_back(record);
+    published_seqs_.emplace_back(holds.seqs.begin(), holds.seqs.end());
+    journals_.push_back(holds.journal);
+  }
+  void give_up(Loss loss, const JournalCoverage& events) override {
+    std::lock_guard lock(mutex_);
+    auto& seqs = given_up_[loss];
+    seqs.insert(seqs.end(), events.seqs.begin(), events.seqs.end());
+  }
+  std::vector<std::vector<JournalSeq>> published_seqs() const {
+    std::lock_guard lock(mutex_);
+    return published_seqs_;
+  }
+  std::vector<JournalId> journals() const {
+    std::lock_guard lock(mutex_);
+    return journals_;
+  }
+  std::vector<JournalSeq> given_up(Loss loss) const {
+    std::lock_guard lock(mutex_);
+    const auto found = given_up_.find(loss);
+    return found == given_up_.end() ? std::vector<JournalSeq>{} : found->second;
   }
   void fail_next(int attempts) {
     std::lock_guard lock(mutex_);
@@ -77,6 +106,9 @@ class FakePublisher final : public RecordPublisher {
   int failures_left_ = 0;
   bool full_ = false;
   std::vector<std::string> records_;
+  std::vector<std::vector<JournalSeq>> published_seqs_;
+  std::vector<JournalId> journals_;
+  std::map<Loss, std::vector<JournalSeq>> given_up_;
 };
 
 class CountingReporter final : public EncoderReporter {
@@ -244,6 +276,84 @@ TEST_F(EncoderPoolTest, APushIntoTheFullQueueFailsAtTheDeadlineAndIsCounted) {
   pool.finish(deadline);
   EXPECT_EQ(reporter.lost_events(Loss::kSpoolFailed), 3u);
   EXPECT_TRUE(publisher.records().empty());
+}
+
+TEST_F(EncoderPoolTest, ARecordSaysWhichJournalEntriesItHolds) {
+  EncoderPool pool(config(AccountIdPromise::known("123456789012")), publisher, reporter, clock);
+  pool.start();
+  const JournalId journal{1'780'000'000'000'000'000ull, 1};
+  pool.submit(journaled_batch_of(3, journal, 41));
+  pool.submit(batch_of(2));  // not journaled: the record holds no entries
+  pool.wait_until_idle();
+  ASSERT_EQ(publisher.records().size(), 2u);
+  EXPECT_EQ(publisher.published_seqs()[0], (std::vector<JournalSeq>{41, 42, 43}));
+  EXPECT_EQ(publisher.journals()[0], journal);
+  EXPECT_TRUE(publisher.published_seqs()[1].empty());
+  pool.begin_stop(clock.steady_now() + 5s);
+  pool.finish(clock.steady_now() + 5s);
+}
+
+TEST_F(EncoderPoolTest, EventsOfARecordTheFullSpoolRefusedAreGivenUp) {
+  EncoderPool pool(config(AccountIdPromise::known("123456789012")), publisher, reporter, clock);
+  publisher.refuse_as_full();
+  pool.start();
+  pool.submit(journaled_batch_of(4, JournalId{7, 0}, 1));
+  pool.wait_until_idle();
+  EXPECT_EQ(publisher.given_up(Loss::kSpoolFull), (std::vector<JournalSeq>{1, 2, 3, 4}));
+  pool.begin_stop(clock.steady_now() + 5s);
+  pool.finish(clock.steady_now() + 5s);
+}
+
+TEST_F(EncoderPoolTest, AnOversizeEventIsGivenUpAndItsNeighboursPublished) {
+  EncoderPool pool(config(AccountIdPromise::known("123456789012")), publisher, reporter, clock);
+  pool.start();
+  batch::OpenBatch open(make_key("192.0.2.7", 5514));
+  std::string huge(kFirehoseMaxRecordBytes * 2, ' ');
+  uint32_t state = 1;
+  for (char& c : huge) {  // incompressible enough that no record holds it
+    state = state * 1103515245u + 12345u;
+    c = static_cast<char>('A' + (state >> 16) % 26);
+  }
+  open.append(make_event(1, "before"), WallTime{}, SteadyTime{});
+  open.append(make_event(2, huge), WallTime{}, SteadyTime{});
+  open.append(make_event(3, "after"), WallTime{}, SteadyTime{});
+  ClosedBatch batch = open.close();
+  batch.journal = JournalId{9, 2};
+  batch.journal_seqs = {10, 11, 12};
+  pool.submit(std::move(batch));
+  pool.wait_until_idle();
+  EXPECT_EQ(publisher.given_up(Loss::kOversizeEvent), (std::vector<JournalSeq>{11}));
+  std::vector<JournalSeq> published;
+  for (const auto& seqs : publisher.published_seqs()) published.insert(published.end(), seqs.begin(), seqs.end());
+  EXPECT_EQ(published, (std::vector<JournalSeq>{10, 12}));
+  EXPECT_EQ(reporter.lost_events(Loss::kOversizeEvent), 1u);
+  pool.begin_stop(clock.steady_now() + 5s);
+  pool.finish(clock.steady_now() + 5s);
+}
+
+TEST_F(EncoderPoolTest, ShutdownLossesAreGivenUpWithTheirPositions) {
+  auto owner = std::make_shared<AccountIdPromise>();  // never known: the encoder gives up at the deadline
+  EncoderPool pool(config(owner), publisher, reporter, clock);
+  pool.start();
+  pool.submit(journaled_batch_of(2, JournalId{5, 0}, 1));
+  const SteadyTime deadline = clock.steady_now() + 1s;
+  pool.begin_stop(deadline);
+  clock.advance(2s);
+  pool.finish(deadline);
+  EXPECT_EQ(publisher.given_up(Loss::kSpoolFailed), (std::vector<JournalSeq>{1, 2}));
+}
+
+TEST_F(EncoderPoolTest, WaitUntilIdleReturnsOnlyOnceEverySubmittedBatchIsPublished) {
+  EncoderPoolConfig pool_config = config(AccountIdPromise::known("123456789012"));
+  pool_config.threads = 2;
+  EncoderPool pool(std::move(pool_config), publisher, reporter, clock);
+  publisher.fail_next(20);  // keeps the encoders busy retrying for a while
+  pool.start();
+  for (int i = 0; i < 50; ++i) pool.submit(batch_of(3));
+  pool.wait_until_idle();
+  EXPECT_EQ(publisher.records().size(), 50u);
+  pool.begin_stop(clock.steady_now() + 5s);
+  pool.finish(clock.steady_now() + 5s);
 }
 
 }  // namespace

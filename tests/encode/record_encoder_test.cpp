@@ -1,16 +1,17 @@
 #include "encode/record_encoder.hpp"
 
-#include <gtest/gtest.h>
-#include <simdjson.h>
-#include <zlib.h>
-
+#include <algorithm>
 #include <random>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "batch/open_batch.hpp"
+#include <gtest/gtest.h>
+#include <simdjson.h>
+#include <zlib.h>
+
 #include "batch/batch_test_support.hpp"
+#include "batch/open_batch.hpp"
 
 namespace kinesyslog::encode {
 namespace {
@@ -83,16 +84,18 @@ TEST(RecordEncoder, RecordIsGzipOfTheExactEnvelopeJson) {
   ASSERT_EQ(encoded.records.size(), 1u);
   const std::string id1 = "12345678901234567890000000000000000000000000000000000001";
   const std::string id2 = "12345678901234567890000000000000000000000000000000000002";
-  EXPECT_EQ(gunzip(encoded.records[0]),
-            std::string(kSyslogEnvelope) + R"({"id":")" + id1 + R"(","timestamp":1519247270239,"message":"<13>hello"},)" +
-                R"({"id":")" + id2 + R"(","timestamp":1519247270239,"message":"a/b \"c\""}]})");
+  EXPECT_EQ(gunzip(encoded.records[0]), std::string(kSyslogEnvelope) + R"({"id":")" + id1 +
+                                            R"(","timestamp":1519247270239,"message":"<13>hello"},)" + R"({"id":")" +
+                                            id2 + R"(","timestamp":1519247270239,"message":"a/b \"c\""}]})");
   EXPECT_EQ(encoded.record_events, std::vector<size_t>{2});
   EXPECT_EQ(encoded.dropped_events, 0u);
 }
 
 TEST(RecordEncoder, RecordJsonParsesWithTheEventsInside) {
   RecordEncoder encoder(6, RecordHeaderFields{});
-  const ClosedBatch batch = batch_of(make_key("127.0.0.1", 5514), {"x\xff\ty", "\xef\xbb\xbf" "bom"});
+  const ClosedBatch batch = batch_of(make_key("127.0.0.1", 5514), {"x\xff\ty",
+                                                                   "\xef\xbb\xbf"
+                                                                   "bom"});
   simdjson::dom::parser parser;
   simdjson::dom::element record;
   ASSERT_EQ(parser.parse(gunzip(encoder.encode(batch).records.at(0))).get(record), simdjson::SUCCESS);
@@ -100,7 +103,9 @@ TEST(RecordEncoder, RecordJsonParsesWithTheEventsInside) {
   ASSERT_EQ(record["logEvents"].at(0)["message"].get(message), simdjson::SUCCESS);
   EXPECT_EQ(message, "x\\xff\ty");
   ASSERT_EQ(record["logEvents"].at(1)["message"].get(message), simdjson::SUCCESS);
-  EXPECT_EQ(message, "\xef\xbb\xbf" "bom");
+  EXPECT_EQ(message,
+            "\xef\xbb\xbf"
+            "bom");
 }
 
 TEST(RecordEncoder, GelfGroupAndIpv6StreamComeFromTheSourceKey) {
@@ -132,7 +137,8 @@ TEST(RecordEncoder, RejectsCompressionLevelsOutsideOneToTwelve) {
 }
 
 TEST(RecordEncoder, EveryLevelFromOneToTwelveRoundTrips) {
-  const ClosedBatch batch = batch_of(make_key("127.0.0.1", 5514), {"<13>Feb 21 21:07:50 host app[42]: started", "again"});
+  const ClosedBatch batch =
+      batch_of(make_key("127.0.0.1", 5514), {"<13>Feb 21 21:07:50 host app[42]: started", "again"});
   for (int level = 1; level <= 12; ++level) {
     RecordEncoder encoder(level, RecordHeaderFields{});
     EXPECT_EQ(events_of(encoder.encode(batch), kSyslogEnvelope), batch.events_json) << level;
@@ -177,8 +183,8 @@ TEST(RecordEncoder, EventThatCannotFitAnyRecordIsDroppedAndCounted) {
   const EncodedRecords& encoded = encoder.encode(batch);
   EXPECT_EQ(encoded.dropped_events, 1u);
   for (std::string_view record : encoded.records) EXPECT_LE(record.size(), kFirehoseMaxRecordBytes);
-  const std::string kept = batch.events_json.substr(0, batch.event_ends[0]) + "," +
-                           batch.events_json.substr(batch.event_ends[1] + 1);
+  const std::string kept =
+      batch.events_json.substr(0, batch.event_ends[0]) + "," + batch.events_json.substr(batch.event_ends[1] + 1);
   EXPECT_EQ(events_of(encoded, kSyslogEnvelope), kept);
 }
 
@@ -194,12 +200,14 @@ TEST(RecordEncoder, SplitKeepsEveryEventThatFitsAloneInOrderForRandomBatches) {
     const ClosedBatch batch = batch_of(make_key("127.0.0.1", 5514), messages);
     std::string kept;
     size_t dropped = 0;
+    std::vector<size_t> dropped_indices;
     for (size_t i = 0; i < batch.event_count(); ++i) {
       const size_t begin = i == 0 ? 0 : batch.event_ends[i - 1] + 1;
       const std::string event = batch.events_json.substr(begin, batch.event_ends[i] - begin);
-      ClosedBatch single{batch.key, event, {static_cast<uint32_t>(event.size())}, 1, {}};
+      ClosedBatch single{batch.key, event, {static_cast<uint32_t>(event.size())}, 1, {}, {}, {}};
       if (single_encoder.encode(single).records.empty()) {
         ++dropped;
+        dropped_indices.push_back(i);
       } else {
         kept += (kept.empty() ? "" : ",") + event;
       }
@@ -208,7 +216,28 @@ TEST(RecordEncoder, SplitKeepsEveryEventThatFitsAloneInOrderForRandomBatches) {
     for (std::string_view record : encoded.records) ASSERT_LE(record.size(), kLimit);
     for (size_t events : encoded.record_events) ASSERT_GT(events, 0u);
     ASSERT_EQ(encoded.dropped_events, dropped) << round;
+    ASSERT_EQ(encoded.dropped_event_indices, dropped_indices) << round;
     ASSERT_EQ(events_of(encoded, kSyslogEnvelope), kept) << round;
+    // Each record says which events it holds: exactly the ones inside it.
+    ASSERT_EQ(encoded.record_first_events.size(), encoded.records.size());
+    for (size_t r = 0; r < encoded.records.size(); ++r) {
+      const size_t first = encoded.record_first_events[r];
+      const size_t last = first + encoded.record_events[r];
+      const size_t begin = first == 0 ? 0 : batch.event_ends[first - 1] + 1;
+      const std::string json = gunzip(encoded.records[r]);
+      ASSERT_EQ(json.substr(kSyslogEnvelope.size(), json.size() - kSyslogEnvelope.size() - 2),
+                batch.events_json.substr(begin, batch.event_ends[last - 1] - begin))
+          << round << " record " << r;
+    }
+    // Records and dropped events together cover every event once, in order.
+    std::vector<size_t> covered;
+    for (size_t r = 0; r < encoded.records.size(); ++r) {
+      for (size_t i = 0; i < encoded.record_events[r]; ++i) covered.push_back(encoded.record_first_events[r] + i);
+    }
+    covered.insert(covered.end(), dropped_indices.begin(), dropped_indices.end());
+    std::sort(covered.begin(), covered.end());
+    ASSERT_EQ(covered.size(), batch.event_count()) << round;
+    for (size_t i = 0; i < covered.size(); ++i) ASSERT_EQ(covered[i], i) << round;
   }
 }
 

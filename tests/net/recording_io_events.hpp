@@ -45,10 +45,17 @@ class RecordingIoEvents final : public IoEvents {
   void tls_handshake_timed_out(PeerContext, int64_t) override { ++tls_refused; }
   void idle_timed_out(PeerContext, int64_t) override { ++connections_timed_out; }
   void partials_released(uint64_t, uint64_t) override {}
+  void relp_session_opened(uint16_t) override { ++relp_sessions; }
+  void relp_session_closed(uint16_t) override { --relp_sessions; }
+  void relp_frames_acked(uint16_t, uint64_t count) override { relp_acked += count; }
+  void relp_session_failed(PeerContext peer, std::string_view failure) override {
+    remember(relp_failures_, {std::string(peer.source), peer.port, std::string(failure)});
+  }
 
   uint64_t drops(IoDrop reason) const { return drops_[static_cast<size_t>(reason)].load(); }
   std::vector<ReportedClose> tls_failures() const { return copy(tls_failures_); }
   std::vector<ReportedClose> unlisted_peers() const { return copy(unlisted_peers_); }
+  std::vector<ReportedClose> relp_failures() const { return copy(relp_failures_); }
 
   std::atomic<int64_t> loops_running{0};
   std::atomic<uint64_t> udp_datagrams{0};
@@ -57,6 +64,8 @@ class RecordingIoEvents final : public IoEvents {
   std::atomic<uint64_t> bad_proxy_headers{0};  // every way a PROXY header fails, as the relay counts them
   std::atomic<uint64_t> tls_refused{0};        // failed and timed-out handshakes
   std::atomic<uint64_t> bad_frame_count{0};
+  std::atomic<int64_t> relp_sessions{0};
+  std::atomic<uint64_t> relp_acked{0};
 
  private:
   void remember(std::vector<ReportedClose>& list, ReportedClose close) {
@@ -72,6 +81,7 @@ class RecordingIoEvents final : public IoEvents {
   mutable std::mutex mutex_;
   std::vector<ReportedClose> tls_failures_;
   std::vector<ReportedClose> unlisted_peers_;
+  std::vector<ReportedClose> relp_failures_;
 };
 
 }  // namespace kinesyslog::net

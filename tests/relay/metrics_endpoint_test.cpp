@@ -64,6 +64,35 @@ TEST_F(MetricsEndpointTest, MetricsCarryTheOriginalsNamesTypesAndLabels) {
   }
 }
 
+TEST_F(MetricsEndpointTest, JournalSeriesCarryWhatTheJournalReported) {
+  metrics::JournalCounters& journal = source_.counters.journal;
+  journal.bytes.fetch_add(4096);
+  journal.syncs.observe(300us);  // in the 0.0005 bucket
+  journal.syncs.observe(2ms);    // in the 0.0025 bucket
+  journal.syncs.observe(3s);     // above every bound
+  journal.segments.store(2);
+  journal.recovered_events.fetch_add(17);
+  journal.errors.fetch_add(1);
+  const std::string text = scrape();
+  for (const char* line : {
+           "# TYPE kinesyslog_journal_bytes_total counter",
+           "kinesyslog_journal_bytes_total 4096\n",
+           "# TYPE kinesyslog_journal_sync_seconds histogram",
+           "kinesyslog_journal_sync_seconds_bucket{le=\"0.00025\"} 0\n",
+           "kinesyslog_journal_sync_seconds_bucket{le=\"0.0005\"} 1\n",
+           "kinesyslog_journal_sync_seconds_bucket{le=\"0.0025\"} 2\n",
+           "kinesyslog_journal_sync_seconds_bucket{le=\"1\"} 2\n",
+           "kinesyslog_journal_sync_seconds_bucket{le=\"+Inf\"} 3\n",
+           "kinesyslog_journal_sync_seconds_count 3\n",
+           "# TYPE kinesyslog_journal_segments gauge",
+           "kinesyslog_journal_segments 2\n",
+           "kinesyslog_journal_recovered_events_total 17\n",
+           "kinesyslog_journal_errors_total 1\n",
+       }) {
+    EXPECT_NE(text.find(line), std::string::npos) << line << "\nin:\n" << text;
+  }
+}
+
 TEST_F(MetricsEndpointTest, MetricsCarryOurAdditions) {
   source_.counters.count_drop(metrics::DropReason::kTruncated, 5);
   const std::string text = scrape();
@@ -140,9 +169,11 @@ TEST_F(MetricsEndpointTest, RequestsAreCountedUnderBoundedLabels) {
   get("/nope/1");
   get("/nope/2", "BREW");
   const std::string text = scrape();
-  EXPECT_NE(text.find("kinesyslog_http_requests_total{method=\"GET\",path=\"/metrics\"} 2\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("kinesyslog_http_requests_total{method=\"GET\",path=\"/metrics\"} 2\n"), std::string::npos)
+      << text;
   EXPECT_NE(text.find("kinesyslog_http_requests_total{method=\"GET\",path=\"other\"} 1\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("kinesyslog_http_requests_total{method=\"other\",path=\"other\"} 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("kinesyslog_http_requests_total{method=\"other\",path=\"other\"} 1\n"), std::string::npos)
+      << text;
 }
 
 }  // namespace

@@ -1,0 +1,102 @@
+#pragma once
+// The bytes of the journal's files, shared by the writers and recovery.
+//
+// Segment `<run:016x>-<thread>-<index:08d>.seg`: a FileHeader, then blocks. Commit log
+// `<run:016x>-commit-<index:08d>.log`: a FileHeader, then blocks of one entry each. A block is
+// a BlockHeader and its stored payload (lz4 when that is smaller); its crc32 (zlib's) covers
+// the header's other fields and the stored payload, so a torn or damaged block is detected.
+// Integers are little-endian; entry fields are LEB128 varints where they vary in size.
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/journal_position.hpp"
+#include "core/source_key.hpp"
+
+namespace kinesyslog::journal {
+
+enum class FileKind : uint32_t { kSegment = 1, kCommitLog = 2 };
+
+inline constexpr uint64_t kFileMagic = 0x4c4e524a59534b31;  // "1KSYJRNL" read little-endian
+inline constexpr uint32_t kFileVersion = 1;
+inline constexpr uint32_t kBlockMagic = 0x4b4c4231;  // "1BLK"
+inline constexpr uint32_t kBlockLz4 = 1;             // flags: the stored payload is lz4
+inline constexpr size_t kFileHeaderSize = 32;
+inline constexpr size_t kBlockHeaderSize = 32;
+// No block payload is larger (a block is at most one round's entries; guards allocations
+// when a damaged header claims gigabytes).
+inline constexpr uint32_t kMaxPayloadBytes = 256u << 20;
+
+struct FileHeader {
+  FileKind kind = FileKind::kSegment;
+  JournalId journal;  // thread unused for commit logs
+  uint32_t index = 0;
+};
+
+struct BlockHeader {
+  uint32_t payload_bytes = 0;  // after decompression
+  uint32_t stored_bytes = 0;   // as written after the header
+  uint32_t flags = 0;
+  JournalSeq first_seq = 0;
+  uint32_t entry_count = 0;
+  uint32_t crc = 0;
+};
+
+std::string segment_file_name(const JournalId& journal, uint32_t index);
+std::string commit_file_name(uint64_t run, uint32_t index);
+struct ParsedName {
+  FileKind kind = FileKind::kSegment;
+  JournalId journal;
+  uint32_t index = 0;
+};
+// nullopt for a name that is neither.
+std::optional<ParsedName> parse_file_name(std::string_view name);
+
+void append_file_header(std::string& out, const FileHeader& header);
+std::optional<FileHeader> read_file_header(std::string_view bytes);
+
+// Appends a block: its header (crc computed here) and the stored payload; compresses `payload`
+// with lz4 into `scratch` when that is smaller.
+void append_block(std::string& out, std::string& scratch, std::string_view payload, JournalSeq first_seq,
+                  uint32_t entry_count);
+// The header at the start of `bytes`; nullopt when too short or the magic is wrong.
+std::optional<BlockHeader> read_block_header(std::string_view bytes);
+// Whether the crc matches `stored` (the bytes after the header).
+bool block_crc_matches(const BlockHeader& header, std::string_view stored);
+// The payload of a checked block, in `scratch` or `stored` itself; nullopt when lz4 fails.
+std::optional<std::string_view> block_payload(const BlockHeader& header, std::string_view stored, std::string& scratch);
+
+void append_varint(std::string& out, uint64_t value);
+// Reads a varint at `bytes`, advancing it; nullopt when truncated or over 64 bits.
+std::optional<uint64_t> read_varint(std::string_view& bytes);
+
+// One segment entry (its seq is implied by its place in the block).
+void append_entry(std::string& out, const SourceKey& key, WallTime received, uint64_t raw_bytes, std::string_view json);
+struct DecodedEntry {
+  SourceKey key;
+  WallTime received{};
+  uint64_t raw_bytes = 0;
+  std::string_view json;
+};
+std::optional<DecodedEntry> read_entry(std::string_view& bytes);
+
+// One commit log entry: a record name and, per journal, the seqs it holds as ranges.
+void append_commit_header(std::string& out, std::string_view record_name, size_t journal_count);
+// `sorted_seqs` ascending (duplicates allowed); stored as (gap, length) ranges.
+void append_commit_journal(std::string& out, const JournalId& journal, std::span<const JournalSeq> sorted_seqs);
+struct CommitEntry {
+  std::string_view record_name;
+  struct Journal {
+    JournalId journal;
+    std::vector<std::pair<JournalSeq, JournalSeq>> ranges;  // first, last (inclusive), ascending
+  };
+  std::vector<Journal> journals;
+};
+std::optional<CommitEntry> read_commit_entry(std::string_view bytes);
+
+}  // namespace kinesyslog::journal

@@ -1,0 +1,93 @@
+// The encoders' publisher with the journal: a journaled record is noted in the commit log
+// before it appears and its events settle in their journal afterwards; events given up for
+// good settle too, those lost at shutdown do not (the next start replays them).
+#include "relay/spool_publisher.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "core/clock.hpp"
+#include "core/ip_address.hpp"
+#include "deliver/fake_destination.hpp"
+#include "journal/journal_recovery.hpp"
+#include "relay/journal_set.hpp"
+#include "support/gzip_member.hpp"
+#include "support/temporary_directory.hpp"
+
+namespace kinesyslog::relay {
+namespace {
+
+using namespace std::chrono_literals;
+
+class SpoolPublisherTest : public ::testing::Test {
+ protected:
+  void append_events(journal::ThreadJournal& journal, int count) {
+    for (int i = 0; i < count; ++i) journal.append(key_, clock_.now(), 10, "{\"id\":\"x\"}");
+    journal.flush();
+  }
+
+  testing::TemporaryDirectory spool_dir_;
+  ManualClock clock_{WallTime{} + 1'800'000'000s};
+  metrics::JournalCounters counters_;
+  JournalCounts reporter_{counters_, clock_};
+  spool::Spool spool_{spool_dir_.path(), clock_};
+  testing::FakeDestination destination_;
+  deliver::DeliveryLoop delivery_{spool_, destination_, clock_, deliver::DeliveryOptions{}, 1};
+  const uint64_t run_ = 77;
+  JournalSet journals_{spool_dir_.path(), run_, 1, 50ms, reporter_};
+  SpoolPublisher publisher_{spool_, delivery_, &journals_};
+  const SourceKey key_{*IpAddress::parse("192.0.2.5"), 514, Protocol::kSyslog};
+};
+
+TEST_F(SpoolPublisherTest, AJournaledRecordIsCommittedThenItsEventsSettle) {
+  journal::ThreadJournal& journal = journals_.thread_journal(0);
+  append_events(journal, 3);
+  const std::vector<JournalSeq> seqs{1, 2, 3};
+  publisher_.publish(testing::gzip_member("three events"), clock_.now(), encode::JournalCoverage{journal.id(), seqs});
+  EXPECT_EQ(journal.settled_through(), 3u);
+  EXPECT_EQ(spool_.record_count(), 1u);
+  // The commit log says which record holds them: a later start would not replay them.
+  journal::JournalRecovery recovery(journal_directory(spool_dir_.path()), run_ + 1);
+  EXPECT_EQ(recovery.records_to_roll_forward().size(), 1u);
+  recovery.for_each_unpublished([](const JournalId&, const journal::RecoveredEntry& entry) {
+    ADD_FAILURE() << "replayed the published event " << entry.seq;
+  });
+  EXPECT_EQ(recovery.counts().entries_published, 3u);
+}
+
+TEST_F(SpoolPublisherTest, EventsGivenUpForGoodSettleAndShutdownLossesDoNot) {
+  journal::ThreadJournal& journal = journals_.thread_journal(0);
+  append_events(journal, 3);
+  const std::vector<JournalSeq> oversize{1};
+  const std::vector<JournalSeq> refused{2};
+  const std::vector<JournalSeq> shutdown{3};
+  publisher_.give_up(encode::Loss::kOversizeEvent, encode::JournalCoverage{journal.id(), oversize});
+  publisher_.give_up(encode::Loss::kSpoolFull, encode::JournalCoverage{journal.id(), refused});
+  publisher_.give_up(encode::Loss::kSpoolFailed, encode::JournalCoverage{journal.id(), shutdown});
+  EXPECT_EQ(journal.settled_through(), 2u);  // 3 stays for the next start
+  EXPECT_EQ(spool_.record_count(), 0u);
+}
+
+TEST_F(SpoolPublisherTest, ARecordOfAnotherRunIsCommittedWithoutTouchingThisRunsJournal) {
+  // Recovery publishes an earlier run's events: noted in this run's commit log all the same.
+  const std::vector<JournalSeq> seqs{5, 6};
+  publisher_.publish(testing::gzip_member("replayed"), clock_.now(), encode::JournalCoverage{JournalId{1, 0}, seqs});
+  EXPECT_EQ(journals_.thread_journal(0).settled_through(), 0u);
+  EXPECT_EQ(spool_.record_count(), 1u);
+  journal::JournalRecovery recovery(journal_directory(spool_dir_.path()), run_ + 1);
+  EXPECT_EQ(recovery.records_to_roll_forward().size(), 1u);
+}
+
+TEST_F(SpoolPublisherTest, WithoutTheJournalARecordIsPublishedInOneStep) {
+  SpoolPublisher plain(spool_, delivery_, nullptr);
+  plain.publish(testing::gzip_member("plain"), clock_.now(), encode::JournalCoverage{});
+  EXPECT_EQ(spool_.record_count(), 1u);
+  journal::JournalRecovery recovery(journal_directory(spool_dir_.path()), run_ + 1);
+  EXPECT_TRUE(recovery.records_to_roll_forward().empty());
+}
+
+}  // namespace
+}  // namespace kinesyslog::relay
