@@ -206,8 +206,8 @@ std::optional<uint64_t> read_varint(std::string_view& bytes) {
   return std::nullopt;
 }
 
-void append_entry(std::string& out, const SourceKey& key, WallTime received, uint64_t raw_bytes,
-                  std::string_view json) {
+void append_entry(std::string& out, const SourceKey& key, WallTime received, uint64_t raw_bytes, std::string_view json,
+                  int64_t& previous_nanos) {
   const auto& address = key.source.bytes();
   if (key.source.is_v4()) {
     out.push_back(4);
@@ -219,13 +219,16 @@ void append_entry(std::string& out, const SourceKey& key, WallTime received, uin
   append_varint(out, key.port);
   out.push_back(static_cast<char>(key.protocol));
   const int64_t nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(received.time_since_epoch()).count();
-  append_varint(out, static_cast<uint64_t>(nanos) << 1 ^ static_cast<uint64_t>(nanos >> 63));  // zigzag
+  // Zigzag: an earlier time than the previous entry's is a small number too.
+  const int64_t delta = static_cast<int64_t>(static_cast<uint64_t>(nanos) - static_cast<uint64_t>(previous_nanos));
+  append_varint(out, static_cast<uint64_t>(delta) << 1 ^ static_cast<uint64_t>(delta >> 63));
+  previous_nanos = nanos;
   append_varint(out, raw_bytes);
   append_varint(out, json.size());
   out.append(json);
 }
 
-std::optional<DecodedEntry> read_entry(std::string_view& bytes) {
+std::optional<DecodedEntry> read_entry(std::string_view& bytes, int64_t& previous_nanos) {
   DecodedEntry entry;
   if (bytes.empty()) return std::nullopt;
   const char family = bytes.front();
@@ -254,7 +257,9 @@ std::optional<DecodedEntry> read_entry(std::string_view& bytes) {
   const auto raw_bytes = zigzag ? read_varint(bytes) : std::nullopt;
   const auto json_size = raw_bytes ? read_varint(bytes) : std::nullopt;
   if (!json_size || *json_size > bytes.size()) return std::nullopt;
-  const auto nanos = static_cast<int64_t>(*zigzag >> 1 ^ (~(*zigzag & 1) + 1));
+  const auto delta = static_cast<int64_t>(*zigzag >> 1 ^ (~(*zigzag & 1) + 1));
+  const auto nanos = static_cast<int64_t>(static_cast<uint64_t>(previous_nanos) + static_cast<uint64_t>(delta));
+  previous_nanos = nanos;
   entry.received = WallTime(std::chrono::duration_cast<WallTime::duration>(std::chrono::nanoseconds(nanos)));
   entry.raw_bytes = *raw_bytes;
   entry.json = bytes.substr(0, *json_size);

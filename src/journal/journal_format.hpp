@@ -75,15 +75,17 @@ void append_varint(std::string& out, uint64_t value);
 // Reads a varint at `bytes`, advancing it; nullopt when truncated or over 64 bits.
 std::optional<uint64_t> read_varint(std::string_view& bytes);
 
-// One segment entry (its seq is implied by its place in the block).
-void append_entry(std::string& out, const SourceKey& key, WallTime received, uint64_t raw_bytes, std::string_view json);
+// One segment entry (its seq is implied by its place in the block). The receive time is stored
+// as the difference to the previous entry's (`previous_nanos`, 0 at a block's start, updated).
+void append_entry(std::string& out, const SourceKey& key, WallTime received, uint64_t raw_bytes, std::string_view json,
+                  int64_t& previous_nanos);
 struct DecodedEntry {
   SourceKey key;
   WallTime received{};
   uint64_t raw_bytes = 0;
   std::string_view json;
 };
-std::optional<DecodedEntry> read_entry(std::string_view& bytes);
+std::optional<DecodedEntry> read_entry(std::string_view& bytes, int64_t& previous_nanos);
 
 // One commit log entry: a record name and, per journal, the seqs it holds as ranges.
 void append_commit_header(std::string& out, std::string_view record_name, size_t journal_count);

@@ -172,8 +172,9 @@ void JournalRecovery::read_segment(const SegmentFile& segment, const EntryCallba
   while (const auto block = reader.next()) {
     std::string_view payload = block->second;
     JournalSeq seq = block->first.first_seq;
+    int64_t previous_nanos = 0;
     for (uint32_t i = 0; i < block->first.entry_count; ++i, ++seq) {
-      const auto entry = read_entry(payload);
+      const auto entry = read_entry(payload, previous_nanos);
       if (!entry) {
         reader.mark_damaged();
         break;
@@ -231,6 +232,7 @@ void JournalRecovery::quarantine(const std::filesystem::path& path) {
 void JournalRecovery::remove_recovered_files() {
   UniqueFd directory_fd(::open(directory_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   const auto remove_all = [&](std::vector<std::filesystem::path>& paths, std::string_view what) {
+    if (paths.empty()) return;
     for (const auto& path : paths) {
       std::error_code error;
       std::filesystem::remove(path, error);

@@ -45,9 +45,12 @@ JournalSeq ThreadJournal::append(const SourceKey& key, WallTime received, uint64
   if (buffered_count_ == 0) {
     buffered_first_ = next_seq_;
     entries_.clear();
+    previous_received_nanos_ = 0;
   }
   // Memory only or failed: the seq is all that is needed (settlement still counts it).
-  if (directory_fd_ && !failed()) append_entry(entries_, key, received, raw_bytes, json_fragment);
+  if (directory_fd_ && !failed()) {
+    append_entry(entries_, key, received, raw_bytes, json_fragment, previous_received_nanos_);
+  }
   ++buffered_count_;
   appended_through_.store(next_seq_, std::memory_order_release);
   return next_seq_++;

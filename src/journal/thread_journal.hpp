@@ -97,8 +97,9 @@ class ThreadJournal {
   JournalSeq next_seq_ = 1;
   JournalSeq buffered_first_ = 0;
   uint32_t buffered_count_ = 0;
-  std::string entries_;  // the buffered entries, encoded
-  std::string block_;    // header + stored payload of the block being written
+  int64_t previous_received_nanos_ = 0;  // of the block's previous entry
+  std::string entries_;                  // the buffered entries, encoded
+  std::string block_;                    // header + stored payload of the block being written
   std::string compressed_;
 
   mutable std::mutex mutex_;

@@ -1,0 +1,78 @@
+// The journal's disk bytes per raw message byte for typical syslog traffic: 150-byte RFC 5424
+// lines whose events carry 56-digit ids (20 digits random per process, a 36-digit counter),
+// written in rounds of 16, 64 and 256 events (one block per event-loop round).
+#include <chrono>
+#include <cstdio>
+#include <random>
+#include <string>
+#include <string_view>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "journal/counting_reporter.hpp"
+#include "journal/thread_journal.hpp"
+#include "support/temporary_directory.hpp"
+
+namespace kinesyslog::journal {
+namespace {
+
+struct Traffic {
+  std::string raw;   // the line as received
+  std::string json;  // its event, as the batch holds it
+};
+
+Traffic typical_event(std::mt19937_64& random, std::string_view id_prefix, uint64_t counter, int64_t millis) {
+  static constexpr const char* kApps[] = {"sshd", "nginx", "cron", "kernel", "postfix"};
+  static constexpr const char* kWords[] = {"GET",   "POST",    "/api/v1/orders", "/static/app.js", "upstream", "user",
+                                           "login", "session", "timeout",        "accepted",       "OK",       "cache",
+                                           "miss",  "hit",     "retry"};
+  std::string raw =
+      fmt::format("<134>1 2026-11-30T08:{:02}:{:02}.{:03}Z web-{:02}.example.net {} {} - - ", random() % 60,
+                  random() % 60, random() % 1000, random() % 40, kApps[random() % 5], random() % 30000);
+  raw += fmt::format("request {} from 10.{}.{}.{} status {} bytes {}", random() % 100000, random() % 256,
+                     random() % 256, random() % 256, 200 + random() % 4 * 100, random() % 50000);
+  while (raw.size() < 150) {
+    raw += ' ';
+    raw += kWords[random() % std::size(kWords)];
+  }
+  raw.resize(150);
+  const std::string id = fmt::format("{}{:036}", id_prefix, counter);
+  return Traffic{raw, fmt::format(R"({{"id":"{}","timestamp":{},"message":"{}"}})", id, millis, raw)};
+}
+
+TEST(JournalFigures, DiskBytesPerRawMessageByte) {
+  for (const int round : {16, 64, 256}) {
+    kinesyslog::testing::TemporaryDirectory spool;
+    testing::CountingReporter reporter;
+    std::mt19937_64 random(11);
+    const std::string id_prefix =
+        fmt::format("{:010}{:010}", random() % 10'000'000'000ull, random() % 10'000'000'000ull);
+    uint64_t raw_bytes = 0;
+    uint64_t json_bytes = 0;
+    constexpr int kEvents = 20000;
+    {
+      ThreadJournal journal(JournalId{1, 0}, JournalOptions{spool.path(), std::chrono::milliseconds(50)}, reporter);
+      const SourceKey key{IpAddress::from_v4({10, 0, 0, 1}), 514, Protocol::kSyslog};
+      for (int n = 0; n < kEvents; ++n) {
+        const Traffic event = typical_event(random, id_prefix, static_cast<uint64_t>(n), 1'764'489'600'000 + n);
+        raw_bytes += event.raw.size();
+        json_bytes += event.json.size();
+        const WallTime received = WallTime(std::chrono::milliseconds(1'764'489'600'000)) +
+                                  std::chrono::microseconds(n * 200 + static_cast<int>(random() % 150));
+        journal.append(key, received, event.raw.size(), event.json);
+        if (n % round == round - 1) journal.flush();
+      }
+    }
+    const double per_raw_byte = static_cast<double>(reporter.bytes()) / static_cast<double>(raw_bytes);
+    std::printf(
+        "journal, rounds of %d events: %llu raw bytes, %llu JSON bytes, %llu journal bytes: %.3f per raw byte\n", round,
+        static_cast<unsigned long long>(raw_bytes), static_cast<unsigned long long>(json_bytes),
+        static_cast<unsigned long long>(reporter.bytes()), per_raw_byte);
+    // Without lz4 the journal would hold more than the JSON itself (ids, timestamps, framing).
+    EXPECT_LT(reporter.bytes(), json_bytes);
+  }
+}
+
+}  // namespace
+}  // namespace kinesyslog::journal
