@@ -173,7 +173,9 @@ void ThreadJournal::fail(std::string_view what, int error) {
 void ThreadJournal::sync_loop(std::stop_token stop) {
   std::unique_lock lock(mutex_);
   while (!stop.stop_requested()) {
-    wake_sync_.wait_for(lock, stop, options_.sync_interval, [this] {
+    // At least a millisecond: an interval of 0 would spin.
+    const auto interval = std::max(options_.sync_interval, std::chrono::milliseconds(1));
+    wake_sync_.wait_for(lock, stop, interval, [this] {
       return sync_wanted_through_ > synced_through_ && written_through_ > synced_through_;
     });
     if (stop.stop_requested()) break;  // close() syncs the rest itself

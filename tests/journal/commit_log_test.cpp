@@ -175,5 +175,46 @@ TEST(CommitLog, AFailedWriteThrowsIsReportedAndLeavesTheFileReadable) {
   EXPECT_EQ(recovery.counts().torn_tails_dropped, 0u);
 }
 
+// The relay's shape: an I/O thread appends and flushes in rounds, a publisher commits what is
+// durable in records of 25 events and settles them; at the end nothing is left to recover.
+TEST(CommitLog, PublishingWhileWritingLeavesNothingBehind) {
+  kinesyslog::testing::TemporaryDirectory spool;
+  CountingReporter reporter;
+  const JournalId id{31, 0};
+  constexpr JournalSeq kEvents = 3000;
+  {
+    ThreadJournal journal(id, JournalOptions{spool.path(), milliseconds(2), 4096}, reporter);
+    CommitLog log(spool.path(), 31, reporter, 1024);
+    log.watch(journal);
+    std::jthread publisher([&] {
+      std::vector<JournalSeq> record;
+      for (JournalSeq next = 1; next <= kEvents;) {
+        if (!testing::wait_durable(journal, std::min(next + 24, kEvents), std::chrono::seconds(10))) break;
+        record.clear();
+        for (int n = 0; n < 25 && next <= kEvents; ++n) record.push_back(next++);
+        log.commit(".firehose_event-" + std::to_string(record.front()), id, record);
+        journal.settle(record);
+      }
+    });
+    for (JournalSeq seq = 1; seq <= kEvents; ++seq) {
+      journal.append(kSource, WallTime{}, 40, "{\"message\":\"event " + std::to_string(seq) + "\"}");
+      if (seq % 50 == 0) journal.flush();
+    }
+    journal.flush();
+    journal.want_sync();
+    publisher.join();
+    EXPECT_EQ(journal.settled_through(), kEvents);
+    journal.close();  // the last segment goes; then the commit log's files, as they refer to nothing
+  }
+  EXPECT_TRUE(reporter.failures().empty());
+  EXPECT_EQ(reporter.segments(), 0);
+  EXPECT_TRUE(names_ending(spool.path(), ".seg").empty());
+  JournalRecovery recovery(spool.path(), 32);
+  uint64_t replayed = 0;
+  recovery.for_each_unpublished([&](const JournalId&, const RecoveredEntry&) { ++replayed; });
+  EXPECT_EQ(replayed, 0u);
+  EXPECT_TRUE(names_ending(spool.path(), ".log").empty());
+}
+
 }  // namespace
 }  // namespace kinesyslog::journal
