@@ -35,7 +35,7 @@ ThreadJournal::ThreadJournal(JournalId id, JournalOptions options, JournalReport
     return;
   }
   if (!open_segment(1)) return;
-  sync_thread_ = std::jthread([this](std::stop_token stop) { sync_loop(std::move(stop)); });
+  sync_thread_ = std::jthread([this](const std::stop_token& stop) { sync_loop(stop); });
 }
 
 ThreadJournal::~ThreadJournal() { close(); }
@@ -170,7 +170,7 @@ void ThreadJournal::fail(std::string_view what, int error) {
   wake_sync_.notify_one();
 }
 
-void ThreadJournal::sync_loop(std::stop_token stop) {
+void ThreadJournal::sync_loop(const std::stop_token& stop) {
   std::unique_lock lock(mutex_);
   while (!stop.stop_requested()) {
     // At least a millisecond: an interval of 0 would spin.

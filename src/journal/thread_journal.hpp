@@ -81,7 +81,7 @@ class ThreadJournal {
 
   bool open_segment(JournalSeq first_seq);      // requires mutex_; false (and failed) on error
   void fail(std::string_view what, int error);  // requires mutex_
-  void sync_loop(std::stop_token stop);
+  void sync_loop(const std::stop_token& stop);
   void sync_once(std::unique_lock<std::mutex>& lock);
   void publish_durable();          // requires mutex_
   void delete_settled_segments();  // requires mutex_
