@@ -67,7 +67,6 @@ void ThreadJournal::flush() {
   entries_.clear();
 
   std::shared_ptr<UniqueFd> fd;
-  std::string name;
   {
     std::lock_guard lock(mutex_);
     if (closed_ || failed()) return;
@@ -78,13 +77,13 @@ void ThreadJournal::flush() {
       if (!open_segment(first)) return;
     }
     fd = active_fd_;
-    name = segments_.back().name;
   }
   // Outside the lock: settle() and the sync thread go on while the block is written.
   const int error = write_all(fd->get(), block_);
   std::lock_guard lock(mutex_);
   if (error != 0) {
-    fail(fmt::format("writing journal segment {}", name), error);
+    // Only this thread rotates: the segment written is still the newest.
+    fail(fmt::format("writing journal segment {}", segments_.back().name), error);
     return;
   }
   reporter_.bytes_written(block_.size());
