@@ -123,6 +123,34 @@ TEST(JournalRecovery, ADamagedMiddleBlockQuarantinesTheSegmentAfterReplayingWhat
   EXPECT_TRUE(std::filesystem::exists(spool.path() / "quarantine" / name));
 }
 
+TEST(JournalRecovery, ADamagedLengthInAMiddleBlockIsNotMistakenForATornTail) {
+  kinesyslog::testing::TemporaryDirectory spool;
+  const auto ends = write_segment(spool.path(), 3);
+  const auto name = segment_file_name(kJournal, 1);
+  std::string bytes = kinesyslog::testing::read_whole_file(spool.path() / name);
+  bytes[ends[0] + 11] = 0x7f;  // block 2's stored length now reaches far past the end of the file
+  kinesyslog::testing::write_whole_file(spool.path() / name, bytes);
+  JournalRecovery recovery(spool.path(), 99);
+  EXPECT_EQ(replayed_seqs(recovery), seqs_through(3));
+  EXPECT_EQ(recovery.counts().segments_quarantined, 1u);
+  EXPECT_EQ(recovery.counts().torn_tails_dropped, 0u);
+  EXPECT_TRUE(std::filesystem::exists(spool.path() / "quarantine" / name));
+}
+
+TEST(JournalRecovery, ZerosPastTheLastBlockAreATornTail) {
+  kinesyslog::testing::TemporaryDirectory spool;
+  const auto ends = write_segment(spool.path(), 2);
+  const auto path = spool.path() / segment_file_name(kJournal, 1);
+  std::string bytes = kinesyslog::testing::read_whole_file(path);
+  bytes.resize(ends[0] + 5);
+  bytes.append(4096, '\0');  // what a filesystem may show past a write the crash cut short
+  kinesyslog::testing::write_whole_file(path, bytes);
+  JournalRecovery recovery(spool.path(), 99);
+  EXPECT_EQ(replayed_seqs(recovery), seqs_through(3));
+  EXPECT_EQ(recovery.counts().torn_tails_dropped, 1u);
+  EXPECT_EQ(recovery.counts().segments_quarantined, 0u);
+}
+
 TEST(JournalRecovery, AWrongMagicOrGarbageIsQuarantinedWithoutThrowing) {
   kinesyslog::testing::TemporaryDirectory spool;
   write_segment(spool.path(), 1);
