@@ -28,7 +28,8 @@ struct JournalOptions {
   // `<spool>/journal`; empty: memory only (no files, no sync thread, durable_through() ==
   // settled_through()), which keeps sequence numbers and settlement working without a disk.
   std::filesystem::path directory;
-  std::chrono::milliseconds sync_interval{50};
+  std::chrono::milliseconds sync_interval{50};  // at least 1 ms is used
+
   uint64_t segment_bytes = uint64_t{64} << 20;
 };
 
@@ -56,7 +57,8 @@ class ThreadJournal {
   // An eventfd, readable after durable_through() advanced (read it to reset); open until destruction.
   int wake_fd() const { return wake_fd_.get(); }
   // These events are in a durably committed record, or given up (too large, spool full).
-  // Segments whose events are all settled and that take no more writes are deleted.
+  // Segments whose events are all settled and that take no more writes are deleted, oldest
+  // first: every appended seq must be settled some day, or the segments from its on stay.
   void settle(std::span<const JournalSeq> seqs);
   // Every seq <= this is settled.
   JournalSeq settled_through() const { return settled_through_.load(std::memory_order_acquire); }
