@@ -175,6 +175,27 @@ TEST(JournalRecovery, AWrongMagicOrGarbageIsQuarantinedWithoutThrowing) {
   EXPECT_EQ(kinesyslog::testing::entry_names(spool.path()), (std::vector<std::string>{"quarantine", "unrelated.txt"}));
 }
 
+TEST(JournalRecovery, AnyDamagedByteIsNoticedAndOnlyWholeCheckedBlocksReplay) {
+  kinesyslog::testing::TemporaryDirectory original;
+  write_segment(original.path(), 3);
+  const auto name = segment_file_name(kJournal, 1);
+  const std::string bytes = kinesyslog::testing::read_whole_file(original.path() / name);
+  kinesyslog::testing::CapturedLog quiet;
+  for (size_t at = 0; at < bytes.size(); ++at) {
+    kinesyslog::testing::TemporaryDirectory spool;
+    std::string damaged = bytes;
+    damaged[at] = static_cast<char>(damaged[at] ^ 0x10);
+    kinesyslog::testing::write_whole_file(spool.path() / name, damaged);
+    JournalRecovery recovery(spool.path(), 99);
+    const auto seqs = replayed_seqs(recovery);  // checks each replayed entry's bytes
+    EXPECT_EQ(seqs, seqs_through(seqs.size())) << "byte " << at;
+    EXPECT_EQ(seqs.size() % 3, 0u) << "byte " << at;  // whole blocks only
+    if (at >= kFileHeaderSize) {
+      EXPECT_EQ(recovery.counts().torn_tails_dropped + recovery.counts().segments_quarantined, 1u) << "byte " << at;
+    }
+  }
+}
+
 TEST(JournalRecovery, TheCurrentRunsFilesAreNotTouched) {
   kinesyslog::testing::TemporaryDirectory spool;
   write_segment(spool.path(), 2);
