@@ -63,7 +63,7 @@ class BlockReader {
     std::optional<std::string_view> payload;
     if (header && extent <= rest_.size()) {
       const std::string_view stored = rest_.substr(kBlockHeaderSize, header->stored_bytes);
-      if (block_crc_matches(*header, stored)) payload = block_payload(*header, stored, scratch_);
+      if (block_crc_matches(*header, stored)) payload = decompressor_.payload(*header, stored);
     }
     if (!payload) {
       end_ = checked_block_follows(rest_) ? End::kDamaged : End::kTornTail;
@@ -77,7 +77,7 @@ class BlockReader {
 
  private:
   std::string_view rest_;
-  std::string scratch_;
+  ChainedDecompressor decompressor_;
   End end_ = End::kClean;
 };
 

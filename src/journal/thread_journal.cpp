@@ -44,12 +44,12 @@ JournalSeq ThreadJournal::append(const SourceKey& key, WallTime received, uint64
                                  std::string_view json_fragment) {
   if (buffered_count_ == 0) {
     buffered_first_ = next_seq_;
-    entries_.clear();
+    entry_buffers_[current_entries_].clear();
     previous_received_nanos_ = 0;
   }
   // Memory only or failed: the seq is all that is needed (settlement still counts it).
   if (directory_fd_ && !failed()) {
-    append_entry(entries_, key, received, raw_bytes, json_fragment, previous_received_nanos_);
+    append_entry(entry_buffers_[current_entries_], key, received, raw_bytes, json_fragment, previous_received_nanos_);
   }
   ++buffered_count_;
   appended_through_.store(next_seq_, std::memory_order_release);
@@ -61,10 +61,8 @@ void ThreadJournal::flush() {
   const JournalSeq first = buffered_first_;
   const uint32_t count = std::exchange(buffered_count_, 0);
   const JournalSeq last = first + count - 1;
-  if (!directory_fd_ || failed() || entries_.empty()) return;
-  block_.clear();
-  append_block(block_, compressed_, entries_, first, count);
-  entries_.clear();
+  const std::string& entries = entry_buffers_[current_entries_];
+  if (!directory_fd_ || failed() || entries.empty()) return;
 
   std::shared_ptr<UniqueFd> fd;
   {
@@ -72,12 +70,17 @@ void ThreadJournal::flush() {
     if (closed_ || failed()) return;
     const Segment& active = segments_.back();
     const bool holds_entries = active.last_seq >= active.first_seq;
-    if (holds_entries && active_bytes_ + block_.size() > options_.segment_bytes) {
+    // By the uncompressed size: whether to rotate decides how the block is compressed.
+    if (holds_entries && active_bytes_ + kBlockHeaderSize + entries.size() > options_.segment_bytes) {
       rotated_unsynced_.push_back(std::move(active_fd_));
       if (!open_segment(first)) return;
+      compressor_.restart();  // a segment is read on its own
     }
     fd = active_fd_;
   }
+  block_.clear();
+  compressor_.append_block(block_, entries, first, count);
+  current_entries_ ^= 1;  // these entries stay as the next block's dictionary
   // Outside the lock: settle() and the sync thread go on while the block is written.
   const int error = write_all(fd->get(), block_);
   std::lock_guard lock(mutex_);

@@ -20,6 +20,7 @@
 #include "core/journal_position.hpp"
 #include "core/source_key.hpp"
 #include "core/unique_fd.hpp"
+#include "journal/journal_format.hpp"
 #include "journal/journal_reporter.hpp"
 
 namespace kinesyslog::journal {
@@ -100,9 +101,12 @@ class ThreadJournal {
   JournalSeq buffered_first_ = 0;
   uint32_t buffered_count_ = 0;
   int64_t previous_received_nanos_ = 0;  // of the block's previous entry
-  std::string entries_;                  // the buffered entries, encoded
-  std::string block_;                    // header + stored payload of the block being written
-  std::string compressed_;
+  // The buffered entries, encoded; the other buffer holds the previous block's payload, the
+  // dictionary its successor is compressed against.
+  std::string entry_buffers_[2];
+  int current_entries_ = 0;
+  std::string block_;  // header + stored payload of the block being written
+  ChainedCompressor compressor_;
 
   mutable std::mutex mutex_;
   std::condition_variable_any wake_sync_;

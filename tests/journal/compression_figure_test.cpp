@@ -1,6 +1,6 @@
 // The journal's disk bytes per raw message byte for typical syslog traffic: 150-byte RFC 5424
 // lines whose events carry 56-digit ids (20 digits random per process, a 36-digit counter),
-// written in rounds of 16, 64 and 256 events (one block per event-loop round).
+// written in rounds of 1 to 256 events (one block per event-loop round).
 #include <chrono>
 #include <cstdio>
 #include <random>
@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "journal/counting_reporter.hpp"
+#include "journal/journal_recovery.hpp"
 #include "journal/thread_journal.hpp"
 #include "support/temporary_directory.hpp"
 
@@ -58,7 +59,7 @@ TEST(JournalFigures, DiskBytesPerRawMessageByte) {
     json_bytes += events.back().json.size();
   }
   const SourceKey key{IpAddress::from_v4({10, 0, 0, 1}), 514, Protocol::kSyslog};
-  for (const int round : {16, 64, 256}) {
+  for (const int round : {1, 4, 16, 64, 256}) {
     kinesyslog::testing::TemporaryDirectory spool;
     testing::CountingReporter reporter;
     ThreadJournal journal(JournalId{1, 0}, JournalOptions{spool.path(), std::chrono::milliseconds(50)}, reporter);
@@ -80,6 +81,17 @@ TEST(JournalFigures, DiskBytesPerRawMessageByte) {
         static_cast<unsigned long long>(reporter.bytes()), per_raw_byte, nanos_per_event);
     // Without lz4 the journal would hold more than the JSON itself (ids, timestamps, framing).
     EXPECT_LT(reporter.bytes(), json_bytes);
+
+    // Chained small blocks and lone large ones read back to the same bytes.
+    JournalRecovery recovery(spool.path(), 2);
+    size_t read_back = 0;
+    recovery.for_each_unpublished([&](const JournalId&, const RecoveredEntry& entry) {
+      ASSERT_EQ(entry.seq, read_back + 1);
+      EXPECT_EQ(entry.json, events[read_back].json);
+      EXPECT_EQ(entry.received, received[read_back]);
+      ++read_back;
+    });
+    EXPECT_EQ(read_back, size_t{kEvents});
   }
 }
 
