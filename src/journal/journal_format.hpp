@@ -3,8 +3,9 @@
 //
 // Segment `<run:016x>-<thread>-<index:08d>.seg`: a FileHeader, then blocks. Commit log
 // `<run:016x>-commit-<index:08d>.log`: a FileHeader, then blocks of one entry each. A block is
-// a BlockHeader and its stored payload (lz4 when that is smaller); its crc32 (zlib's) covers
-// the header's other fields and the stored payload, so a torn or damaged block is detected.
+// a BlockHeader and its stored payload (lz4 when that is smaller; a small segment block may use
+// the previous block's payload as its lz4 dictionary); its crc32 (zlib's) covers the header's
+// other fields and the stored payload, so a torn or damaged block is detected.
 // Integers are little-endian; entry fields are LEB128 varints where they vary in size.
 #include <cstdint>
 #include <memory>
