@@ -81,7 +81,8 @@ bool IoThread::Loop::answer_relp(Connection& connection, uint64_t durable_throug
       }
       break;
   }
-  if (connection.stream.phase() == StreamConnection::Phase::kMessages) {
+  // EPOLLOUT alone: TLS waits to write for its own sake; the next serve() settles the interest.
+  if (connection.stream.phase() == StreamConnection::Phase::kMessages && connection.interest != EPOLLOUT) {
     set_interest(connection, readable_interest(connection));
   }
   note_relp(connection);
