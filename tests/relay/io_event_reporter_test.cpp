@@ -35,6 +35,26 @@ TEST_F(IoEventReporterTest, EachIoDropIsCountedUnderItsReason) {
   EXPECT_EQ(counters_.drops(metrics::DropReason::kGelfInvalid), 4u);
 }
 
+TEST_F(IoEventReporterTest, RelpSessionsAndAcknowledgementsAreCountedPerPort) {
+  counters_.relp_ports.try_emplace(2514);
+  reporter_.relp_session_opened(2514);
+  reporter_.relp_session_opened(2514);
+  reporter_.relp_session_closed(2514);
+  reporter_.relp_frames_acked(2514, 128);
+  reporter_.relp_frames_acked(9999, 5);  // not a RELP port: nothing to count it in
+  EXPECT_EQ(counters_.relp_ports.at(2514).sessions.load(), 1);
+  EXPECT_EQ(counters_.relp_ports.at(2514).frames_acked.load(), 128u);
+  EXPECT_EQ(counters_.relp_ports.size(), 1u);
+}
+
+TEST_F(IoEventReporterTest, AFailedRelpSessionIsCountedAndLogged) {
+  testing::CapturedLog log;
+  reporter_.relp_session_failed({"10.0.0.7", 2514}, "not a RELP frame: expected a command, got '<'");
+  EXPECT_EQ(counters_.drops(metrics::DropReason::kRelpProtocolError), 1u);
+  EXPECT_NE(log.text().find("closed the RELP session from 10.0.0.7 on port 2514: not a RELP frame"), std::string::npos)
+      << log.text();
+}
+
 TEST_F(IoEventReporterTest, ConnectionsAndLoopsAreCounted) {
   reporter_.loop_started();
   reporter_.datagrams_received(5);

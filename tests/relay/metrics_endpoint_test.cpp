@@ -110,6 +110,23 @@ TEST_F(MetricsEndpointTest, MetricsCarryOurAdditions) {
   }
 }
 
+TEST_F(MetricsEndpointTest, RelpPortsHaveTheirAcknowledgementsAndSessions) {
+  EXPECT_EQ(scrape().find("kinesyslog_relp_"), std::string::npos);  // no RELP port: no RELP series
+  source_.counters.relp_ports.try_emplace(2514);
+  source_.counters.relp_ports.at(2514).frames_acked = 300;
+  source_.counters.relp_ports.at(2514).sessions = 2;
+  const std::string text = scrape();
+  for (const char* line : {
+           "# TYPE kinesyslog_relp_frames_acked_total counter",
+           "kinesyslog_relp_frames_acked_total{port=\"2514\"} 300\n",
+           "# TYPE kinesyslog_relp_sessions gauge",
+           "kinesyslog_relp_sessions{port=\"2514\"} 2\n",
+           "kinesyslog_dropped_messages_total{reason=\"relp_protocol_error\"} 0\n",
+       }) {
+    EXPECT_NE(text.find(line), std::string::npos) << line << "\nin:\n" << text;
+  }
+}
+
 TEST_F(MetricsEndpointTest, DeliveryObservationsFillTheHistograms) {
   DeliveryEventReporter reporter(metrics_);
   reporter.call_starting(2, 3000);
