@@ -34,6 +34,8 @@ CommitLog::CommitLog(std::filesystem::path directory, uint64_t run, JournalRepor
 
 CommitLog::~CommitLog() {
   std::lock_guard lock(mutex_);
+  // The journals may be gone already: their files on disk answer instead.
+  watched_.clear();
   // The current file too, at the end of a run whose segments are all gone (a clean shutdown).
   if (!current_.path.empty()) rotated_.push_back(std::move(current_));
   remove_obsolete_files_locked();

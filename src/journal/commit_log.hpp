@@ -49,7 +49,7 @@ class CommitLog {
 
   // Commit files are deleted once every segment their entries refer to is gone. A watched
   // journal answers that from memory; for others the directory is looked at. A watched journal
-  // must be forgotten before it is destroyed.
+  // must be forgotten before it is destroyed (or the CommitLog destroyed first).
   void watch(const ThreadJournal& journal);
   void forget(const JournalId& journal);
   // Deletes the rotated commit files whose segments are all gone (commit() does it too).

@@ -3,6 +3,8 @@
 #include <array>
 #include <chrono>
 #include <cstring>
+#include <new>
+#include <utility>
 
 #include <fmt/format.h>
 #include <lz4.h>
@@ -39,6 +41,21 @@ uint32_t crc_of(std::string_view bytes, uint32_t crc) {
 // The header's bytes before the crc field.
 std::string_view header_fields(const std::string& out, size_t header_at) {
   return std::string_view(out).substr(header_at, kBlockHeaderSize - 4);
+}
+
+// The header (crc computed here) and the stored payload.
+void append_block_header(std::string& out, std::string_view stored, size_t payload_bytes, uint32_t flags,
+                         JournalSeq first_seq, uint32_t entry_count) {
+  const size_t header_at = out.size();
+  put32(out, kBlockMagic);
+  put32(out, static_cast<uint32_t>(payload_bytes));
+  put32(out, static_cast<uint32_t>(stored.size()));
+  put32(out, flags);
+  put64(out, first_seq);
+  put32(out, entry_count);
+  const uint32_t crc = crc_of(stored, crc_of(header_fields(out, header_at), 0));
+  put32(out, crc);
+  out.append(stored);
 }
 
 bool parse_decimal(std::string_view text, uint64_t& value) {
@@ -134,17 +151,7 @@ void append_block(std::string& out, std::string& scratch, std::string_view paylo
       LZ4_compress_default(payload.data(), scratch.data(), source_size, static_cast<int>(scratch.size()));
   const bool use_lz4 = compressed > 0 && static_cast<size_t>(compressed) < payload.size();
   const std::string_view stored = use_lz4 ? std::string_view(scratch.data(), static_cast<size_t>(compressed)) : payload;
-
-  const size_t header_at = out.size();
-  put32(out, kBlockMagic);
-  put32(out, static_cast<uint32_t>(payload.size()));
-  put32(out, static_cast<uint32_t>(stored.size()));
-  put32(out, use_lz4 ? kBlockLz4 : 0);
-  put64(out, first_seq);
-  put32(out, entry_count);
-  const uint32_t crc = crc_of(stored, crc_of(header_fields(out, header_at), 0));
-  put32(out, crc);
-  out.append(stored);
+  append_block_header(out, stored, payload.size(), use_lz4 ? kBlockLz4 : 0, first_seq, entry_count);
 }
 
 std::optional<BlockHeader> read_block_header(std::string_view bytes) {
@@ -171,13 +178,66 @@ bool block_crc_matches(const BlockHeader& header, std::string_view stored) {
   return crc_of(stored, crc_of(fields, 0)) == header.crc;
 }
 
+ChainedCompressor::ChainedCompressor() : stream_(LZ4_createStream()) {
+  if (!stream_) throw std::bad_alloc();
+}
+
+ChainedCompressor::~ChainedCompressor() = default;
+
+void ChainedCompressor::StreamDeleter::operator()(LZ4_stream_u* stream) const { LZ4_freeStream(stream); }
+
+void ChainedCompressor::restart() { chain_broken_ = true; }
+
+void ChainedCompressor::append_block(std::string& out, std::string_view payload, JournalSeq first_seq,
+                                     uint32_t entry_count) {
+  if (payload.size() >= kChainBelowBytes) {
+    // Large enough to compress well alone, and lz4 is faster without a dictionary.
+    chain_broken_ = true;
+    ::kinesyslog::journal::append_block(out, scratch_, payload, first_seq, entry_count);
+    return;
+  }
+  if (std::exchange(chain_broken_, false)) LZ4_resetStream_fast(stream_.get());
+  const int source_size = static_cast<int>(payload.size());
+  scratch_.resize(static_cast<size_t>(LZ4_compressBound(source_size)));
+  // Even when stored raw, the payload is the next block's dictionary (the reader has it too).
+  const int compressed = LZ4_compress_fast_continue(stream_.get(), payload.data(), scratch_.data(), source_size,
+                                                    static_cast<int>(scratch_.size()), 1);
+  const bool use_lz4 = compressed > 0 && static_cast<size_t>(compressed) < payload.size();
+  const std::string_view stored =
+      use_lz4 ? std::string_view(scratch_.data(), static_cast<size_t>(compressed)) : payload;
+  append_block_header(out, stored, payload.size(), use_lz4 ? kBlockLz4Chained : 0, first_seq, entry_count);
+}
+
+std::optional<std::string_view> ChainedDecompressor::payload(const BlockHeader& header, std::string_view stored) {
+  std::string& out = buffers_[current_];
+  const std::string& previous = buffers_[current_ ^ 1];
+  if (header.flags == 0) {
+    if (stored.size() != header.payload_bytes) return std::nullopt;
+    out.assign(stored);
+  } else if (header.flags == kBlockLz4 || header.flags == kBlockLz4Chained) {
+    if (header.payload_bytes > kMaxPayloadBytes) return std::nullopt;
+    out.resize(header.payload_bytes);
+    const int size = header.flags == kBlockLz4
+                         ? LZ4_decompress_safe(stored.data(), out.data(), static_cast<int>(stored.size()),
+                                               static_cast<int>(out.size()))
+                         : LZ4_decompress_safe_usingDict(stored.data(), out.data(), static_cast<int>(stored.size()),
+                                                         static_cast<int>(out.size()), previous.data(),
+                                                         static_cast<int>(previous.size()));
+    if (size < 0 || static_cast<uint32_t>(size) != header.payload_bytes) return std::nullopt;
+  } else {
+    return std::nullopt;
+  }
+  current_ ^= 1;
+  return std::string_view(out);
+}
+
 std::optional<std::string_view> block_payload(const BlockHeader& header, std::string_view stored,
                                               std::string& scratch) {
-  if ((header.flags & kBlockLz4) == 0) {
+  if (header.flags == 0) {
     if (stored.size() != header.payload_bytes) return std::nullopt;
     return stored;
   }
-  if (header.payload_bytes > kMaxPayloadBytes) return std::nullopt;
+  if (header.flags != kBlockLz4 || header.payload_bytes > kMaxPayloadBytes) return std::nullopt;
   scratch.resize(header.payload_bytes);
   const int size = LZ4_decompress_safe(stored.data(), scratch.data(), static_cast<int>(stored.size()),
                                        static_cast<int>(scratch.size()));
@@ -206,8 +266,8 @@ std::optional<uint64_t> read_varint(std::string_view& bytes) {
   return std::nullopt;
 }
 
-void append_entry(std::string& out, const SourceKey& key, WallTime received, uint64_t raw_bytes,
-                  std::string_view json) {
+void append_entry(std::string& out, const SourceKey& key, WallTime received, uint64_t raw_bytes, std::string_view json,
+                  int64_t& previous_nanos) {
   const auto& address = key.source.bytes();
   if (key.source.is_v4()) {
     out.push_back(4);
@@ -219,13 +279,16 @@ void append_entry(std::string& out, const SourceKey& key, WallTime received, uin
   append_varint(out, key.port);
   out.push_back(static_cast<char>(key.protocol));
   const int64_t nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(received.time_since_epoch()).count();
-  append_varint(out, static_cast<uint64_t>(nanos) << 1 ^ static_cast<uint64_t>(nanos >> 63));  // zigzag
+  // Zigzag: an earlier time than the previous entry's is a small number too.
+  const int64_t delta = static_cast<int64_t>(static_cast<uint64_t>(nanos) - static_cast<uint64_t>(previous_nanos));
+  append_varint(out, static_cast<uint64_t>(delta) << 1 ^ static_cast<uint64_t>(delta >> 63));
+  previous_nanos = nanos;
   append_varint(out, raw_bytes);
   append_varint(out, json.size());
   out.append(json);
 }
 
-std::optional<DecodedEntry> read_entry(std::string_view& bytes) {
+std::optional<DecodedEntry> read_entry(std::string_view& bytes, int64_t& previous_nanos) {
   DecodedEntry entry;
   if (bytes.empty()) return std::nullopt;
   const char family = bytes.front();
@@ -254,7 +317,9 @@ std::optional<DecodedEntry> read_entry(std::string_view& bytes) {
   const auto raw_bytes = zigzag ? read_varint(bytes) : std::nullopt;
   const auto json_size = raw_bytes ? read_varint(bytes) : std::nullopt;
   if (!json_size || *json_size > bytes.size()) return std::nullopt;
-  const auto nanos = static_cast<int64_t>(*zigzag >> 1 ^ (~(*zigzag & 1) + 1));
+  const auto delta = static_cast<int64_t>(*zigzag >> 1 ^ (~(*zigzag & 1) + 1));
+  const auto nanos = static_cast<int64_t>(static_cast<uint64_t>(previous_nanos) + static_cast<uint64_t>(delta));
+  previous_nanos = nanos;
   entry.received = WallTime(std::chrono::duration_cast<WallTime::duration>(std::chrono::nanoseconds(nanos)));
   entry.raw_bytes = *raw_bytes;
   entry.json = bytes.substr(0, *json_size);

@@ -33,12 +33,22 @@ std::optional<std::string> read_file(const std::filesystem::path& path) {
   return bytes;
 }
 
-bool all_zero(std::string_view bytes) {
-  return std::all_of(bytes.begin(), bytes.end(), [](char c) { return c == 0; });
+// Whether a whole block with a matching crc starts anywhere after the first byte of `bytes`.
+bool checked_block_follows(std::string_view bytes) {
+  std::string magic;
+  for (int shift = 0; shift < 32; shift += 8) magic.push_back(static_cast<char>(kBlockMagic >> shift & 0xff));
+  for (size_t at = bytes.find(magic, 1); at != std::string_view::npos; at = bytes.find(magic, at + 1)) {
+    const std::string_view candidate = bytes.substr(at);
+    const auto header = read_block_header(candidate);
+    if (!header || kBlockHeaderSize + size_t{header->stored_bytes} > candidate.size()) continue;
+    if (block_crc_matches(*header, candidate.substr(kBlockHeaderSize, header->stored_bytes))) return true;
+  }
+  return false;
 }
 
-// Walks the blocks after a file header. A damaged block that reaches the end of the file is a
-// torn write (the crash came mid-write); damage followed by more data is not.
+// Walks the blocks after a file header. Damage after which no whole, checked block follows is a
+// torn write (the crash came mid-write: a short block, or what the filesystem left past it);
+// damage before a good block is not, whatever field it hit.
 class BlockReader {
  public:
   enum class End { kClean, kTornTail, kDamaged };
@@ -49,20 +59,14 @@ class BlockReader {
   std::optional<std::pair<BlockHeader, std::string_view>> next() {
     if (rest_.empty()) return std::nullopt;
     const auto header = read_block_header(rest_);
-    if (!header) {
-      // Too short for a header, or zeros a filesystem can leave past a torn write: the tail.
-      end_ = rest_.size() < kBlockHeaderSize || all_zero(rest_) ? End::kTornTail : End::kDamaged;
-      return std::nullopt;
+    const size_t extent = header ? kBlockHeaderSize + size_t{header->stored_bytes} : 0;
+    std::optional<std::string_view> payload;
+    if (header && extent <= rest_.size()) {
+      const std::string_view stored = rest_.substr(kBlockHeaderSize, header->stored_bytes);
+      if (block_crc_matches(*header, stored)) payload = decompressor_.payload(*header, stored);
     }
-    const size_t extent = kBlockHeaderSize + size_t{header->stored_bytes};
-    if (extent > rest_.size()) {
-      end_ = End::kTornTail;
-      return std::nullopt;
-    }
-    const std::string_view stored = rest_.substr(kBlockHeaderSize, header->stored_bytes);
-    const auto payload = block_crc_matches(*header, stored) ? block_payload(*header, stored, scratch_) : std::nullopt;
     if (!payload) {
-      end_ = extent == rest_.size() || all_zero(rest_.substr(extent)) ? End::kTornTail : End::kDamaged;
+      end_ = checked_block_follows(rest_) ? End::kDamaged : End::kTornTail;
       return std::nullopt;
     }
     rest_.remove_prefix(extent);
@@ -73,7 +77,7 @@ class BlockReader {
 
  private:
   std::string_view rest_;
-  std::string scratch_;
+  ChainedDecompressor decompressor_;
   End end_ = End::kClean;
 };
 
@@ -172,8 +176,9 @@ void JournalRecovery::read_segment(const SegmentFile& segment, const EntryCallba
   while (const auto block = reader.next()) {
     std::string_view payload = block->second;
     JournalSeq seq = block->first.first_seq;
+    int64_t previous_nanos = 0;
     for (uint32_t i = 0; i < block->first.entry_count; ++i, ++seq) {
-      const auto entry = read_entry(payload);
+      const auto entry = read_entry(payload, previous_nanos);
       if (!entry) {
         reader.mark_damaged();
         break;
@@ -231,6 +236,7 @@ void JournalRecovery::quarantine(const std::filesystem::path& path) {
 void JournalRecovery::remove_recovered_files() {
   UniqueFd directory_fd(::open(directory_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   const auto remove_all = [&](std::vector<std::filesystem::path>& paths, std::string_view what) {
+    if (paths.empty()) return;
     for (const auto& path : paths) {
       std::error_code error;
       std::filesystem::remove(path, error);

@@ -1,7 +1,8 @@
 #pragma once
 // What the journal tells its owner (metrics, rate-limited error lines). Called from the
 // journal's own threads (the sync thread, a committing publisher) and from the writer's thread,
-// so implementations must be thread-safe and quick.
+// so implementations must be thread-safe and quick, and must not call back into the journal
+// (some calls come with the journal's lock held).
 #include <chrono>
 #include <cstdint>
 #include <string_view>

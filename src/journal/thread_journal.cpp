@@ -35,7 +35,7 @@ ThreadJournal::ThreadJournal(JournalId id, JournalOptions options, JournalReport
     return;
   }
   if (!open_segment(1)) return;
-  sync_thread_ = std::jthread([this](std::stop_token stop) { sync_loop(std::move(stop)); });
+  sync_thread_ = std::jthread([this](const std::stop_token& stop) { sync_loop(stop); });
 }
 
 ThreadJournal::~ThreadJournal() { close(); }
@@ -44,10 +44,13 @@ JournalSeq ThreadJournal::append(const SourceKey& key, WallTime received, uint64
                                  std::string_view json_fragment) {
   if (buffered_count_ == 0) {
     buffered_first_ = next_seq_;
-    entries_.clear();
+    entry_buffers_[current_entries_].clear();
+    previous_received_nanos_ = 0;
   }
   // Memory only or failed: the seq is all that is needed (settlement still counts it).
-  if (directory_fd_ && !failed()) append_entry(entries_, key, received, raw_bytes, json_fragment);
+  if (directory_fd_ && !failed()) {
+    append_entry(entry_buffers_[current_entries_], key, received, raw_bytes, json_fragment, previous_received_nanos_);
+  }
   ++buffered_count_;
   appended_through_.store(next_seq_, std::memory_order_release);
   return next_seq_++;
@@ -58,30 +61,32 @@ void ThreadJournal::flush() {
   const JournalSeq first = buffered_first_;
   const uint32_t count = std::exchange(buffered_count_, 0);
   const JournalSeq last = first + count - 1;
-  if (!directory_fd_ || failed() || entries_.empty()) return;
-  block_.clear();
-  append_block(block_, compressed_, entries_, first, count);
-  entries_.clear();
+  const std::string& entries = entry_buffers_[current_entries_];
+  if (!directory_fd_ || failed() || entries.empty()) return;
 
   std::shared_ptr<UniqueFd> fd;
-  std::string name;
   {
     std::lock_guard lock(mutex_);
     if (closed_ || failed()) return;
     const Segment& active = segments_.back();
     const bool holds_entries = active.last_seq >= active.first_seq;
-    if (holds_entries && active_bytes_ + block_.size() > options_.segment_bytes) {
+    // By the uncompressed size: whether to rotate decides how the block is compressed.
+    if (holds_entries && active_bytes_ + kBlockHeaderSize + entries.size() > options_.segment_bytes) {
       rotated_unsynced_.push_back(std::move(active_fd_));
       if (!open_segment(first)) return;
+      compressor_.restart();  // a segment is read on its own
     }
     fd = active_fd_;
-    name = segments_.back().name;
   }
+  block_.clear();
+  compressor_.append_block(block_, entries, first, count);
+  current_entries_ ^= 1;  // these entries stay as the next block's dictionary
   // Outside the lock: settle() and the sync thread go on while the block is written.
   const int error = write_all(fd->get(), block_);
   std::lock_guard lock(mutex_);
   if (error != 0) {
-    fail(fmt::format("writing journal segment {}", name), error);
+    // Only this thread rotates: the segment written is still the newest.
+    fail(fmt::format("writing journal segment {}", segments_.back().name), error);
     return;
   }
   reporter_.bytes_written(block_.size());
@@ -167,10 +172,12 @@ void ThreadJournal::fail(std::string_view what, int error) {
   wake_sync_.notify_one();
 }
 
-void ThreadJournal::sync_loop(std::stop_token stop) {
+void ThreadJournal::sync_loop(const std::stop_token& stop) {
   std::unique_lock lock(mutex_);
   while (!stop.stop_requested()) {
-    wake_sync_.wait_for(lock, stop, options_.sync_interval, [this] {
+    // At least a millisecond: an interval of 0 would spin.
+    const auto interval = std::max(options_.sync_interval, std::chrono::milliseconds(1));
+    wake_sync_.wait_for(lock, stop, interval, [this] {
       return sync_wanted_through_ > synced_through_ && written_through_ > synced_through_;
     });
     if (stop.stop_requested()) break;  // close() syncs the rest itself

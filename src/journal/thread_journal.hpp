@@ -20,6 +20,7 @@
 #include "core/journal_position.hpp"
 #include "core/source_key.hpp"
 #include "core/unique_fd.hpp"
+#include "journal/journal_format.hpp"
 #include "journal/journal_reporter.hpp"
 
 namespace kinesyslog::journal {
@@ -28,7 +29,8 @@ struct JournalOptions {
   // `<spool>/journal`; empty: memory only (no files, no sync thread, durable_through() ==
   // settled_through()), which keeps sequence numbers and settlement working without a disk.
   std::filesystem::path directory;
-  std::chrono::milliseconds sync_interval{50};
+  std::chrono::milliseconds sync_interval{50};  // at least 1 ms is used
+
   uint64_t segment_bytes = uint64_t{64} << 20;
 };
 
@@ -56,7 +58,8 @@ class ThreadJournal {
   // An eventfd, readable after durable_through() advanced (read it to reset); open until destruction.
   int wake_fd() const { return wake_fd_.get(); }
   // These events are in a durably committed record, or given up (too large, spool full).
-  // Segments whose events are all settled and that take no more writes are deleted.
+  // Segments whose events are all settled and that take no more writes are deleted, oldest
+  // first: every appended seq must be settled some day, or the segments from its on stay.
   void settle(std::span<const JournalSeq> seqs);
   // Every seq <= this is settled.
   JournalSeq settled_through() const { return settled_through_.load(std::memory_order_acquire); }
@@ -81,7 +84,7 @@ class ThreadJournal {
 
   bool open_segment(JournalSeq first_seq);      // requires mutex_; false (and failed) on error
   void fail(std::string_view what, int error);  // requires mutex_
-  void sync_loop(std::stop_token stop);
+  void sync_loop(const std::stop_token& stop);
   void sync_once(std::unique_lock<std::mutex>& lock);
   void publish_durable();          // requires mutex_
   void delete_settled_segments();  // requires mutex_
@@ -97,9 +100,13 @@ class ThreadJournal {
   JournalSeq next_seq_ = 1;
   JournalSeq buffered_first_ = 0;
   uint32_t buffered_count_ = 0;
-  std::string entries_;  // the buffered entries, encoded
-  std::string block_;    // header + stored payload of the block being written
-  std::string compressed_;
+  int64_t previous_received_nanos_ = 0;  // of the block's previous entry
+  // The buffered entries, encoded; the other buffer holds the previous block's payload, the
+  // dictionary its successor is compressed against.
+  std::string entry_buffers_[2];
+  int current_entries_ = 0;
+  std::string block_;  // header + stored payload of the block being written
+  ChainedCompressor compressor_;
 
   mutable std::mutex mutex_;
   std::condition_variable_any wake_sync_;

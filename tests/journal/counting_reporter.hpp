@@ -2,6 +2,7 @@
 // A JournalReporter that counts what it is told, and a wait for durable_through() by its wake fd.
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include <poll.h>
+#include <sys/resource.h>
 
 #include "journal/journal_reporter.hpp"
 #include "journal/thread_journal.hpp"
@@ -57,5 +59,27 @@ inline bool wait_durable(const ThreadJournal& journal, JournalSeq seq,
   }
   return true;
 }
+
+// While it lives, files of this process cannot grow past `bytes`: write(2) fails with EFBIG
+// (SIGXFSZ ignored) — a full disk without filling one.
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(uint64_t bytes) : previous_handler_(std::signal(SIGXFSZ, SIG_IGN)) {
+    ::getrlimit(RLIMIT_FSIZE, &previous_);
+    rlimit limit = previous_;
+    limit.rlim_cur = bytes;
+    ::setrlimit(RLIMIT_FSIZE, &limit);
+  }
+  ~FileSizeLimit() {
+    ::setrlimit(RLIMIT_FSIZE, &previous_);
+    std::signal(SIGXFSZ, previous_handler_);
+  }
+  FileSizeLimit(const FileSizeLimit&) = delete;
+  FileSizeLimit& operator=(const FileSizeLimit&) = delete;
+
+ private:
+  void (*previous_handler_)(int);
+  rlimit previous_{};
+};
 
 }  // namespace kinesyslog::journal::testing

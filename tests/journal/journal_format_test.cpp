@@ -33,16 +33,18 @@ TEST(JournalFormat, EntriesRoundTripBothAddressFamilies) {
   const SourceKey v4{IpAddress::from_v4({10, 1, 2, 3}), 514, Protocol::kSyslog};
   const SourceKey v6{*IpAddress::parse("2001:db8::1"), 12201, Protocol::kGelf};
   const WallTime received = WallTime(std::chrono::nanoseconds(1'700'000'000'123'456'789));
-  append_entry(bytes, v4, received, 150, R"({"id":"1","timestamp":2,"message":"a"})");
-  append_entry(bytes, v6, WallTime{}, 0, "");
+  int64_t written_previous = 0;
+  append_entry(bytes, v4, received, 150, R"({"id":"1","timestamp":2,"message":"a"})", written_previous);
+  append_entry(bytes, v6, WallTime{}, 0, "", written_previous);  // earlier than the previous one
+  int64_t read_previous = 0;
   std::string_view rest = bytes;
-  const auto first = read_entry(rest);
+  const auto first = read_entry(rest, read_previous);
   ASSERT_TRUE(first);
   EXPECT_EQ(first->key, v4);
   EXPECT_EQ(first->received, received);
   EXPECT_EQ(first->raw_bytes, 150u);
   EXPECT_EQ(first->json, R"({"id":"1","timestamp":2,"message":"a"})");
-  const auto second = read_entry(rest);
+  const auto second = read_entry(rest, read_previous);
   ASSERT_TRUE(second);
   EXPECT_EQ(second->key, v6);
   EXPECT_EQ(second->received, WallTime{});
@@ -50,7 +52,8 @@ TEST(JournalFormat, EntriesRoundTripBothAddressFamilies) {
   // Every truncation of an entry is refused, never read past the end.
   for (size_t size = 0; size < bytes.size() / 2; ++size) {
     std::string_view truncated = std::string_view(bytes).substr(0, size);
-    const auto entry = read_entry(truncated);
+    int64_t previous = 0;
+    const auto entry = read_entry(truncated, previous);
     if (entry) {
       EXPECT_LE(entry->json.data() + entry->json.size(), bytes.data() + size);
     }

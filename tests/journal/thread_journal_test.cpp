@@ -221,5 +221,34 @@ TEST(ThreadJournal, AFailedRotationStopsWritingAndIsReported) {
   journal.close();
 }
 
+TEST(ThreadJournal, AFailedWriteStopsWritingAndDurabilityFollowsSettlement) {
+  kinesyslog::testing::TemporaryDirectory spool;
+  CountingReporter reporter;
+  ThreadJournal journal(JournalId{1, 4}, JournalOptions{spool.path(), milliseconds(10)}, reporter);
+  journal.append(kSource, WallTime{}, 5, fragment(1));
+  journal.flush();
+  ASSERT_TRUE(wait_durable(journal, 1));
+  {
+    const testing::FileSizeLimit limit(std::filesystem::file_size(spool.path() / segment_names(spool.path())[0]));
+    journal.append(kSource, WallTime{}, 5, fragment(2));
+    journal.flush();  // EFBIG, as a full disk would say ENOSPC
+  }
+  EXPECT_TRUE(journal.failed());
+  ASSERT_EQ(reporter.failures().size(), 1u);
+  EXPECT_NE(reporter.failures()[0].find("writing journal segment"), std::string::npos) << reporter.failures()[0];
+  journal.append(kSource, WallTime{}, 5, fragment(3));
+  journal.flush();
+  journal.want_sync();
+  std::this_thread::sleep_for(milliseconds(50));
+  EXPECT_EQ(journal.durable_through(), 1u);
+  const JournalSeq later[] = {2, 3};
+  journal.settle(later);
+  EXPECT_EQ(journal.durable_through(), 1u);  // seq 1 is not settled: the watermark waits
+  const JournalSeq first[] = {1};
+  journal.settle(first);
+  EXPECT_EQ(journal.durable_through(), 3u);
+  EXPECT_EQ(reporter.failures().size(), 1u);  // reported once
+}
+
 }  // namespace
 }  // namespace kinesyslog::journal
