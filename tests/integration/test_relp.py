@@ -19,7 +19,7 @@ import time
 import unittest
 
 from relay_harness import Relay, free_port
-from relay_probes import dropped, sample, scrape, wait_until
+from relay_probes import dropped, proxy_v1, sample, scrape, wait_until
 from tls_certs import SERVER_CN, TestPki
 
 MARK = re.compile(r"relp-test (\w+) (\d{6})")
@@ -142,8 +142,10 @@ ruleset(name="forward" queue.type="LinkedList" queue.size="200000" queue.dequeue
 
 
 class RelpTest(unittest.TestCase):
-    def start_relay(self, *args, relp_port=None, tls=False, workdir=None):
+    def start_relay(self, *args, relp_port=None, tls=False, workdir=None, proxied=False):
         self.relp_port = relp_port or free_port()
+        if proxied:
+            args += ("--proxy-protocol", str(self.relp_port))
         self.metrics_port = free_port()
         listen = ["--relp-tls-port" if tls else "--relp-port", str(self.relp_port)]
         if tls:
@@ -211,6 +213,24 @@ class RelpTest(unittest.TestCase):
             rest = read_until(relp, lambda got: False, timeout=5)
             self.assertEqual(rest, frame(7, b"rsp", b"200 OK") + b"0 serverclose 0\n")
         self.assertEqual(sorted(self.marked(relay, "stop")), list(range(6)), relay.read_log())
+
+    def test_a_proxy_header_names_the_source_of_a_relp_session(self):
+        relay = self.start_relay(proxied=True)
+        with socket.create_connection(("127.0.0.1", self.relp_port), timeout=10) as relp:
+            relp.sendall(proxy_v1("203.0.113.9", "127.0.0.1", destination_port=self.relp_port)
+                         + frame(1, b"open", b"relp_version=0\ncommands=syslog"))
+            read_until(relp, lambda got: b"commands=syslog" in got)
+            relp.sendall(frame(2, b"syslog", b"<13>relp-test proxied 000000") + frame(3, b"close"))
+            self.assertEqual(read_until(relp, lambda got: got.count(b"\n") >= 2),
+                             frame(2, b"rsp", b"200 OK") + frame(3, b"rsp", b"200 OK"))
+        deadline = time.monotonic() + 30
+        events = []
+        while not events and time.monotonic() < deadline:
+            events = [e for e in relay.delivered_events() if "relp-test proxied" in e["message"]]
+            time.sleep(0.2)
+        self.assertEqual(len(events), 1, relay.read_log())
+        self.assertEqual(events[0]["logStream"], "203.0.113.9")
+        self.assertEqual(events[0]["logGroup"], f"/kinesyslog/syslog/{self.relp_port}")
 
     def test_garbage_closes_the_connection_and_is_counted(self):
         relay = self.start_relay()

@@ -111,7 +111,8 @@ class RelpPeer {
 
 class IoThreadRelpTest : public ::testing::Test {
  protected:
-  void SetUp() override {
+  void SetUp() override { start({}); }
+  void start(IoThreadConfig config) {
     ListenerSpec spec{Transport::kTcp, 0, Protocol::kSyslog};
     spec.framing = StreamFraming::kRelp;
     UniqueFd fd = open_listener(*IpAddress::parse("127.0.0.1"), false, spec);
@@ -119,7 +120,6 @@ class IoThreadRelpTest : public ::testing::Test {
     spec.port = port_;
     std::vector<BoundListener> listeners;
     listeners.push_back({spec, std::move(fd), &gauges_});
-    IoThreadConfig config;
     config.tick = 20ms;
     config.max_message_size = 1024;
     thread_ = std::make_unique<IoThread>(std::move(listeners), sink_, clock_, events_, config);
@@ -220,6 +220,20 @@ TEST_F(IoThreadRelpTest, ARefusedOpenIsAnsweredWith500BeforeTheClose) {
   const std::string expected = frame(1, "rsp", "500 required command not supported by client");
   EXPECT_EQ(peer.read(expected.size()), expected);
   EXPECT_TRUE(peer.wait_closed());
+}
+
+TEST_F(IoThreadRelpTest, AFrameStillArrivingPastThePartialBudgetClosesTheSession) {
+  stop();
+  IoThreadConfig config;
+  config.max_partial_bytes = 1024;
+  start(config);
+  auto peer = open_session();
+  peer->send("2 syslog 3000 " + std::string(2000, 'x'));  // held: its data is not all here
+  EXPECT_TRUE(peer->wait_closed());
+  for (int i = 0; i < 100 && events_.relp_failures().empty(); ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(events_.relp_failures().size(), 1U);
+  EXPECT_NE(events_.relp_failures()[0].failure.find("--max-partial-bytes"), std::string::npos);
+  EXPECT_EQ(sink_.received(), 0U);  // nothing cut short: the sender resends the frame
 }
 
 TEST_F(IoThreadRelpTest, EveryLoopRoundEndsWithTheSink) {
