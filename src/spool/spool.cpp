@@ -251,7 +251,7 @@ SpoolFile Spool::commit(PreparedRecord&& prepared) {
   temporary_names_in_use().erase(record.temporary_name_);
   const FileIdentity identity = identity_of(record.fd_.get());  // after the rename, which set its change time
   try {
-    sync_directory_(dir, record.name_);
+    commit_sync_.sync(dir, record.name_);
   } catch (const std::system_error& error) {
     // As publish(): a name that may not survive a crash goes, and the caller writes the data anew.
     ::unlinkat(dir, record.name_.c_str(), 0);

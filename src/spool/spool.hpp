@@ -17,6 +17,7 @@
 #include "core/unique_fd.hpp"
 #include "spool/atomic_file.hpp"
 #include "spool/quarantine.hpp"
+#include "spool/shared_directory_sync.hpp"
 
 namespace kinesyslog::spool {
 
@@ -162,7 +163,8 @@ class Spool {
   const Clock& clock_;
   UniqueFd directory_fd_;
   AtomicFileWriter writer_;
-  DirectorySync sync_directory_;  // the writer's, for commit()
+  DirectorySync sync_directory_;                      // the writer's, for roll_forward()
+  SharedDirectorySync commit_sync_{sync_directory_};  // concurrent commit() calls share one fsync
   Quarantine quarantine_;
   uint64_t max_bytes_;
   uint64_t max_record_bytes_;
