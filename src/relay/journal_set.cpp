@@ -18,22 +18,27 @@ std::filesystem::path journal_directory(const std::filesystem::path& spool_dir) 
 JournalSet::JournalSet(const std::filesystem::path& spool_dir, uint64_t run, size_t threads,
                        std::chrono::milliseconds sync, journal::JournalReporter& reporter)
     : directory_(journal_directory(spool_dir)),
-      run_(run),
-      commit_log_(std::make_unique<journal::CommitLog>(journal_directory(spool_dir), run, reporter)) {
+      run_(run) {
   journal::JournalOptions options;
-  options.directory = journal_directory(spool_dir);
-  options.sync_interval = sync;
+  if (sync.count() > 0) {
+    commit_log_ = std::make_unique<journal::CommitLog>(directory_, run, reporter);
+    options.directory = directory_;
+    options.sync_interval = sync;
+  }
   for (size_t i = 0; i < threads; ++i) {
     journals_.push_back(
         std::make_unique<journal::ThreadJournal>(JournalId{run, static_cast<uint32_t>(i)}, options, reporter));
-    commit_log_->watch(*journals_.back());
+    if (commit_log_) commit_log_->watch(*journals_.back());
   }
 }
 
 JournalSet::~JournalSet() {
   close();
-  for (const auto& journal : journals_) commit_log_->forget(journal->id());
+  if (commit_log_) {
+    for (const auto& journal : journals_) commit_log_->forget(journal->id());
+  }
   journals_.clear();
+  if (!commit_log_) return;  // memory only: no directory of ours
   commit_log_.reset();
   // A clean stop leaves no empty directory in the spool; one still holding files (events for the
   // next start, quarantine) stays.
@@ -50,7 +55,7 @@ void JournalSet::close() {
   if (closed_) return;
   closed_ = true;
   for (const auto& journal : journals_) journal->close();
-  commit_log_->remove_obsolete_files();
+  if (commit_log_) commit_log_->remove_obsolete_files();
 }
 
 }  // namespace kinesyslog::relay

@@ -39,6 +39,8 @@ class JournalSet {
  public:
   // Creates <spool>/journal and the commit log (throws std::system_error when it cannot: the
   // relay would promise a durability it does not have) and `threads` journals of run `run`.
+  // A `sync` of zero (the journal off) gives journals in memory only: no files, and an event is
+  // durable once its record is spooled, which is what RELP acknowledgements then wait for.
   JournalSet(const std::filesystem::path& spool_dir, uint64_t run, size_t threads, std::chrono::milliseconds sync,
              journal::JournalReporter& reporter);
   ~JournalSet();  // close(), then the journal directory goes if nothing is left in it
@@ -48,6 +50,8 @@ class JournalSet {
   journal::ThreadJournal& thread_journal(size_t index) { return *journals_[index]; }
   // The journal of this run with that id; nullptr for another run's (recovery replays those).
   journal::ThreadJournal* find(const JournalId& id);
+  // Whether events are written to disk (else they are durable only once spooled).
+  bool on_disk() const { return commit_log_ != nullptr; }
   journal::CommitLog& commit_log() { return *commit_log_; }
   // Once the I/O threads and encoders stopped: the last flush and sync of every journal.
   // Segments whose events are all in published records are gone; the others wait for the next start.

@@ -74,9 +74,9 @@ struct Relay::Pipeline {
                             : std::nullopt),
         delivery(spool, destination, clock, delivery_options(), random_seed_from_os()),
         encoder_counts(counters),
-        journals(journaling() ? std::make_unique<JournalSet>(config.spool_dir, run, config.io_threads,
-                                                             config.journal_sync, journal_counts)
-                              : nullptr),
+        journals(journaling() || serves_relp() ? std::make_unique<JournalSet>(config.spool_dir, run, config.io_threads,
+                                                                              config.journal_sync, journal_counts)
+                                               : nullptr),
         spool_publisher(spool, delivery, journals.get()),
         encoders(encoder_pool_config(), spool_publisher, encoder_counts, clock) {
     auto sockets =
@@ -113,6 +113,12 @@ struct Relay::Pipeline {
   }
 
   bool journaling() const { return config.journal_sync.count() > 0; }
+  // RELP acknowledges only durable events: with the journal off, the journals stay in memory
+  // and tell when each event's record is spooled.
+  bool serves_relp() const {
+    return std::any_of(config.listeners.begin(), config.listeners.end(),
+                       [](const net::ListenerSpec& spec) { return spec.framing == net::StreamFraming::kRelp; });
+  }
 
   batch::BatchLimits batch_limits() const {
     return batch::BatchLimits{config.flush_size, config.flush_age,

@@ -12,7 +12,9 @@ void SpoolPublisher::publish(std::string_view record, WallTime first_received, c
     delivery_.notify_published(spool_.publish(record), first_received);
     return;
   }
-  delivery_.notify_published(publish_committed(record, holds), first_received);
+  // Journals in memory only (RELP with the journal off): spooled is durable, nothing to note.
+  delivery_.notify_published(journals_->on_disk() ? publish_committed(record, holds) : spool_.publish(record),
+                             first_received);
   settle(holds);
 }
 

@@ -18,7 +18,8 @@ class JournalSet;
 
 class SpoolPublisher final : public encode::RecordPublisher {
  public:
-  // `journals`: null when the journal is off (every record takes spool::Spool::publish).
+  // `journals`: null when no event is journaled (every record takes spool::Spool::publish); in
+  // memory only, records are published plainly and their events settled.
   SpoolPublisher(spool::Spool& spool, deliver::DeliveryLoop& delivery, JournalSet* journals)
       : spool_(spool), delivery_(delivery), journals_(journals) {}
 

@@ -214,6 +214,23 @@ class RelpTest(unittest.TestCase):
             self.assertEqual(rest, frame(7, b"rsp", b"200 OK") + b"0 serverclose 0\n")
         self.assertEqual(sorted(self.marked(relay, "stop")), list(range(6)), relay.read_log())
 
+    def test_without_the_journal_a_frame_is_acknowledged_only_once_its_batch_is_spooled(self):
+        relay = self.start_relay("--journal-sync-ms", "0", flush_age=4)
+        with socket.create_connection(("127.0.0.1", self.relp_port), timeout=10) as relp:
+            relp.sendall(frame(1, b"open", b"relp_version=0\ncommands=syslog"))
+            read_until(relp, lambda got: b"commands=syslog" in got)
+            opened = time.monotonic()
+            relp.sendall(frame(2, b"syslog", b"<13>relp-test spooled 000000"))
+            # Held in an open batch (flush age 4 s) and nowhere else: no answer yet.
+            self.assertEqual(read_until(relp, lambda got: False, timeout=1.5), b"")
+            answer = read_until(relp, lambda got: got.endswith(b"\n"), timeout=20)
+            self.assertEqual(answer, frame(2, b"rsp", b"200 OK"))
+            self.assertGreaterEqual(time.monotonic() - opened, 3.5, "answered before the batch closed")
+            spooled = [p for p in os.listdir(relay.spool_dir) if p.startswith("firehose_event-")]
+            delivered = relay.output_objects()
+            self.assertTrue(spooled or delivered, "answered, yet no record exists")
+        self.assertFalse(os.path.exists(os.path.join(relay.spool_dir, "journal")))
+
     def test_a_proxy_header_names_the_source_of_a_relp_session(self):
         relay = self.start_relay(proxied=True)
         with socket.create_connection(("127.0.0.1", self.relp_port), timeout=10) as relp:

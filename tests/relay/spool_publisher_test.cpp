@@ -89,5 +89,31 @@ TEST_F(SpoolPublisherTest, WithoutTheJournalARecordIsPublishedInOneStep) {
   EXPECT_TRUE(recovery.records_to_roll_forward().empty());
 }
 
+TEST(SpoolPublisherInMemory, RelpWithoutTheJournalCountsAnEventDurableOnceItsRecordIsSpooled) {
+  testing::TemporaryDirectory spool_dir;
+  ManualClock clock{WallTime{} + 1'800'000'000s};
+  metrics::JournalCounters counters;
+  JournalCounts reporter{counters, clock};
+  spool::Spool spool{spool_dir.path(), clock};
+  testing::FakeDestination destination;
+  deliver::DeliveryLoop delivery{spool, destination, clock, deliver::DeliveryOptions{}, 1};
+  JournalSet journals{spool_dir.path(), 9, 1, 0ms, reporter};  // --journal-sync-ms 0
+  SpoolPublisher publisher{spool, delivery, &journals};
+  EXPECT_FALSE(journals.on_disk());
+
+  journal::ThreadJournal& journal = journals.thread_journal(0);
+  const SourceKey key{*IpAddress::parse("192.0.2.5"), 514, Protocol::kSyslog};
+  for (int i = 0; i < 2; ++i) journal.append(key, clock.now(), 10, "{\"id\":\"x\"}");
+  journal.flush();
+  journal.want_sync();
+  EXPECT_EQ(journal.durable_through(), 0u);  // written nowhere: not durable until spooled
+
+  const std::vector<JournalSeq> seqs{1, 2};
+  publisher.publish(testing::gzip_member("two events"), clock.now(), encode::JournalCoverage{journal.id(), seqs});
+  EXPECT_EQ(spool.record_count(), 1u);
+  EXPECT_EQ(journal.durable_through(), 2u);
+  EXPECT_FALSE(std::filesystem::exists(journal_directory(spool_dir.path())));
+}
+
 }  // namespace
 }  // namespace kinesyslog::relay
