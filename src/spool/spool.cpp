@@ -223,6 +223,9 @@ PreparedRecord Spool::prepare(std::string_view record) {
     if (::fdatasync(fd.get()) != 0) {
       throw std::system_error(errno, std::generic_category(), "flushing " + unique.temporary_name);
     }
+    // The name too: the commit log will say this name holds the events, and recovery must find
+    // it after a power loss (fdatasync persists the data, not the directory entry).
+    commit_sync_.sync(directory_fd_.get(), unique.temporary_name);
   } catch (const std::system_error& error) {
     if (fd.valid()) ::unlinkat(directory_fd_.get(), unique.temporary_name.c_str(), 0);
     temporary_names_in_use().erase(unique.temporary_name);

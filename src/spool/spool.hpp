@@ -102,8 +102,8 @@ class Spool {
   SpoolFile publish(std::string_view record);
 
   // Two-phase publish, for callers that must note a record durably before it appears (the
-  // journal's commit log). prepare() writes and syncs the record under its temporary name
-  // (never O_TMPFILE: the name must exist for a crash to leave something to roll forward);
+  // journal's commit log). prepare() writes and syncs the record under its temporary name,
+  // and syncs the directory so the name survives a power loss too (never O_TMPFILE: the name must exist for a crash to leave something to roll forward);
   // throws as publish() does. commit() renames it into place and syncs the directory, and
   // returns it as publish() would; on failure the record's final name is gone again and
   // SpoolError is thrown (the temporary is gone too: prepare anew). discard() removes it.

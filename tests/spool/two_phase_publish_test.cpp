@@ -41,6 +41,21 @@ TEST_F(TwoPhasePublish, APreparedRecordWaitsUnderItsTemporaryNameAndIsNotScanned
   spool.discard(std::move(prepared));
 }
 
+// The commit log will name the temporary: its directory entry must be on disk before that,
+// or a power loss could leave the log naming a file that never existed.
+TEST_F(TwoPhasePublish, PrepareSyncsTheDirectoryAfterCreatingTheTemporaryName) {
+  static std::vector<std::string> synced;
+  synced.clear();
+  const auto recording_sync = [](int dir_fd, const std::string& what) {
+    synced.push_back(what);
+    sync_directory(dir_fd, what);
+  };
+  Spool spool(directory_.path(), clock_, SpoolOptions{.sync_directory = recording_sync});
+  PreparedRecord prepared = spool.prepare("named durably");
+  EXPECT_EQ(synced, std::vector<std::string>{prepared.temporary_name()});
+  spool.discard(std::move(prepared));
+}
+
 TEST_F(TwoPhasePublish, CommitRenamesItIntoPlaceAsPublishWould) {
   Spool spool(directory_.path(), clock_);
   PreparedRecord prepared = spool.prepare("committed bytes");
@@ -72,8 +87,19 @@ TEST_F(TwoPhasePublish, PrepareRespectsTheCap) {
   EXPECT_EQ(entry_names(directory_.path()).size(), 1u);
 }
 
-TEST_F(TwoPhasePublish, AFailedDirectorySyncTakesTheNameAwayAgain) {
+TEST_F(TwoPhasePublish, AFailedDirectorySyncWhilePreparingLeavesNoTemporary) {
   static const auto failing_sync = [](int, const std::string& what) {
+    throw std::system_error(EIO, std::generic_category(), "syncing the directory of " + what);
+  };
+  Spool spool(directory_.path(), clock_, SpoolOptions{.sync_directory = failing_sync});
+  EXPECT_THROW(spool.prepare("doomed"), SpoolError);
+  EXPECT_TRUE(entry_names(directory_.path()).empty());
+}
+
+TEST_F(TwoPhasePublish, AFailedDirectorySyncTakesTheNameAwayAgain) {
+  // The temporary's sync (prepare) works; the one after the rename (commit) fails.
+  static const auto failing_sync = [](int dir_fd, const std::string& what) {
+    if (what.starts_with(Spool::kTemporaryPrefix)) return sync_directory(dir_fd, what);
     throw std::system_error(EIO, std::generic_category(), "syncing the directory of " + what);
   };
   Spool spool(directory_.path(), clock_, SpoolOptions{.sync_directory = failing_sync});
