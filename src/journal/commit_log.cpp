@@ -10,6 +10,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "journal/io.hpp"
@@ -25,7 +26,10 @@ std::pair<uint64_t, uint32_t> key_of(const JournalId& journal) { return {journal
 
 CommitLog::CommitLog(std::filesystem::path directory, uint64_t run, JournalReporter& reporter, uint64_t file_bytes)
     : directory_(std::move(directory)), run_(run), reporter_(reporter), file_bytes_(file_bytes) {
-  std::filesystem::create_directories(directory_);
+  // Private as the spool's records are: the journal holds every message of every sender.
+  if (::mkdir(directory_.c_str(), 0700) != 0 && errno != EEXIST) {
+    throw std::system_error(errno, std::generic_category(), "creating " + directory_.string());
+  }
   directory_fd_.reset(::open(directory_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!directory_fd_) throw std::system_error(errno, std::generic_category(), "opening " + directory_.string());
   std::lock_guard lock(mutex_);
@@ -145,7 +149,7 @@ void CommitLog::open_file() {
   if (!current_.path.empty()) rotated_.push_back(std::move(current_));  // deleted once obsolete
   current_ = FileSpan{};
   current_.path = directory_ / commit_file_name(run_, index);
-  UniqueFd fd(::open(current_.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0640));
+  UniqueFd fd(::open(current_.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600));
   std::string header;
   append_file_header(header, FileHeader{FileKind::kCommitLog, JournalId{run_, 0}, index});
   int error = fd ? write_all(fd.get(), header) : errno;

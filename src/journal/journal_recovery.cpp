@@ -10,6 +10,7 @@
 
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 #include "core/unique_fd.hpp"
 #include "journal/io.hpp"
@@ -227,7 +228,9 @@ bool JournalRecovery::published(const JournalId& journal, JournalSeq seq) const 
 void JournalRecovery::quarantine(const std::filesystem::path& path) {
   const std::filesystem::path target = directory_ / "quarantine" / path.filename();
   std::error_code error;
-  std::filesystem::create_directories(target.parent_path(), error);
+  if (::mkdir(target.parent_path().c_str(), 0700) != 0 && errno != EEXIST) {
+    error.assign(errno, std::generic_category());
+  }
   if (!error) std::filesystem::rename(path, target, error);
   if (error) spdlog::error("journal recovery: cannot move {} to quarantine: {}", path.string(), error.message());
   std::erase(commit_logs_, path);

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "journal/io.hpp"
@@ -23,10 +24,9 @@ ThreadJournal::ThreadJournal(JournalId id, JournalOptions options, JournalReport
   if (options_.directory.empty()) return;  // memory only
 
   std::lock_guard lock(mutex_);
-  std::error_code error;
-  std::filesystem::create_directories(options_.directory, error);
-  if (error) {
-    fail(fmt::format("creating the journal directory {}", options_.directory.string()), error.value());
+  if (::mkdir(options_.directory.c_str(), 0700) != 0 && errno != EEXIST) {  // private: every sender's messages
+    const int error = errno;
+    fail(fmt::format("creating the journal directory {}", options_.directory.string()), error);
     return;
   }
   directory_fd_.reset(::open(options_.directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
@@ -144,7 +144,7 @@ void ThreadJournal::close() {
 bool ThreadJournal::open_segment(JournalSeq first_seq) {
   const uint32_t index = next_segment_index_++;
   std::string name = segment_file_name(id_, index);
-  UniqueFd fd(::openat(directory_fd_.get(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0640));
+  UniqueFd fd(::openat(directory_fd_.get(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600));
   if (!fd) {
     fail(fmt::format("creating journal segment {}", name), errno);
     return false;

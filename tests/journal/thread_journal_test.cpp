@@ -89,6 +89,22 @@ TEST(ThreadJournal, WrittenEntriesBecomeDurableAndReadBackIdentically) {
   }
 }
 
+// The journal holds every sender's messages: only the relay's user may read it.
+TEST(ThreadJournal, TheDirectoryAndItsSegmentsArePrivate) {
+  kinesyslog::testing::TemporaryDirectory spool;
+  CountingReporter reporter;
+  const std::filesystem::path directory = spool.path() / "journal";
+  ThreadJournal journal(JournalId{7, 0}, JournalOptions{directory, milliseconds(20)}, reporter);
+  journal.append(kSource, WallTime{}, 10, fragment(1));
+  journal.flush();
+  namespace fs = std::filesystem;
+  EXPECT_EQ(fs::status(directory).permissions() & fs::perms::all, fs::perms::owner_all);
+  const auto segments = segment_names(directory);
+  ASSERT_EQ(segments.size(), 1u);
+  EXPECT_EQ(fs::status(directory / segments[0]).permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+}
+
 TEST(ThreadJournal, WantSyncSyncsWithoutWaitingForTheInterval) {
   kinesyslog::testing::TemporaryDirectory spool;
   CountingReporter reporter;
