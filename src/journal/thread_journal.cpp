@@ -53,7 +53,11 @@ JournalSeq ThreadJournal::append(const SourceKey& key, WallTime received, uint64
   }
   ++buffered_count_;
   appended_through_.store(next_seq_, std::memory_order_release);
-  return next_seq_++;
+  const JournalSeq seq = next_seq_++;
+  // A round that brings a flood (thousands of partial messages cut at once) is written in
+  // pieces, so the buffers, which keep their size for reuse, stay small.
+  if (entry_buffers_[current_entries_].size() >= kMaxBlockEntryBytes) flush();
+  return seq;
 }
 
 void ThreadJournal::flush() {

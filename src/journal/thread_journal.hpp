@@ -36,6 +36,9 @@ struct JournalOptions {
 
 class ThreadJournal {
  public:
+  // Buffered entries are written as soon as they reach this size, even in mid-round.
+  static constexpr size_t kMaxBlockEntryBytes = size_t{256} << 10;
+
   // Creates the directory and the first segment. Never throws for I/O errors: they are reported
   // and leave the journal failed() (events still get sequence numbers and settle).
   ThreadJournal(JournalId id, JournalOptions options, JournalReporter& reporter);
@@ -44,7 +47,7 @@ class ThreadJournal {
   ThreadJournal& operator=(const ThreadJournal&) = delete;
 
   // --- the owning I/O thread only ---
-  // Buffers one entry; returns its sequence number (1, 2, ...).
+  // Buffers one entry (and writes the buffer once it holds kMaxBlockEntryBytes); returns its seq (1, 2, ...).
   JournalSeq append(const SourceKey& key, WallTime received, uint64_t raw_bytes, std::string_view json_fragment);
   // Writes the buffered entries as one block (one write(2)); rotates the segment first when it
   // would grow past segment_bytes. Cheap when nothing is buffered.

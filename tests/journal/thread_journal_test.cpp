@@ -105,6 +105,22 @@ TEST(ThreadJournal, TheDirectoryAndItsSegmentsArePrivate) {
             fs::perms::owner_read | fs::perms::owner_write);
 }
 
+// Thousands of partial messages cut in one round must not grow the journal's buffers with them.
+TEST(ThreadJournal, AFloodInOneRoundIsWrittenInPiecesOfBoundedSize) {
+  kinesyslog::testing::TemporaryDirectory spool;
+  CountingReporter reporter;
+  ThreadJournal journal(JournalId{7, 0}, JournalOptions{spool.path(), milliseconds(20)}, reporter);
+  const std::string big = R"({"id":"1","timestamp":0,"message":")" + std::string(60'000, 'x') + R"("})";
+  const int count = 3 * static_cast<int>(ThreadJournal::kMaxBlockEntryBytes / big.size());
+  for (int i = 0; i < count; ++i) journal.append(kSource, WallTime{}, big.size(), big);
+  EXPECT_GT(reporter.bytes(), 0u) << "nothing written before the round's end";
+  journal.flush();
+  ASSERT_TRUE(wait_durable(journal, static_cast<JournalSeq>(count)));
+  const auto entries = recover(spool.path());
+  ASSERT_EQ(entries.size(), static_cast<size_t>(count));
+  EXPECT_EQ(entries.back().json, big);
+}
+
 TEST(ThreadJournal, WantSyncSyncsWithoutWaitingForTheInterval) {
   kinesyslog::testing::TemporaryDirectory spool;
   CountingReporter reporter;
