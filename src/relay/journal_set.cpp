@@ -17,8 +17,7 @@ std::filesystem::path journal_directory(const std::filesystem::path& spool_dir) 
 
 JournalSet::JournalSet(const std::filesystem::path& spool_dir, uint64_t run, size_t threads,
                        std::chrono::milliseconds sync, journal::JournalReporter& reporter)
-    : directory_(journal_directory(spool_dir)),
-      run_(run) {
+    : directory_(journal_directory(spool_dir)), run_(run) {
   journal::JournalOptions options;
   if (sync.count() > 0) {
     commit_log_ = std::make_unique<journal::CommitLog>(directory_, run, reporter);
