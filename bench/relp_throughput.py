@@ -4,9 +4,7 @@ connection to the relay, which answers each frame only once its journal has sync
 Prints messages/s from the first message fed to the last one acknowledged (the relay's
 kinesyslog_relp_frames_acked_total), and the relay's CPU seconds per million messages.
 
-rsyslog runs in the foreground with its own configuration (no imuxsock/imklog). Its
-forwarding queue hands omrelp batches of one window (128): omrelp corks its socket per batch,
-and a larger batch waits for answers to frames the kernel has not sent yet.
+rsyslog runs in the foreground with the integration tests' omrelp configuration.
 
 Usage: bench/relp_throughput.py [--binary build/kinesyslog] [--messages 200000] [--journal-sync-ms 50]
 """
@@ -23,7 +21,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
 from relay_harness import free_port  # noqa: E402
-from relay_probes import sample, scrape, wait_until  # noqa: E402
+from relay_probes import omrelp_forwarding_config, sample, scrape, wait_until  # noqa: E402
 
 
 def wait_port(port, timeout=15):
@@ -41,16 +39,7 @@ def start_rsyslog(work, relp_port):
     input_port = free_port()
     conf = os.path.join(work, "rsyslog.conf")
     with open(conf, "w") as out:
-        out.write(f"""
-global(workDirectory="{work}")
-module(load="imtcp")
-module(load="omrelp")
-input(type="imtcp" address="127.0.0.1" port="{input_port}" ruleset="forward")
-ruleset(name="forward" queue.type="LinkedList" queue.size="1000000" queue.dequeueBatchSize="128") {{
-  action(type="omrelp" target="127.0.0.1" port="{relp_port}" template="RSYSLOG_ForwardFormat"
-         action.resumeInterval="1" action.resumeRetryCount="-1")
-}}
-""")
+        out.write(omrelp_forwarding_config(work, input_port, relp_port, 1_000_000))
     rsyslogd = shutil.which("rsyslogd") or "/usr/sbin/rsyslogd"
     process = subprocess.Popen([rsyslogd, "-n", "-f", conf, "-i", os.path.join(work, "pid")],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -151,3 +151,23 @@ def closed_by_peer(connection, timeout):
         except socket.timeout:
             return False
     return False
+
+
+def omrelp_forwarding_config(work, input_port, relp_port, queue_size, tls_settings="", internal_log=None):
+    """An rsyslog configuration that forwards what its loopback imtcp input receives to the
+    relay over omrelp, retrying forever. No imuxsock/imklog: the system's logs stay untouched.
+    omrelp corks its socket (TCP_CORK) per batch; a batch larger than the RELP window (128)
+    then waits up to the cork's 200 ms for answers to frames the kernel still holds back, so
+    the queue hands it batches of one window."""
+    internal = f'*.* action(type="omfile" file="{internal_log}")' if internal_log else ""
+    return f"""
+global(workDirectory="{work}")
+module(load="imtcp")
+module(load="omrelp")
+input(type="imtcp" address="127.0.0.1" port="{input_port}" ruleset="forward")
+ruleset(name="forward" queue.type="LinkedList" queue.size="{queue_size}" queue.dequeueBatchSize="128") {{
+  action(type="omrelp" target="127.0.0.1" port="{relp_port}" {tls_settings}
+         template="RSYSLOG_ForwardFormat" action.resumeInterval="1" action.resumeRetryCount="-1")
+}}
+{internal}
+"""

@@ -19,7 +19,7 @@ import time
 import unittest
 
 from relay_harness import Relay, free_port
-from relay_probes import dropped, proxy_v1, sample, scrape, wait_until
+from relay_probes import dropped, omrelp_forwarding_config, proxy_v1, sample, scrape, wait_until
 from tls_certs import SERVER_CN, TestPki
 
 MARK = re.compile(r"relp-test (\w+) (\d{6})")
@@ -73,23 +73,10 @@ class Rsyslog:
         if tls:
             tls_settings = (f'tls="on" tls.caCert="{PKI.ca_cert}" tls.myCert="{PKI.client_cert}" '
                             f'tls.myPrivKey="{PKI.client_key}" tls.authMode="name" tls.permittedPeer="{SERVER_CN}"')
-        # omrelp corks the socket (TCP_CORK) for each batch it sends; a batch larger than the
-        # RELP window (128) then waits for answers to frames the kernel still holds back, up to
-        # the cork's 200 ms. Batches of one window keep the stream flowing.
-        batch = 128
         conf = os.path.join(self.work, "rsyslog.conf")
         with open(conf, "w") as out:
-            out.write(f"""
-global(workDirectory="{self.work}")
-module(load="imtcp")
-module(load="omrelp")
-input(type="imtcp" address="127.0.0.1" port="{self.input_port}" ruleset="forward")
-ruleset(name="forward" queue.type="LinkedList" queue.size="200000" queue.dequeueBatchSize="{batch}") {{
-  action(type="omrelp" target="127.0.0.1" port="{relp_port}" {tls_settings}
-         template="RSYSLOG_ForwardFormat" action.resumeInterval="1" action.resumeRetryCount="-1")
-}}
-*.* action(type="omfile" file="{self.internal_log}")
-""")
+            out.write(omrelp_forwarding_config(self.work, self.input_port, relp_port, 200_000, tls_settings,
+                                               self.internal_log))
         check = subprocess.run([self.rsyslogd, "-N1", "-f", conf], capture_output=True, timeout=30)
         test.assertEqual(check.returncode, 0, check.stdout.decode() + check.stderr.decode())
         self.output = open(os.path.join(self.work, "stdout.log"), "wb")
