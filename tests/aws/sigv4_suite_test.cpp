@@ -107,7 +107,7 @@ TEST_P(SigV4Suite, SignedRequestMatchesSreq) {
 
 INSTANTIATE_TEST_SUITE_P(AwsTestSuite, SigV4Suite, ::testing::ValuesIn(discover_cases()), test_name);
 
-// Guards against a moved corpus turning the parameterised tests into zero tests.
+// Guards against moved test data turning the parameterised tests into zero tests.
 TEST(SigV4SuiteCorpus, HasAllThirtyFourCases) { EXPECT_EQ(discover_cases().size(), 34u); }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// Syslog payloads from the OpenTelemetry collector's syslog test data (shared corpus).
+// Syslog payloads from the OpenTelemetry collector's syslog test data (tests/data/syslog).
 #include <gtest/gtest.h>
 
 #include <fstream>
