@@ -1,5 +1,5 @@
 // Any bytes, escaped, must parse as a JSON string that decodes to Python's
-// bytes.decode('utf-8', 'backslashreplace') of them (SPEC §3).
+// bytes.decode('utf-8', 'backslashreplace') of them (docs/behaviour.md §3.6).
 #include <simdjson.h>
 
 #include <cstdint>

@@ -152,7 +152,7 @@ int run_listen(const cli::ListenOptions& options, const Environment& environment
     const cli::ListenConfig listen = cli::listen_config(options);
     relay::RelayConfig config = relay_config(options, listen);
     config.max_connections = open_files_for_connections(config);
-    // --output-dir writes locally; otherwise Firehose (SPEC §5), whose start-up may refuse (78).
+    // --output-dir writes locally; otherwise Firehose (docs/behaviour.md §5), whose start-up may refuse (78).
     const std::string stream = options.stream.empty() ? "kinesyslog" : options.stream;
     std::unique_ptr<deliver::OutputDirectoryDestination> directory;
     std::unique_ptr<deliver::FirehoseDelivery> firehose;

@@ -1,6 +1,6 @@
 #pragma once
 // HttpTransport on libcurl: one easy handle reused for every call, so the connection to an
-// endpoint stays open between calls (DESIGN.md: the delivery thread owns the HTTP connection).
+// endpoint stays open between calls (docs/architecture.md#threads: the delivery thread owns the HTTP connection).
 #include <array>
 #include <atomic>
 #include <cstddef>

@@ -1,6 +1,6 @@
 #pragma once
 // One per I/O thread (not thread-safe): the open batches of every (source, port) this thread
-// has heard from, closed by size, by age, by the memory cap, or on shutdown (SPEC §4).
+// has heard from, closed by size, by age, by the memory cap, or on shutdown (docs/behaviour.md §4.2).
 #include <chrono>
 #include <cstddef>
 #include <cstdint>

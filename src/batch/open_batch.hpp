@@ -1,6 +1,6 @@
 #pragma once
 // The events of one SourceKey while they accumulate, already JSON-encoded and
-// comma-separated, so closing is a move (DESIGN: one copy of each message in total).
+// comma-separated, so closing is a move (docs/architecture.md#data-path: one copy of each message in total).
 #include <cstddef>
 #include <cstdint>
 #include <string>

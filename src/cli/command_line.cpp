@@ -38,7 +38,7 @@ std::string refuse_negative(const std::string& text) {
 
 // The `listen` subcommand: each option is registered with CLI11 for the command line and
 // remembers how to read its KINESYSLOG_* variable, which applies only when the command line
-// does not give the option (SPEC §1: the command line wins, also for repeatable options).
+// does not give the option (docs/behaviour.md §1.1: the command line wins, also for repeatable options).
 class ListenCommand {
  public:
   ListenCommand(CLI::App& app, ListenOptions& options) : options_(options) {

@@ -1,5 +1,5 @@
 #pragma once
-// The command-line surface of SPEC §1: `listen`, `dump FILE...`, `install`. Parsing only
+// The command-line surface of docs/behaviour.md §1: `listen`, `dump FILE...`, `install`. Parsing only
 // says what to do; main() does it, so every outcome here is testable without side effects.
 #include <string>
 #include <variant>

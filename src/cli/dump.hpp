@@ -1,5 +1,5 @@
 #pragma once
-// `kinesyslog dump FILE...` (SPEC §1): prints the log events held in files of concatenated
+// `kinesyslog dump FILE...` (docs/behaviour.md §1.4): prints the log events held in files of concatenated
 // gzip records (S3 objects written by Firehose, spool files, --output-dir files).
 #include <cstdio>
 #include <span>

@@ -1,5 +1,5 @@
 #pragma once
-// Process exit codes with <sysexits.h> meanings (SPEC §1), named so callers need not
+// Process exit codes with <sysexits.h> meanings (docs/behaviour.md §10), named so callers need not
 // remember the numbers and so tests can say which failure they expect.
 namespace kinesyslog::cli {
 

@@ -1,5 +1,5 @@
 #pragma once
-// `kinesyslog install [--user NAME] [--system-dir DIR]` (SPEC §1): writes the systemd unit
+// `kinesyslog install [--user NAME] [--system-dir DIR]` (docs/behaviour.md §1.5): writes the systemd unit
 // and, once, its override file listing every KINESYSLOG_* option with its default.
 #include <cstdio>
 #include <functional>

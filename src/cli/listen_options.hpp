@@ -1,5 +1,5 @@
 #pragma once
-// Every `kinesyslog listen` option of SPEC §1 with its default, as parsed from the command
+// Every `kinesyslog listen` option of docs/behaviour.md §1.2 with its default, as parsed from the command
 // line and the KINESYSLOG_* environment; checked by validate() before anything starts.
 #include <chrono>
 #include <cstdint>

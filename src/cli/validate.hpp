@@ -1,5 +1,5 @@
 #pragma once
-// Configuration checks for `listen` (SPEC §1): each failure names the option at fault and
+// Configuration checks for `listen` (docs/behaviour.md §1.3): each failure names the option at fault and
 // what to do, and makes the process exit with kExitConfig (78).
 #include <cstdint>
 #include <optional>

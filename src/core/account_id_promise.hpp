@@ -1,6 +1,6 @@
 #pragma once
-// The account id that goes into every record's `owner` (SPEC §4). With Firehose it comes from
-// STS GetCallerIdentity, which may answer only after the listeners started (SPEC §5: AWS
+// The account id that goes into every record's `owner` (docs/behaviour.md §4.3). With Firehose it comes from
+// STS GetCallerIdentity, which may answer only after the listeners started (docs/behaviour.md §5.1: AWS
 // unreachable at start). Meanwhile the account learned on an earlier run (kept beside the
 // spool) may stand in, so batches are spooled at once instead of waiting in memory; without
 // one, encoders wait for STS and batches wait in the bounded queue.

@@ -1,5 +1,5 @@
 #pragma once
-// Time comes in from outside (STYLE.md): types that need "now" take a Clock, so tests
+// Time comes in from outside: types that need "now" take a Clock, so tests
 // can set the date (year inference, flush ages, retry backoff) instead of sleeping.
 #include <atomic>
 #include <chrono>

@@ -1,14 +1,14 @@
 #pragma once
 // One received message on its way into a batch. Views only: `prefix` points into the
 // parser's scratch space and `body` into the receive buffer; both must outlive the
-// batch append, after which nothing refers to them (DESIGN: one copy per message).
+// batch append, after which nothing refers to them (docs/architecture.md#data-path: one copy per message).
 #include <array>
 #include <cstdint>
 #include <string_view>
 
 namespace kinesyslog {
 
-// SPEC §3: 56 decimal digits.
+// docs/behaviour.md §3.5: 56 decimal digits.
 struct EventId {
   static constexpr size_t kDigits = 56;
   std::array<char, kDigits> digits{};

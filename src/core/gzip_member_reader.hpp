@@ -15,7 +15,7 @@ namespace kinesyslog {
 
 class GzipMemberReader {
  public:
-  // A Firehose record is at most 1,024,000 compressed bytes (SPEC §4) and deflate expands at
+  // A Firehose record is at most 1,024,000 compressed bytes (docs/behaviour.md §4.4) and deflate expands at
   // most 1032:1, so a member that inflates past this is not one of our records.
   static constexpr uint64_t kMaxMemberBytes = 1'024'000ULL * 1032;
 

@@ -1,5 +1,5 @@
 #pragma once
-// JSON string content for message bytes that may not be valid UTF-8 (SPEC §3): what the
+// JSON string content for message bytes that may not be valid UTF-8 (docs/behaviour.md §3.6): what the
 // original produced with `bytes.decode('utf-8', 'backslashreplace')` then `json.dumps(...,
 // ensure_ascii=False)`, byte for byte.
 #include <string>

@@ -1,5 +1,5 @@
 #pragma once
-// Events are grouped by (source address, receiving port) — SPEC §4 — and the protocol
+// Events are grouped by (source address, receiving port) — docs/behaviour.md §4.1 — and the protocol
 // decides the logGroup (<prefix>/syslog/<port> or <prefix>/gelf/<port>).
 #include <cstddef>
 #include <cstdint>

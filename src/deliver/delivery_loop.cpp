@@ -65,7 +65,7 @@ void DeliveryLoop::notify_published(const spool::SpoolFile& file, WallTime first
   if (!inserted) return;
   ready_.insert(entry);
   publish_gauges_locked();
-  // SPEC §5: a full call's worth waiting is sent without waiting for the interval.
+  // docs/behaviour.md §5.2: a full call's worth waiting is sent without waiting for the interval.
   if (ready_.size() >= options_.max_records_per_call || drainers_ > 0) {
     wake_requested_ = true;
     wake_.notify_all();

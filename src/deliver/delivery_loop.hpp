@@ -1,5 +1,5 @@
 #pragma once
-// The delivery thread (SPEC §5, DESIGN "Threads"): owns the index of records waiting in the
+// The delivery thread (docs/behaviour.md §5, docs/architecture.md#threads): owns the index of records waiting in the
 // spool, sends them to the Destination in calls of ≤ 500 records and ≤ 4 MiB, oldest first,
 // every `interval` or as soon as 500 wait, and removes a spool file only once its outcome
 // says accepted. Failures back off exponentially with full jitter:
@@ -49,7 +49,7 @@
 namespace kinesyslog::deliver {
 
 struct DeliveryOptions {
-  std::chrono::nanoseconds interval = std::chrono::seconds(60);  // SPEC --delivery-interval
+  std::chrono::nanoseconds interval = std::chrono::seconds(60);  // --delivery-interval
   size_t max_records_per_call = 500;                               // PutRecordBatch: 500 records per call
   uint64_t max_bytes_per_call = 4 * 1024 * 1024;                   // PutRecordBatch: 4 MiB of record data per call
   std::chrono::nanoseconds retry_base = std::chrono::seconds(1);

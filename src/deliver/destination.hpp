@@ -1,5 +1,5 @@
 #pragma once
-// Where records go once they are in the spool (SPEC §5): Firehose PutRecordBatch, or the
+// Where records go once they are in the spool (docs/behaviour.md §5): Firehose PutRecordBatch, or the
 // local output directory. The shape follows PutRecordBatch: one call carries up to 500
 // records, and a call that got an answer has one outcome per record, in order.
 #include <chrono>

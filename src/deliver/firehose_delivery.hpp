@@ -1,5 +1,5 @@
 #pragma once
-// Delivery to Firehose as `listen --stream` sets it up (SPEC §5): region, credentials and
+// Delivery to Firehose as `listen --stream` sets it up (docs/behaviour.md §5.1): region, credentials and
 // endpoints resolved from the settings and environment, the start-up checks, and the
 // destination the relay's delivery thread calls.
 #include <cstdint>

@@ -1,5 +1,5 @@
 #pragma once
-// Delivery to Kinesis Data Firehose with PutRecordBatch (SPEC §5): one signed JSON 1.1 call per
+// Delivery to Kinesis Data Firehose with PutRecordBatch (docs/behaviour.md §5.2): one signed JSON 1.1 call per
 // Destination::deliver, each record base64-encoded; the answer's RequestResponses become one
 // RecordOutcome per record. Whole-call failures are sorted into "later", "not without a fix"
 // and "this call is malformed" (the delivery loop then splits it to find the record at fault).

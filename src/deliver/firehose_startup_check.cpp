@@ -65,7 +65,7 @@ bool FirehoseStartupCheck::check_account() {
   });
 }
 
-// Only definitive answers stop the relay (SPEC §5): a refusal throws StartupRefused; throttling,
+// Only definitive answers stop the relay (docs/behaviour.md §5.1): a refusal throws StartupRefused; throttling,
 // 5xx, network and credential-source outages are noted in last_problem_ and retried later.
 bool FirehoseStartupCheck::call_aws(const std::string& what, aws::SignedClient& client,
                                     const std::function<std::optional<aws::ServiceError>()>& call) {

@@ -1,5 +1,5 @@
 #pragma once
-// SPEC §5 start-up checks for Firehose: DescribeDeliveryStream must say ACTIVE, and STS
+// docs/behaviour.md §5.1 start-up checks for Firehose: DescribeDeliveryStream must say ACTIVE, and STS
 // GetCallerIdentity gives the account for records' `owner`. Only a definitive answer refuses
 // to start; when AWS cannot be reached the relay starts anyway and the checks go on in the
 // background with backoff, while encoders wait for the account (AccountIdPromise).

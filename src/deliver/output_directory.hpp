@@ -1,5 +1,5 @@
 #pragma once
-// SPEC §5 `--output-dir`: instead of calling AWS, each delivered call becomes one object
+// docs/behaviour.md §5.7 `--output-dir`: instead of calling AWS, each delivered call becomes one object
 // under DIR/YYYY/MM/DD/HH/ (UTC hour) holding the records concatenated, named the way
 // Firehose names S3 objects: <stream>-1-YYYY-MM-DD-HH-MM-SS-<uuid>.
 #include <cstdint>

@@ -1,7 +1,7 @@
 #pragma once
 // Closed batches on their way from the I/O threads to the encoder threads. Bounded in bytes
 // and in count: a full queue blocks the pushing I/O thread, which is the backpressure TCP
-// senders feel (DESIGN "Threads") — never unbounded memory.
+// senders feel (docs/behaviour.md §4.2) — never unbounded memory.
 #include <condition_variable>
 #include <cstddef>
 #include <deque>

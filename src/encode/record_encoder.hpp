@@ -1,6 +1,6 @@
 #pragma once
 // One per encoder thread: a ClosedBatch becomes one or more gzip records, each the gzip of
-// a CloudWatch-Logs-style envelope around a run of the batch's events (SPEC §4).
+// a CloudWatch-Logs-style envelope around a run of the batch's events (docs/behaviour.md §4.3).
 #include <cstddef>
 #include <cstdint>
 #include <string>

@@ -1,5 +1,5 @@
 #pragma once
-// Syslog over UDP (SPEC §2): one datagram holds one or more messages separated by LF.
+// Syslog over UDP (docs/behaviour.md §2.2): one datagram holds one or more messages separated by LF.
 #include <cstddef>
 #include <cstring>
 #include <string_view>

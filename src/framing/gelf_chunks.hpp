@@ -1,5 +1,5 @@
 #pragma once
-// GELF 1.1 chunked UDP (SPEC §2): a datagram starting with the magic 1e 0f is one chunk of a
+// GELF 1.1 chunked UDP (docs/behaviour.md §2.4): a datagram starting with the magic 1e 0f is one chunk of a
 // larger message — 2-byte magic, 8-byte message id, 1-byte sequence number, 1-byte sequence
 // count (1..128), then the chunk's bytes. Chunks are reassembled per (sender, message id) in any
 // order; a message still incomplete 5 s after its first chunk is dropped; the memory held for

@@ -1,6 +1,6 @@
 #pragma once
 // Syslog over a byte stream (TCP, TLS): RFC 6587 §3.4.1 octet counting (also RFC 5425 §4.3),
-// with §3.4.2 non-transparent framing as the fall-back, decided per message (SPEC §2).
+// with §3.4.2 non-transparent framing as the fall-back, decided per message (docs/behaviour.md §2.3).
 //
 //   kStart ──digit──► kLength ──SP──► kBody ──LEN bytes──► kStart
 //     │                  │ non-digit / too many digits        └─ LEN > max ─► kDiscardBody

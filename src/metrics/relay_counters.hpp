@@ -1,7 +1,7 @@
 #pragma once
 // Process-wide counters, updated with relaxed atomics from every thread and read by the
 // metrics endpoint. Anything dropped or refused is counted here under a reason, so bad
-// input is always visible (SPEC §6, kinesyslog_dropped_messages_total{reason}).
+// input is always visible (docs/behaviour.md §6.2, kinesyslog_dropped_messages_total{reason}).
 #include <array>
 #include <atomic>
 #include <cstdint>

@@ -1,5 +1,5 @@
 #pragma once
-// The metrics of SPEC §6 with the original's names, types and labels, plus ours, rendered in
+// The metrics of docs/behaviour.md §6.1 with the original's names, types and labels, plus ours, rendered in
 // the Prometheus text format (prometheus-cpp). Two kinds:
 //  - events observed as they happen (delivery calls, records, failures, HTTP requests) are
 //    kept here in prometheus-cpp histograms and counters; the hooks are called on the

@@ -2,7 +2,7 @@
 // Written here rather than taken from a library because it must read a PROXY v1/v2 header
 // before the request, and none of the HTTP server libraries Debian packages can.
 //
-// A small HTTP/1.1 server on its own thread for /metrics and /health (SPEC §6): one request
+// A small HTTP/1.1 server on its own thread for /metrics and /health (docs/behaviour.md §6): one request
 // per connection (answered with `Connection: close`), requests bounded in size and time, a
 // bounded number of connections in all and per peer address. It never touches the hot path: handlers read atomics and
 // per-thread tables. A listener may require a PROXY v1/v2 header first, as the original did

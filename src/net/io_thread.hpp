@@ -1,5 +1,5 @@
 #pragma once
-// One I/O thread: its own epoll loop over its own SO_REUSEPORT sockets (DESIGN "Threads").
+// One I/O thread: its own epoll loop over its own SO_REUSEPORT sockets (docs/architecture.md#threads).
 // UDP is read with recvmmsg in batches into buffers reused for the thread's lifetime; TCP
 // bytes go through a per-connection framer straight from one reused read buffer.
 #include <atomic>
@@ -31,7 +31,7 @@ struct IoThreadConfig {
   std::chrono::milliseconds idle_timeout{std::chrono::minutes(10)};
   // TLS material for kTls listeners (reloadable: each new connection takes the current one).
   std::shared_ptr<TlsContextHolder> tls;
-  // Chunked GELF over UDP: 5 s to complete, memory bounded per thread (SPEC §2).
+  // Chunked GELF over UDP: 5 s to complete, memory bounded per thread (docs/behaviour.md §2.4).
   framing::GelfChunkLimits gelf_chunks;
   // This thread's share of --max-partial-bytes: messages split across reads and PROXY v2
   // headers still arriving. Past it the oldest is handed on cut short (or the connection

@@ -1,6 +1,6 @@
 #pragma once
 // Listening sockets. Every I/O thread opens its own socket per port with SO_REUSEPORT
-// (DESIGN "Threads"), so the kernel spreads UDP senders and TCP connections across
+// (docs/architecture.md#threads), so the kernel spreads UDP senders and TCP connections across
 // threads without a shared lock.
 #include <cstdint>
 #include <memory>

@@ -13,7 +13,7 @@ class MessageSink {
  public:
   virtual ~MessageSink() = default;
   // One complete message; the views are valid only during the call. May block when the
-  // pipeline is full, which stops this thread reading (TCP backpressure, DESIGN "Threads").
+  // pipeline is full, which stops this thread reading (TCP backpressure, docs/behaviour.md §4.2).
   virtual void on_message(const SourceKey& key, std::string_view source_text, std::string_view message,
                           WallTime received) = 0;
   // Called at least once per second: time to close aged batches.

@@ -1,6 +1,6 @@
 #pragma once
 // The PROXY protocol header (HAProxy proxy-protocol.txt) that a load balancer puts before the
-// first byte of a connection on a `--proxy-protocol` port (SPEC §2), and an incremental reader
+// first byte of a connection on a `--proxy-protocol` port (docs/behaviour.md §2.6), and an incremental reader
 // for it that takes bytes as they arrive and never consumes a byte past the header.
 //
 //   kStart ──'P'──► kV1Line ──CRLF──► parse line ──► kDone | kInvalid

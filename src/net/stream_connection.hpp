@@ -1,5 +1,5 @@
 #pragma once
-// One accepted TCP or TLS connection and its phases (SPEC §2): on a --proxy-protocol port
+// One accepted TCP or TLS connection and its phases (docs/behaviour.md §2): on a --proxy-protocol port
 // the PROXY header comes first, before any TLS handshake; then, on a TLS port, the
 // handshake; then messages through the framer (syslog framing) or a RELP session, which
 // also writes answers back. Each phase has its own deadline.

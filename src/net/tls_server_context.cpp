@@ -62,7 +62,7 @@ TlsServerContext::TlsServerContext(const TlsServerPaths& paths) {
   if (!context_) throw TlsConfigError("cannot create a TLS context: " + take_openssl_errors());
   SSL_CTX* context = context_.get();
 
-  // SPEC §2: TLS 1.2 and 1.3 only.
+  // docs/behaviour.md §2.5: TLS 1.2 and 1.3 only.
   SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION);
   SSL_CTX_set_max_proto_version(context, TLS1_3_VERSION);
   if (SSL_CTX_set_cipher_list(context, kTls12Ciphers) != 1) {

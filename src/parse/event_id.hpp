@@ -1,5 +1,5 @@
 #pragma once
-// SPEC §3 event ids: 56 decimal digits, unique across relays and restarts. By default the
+// docs/behaviour.md §3.5 event ids: 56 decimal digits, unique across relays and restarts. By default the
 // first 20 digits are random per process and the last 36 a per-process counter, so gzip can
 // compress them; `--random-ids` makes all 56 digits random per event, as the original did.
 #include <array>

@@ -1,5 +1,5 @@
 #pragma once
-// SPEC §2–3 for GELF: a payload (one UDP datagram, a reassembled chunked message, or one TCP
+// docs/behaviour.md §2.4, §3.4 for GELF: a payload (one UDP datagram, a reassembled chunked message, or one TCP
 // message) is plain JSON ("{"), gzip (1f 8b) or zlib (78); it becomes an Event whose body is the
 // JSON text, unchanged, and whose timestamp is the JSON's "timestamp" or else the receive time.
 //

@@ -1,5 +1,5 @@
 #pragma once
-// SPEC §3 for GELF: the event time is the JSON's top-level "timestamp" member — seconds since
+// docs/behaviour.md §3.4 for GELF: the event time is the JSON's top-level "timestamp" member — seconds since
 // the Unix epoch, optionally with a fraction — when it is present and a number.
 #include <cstddef>
 #include <cstdint>

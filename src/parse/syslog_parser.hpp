@@ -1,5 +1,5 @@
 #pragma once
-// SPEC §3 for syslog: a message becomes an Event whose timestamp is the one in its header,
+// docs/behaviour.md §3.2–§3.3 for syslog: a message becomes an Event whose timestamp is the one in its header,
 // or, when none can be read, the receive time, with the message rewritten as
 // "<PRI>1 RECEIVED SOURCE REST" so the receive time and sender travel with it.
 #include <cstddef>

@@ -10,7 +10,7 @@ namespace kinesyslog::parse {
 namespace {
 
 using std::chrono::milliseconds;
-// SPEC §3: an RFC 3164 date without a year is last year's when this year's is further ahead.
+// docs/behaviour.md §3.2: an RFC 3164 date without a year is last year's when this year's is further ahead.
 constexpr int64_t kMaxFutureMillis = std::chrono::duration_cast<milliseconds>(std::chrono::days{2}).count();
 
 // A cursor over the header; every read checks bounds and leaves the position unchanged on failure.

@@ -1,5 +1,5 @@
 #pragma once
-// Reading the header of a syslog message (SPEC §3): the PRI and the timestamp, by hand,
+// Reading the header of a syslog message (docs/behaviour.md §3.2): the PRI and the timestamp, by hand,
 // over string_views into the receive buffer. Nothing here allocates.
 #include <cstdint>
 #include <optional>

@@ -1,5 +1,5 @@
 #pragma once
-// The --prometheus-port endpoint (SPEC §6): GET /metrics renders the relay's metrics, GET
+// The --prometheus-port endpoint (docs/behaviour.md §6): GET /metrics renders the relay's metrics, GET
 // /health answers 200 while listeners run and the spool is writable (else 503), anything
 // else is 404 (405 for methods other than GET and HEAD).
 #include <cstdint>
@@ -31,7 +31,7 @@ net::HttpResponse answer_metrics_request(std::string_view method, std::string_vi
 class MetricsEndpoint {
  public:
   // Binds every port now, so a bad port fails start-up like any listener (throws net::BindError).
-  // A port also in `proxy_protocol_ports` expects a PROXY header first (SPEC §1 --proxy-protocol).
+  // A port also in `proxy_protocol_ports` expects a PROXY header first (docs/behaviour.md §2.6).
   MetricsEndpoint(const IpAddress& address, bool ipv6_literal, const std::vector<uint16_t>& ports,
                   const std::vector<uint16_t>& proxy_protocol_ports,
                   metrics::RelayMetrics& metrics, const Clock& clock);

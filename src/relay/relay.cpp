@@ -125,7 +125,7 @@ struct Relay::Pipeline {
                               config.open_batch_bytes_total / std::max<size_t>(1, config.io_threads)};
   }
 
-  // SPEC §3: compressible ids (process-wide random prefix + counter) unless --random-ids.
+  // docs/behaviour.md §3.5: compressible ids (process-wide random prefix + counter) unless --random-ids.
   parse::EventIdGenerator make_id_generator() const {
     return config.random_ids ? parse::EventIdGenerator::random(random_seed_from_os())
                              : parse::EventIdGenerator::counting(parse::EventIdSequence::of_process());

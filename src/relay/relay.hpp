@@ -1,5 +1,5 @@
 #pragma once
-// The composition root of the pipeline (DESIGN "Threads"): I/O threads → per-thread
+// The composition root of the pipeline (docs/architecture.md#threads): I/O threads → per-thread
 // ingest (parse, id, batch table) → bounded queue → encoder threads → spool → the one
 // delivery thread. main() only turns the checked configuration into a RelayConfig and handles signals.
 #include <chrono>
@@ -33,7 +33,7 @@ struct RelayConfig {
   size_t max_message_size = 65536;
   std::chrono::milliseconds flush_age{60'000};
   uint64_t flush_size = 4 * 1024 * 1024;
-  // Memory budget (DESIGN: never unbounded): open batches of all I/O threads together, and
+  // Memory budget (docs/architecture.md#data-path: never unbounded): open batches of all I/O threads together, and
   // closed batches waiting for an encoder (a few full batches keep every encoder busy).
   uint64_t open_batch_bytes_total = 64 * 1024 * 1024;
   uint64_t queue_bytes = 16 * 1024 * 1024;
@@ -43,7 +43,7 @@ struct RelayConfig {
   // Known at once with --output-dir; with Firehose it arrives from STS, maybe after start().
   std::shared_ptr<AccountIdPromise> owner = AccountIdPromise::known(std::string(kLocalOwner));
   std::filesystem::path spool_dir;
-  uint64_t spool_max_bytes = 0;  // past it new records are refused (DESIGN: never delete old ones); 0: no cap
+  uint64_t spool_max_bytes = 0;  // past it new records are refused (never delete old ones); 0: no cap
   // Accepted events are journaled in <spool>/journal and synced at most this much later; 0: no journal.
   std::chrono::milliseconds journal_sync{50};
   std::chrono::milliseconds delivery_interval{60'000};

@@ -1,6 +1,6 @@
 #pragma once
-// Publishing a file so that its final name never shows partial contents (DESIGN
-// "Durability"): write, fdatasync, make the name appear in one step, fsync the directory.
+// Publishing a file so that its final name never shows partial contents (docs/behaviour.md
+// §7.2): write, fdatasync, make the name appear in one step, fsync the directory.
 #include <sys/types.h>
 
 #include <atomic>

@@ -1,5 +1,5 @@
 #pragma once
-// The durable spool (SPEC §4, DESIGN "Durability"): each record is a file
+// The durable spool (docs/behaviour.md §7, docs/architecture.md#durability): each record is a file
 // `firehose_event-<unique>` in one directory, published atomically, removed only once the
 // destination has accepted it. Thread-safe: encoder threads publish concurrently while the
 // delivery thread scans, reads and removes. One process per spool directory. A file that
@@ -61,7 +61,7 @@ class SpoolError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// publish() refused a record because the spool holds `max_bytes` already (DESIGN: old data
+// publish() refused a record because the spool holds `max_bytes` already (docs/behaviour.md §7.5: old data
 // is never deleted to make room; the caller counts and logs the refusal).
 class SpoolFullError : public SpoolError {
  public:

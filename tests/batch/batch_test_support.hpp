@@ -12,7 +12,7 @@
 
 namespace kinesyslog::batch::testing {
 
-// An id whose last digits are `counter`, like the relay's compressible ids (SPEC §3).
+// An id whose last digits are `counter`, like the relay's compressible ids (docs/behaviour.md §3.5).
 inline EventId make_id(unsigned long long counter) {
   EventId id;
   char text[EventId::kDigits + 1];

@@ -1,4 +1,4 @@
-// SPEC §1: how the command line and the environment combine, help, version, usage errors,
+// docs/behaviour.md §1.1: how the command line and the environment combine, help, version, usage errors,
 // and the `dump` and `install` commands.
 #include "cli/command_line.hpp"
 

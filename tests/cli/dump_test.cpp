@@ -1,4 +1,4 @@
-// SPEC §1 `kinesyslog dump FILE...`: one JSON event a line from files of concatenated gzip
+// docs/behaviour.md §1.4 `kinesyslog dump FILE...`: one JSON event a line from files of concatenated gzip
 // records; missing files exit 66, corrupt ones 65.
 #include "cli/dump.hpp"
 
@@ -44,7 +44,7 @@ struct TestEvent {
   std::string message_json;  // already a JSON string literal, quotes included
 };
 
-// A record as SPEC §4 lays it out.
+// A record as docs/behaviour.md §4.3 lays it out.
 std::string record_json(std::string_view group, std::string_view stream, const std::vector<TestEvent>& events) {
   std::string json = R"({"owner":"000000000000","logGroup":")" + std::string(group) + R"(","logStream":")" +
                      std::string(stream) + R"(","subscriptionFilters":[")" + std::string(group) +

@@ -1,4 +1,4 @@
-// SPEC §1: KINESYSLOG_<NAME> variables, flag words, whitespace-separated repeats.
+// docs/behaviour.md §1.1: KINESYSLOG_<NAME> variables, flag words, whitespace-separated repeats.
 #include "cli/environment.hpp"
 
 #include <gmock/gmock.h>

@@ -1,4 +1,4 @@
-// SPEC §1 `listen`: every option's default, and every option from the command line and
+// docs/behaviour.md §1.2 `listen`: every option's default, and every option from the command line and
 // from its KINESYSLOG_* variable.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

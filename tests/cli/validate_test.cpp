@@ -1,4 +1,4 @@
-// SPEC §1 configuration errors: each exits 78 and names the option at fault.
+// docs/behaviour.md §1.3 configuration errors: each exits 78 and names the option at fault.
 #include "cli/validate.hpp"
 
 #include <gmock/gmock.h>

@@ -1,4 +1,4 @@
-// SPEC §2 UDP: one datagram holds one or more messages separated by LF.
+// docs/behaviour.md §2.2 UDP: one datagram holds one or more messages separated by LF.
 #include "framing/datagram.hpp"
 
 #include <gtest/gtest.h>

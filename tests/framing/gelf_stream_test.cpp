@@ -1,4 +1,4 @@
-// GELF over TCP/TLS (SPEC §2): uncompressed JSON ended by NUL, LF or CR. SyslogFramer's
+// GELF over TCP/TLS (docs/behaviour.md §2.4): uncompressed JSON ended by NUL, LF or CR. SyslogFramer's
 // non-transparent branch is exactly that framing: a GELF message starts with "{", never with a
 // digit, so the octet-counting branch is never taken and no separate framer is needed.
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
 #pragma once
-// SPEC §2 stream framing written the plain way — whole stream in memory, index arithmetic, no
+// docs/behaviour.md §2.3 stream framing written the plain way — whole stream in memory, index arithmetic, no
 // state carried between feeds — as an oracle for the incremental SyslogFramer.
 #include <algorithm>
 #include <cstdint>

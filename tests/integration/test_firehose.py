@@ -1,4 +1,4 @@
-"""Delivery to Firehose (SPEC §5) against the local stand-in tests/firehose/endpoint.py:
+"""Delivery to Firehose (docs/behaviour.md §5) against the local stand-in tests/firehose/endpoint.py:
 every message arrives once, faults are retried, the spool absorbs an outage, start-up checks."""
 import collections
 import gzip

@@ -20,7 +20,7 @@ AWS_CLI = "/usr/bin/aws"  # Debian's awscli; an `aws` earlier on PATH may be ano
 
 
 def record(stream, messages):
-    """One record as the relay writes it (SPEC §4): gzip of the CloudWatch Logs shape."""
+    """One record as the relay writes it (docs/behaviour.md §4.3): gzip of the CloudWatch Logs shape."""
     group = "/kinesyslog/syslog/5514"
     events = [{"id": f"{n:056d}", "timestamp": 1_764_000_000_000 + n, "message": text}
               for n, text in enumerate(messages)]

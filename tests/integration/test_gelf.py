@@ -1,4 +1,4 @@
-"""GELF (--gelf, SPEC §2–3) into the real relay: the Node.js libraries gelf-pro (UDP: always
+"""GELF (--gelf, docs/behaviour.md §2.4, §3.4) into the real relay: the Node.js libraries gelf-pro (UDP: always
 chunked, zlib; TCP: NUL-terminated) and graygelf (UDP: gzip, chunked when large) deliver every
 message once, with the JSON's timestamp; hand-built datagrams for chunks out of order,
 duplicated, missing (dropped after 5 s, counted gelf_incomplete), a sequence count over 128,

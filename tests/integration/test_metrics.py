@@ -12,7 +12,7 @@ import urllib.request
 from relay_harness import Relay, free_port, tool
 from relay_probes import SAMPLE, rss_kib
 
-# promtool's naming lints that the original's metric names (SPEC §6, kept on purpose) trip.
+# promtool's naming lints that the original's metric names (docs/behaviour.md §6.1, kept on purpose) trip.
 ORIGINAL_NAME_LINTS = {
     'kinesyslog_listener_count non-histogram and non-summary metrics should not have "_count" suffix',
     'kinesyslog_spool_count non-histogram and non-summary metrics should not have "_count" suffix',

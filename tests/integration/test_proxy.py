@@ -1,4 +1,4 @@
-"""PROXY protocol on --proxy-protocol ports (SPEC §2) with HAProxy in front of the real relay:
+"""PROXY protocol on --proxy-protocol ports (docs/behaviour.md §2.6) with HAProxy in front of the real relay:
 send-proxy (v1), send-proxy-v2 over IPv4 and IPv6, send-proxy-v2-ssl-cn (HAProxy terminates
 TLS from an `openssl s_client` with a client certificate and forwards plain text with the SSL
 TLVs), and TLS passed through HAProxy to a TLS port (PROXY header first, then the client's own

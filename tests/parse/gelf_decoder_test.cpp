@@ -1,4 +1,4 @@
-// GELF payloads (SPEC §2–3): plain, gzip and zlib JSON; bombs; timestamps; the spec's examples.
+// GELF payloads (docs/behaviour.md §2.4, §3.4): plain, gzip and zlib JSON; bombs; timestamps; the spec's examples.
 #include "parse/gelf_decoder.hpp"
 
 #include <gtest/gtest.h>

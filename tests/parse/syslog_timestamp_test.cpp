@@ -222,7 +222,7 @@ TEST(Rfc3164, ImpossibleDatesAndTimesAreUnreadable) {
   }
 }
 
-// ---- RFC 3164 year inference (SPEC §3) ----
+// ---- RFC 3164 year inference (docs/behaviour.md §3.2) ----
 
 TEST(Rfc3164, YearRollsBackWhenMoreThanTwoDaysAhead) {
   EXPECT_EQ(read_rfc3164_timestamp("Dec 31 23:59:59 host", received_at(2027, 1, 1, 0, 0, 5)),

@@ -1,5 +1,5 @@
 #pragma once
-// A reference for tests and fuzz targets of the JSON escaper (SPEC §3: invalid UTF-8 kept as
+// A reference for tests and fuzz targets of the JSON escaper (docs/behaviour.md §3.6: invalid UTF-8 kept as
 // \xNN, the original's backslashreplace).
 #include <cstdint>
 #include <cstdio>
