@@ -2,18 +2,21 @@
 relays (each on its own loopback address, with its own spool, all delivering to the same
 stream of the Firehose stand-in) and sends every connection to one of them with a PROXY v2
 header; its health checks (PROXY v2 LOCAL headers on the relays' own ports) take a stopped
-relay out and bring it back.
+relay out and bring it back, and are never counted as bad headers.
 
 Twenty senders, each an omrelp action of one rsyslogd bound to its own source address
 (127.0.1.1 ... 127.0.1.20), forward 50,000 unique messages over RELP while the relays are
-restarted one at a time (SIGTERM, wait for the exit, start again on the same ports and spool,
-wait until haproxy sees it healthy, then the next). RELP makes that lossless: a relay answers a
-frame only once it is journaled, and on SIGTERM it answers what is durable and sends
-`serverclose`; omrelp resends every frame it saw no answer for on its next connection, which
-haproxy gives to another relay. A frame the stopped relay had journaled but not yet answered is
-therefore delivered twice: duplicates are counted and printed, and bounded by omrelp's window
-(128 frames) per sender and restart; a missing message fails the test. Every message must carry
-its own sender's address as logStream, never haproxy's.
+restarted one at a time (SIGTERM, wait for the exit and for haproxy to take it out, start it
+again on the same ports and spool, wait until haproxy has it back, then the next). RELP makes
+that lossless: a relay answers a frame only once it is journaled, and on SIGTERM it answers
+what is durable and sends `serverclose`; omrelp resends every frame it saw no answer for on its
+next connection, which haproxy gives to another relay. A frame a stopping relay had read but
+not answered would be delivered twice, so duplicates are counted and printed (bounded by
+omrelp's window, 128 frames, per sender and restart); a missing message fails the test. Every
+message must carry its own sender's address as logStream, never haproxy's.
+
+The same restart with plain TCP senders shows the difference: a connection a stopping relay
+closes loses what its sender wrote after the relay's last read (printed), and only that.
 
 rsyslog runs in the foreground with its own configuration and work directory, without
 imuxsock/imklog. Every wait is bounded; the figures are printed, never asserted.
@@ -43,7 +46,6 @@ HAPROXY_PEER = "127.0.0.1"  # haproxy's own address towards the relays (the kern
 TOTAL = 50_000
 PER_SENDER = TOTAL // len(SENDERS)
 RELP_WINDOW = 128  # omrelp's default windowSize: frames a sender keeps unanswered
-MARK = re.compile(r"fleet-test s(\d\d) (\d{6})")
 
 
 def port_free_on_all(hosts):
@@ -284,13 +286,74 @@ class Senders:
         return text
 
 
+class TcpSenders:
+    """Twenty plain TCP senders through haproxy, each from its own source address, as a syslog
+    client over TCP behaves: a write that fails (the relay closed the connection) ends that
+    connection, and the sender reconnects and goes on with its next message; it cannot know
+    which of the messages it had written were read."""
+
+    def __init__(self, port, total):
+        self.port, self.per_sender = port, total // len(SENDERS)
+        self.connections = [None] * len(SENDERS)
+        self.spans = []  # [sender, first number, end] per connection, in the order opened
+        self.open_spans = [None] * len(SENDERS)
+
+    def connect(self, index, first):
+        connection = socket.create_connection(("127.0.0.1", self.port), timeout=10,
+                                              source_address=(SENDERS[index], 0))
+        self.connections[index] = connection
+        self.open_spans[index] = [index + 1, first, first]
+        self.spans.append(self.open_spans[index])
+
+    def feed(self, per_second, deadline, progress):
+        chunk, sent, began = 25, 0, time.monotonic()
+        for first in range(0, self.per_sender, chunk):
+            progress(sent)
+            numbers = range(first, min(first + chunk, self.per_sender))
+            for index in range(len(SENDERS)):
+                if self.connections[index] is None:
+                    self.connect(index, first)
+                payload = "".join(f"<13>Nov 30 07:00:00 host app: fleet-tcp s{index + 1:02d} {n:06d}\n"
+                                  for n in numbers).encode()
+                self.open_spans[index][2] = numbers.stop  # written, perhaps in part, to this connection
+                try:
+                    self.connections[index].sendall(payload)
+                except OSError:  # reset: the relay behind it stopped; this chunk's fate is unknown
+                    self.connections[index].close()
+                    self.connections[index] = None
+            sent += len(numbers) * len(SENDERS)
+            ahead = sent / per_second - (time.monotonic() - began)
+            if ahead > 0:
+                time.sleep(ahead)
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the feed ran past its deadline at {sent} messages")
+
+    def close(self):
+        """Ends the connections still open cleanly: shut down writing, then wait for the far
+        end to close, which the relay does only once it has read everything. Returns the spans
+        that ended so (complete), and those cut by a restart."""
+        complete = []
+        for index, connection in enumerate(self.connections):
+            if connection is None:
+                continue
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_WR)
+                connection.settimeout(15)
+                if connection.recv(1) == b"":
+                    complete.append(self.open_spans[index])
+            connection.close()
+        cut = [span for span in self.spans if not any(span is done for done in complete)]
+        return complete, cut
+
+
 class Delivered:
     """What the stand-in's objects hold so far, read incrementally (an object never changes once
-    it has its final name): how often each (sender, number) came, and the events whose
+    it has its final name): how often each (sender, number) of `tag` came, and the events whose
     logStream is not their sender's address."""
 
-    def __init__(self, endpoint):
+    def __init__(self, endpoint, tag):
         self.endpoint = endpoint
+        self.mark = re.compile(tag + r" s(\d\d) (\d{6})")
         self.read = set()
         self.counts = collections.Counter()
         self.misattributed = []
@@ -299,7 +362,7 @@ class Delivered:
     def update(self):
         new = [path for path in self.endpoint.objects() if path not in self.read]
         for event in dump_events(new):
-            match = MARK.search(event["message"])
+            match = self.mark.search(event["message"])
             if not match:
                 self.foreign += 1
                 continue
@@ -309,6 +372,9 @@ class Delivered:
                 self.misattributed.append((event["logStream"], event["message"]))
         self.read.update(new)
         return len(self.counts)
+
+    def duplicates(self):
+        return sum(seen - 1 for seen in self.counts.values())
 
 
 class FleetBehindHaproxy(unittest.TestCase):
@@ -327,51 +393,51 @@ class FleetBehindHaproxy(unittest.TestCase):
         self.addCleanup(self.haproxy.stop)
         self.haproxy.start()
         self.wait_up_in_haproxy(self.relays)
+        self.senders = None
 
     def wait_up_in_haproxy(self, relays, timeout=15):
         names = [relay.name for relay in relays]
         if not wait_until(lambda: all(self.haproxy.up(name) for name in names), timeout):
             self.fail(f"haproxy does not see {names} up within {timeout} s:\n{self.haproxy.read_log()}")
 
-    def diagnostics(self, senders=None):
-        text = senders.diagnostics() if senders else ""
+    def diagnostics(self):
+        text = self.senders.diagnostics() if hasattr(self.senders, "diagnostics") else ""
         text += f"--- haproxy:\n{self.haproxy.read_log()[-3000:]}"
         for relay in self.relays:
             text += f"--- {relay.name}:\n{relay.read_log()[-3000:]}"
         return text
 
-    def test_a_rolling_restart_under_relp_load_loses_nothing_and_keeps_each_sender(self):
-        senders = Senders(self.workdir, self.haproxy.ports["relp"])
-        self.addCleanup(senders.stop)
-        senders.start()
+    def feed_through_a_rolling_restart(self, feed, total, session_metric):
+        """Runs `feed(per_second, deadline, progress)` on a thread while the relays restart one
+        at a time: a tenth of `total` goes before the first SIGTERM, the last fifth only once
+        every relay is back, so every restart happens while the senders send, however slow the
+        machine. Returns the seconds the feed took and one tuple of figures per restart."""
         first_tenth_sent, restarts_done = threading.Event(), threading.Event()
         began = time.monotonic()
         feed_failure = []
 
         def progress(sent):
-            # A tenth goes before the first SIGTERM; the last fifth only once every relay is
-            # back, so every restart happens while the senders send, however slow the machine.
-            if sent >= TOTAL // 10:
+            if sent >= total // 10:
                 first_tenth_sent.set()
-            if sent >= TOTAL * 4 // 5 and not restarts_done.wait(max(0.0, began + 60 - time.monotonic())):
+            if sent >= total * 4 // 5 and not restarts_done.wait(max(0.0, began + 60 - time.monotonic())):
                 raise AssertionError("the restarts did not end within 60 s")
 
-        def feed():
+        def run_feed():
             try:
-                senders.feed(2_500, began + 60, progress)
+                feed(2_500, began + 60, progress)
             except Exception as error:  # reported by the main thread
                 feed_failure.append(error)
             finally:
                 first_tenth_sent.set()
-        feeder = threading.Thread(target=feed, daemon=True)
+        feeder = threading.Thread(target=run_feed, daemon=True)
         feeder.start()
 
         restarts = []
         first_tenth_sent.wait(30)
         for relay in self.relays:
-            sessions = relay.metric("kinesyslog_relp_sessions", f'port="{relay.ports["relp"]}"')
+            connections = relay.metric(*session_metric(relay))
             stopping = time.monotonic()
-            self.assertEqual(relay.stop(), 0, self.diagnostics(senders))
+            self.assertEqual(relay.stop(), 0, self.diagnostics())
             stopped = time.monotonic()
             # The health checks find it gone (haproxy meanwhile retries refused connections on
             # the other relays), then find it back.
@@ -381,38 +447,25 @@ class FleetBehindHaproxy(unittest.TestCase):
             relay.start()
             started = time.monotonic()
             self.wait_up_in_haproxy([relay])
-            restarts.append((relay.name, sessions, stopped - stopping, out - stopped, started - out,
+            restarts.append((relay.name, connections, stopped - stopping, out - stopped, started - out,
                              time.monotonic() - started))
         restarts_done.set()
         feeder.join(timeout=70)
         self.assertFalse(feeder.is_alive(), "the feed did not finish")
         self.assertEqual(feed_failure, [])
-        fed = time.monotonic()
+        # Every restart cut connections that were carrying messages (leastconn spreads them).
+        self.assertTrue(all(connections > 0 for _, connections, *_ in restarts), restarts)
+        return time.monotonic() - began, restarts
 
-        delivered = Delivered(self.endpoint)
-        wait_until(lambda: delivered.update() >= TOTAL, 60, 1.0)
-        finished = time.monotonic()
-        missing = [(s, n) for s in range(1, len(SENDERS) + 1) for n in range(PER_SENDER)
-                   if (s, n) not in delivered.counts]
-        duplicates = sum(seen - 1 for seen in delivered.counts.values())
-        print(f"\nfleet: {TOTAL:,} messages from {len(SENDERS)} RELP senders through haproxy to "
-              f"{len(self.relays)} relays: fed in {fed - began:.1f} s, all delivered after {finished - began:.1f} s "
-              f"({TOTAL / (finished - began):,.0f} msgs/s end to end); {len(missing)} missing, {duplicates} "
-              f"duplicates (frames a stopped relay had journaled but not answered, resent by omrelp)")
-        for name, sessions, stop, out, start, back in restarts:
-            print(f"  {name} ({sessions:.0f} RELP sessions): SIGTERM to exit {stop:.2f} s, out of haproxy "
+    @staticmethod
+    def print_restarts(restarts, what):
+        for name, connections, stop, out, start, back in restarts:
+            print(f"  {name} ({connections:.0f} {what}): SIGTERM to exit {stop:.2f} s, out of haproxy "
                   f"{out:.2f} s later; start to /metrics {start:.2f} s, back in haproxy {back:.2f} s later")
 
-        # Every restart cut sessions that were carrying messages (leastconn spreads them).
-        self.assertTrue(all(sessions > 0 for _, sessions, *_ in restarts), restarts)
-        self.assertEqual(missing[:20], [], self.diagnostics(senders))
-        self.assertEqual(delivered.misattributed[:10], [])
-        self.assertEqual(delivered.foreign, 0)
-        # Each restart can make each sender resend at most one window.
-        self.assertLessEqual(duplicates, len(self.relays) * len(SENDERS) * RELP_WINDOW)
-
-        # haproxy's health checks (a PROXY v2 LOCAL header, then a close) are no errors, in
-        # any run of any relay.
+    def assert_no_errors_counted(self):
+        """haproxy's health checks (a PROXY v2 LOCAL header, then a reset) are no errors: not
+        counted in the relays' last runs, not logged in any run."""
         for relay in self.relays:
             self.assertEqual(relay.metric("kinesyslog_dropped_messages_total", 'reason="bad_proxy_header"'), 0)
             self.assertEqual(relay.metric("kinesyslog_dropped_messages_total", 'reason="relp_protocol_error"'), 0)
@@ -422,6 +475,73 @@ class FleetBehindHaproxy(unittest.TestCase):
             self.assertNotIn("closed the connection from", log)
             self.assertNotIn("closed the RELP session", log)
             self.assertEqual(len(re.findall(r"SIGTERM", log)), 2, log)  # the rolling restart's, and this one
+
+    def test_a_rolling_restart_under_relp_load_loses_nothing_and_keeps_each_sender(self):
+        self.senders = Senders(self.workdir, self.haproxy.ports["relp"])
+        self.addCleanup(self.senders.stop)
+        self.senders.start()
+        fed, restarts = self.feed_through_a_rolling_restart(
+            self.senders.feed, TOTAL, lambda relay: ("kinesyslog_relp_sessions", f'port="{relay.ports["relp"]}"'))
+
+        began = time.monotonic() - fed
+        delivered = Delivered(self.endpoint, "fleet-test")
+        wait_until(lambda: delivered.update() >= TOTAL, 60, 1.0)
+        finished = time.monotonic()
+        missing = [(s, n) for s in range(1, len(SENDERS) + 1) for n in range(PER_SENDER)
+                   if (s, n) not in delivered.counts]
+        print(f"\nfleet over RELP: {TOTAL:,} messages from {len(SENDERS)} senders through haproxy to "
+              f"{len(self.relays)} relays: fed in {fed:.1f} s, all delivered after {finished - began:.1f} s "
+              f"({TOTAL / (finished - began):,.0f} msgs/s end to end); {len(missing)} missing, "
+              f"{delivered.duplicates()} duplicates (frames a stopped relay had journaled but not answered)")
+        self.print_restarts(restarts, "RELP sessions")
+
+        self.assertEqual(missing[:20], [], self.diagnostics())
+        self.assertEqual(delivered.misattributed[:10], [])
+        self.assertEqual(delivered.foreign, 0)
+        # Each restart can make each sender resend at most one window.
+        self.assertLessEqual(delivered.duplicates(), len(self.relays) * len(SENDERS) * RELP_WINDOW)
+        self.assert_no_errors_counted()
+
+    def test_plain_tcp_loses_the_tail_of_each_connection_a_restart_cuts(self):
+        """The same restart with plain TCP senders, to show what RELP buys: a message is lost
+        only at the end of a connection a stopping relay closed (what the sender wrote after the
+        relay's last read); everything before it, and everything on connections never cut,
+        arrives once, with its sender's address."""
+        total = 20_000
+        self.senders = TcpSenders(self.haproxy.ports["tcp"], total)
+        fed, restarts = self.feed_through_a_rolling_restart(
+            self.senders.feed, total, lambda relay: ("kinesyslog_connections", f'port="{relay.ports["tcp"]}"'))
+        complete, cut = self.senders.close()
+
+        delivered = Delivered(self.endpoint, "fleet-tcp")
+        expected = sum(end - first for _, first, end in complete)
+
+        def from_complete():
+            return sum(1 for sender, first, end in complete for n in range(first, end)
+                       if (sender, n) in delivered.counts)
+
+        def settled():  # everything of the complete connections, and nothing new for 2 s
+            before = delivered.update()
+            time.sleep(2)
+            return from_complete() >= expected and delivered.update() == before
+        wait_until(settled, 60, 0)
+        lost, tails = 0, []
+        for sender, first, end in cut:
+            arrived = [n for n in range(first, end) if (sender, n) in delivered.counts]
+            # A prefix: the relay read the connection in order up to some point, then closed it.
+            self.assertEqual(arrived, list(range(first, first + len(arrived))), (sender, first, end))
+            lost += end - first - len(arrived)
+            tails.append(end - first - len(arrived))
+        print(f"\nfleet over plain TCP: {total:,} messages from {len(SENDERS)} senders, fed in {fed:.1f} s; "
+              f"{len(cut)} connections cut by the restarts lost {lost} messages "
+              f"(per cut connection: {sorted(tails)}); {delivered.duplicates()} duplicates")
+        self.print_restarts(restarts, "connections")
+
+        self.assertEqual(from_complete(), expected, "a connection never cut lost messages")
+        self.assertEqual(delivered.duplicates(), 0)
+        self.assertEqual(delivered.misattributed[:10], [])
+        self.assertEqual(delivered.foreign, 0)
+        self.assert_no_errors_counted()
 
 
 if __name__ == "__main__":
