@@ -42,7 +42,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 HAPROXY_CONFIG = os.path.join(HERE, "..", "..", "examples", "haproxy.cfg")
 RELAY_ADDRESSES = ("127.0.0.11", "127.0.0.12", "127.0.0.13")
 SENDERS = tuple(f"127.0.1.{n}" for n in range(1, 21))
-HAPROXY_PEER = "127.0.0.1"  # haproxy's own address towards the relays (the kernel's choice on lo)
+HAPROXY_PEERS = "127.0.0.0/24"  # haproxy's own address towards the relays (the kernel picks 127.0.0.1)
 TOTAL = 50_000
 PER_SENDER = TOTAL // len(SENDERS)
 RELP_WINDOW = 128  # omrelp's default windowSize: frames a sender keeps unanswered
@@ -78,7 +78,7 @@ class FleetRelay:
         self.args = [BINARY, "listen", "--stream", STREAM, "--region", "us-east-1", "--endpoint-url", url,
                      "--address", address, "--tls-port", "0", "--tcp-port", str(ports["tcp"]),
                      "--relp-port", str(ports["relp"]), "--proxy-protocol", str(ports["tcp"]),
-                     "--proxy-protocol", str(ports["relp"]), "--proxy-from", f"{HAPROXY_PEER}/32",
+                     "--proxy-protocol", str(ports["relp"]), "--proxy-from", HAPROXY_PEERS,
                      "--prometheus-port", str(ports["metrics"]), "--spool-dir", self.spool_dir,
                      "--delivery-interval", "1", "--flush-age", "1"]
         self.env = dict(os.environ, AWS_ACCESS_KEY_ID="AKIDTEST", AWS_SECRET_ACCESS_KEY="SECRETTEST",
