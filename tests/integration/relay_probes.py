@@ -17,13 +17,13 @@ SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$')
 PROXY_V2_SIGNATURE = b"\r\n\r\n\x00\r\nQUIT\n"
 
 
-def scrape(metrics_port, timeout=5):
+def scrape(metrics_port, timeout=5, host="127.0.0.1"):
     """GET /metrics. The metrics endpoint opens a moment after the syslog listeners (the relay
     binds those first), so a refused connection is tried again until `timeout`."""
     deadline = time.monotonic() + timeout
     while True:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=timeout) as response:
+            with urllib.request.urlopen(f"http://{host}:{metrics_port}/metrics", timeout=timeout) as response:
                 return response.read().decode()
         except urllib.error.URLError as error:
             if not isinstance(error.reason, ConnectionRefusedError) or time.monotonic() >= deadline:
