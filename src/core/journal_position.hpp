@@ -2,6 +2,7 @@
 // Where an event sits in the write-ahead journal: which journal (one per I/O thread and run)
 // and its sequence number there. A closed batch carries the positions of its events so the
 // record made from it can say which journal entries it holds (recovery replays only the rest).
+#include <compare>
 #include <cstdint>
 #include <functional>
 
@@ -12,6 +13,7 @@ struct JournalId {
   uint32_t thread = 0;  // the I/O thread that owns it
 
   friend bool operator==(const JournalId&, const JournalId&) = default;
+  friend auto operator<=>(const JournalId&, const JournalId&) = default;  // ordered maps key by it
 };
 
 struct JournalIdHash {

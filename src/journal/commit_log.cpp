@@ -18,11 +18,6 @@
 #include "journal/thread_journal.hpp"
 
 namespace kinesyslog::journal {
-namespace {
-
-std::pair<uint64_t, uint32_t> key_of(const JournalId& journal) { return {journal.run, journal.thread}; }
-
-}  // namespace
 
 CommitLog::CommitLog(std::filesystem::path directory, uint64_t run, JournalReporter& reporter, uint64_t file_bytes)
     : directory_(std::move(directory)), run_(run), reporter_(reporter), file_bytes_(file_bytes) {
@@ -61,7 +56,7 @@ void CommitLog::commit(std::string_view record_name, std::span<const JournalSeqs
     sorted_.erase(sorted_.begin(), std::upper_bound(sorted_.begin(), sorted_.end(), JournalSeq{0}));
     append_commit_journal(entry_, group.journal, sorted_);
     if (!sorted_.empty()) {
-      JournalSeq& highest = current_.highest_seq[key_of(group.journal)];
+      JournalSeq& highest = current_.highest_seq[group.journal];
       highest = std::max(highest, sorted_.back());
     }
   }
@@ -126,12 +121,12 @@ void CommitLog::commit(std::string_view record_name, std::span<const JournalSeqs
 
 void CommitLog::watch(const ThreadJournal& journal) {
   std::lock_guard lock(mutex_);
-  watched_[key_of(journal.id())] = &journal;
+  watched_[journal.id()] = &journal;
 }
 
 void CommitLog::forget(const JournalId& journal) {
   std::lock_guard lock(mutex_);
-  watched_.erase(key_of(journal));
+  watched_.erase(journal);
 }
 
 void CommitLog::remove_obsolete_files() {
@@ -166,8 +161,8 @@ void CommitLog::open_file() {
 }
 
 bool CommitLog::segments_gone(const JournalId& journal, JournalSeq through,
-                              std::optional<std::set<std::pair<uint64_t, uint32_t>>>& journals_on_disk) const {
-  if (const auto watched = watched_.find(key_of(journal)); watched != watched_.end()) {
+                              std::optional<std::set<JournalId>>& journals_on_disk) const {
+  if (const auto watched = watched_.find(journal); watched != watched_.end()) {
     return watched->second->oldest_live_seq() > through;
   }
   if (!journals_on_disk) {
@@ -176,19 +171,19 @@ bool CommitLog::segments_gone(const JournalId& journal, JournalSeq through,
     std::error_code error;
     for (const auto& file : std::filesystem::directory_iterator(directory_, error)) {
       const auto parsed = parse_file_name(file.path().filename().string());
-      if (parsed && parsed->kind == FileKind::kSegment) journals_on_disk->insert(key_of(parsed->journal));
+      if (parsed && parsed->kind == FileKind::kSegment) journals_on_disk->insert(parsed->journal);
     }
     if (error) return false;
   }
-  return !journals_on_disk->contains(key_of(journal));
+  return !journals_on_disk->contains(journal);
 }
 
 void CommitLog::remove_obsolete_files_locked() {
-  std::optional<std::set<std::pair<uint64_t, uint32_t>>> journals_on_disk;
+  std::optional<std::set<JournalId>> journals_on_disk;
   bool directory_synced = false;
   std::erase_if(rotated_, [&](const FileSpan& file) {
     const bool obsolete = std::all_of(file.highest_seq.begin(), file.highest_seq.end(), [&](const auto& entry) {
-      return segments_gone(JournalId{entry.first.first, entry.first.second}, entry.second, journals_on_disk);
+      return segments_gone(entry.first, entry.second, journals_on_disk);
     });
     if (!obsolete) return false;
     // The segments' deletions first: were they undone by a crash, their entries must still be named.

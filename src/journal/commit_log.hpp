@@ -62,13 +62,13 @@ class CommitLog {
   // What a rotated commit file refers to: per journal, the highest seq named.
   struct FileSpan {
     std::filesystem::path path;
-    std::map<std::pair<uint64_t, uint32_t>, JournalSeq> highest_seq;
+    std::map<JournalId, JournalSeq> highest_seq;
   };
 
   void open_file();  // requires mutex_; throws
   // Requires mutex_; `journals_on_disk` caches a directory listing across calls.
   bool segments_gone(const JournalId& journal, JournalSeq through,
-                     std::optional<std::set<std::pair<uint64_t, uint32_t>>>& journals_on_disk) const;
+                     std::optional<std::set<JournalId>>& journals_on_disk) const;
   void remove_obsolete_files_locked();
 
   const std::filesystem::path directory_;
@@ -93,7 +93,7 @@ class CommitLog {
   std::string block_;
   std::string compressed_;
   std::vector<JournalSeq> sorted_;
-  std::map<std::pair<uint64_t, uint32_t>, const ThreadJournal*> watched_;
+  std::map<JournalId, const ThreadJournal*> watched_;
 };
 
 }  // namespace kinesyslog::journal

@@ -19,8 +19,6 @@
 namespace kinesyslog::journal {
 namespace {
 
-std::pair<uint64_t, uint32_t> key_of(const JournalId& journal) { return {journal.run, journal.thread}; }
-
 // The whole file; nullopt (and a logged error) when it cannot be read.
 std::optional<std::string> read_file(const std::filesystem::path& path) {
   std::error_code error;
@@ -125,7 +123,7 @@ void JournalRecovery::read_commit_log(const std::filesystem::path& path) {
     }
     records_to_roll_forward_.emplace_back(entry->record_name);
     for (const auto& journal : entry->journals) {
-      SeqRanges& ranges = published_[key_of(journal.journal)];
+      SeqRanges& ranges = published_[journal.journal];
       for (const auto& [first, last] : journal.ranges) {
         JournalSeq merged_first = first;
         JournalSeq merged_last = last;
@@ -217,7 +215,7 @@ void JournalRecovery::read_segment(const SegmentFile& segment, const EntryCallba
 }
 
 bool JournalRecovery::published(const JournalId& journal, JournalSeq seq) const {
-  const auto ranges = published_.find(key_of(journal));
+  const auto ranges = published_.find(journal);
   if (ranges == published_.end()) return false;
   auto at = ranges->second.upper_bound(seq);
   if (at == ranges->second.begin()) return false;

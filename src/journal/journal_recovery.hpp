@@ -75,7 +75,7 @@ class JournalRecovery {
   uint64_t current_run_;
   std::vector<SegmentFile> segments_;
   std::vector<std::filesystem::path> commit_logs_;
-  std::map<std::pair<uint64_t, uint32_t>, SeqRanges> published_;
+  std::map<JournalId, SeqRanges> published_;
   std::vector<std::string> records_to_roll_forward_;
   std::vector<std::filesystem::path> segments_to_remove_;
   RecoveryCounts counts_;

@@ -18,7 +18,7 @@ using testing::ScriptedTransport;
 constexpr const char* kContainerAnswer =
     R"({"AccessKeyId":"ASIAECS","SecretAccessKey":"s","Token":"t","Expiration":"2026-11-24T15:04:05Z",)"
     R"("RoleArn":"arn:aws:iam::123456789012:role/task"})";
-constexpr const char* kImdsAnswer =
+constexpr const char* kMetadataImdsAnswer =
     R"({"Code":"Success","LastUpdated":"2026-11-24T14:00:00Z","Type":"AWS-HMAC","AccessKeyId":"ASIAIMDS",)"
     R"("SecretAccessKey":"s","Token":"t","Expiration":"2026-11-24T20:00:00Z"})";
 constexpr const char* kRolePath = "/latest/meta-data/iam/security-credentials/";
@@ -129,7 +129,7 @@ TEST_F(InstanceMetadataTest, DefaultEndpointAndDisabling) {
 TEST_F(InstanceMetadataTest, CredentialsComeFromTheRoleWithASessionToken) {
   expect_token();
   transport_.expect("GET", kRolePath, 200, "relay-role\n");
-  transport_.expect("GET", std::string(kRolePath) + "relay-role", 200, kImdsAnswer);
+  transport_.expect("GET", std::string(kRolePath) + "relay-role", 200, kMetadataImdsAnswer);
   InstanceMetadataCredentials provider(client());
   const auto credentials = provider.fetch();
   EXPECT_EQ(credentials.access_key_id, "ASIAIMDS");

@@ -38,7 +38,7 @@ ListenOptions with_certificate(ListenOptions options) {
 }
 
 // The option validate() blames, checking that its message names it too.
-std::string blamed_option(const ListenOptions& options) {
+std::string validate_blamed_option(const ListenOptions& options) {
   std::optional<ConfigError> error = validate(options);
   if (!error) return "(no error)";
   EXPECT_THAT(error->message, HasSubstr(error->option));
@@ -50,13 +50,13 @@ TEST(Validate, AcceptsAStreamAndOneUdpPort) { EXPECT_EQ(validate(valid_options()
 TEST(Validate, PortAbove65535IsRejected) {
   ListenOptions options = valid_options();
   options.udp_ports = {65536};
-  EXPECT_EQ(blamed_option(options), "--udp-port");
+  EXPECT_EQ(validate_blamed_option(options), "--udp-port");
 }
 
 TEST(Validate, NegativePortIsRejected) {
   ListenOptions options = valid_options();
   options.tcp_ports = {-1};
-  EXPECT_EQ(blamed_option(options), "--tcp-port");
+  EXPECT_EQ(validate_blamed_option(options), "--tcp-port");
 }
 
 TEST(Validate, Port65535IsAccepted) {
@@ -68,10 +68,10 @@ TEST(Validate, Port65535IsAccepted) {
 TEST(Validate, DuplicatePortWithinOneProtocolIsRejected) {
   ListenOptions options = valid_options();
   options.udp_ports = {514, 515, 514};
-  EXPECT_EQ(blamed_option(options), "--udp-port");
+  EXPECT_EQ(validate_blamed_option(options), "--udp-port");
   options = valid_options();
   options.tcp_ports = {601, 601};
-  EXPECT_EQ(blamed_option(options), "--tcp-port");
+  EXPECT_EQ(validate_blamed_option(options), "--tcp-port");
 }
 
 TEST(Validate, SamePortForUdpAndTcpIsAllowed) {
@@ -84,20 +84,20 @@ TEST(Validate, SamePortForUdpAndTcpIsAllowed) {
 TEST(Validate, TcpAndTlsListenersCannotShareAPort) {
   ListenOptions options = with_certificate(valid_options());
   options.tcp_ports = {6514};
-  EXPECT_EQ(blamed_option(options), "--tls-port");
+  EXPECT_EQ(validate_blamed_option(options), "--tls-port");
 }
 
 TEST(Validate, PrometheusCannotShareATcpPort) {
   ListenOptions options = valid_options();
   options.tcp_ports = {9100};
   options.prometheus_ports = {9100};
-  EXPECT_EQ(blamed_option(options), "--prometheus-port");
+  EXPECT_EQ(validate_blamed_option(options), "--prometheus-port");
 }
 
 TEST(Validate, AddressMustBeAnIpLiteral) {
   ListenOptions options = valid_options();
   options.address = "localhost";
-  EXPECT_EQ(blamed_option(options), "--address");
+  EXPECT_EQ(validate_blamed_option(options), "--address");
 }
 
 TEST(Validate, Ipv6AddressIsAccepted) {
@@ -109,7 +109,7 @@ TEST(Validate, Ipv6AddressIsAccepted) {
 TEST(Validate, StreamIsRequiredWithoutOutputDir) {
   ListenOptions options = valid_options();
   options.stream.clear();
-  EXPECT_EQ(blamed_option(options), "--stream");
+  EXPECT_EQ(validate_blamed_option(options), "--stream");
 }
 
 TEST(Validate, OutputDirStandsInForTheStream) {
@@ -123,7 +123,7 @@ TEST(Validate, FlushAgeMustBeAboveZero) {
   for (double seconds : {0.0, -1.0, std::nan(""), std::numeric_limits<double>::infinity()}) {
     ListenOptions options = valid_options();
     options.flush_age = std::chrono::duration<double>(seconds);
-    EXPECT_EQ(blamed_option(options), "--flush-age") << seconds;
+    EXPECT_EQ(validate_blamed_option(options), "--flush-age") << seconds;
   }
 }
 
@@ -136,9 +136,9 @@ TEST(Validate, FractionalFlushAgeIsAccepted) {
 TEST(Validate, FlushSizeMustBeFrom1ByteTo64MiB) {
   ListenOptions options = valid_options();
   options.flush_size = 0;
-  EXPECT_EQ(blamed_option(options), "--flush-size");
+  EXPECT_EQ(validate_blamed_option(options), "--flush-size");
   options.flush_size = 64 * 1024 * 1024 + 1;
-  EXPECT_EQ(blamed_option(options), "--flush-size");
+  EXPECT_EQ(validate_blamed_option(options), "--flush-size");
   options.flush_size = 64 * 1024 * 1024;
   EXPECT_EQ(validate(options), std::nullopt);
   options.flush_size = 1;
@@ -148,15 +148,15 @@ TEST(Validate, FlushSizeMustBeFrom1ByteTo64MiB) {
 TEST(Validate, DeliveryIntervalMustBeAboveZero) {
   ListenOptions options = valid_options();
   options.delivery_interval = std::chrono::duration<double>(0);
-  EXPECT_EQ(blamed_option(options), "--delivery-interval");
+  EXPECT_EQ(validate_blamed_option(options), "--delivery-interval");
 }
 
 TEST(Validate, MaxMessageSizeMustBeFrom1KiBTo256KiB) {
   ListenOptions options = valid_options();
   options.max_message_size = 1023;
-  EXPECT_EQ(blamed_option(options), "--max-message-size");
+  EXPECT_EQ(validate_blamed_option(options), "--max-message-size");
   options.max_message_size = 256 * 1024 + 1;
-  EXPECT_EQ(blamed_option(options), "--max-message-size");
+  EXPECT_EQ(validate_blamed_option(options), "--max-message-size");
   options.max_message_size = 1024;
   EXPECT_EQ(validate(options), std::nullopt);
   options.max_message_size = 256 * 1024;
@@ -166,7 +166,7 @@ TEST(Validate, MaxMessageSizeMustBeFrom1KiBTo256KiB) {
 TEST(Validate, PartialBudgetHoldsAtLeastOneWholeMessage) {
   ListenOptions options = valid_options();
   options.max_partial_bytes = options.max_message_size - 1;
-  EXPECT_EQ(blamed_option(options), "--max-partial-bytes");
+  EXPECT_EQ(validate_blamed_option(options), "--max-partial-bytes");
   options.max_partial_bytes = options.max_message_size;
   EXPECT_EQ(validate(options), std::nullopt);
 }
@@ -174,7 +174,7 @@ TEST(Validate, PartialBudgetHoldsAtLeastOneWholeMessage) {
 TEST(Validate, ConnectionsPerSourceAreAtLeastOne) {
   ListenOptions options = valid_options();
   options.max_connections_per_source = 0;
-  EXPECT_EQ(blamed_option(options), "--max-connections-per-source");
+  EXPECT_EQ(validate_blamed_option(options), "--max-connections-per-source");
   options.max_connections_per_source = 1;
   EXPECT_EQ(validate(options), std::nullopt);
 }
@@ -183,7 +183,7 @@ TEST(Validate, SpoolCapIsNoneOrAtLeastOneLargestRecord) {
   ListenOptions options = valid_options();
   EXPECT_EQ(validate(options), std::nullopt);  // 0: no cap
   options.spool_max_bytes = 1023999;
-  EXPECT_EQ(blamed_option(options), "--spool-max-bytes");
+  EXPECT_EQ(validate_blamed_option(options), "--spool-max-bytes");
   options.spool_max_bytes = 1024000;
   EXPECT_EQ(validate(options), std::nullopt);
 }
@@ -197,15 +197,15 @@ TEST(Validate, JournalSyncIsOffOrUpToAMinute) {
   options.journal_sync_ms = 60'000;
   EXPECT_EQ(validate(options), std::nullopt);
   options.journal_sync_ms = 60'001;
-  EXPECT_EQ(blamed_option(options), "--journal-sync-ms");
+  EXPECT_EQ(validate_blamed_option(options), "--journal-sync-ms");
 }
 
 TEST(Validate, CompressionLevelMustBeFrom1To12) {
   ListenOptions options = valid_options();
   options.compression_level = 0;
-  EXPECT_EQ(blamed_option(options), "--compression-level");
+  EXPECT_EQ(validate_blamed_option(options), "--compression-level");
   options.compression_level = 13;
-  EXPECT_EQ(blamed_option(options), "--compression-level");
+  EXPECT_EQ(validate_blamed_option(options), "--compression-level");
   options.compression_level = 12;
   EXPECT_EQ(validate(options), std::nullopt);
 }
@@ -213,19 +213,19 @@ TEST(Validate, CompressionLevelMustBeFrom1To12) {
 TEST(Validate, CertWithoutKeyIsRejected) {
   ListenOptions options = valid_options();
   options.cert = "/etc/ssl/relay.pem";
-  EXPECT_EQ(blamed_option(options), "--key");
+  EXPECT_EQ(validate_blamed_option(options), "--key");
 }
 
 TEST(Validate, KeyWithoutCertIsRejected) {
   ListenOptions options = valid_options();
   options.key = "/etc/ssl/relay.key";
-  EXPECT_EQ(blamed_option(options), "--cert");
+  EXPECT_EQ(validate_blamed_option(options), "--cert");
 }
 
 TEST(Validate, ProxyProtocolPortMustBeATcpTlsOrPrometheusPort) {
   ListenOptions options = valid_options();
   options.proxy_protocol_ports = {5514};  // only a UDP port
-  EXPECT_EQ(blamed_option(options), "--proxy-protocol");
+  EXPECT_EQ(validate_blamed_option(options), "--proxy-protocol");
   options.tcp_ports = {5514};
   EXPECT_EQ(validate(options), std::nullopt);
 }
@@ -233,7 +233,7 @@ TEST(Validate, ProxyProtocolPortMustBeATcpTlsOrPrometheusPort) {
 TEST(Validate, ProxyProtocolOnTheDefaultTlsPortNeedsTlsConfigured) {
   ListenOptions options = valid_options();
   options.proxy_protocol_ports = {6514};
-  EXPECT_EQ(blamed_option(options), "--proxy-protocol");
+  EXPECT_EQ(validate_blamed_option(options), "--proxy-protocol");
   EXPECT_EQ(validate(with_certificate(options)), std::nullopt);
 }
 
@@ -251,20 +251,20 @@ TEST(Validate, MetricsPortAloneIsNoListener) {
   ListenOptions options = valid_options();
   options.udp_ports.clear();
   options.prometheus_ports = {9100};
-  EXPECT_EQ(blamed_option(options), "--udp-port");
+  EXPECT_EQ(validate_blamed_option(options), "--udp-port");
 }
 
 TEST(Validate, ClientCaNeedsTlsConfigured) {
   ListenOptions options = valid_options();
   options.client_ca = "/etc/ssl/clients.pem";
-  EXPECT_EQ(blamed_option(options), "--client-ca");
+  EXPECT_EQ(validate_blamed_option(options), "--client-ca");
   EXPECT_EQ(validate(with_certificate(options)), std::nullopt);
 }
 
 TEST(Validate, ClientNameNeedsClientCa) {
   ListenOptions options = with_certificate(valid_options());
   options.client_names = {"collector-1"};
-  EXPECT_EQ(blamed_option(options), "--client-name");
+  EXPECT_EQ(validate_blamed_option(options), "--client-name");
   options.client_ca = "/etc/ssl/clients.pem";
   EXPECT_EQ(validate(options), std::nullopt);
 }
@@ -276,14 +276,14 @@ TEST(Validate, ProxyFromTakesAddressRangesForAProxyProtocolPort) {
   options.proxy_from = {"10.0.0.0/8", "fd00::/8", "192.0.2.7"};
   EXPECT_EQ(validate(options), std::nullopt);
   options.proxy_from = {"10.0.0.0/8", "10.0.0.0/40"};
-  EXPECT_EQ(blamed_option(options), "--proxy-from");
+  EXPECT_EQ(validate_blamed_option(options), "--proxy-from");
   EXPECT_THAT(validate(options)->message, HasSubstr("10.0.0.0/40"));
 }
 
 TEST(Validate, ProxyFromWithoutAProxyProtocolPortIsAMistake) {
   ListenOptions options = valid_options();
   options.proxy_from = {"10.0.0.0/8"};
-  EXPECT_EQ(blamed_option(options), "--proxy-from");
+  EXPECT_EQ(validate_blamed_option(options), "--proxy-from");
 }
 
 TEST(TlsDefaultPort, IsNotListenedOnWithoutCertAndKey) {
@@ -304,12 +304,12 @@ TEST(TlsDefaultPort, WithCertAndKeyIsAListenerOnItsOwn) {
 TEST(TlsDefaultPort, AloneWithoutCertMeansNoListener) {
   ListenOptions options = valid_options();
   options.udp_ports.clear();
-  EXPECT_EQ(blamed_option(options), "--udp-port");
+  EXPECT_EQ(validate_blamed_option(options), "--udp-port");
 }
 
 TEST(TlsDefaultPort, ExplicitTlsPortWithoutCertIsAConfigurationError) {
   ListenOptions options = testing::parse_listen({"--stream", "logs", "--udp-port", "514", "--tls-port", "6514"});
-  EXPECT_EQ(blamed_option(options), "--tls-port");
+  EXPECT_EQ(validate_blamed_option(options), "--tls-port");
 }
 
 TEST(TlsDefaultPort, ExplicitTlsPortZeroWithoutCertIsFine) {
@@ -320,7 +320,7 @@ TEST(TlsDefaultPort, ExplicitTlsPortZeroWithoutCertIsFine) {
 TEST(TlsDefaultPort, ExplicitTlsPortFromTheEnvironmentWithoutCertIsAConfigurationError) {
   ListenOptions options =
       testing::parse_listen({"--stream", "logs", "--udp-port", "514"}, {{"KINESYSLOG_TLS_PORT", "10514"}});
-  EXPECT_EQ(blamed_option(options), "--tls-port");
+  EXPECT_EQ(validate_blamed_option(options), "--tls-port");
 }
 
 TEST(EnabledPorts, DropsZeroAndNarrowsToPortNumbers) {

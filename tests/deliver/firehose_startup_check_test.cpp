@@ -28,11 +28,11 @@ class ScriptedAws final : public aws::HttpTransport {
   std::deque<Step> caller_identity;
 };
 
-aws::HttpResponse answer(long status, std::string body) { return aws::HttpResponse{status, {}, std::move(body)}; }
+aws::HttpResponse startup_answer(long status, std::string body) { return aws::HttpResponse{status, {}, std::move(body)}; }
 aws::HttpResponse stream_is(const std::string& status) {
-  return answer(200, R"({"DeliveryStreamDescription":{"DeliveryStreamStatus":")" + status + R"("}})");
+  return startup_answer(200, R"({"DeliveryStreamDescription":{"DeliveryStreamStatus":")" + status + R"("}})");
 }
-const aws::HttpResponse kAccount = answer(
+const aws::HttpResponse kAccount = startup_answer(
     200, "<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/x</Arn>"
          "<UserId>AIDA</UserId><Account>123456789012</Account></GetCallerIdentityResult></GetCallerIdentityResponse>");
 
@@ -69,14 +69,14 @@ TEST_F(FirehoseStartupCheckTest, StreamNotActiveIsRefusedNamingStreamAndStatus) 
 }
 
 TEST_F(FirehoseStartupCheckTest, MissingStreamIsRefused) {
-  transport.describe.push_back(answer(400, R"({"__type":"ResourceNotFoundException","message":"not found"})"));
+  transport.describe.push_back(startup_answer(400, R"({"__type":"ResourceNotFoundException","message":"not found"})"));
   transport.caller_identity.push_back(kAccount);
   EXPECT_THROW(check.attempt(), StartupRefused);
 }
 
 TEST_F(FirehoseStartupCheckTest, UnknownKeyAtStsIsRefused) {
   transport.describe.push_back(stream_is("ACTIVE"));
-  transport.caller_identity.push_back(answer(
+  transport.caller_identity.push_back(startup_answer(
       403, "<ErrorResponse><Error><Type>Sender</Type><Code>InvalidClientTokenId</Code><Message>bad</Message>"
            "</Error></ErrorResponse>"));
   EXPECT_THROW(check.attempt(), StartupRefused);
@@ -85,7 +85,7 @@ TEST_F(FirehoseStartupCheckTest, UnknownKeyAtStsIsRefused) {
 TEST_F(FirehoseStartupCheckTest, UnreachableOrThrottledIsNotARefusalAndLaterAttemptsSucceed) {
   transport.describe.push_back(aws::HttpTransportError("Connection refused"));
   transport.describe.push_back(stream_is("ACTIVE"));
-  transport.caller_identity.push_back(answer(400, "<ErrorResponse><Error><Code>Throttling</Code></Error></ErrorResponse>"));
+  transport.caller_identity.push_back(startup_answer(400, "<ErrorResponse><Error><Code>Throttling</Code></Error></ErrorResponse>"));
   transport.caller_identity.push_back(kAccount);
   EXPECT_FALSE(check.attempt());
   EXPECT_THAT(check.last_problem(), HasSubstr("Connection refused"));
@@ -95,10 +95,10 @@ TEST_F(FirehoseStartupCheckTest, UnreachableOrThrottledIsNotARefusalAndLaterAtte
 }
 
 // AWS's answers to a request signed more than 15 minutes away from its clock (a VM before NTP syncs).
-const aws::HttpResponse kFirehoseSignatureNotYetCurrent = answer(
+const aws::HttpResponse kFirehoseSignatureNotYetCurrent = startup_answer(
     400, R"json({"__type":"InvalidSignatureException","message":"Signature not yet current: 20260528T203320Z is )json"
          R"json(still later than 20260528T202820Z (20260528T201320Z + 15 min.)"})json");
-const aws::HttpResponse kStsSignatureExpired = answer(
+const aws::HttpResponse kStsSignatureExpired = startup_answer(
     403, "<ErrorResponse><Error><Type>Sender</Type><Code>SignatureDoesNotMatch</Code><Message>Signature expired: "
          "20260528T195320Z is now earlier than 20260528T195820Z (20260528T201320Z - 15 min.)</Message></Error>"
          "</ErrorResponse>");
@@ -128,7 +128,7 @@ TEST_F(FirehoseStartupCheckTest, ClockSkewWithADateIsCorrectedWithinTheSameAttem
 }
 
 TEST_F(FirehoseStartupCheckTest, AWrongSecretIsStillARefusal) {
-  transport.describe.push_back(answer(400, R"({"__type":"InvalidSignatureException","message":"The request )"
+  transport.describe.push_back(startup_answer(400, R"({"__type":"InvalidSignatureException","message":"The request )"
                                            R"(signature we calculated does not match the signature you provided."})"));
   transport.caller_identity.push_back(kAccount);
   EXPECT_THROW(check.attempt(), StartupRefused);

@@ -20,7 +20,7 @@ using testing::TemporaryDirectory;
 using testing::write_whole_file;
 
 // 2026-03-01T17:04:05.250Z
-const WallTime kMarch2026 = WallTime{std::chrono::sys_days{std::chrono::year{2026} / 3 / 1}} + 17h + 4min + 5s + 250ms;
+const WallTime kObjectTime = WallTime{std::chrono::sys_days{std::chrono::year{2026} / 3 / 1}} + 17h + 4min + 5s + 250ms;
 
 std::vector<std::filesystem::path> objects_under(const std::filesystem::path& root) {
   std::vector<std::filesystem::path> objects;
@@ -32,7 +32,7 @@ std::vector<std::filesystem::path> objects_under(const std::filesystem::path& ro
 
 TEST(OutputDirectory, OneCallIsOneObjectInTheUtcHourFolderOfTheClock) {
   TemporaryDirectory directory;
-  ManualClock clock{kMarch2026};
+  ManualClock clock{kObjectTime};
   OutputDirectoryDestination destination(directory.path(), "my-stream", clock, 7);
   const std::vector<std::string_view> records = {"first", "second", "third"};
   const DeliveryResult result = destination.deliver(records);
@@ -44,7 +44,7 @@ TEST(OutputDirectory, OneCallIsOneObjectInTheUtcHourFolderOfTheClock) {
 
 TEST(OutputDirectory, ObjectHoldsTheRecordsConcatenatedInOrder) {
   TemporaryDirectory directory;
-  ManualClock clock{kMarch2026};
+  ManualClock clock{kObjectTime};
   OutputDirectoryDestination destination(directory.path(), "my-stream", clock, 7);
   const std::string binary("\x1f\x8b\x08\x00\x00\x01", 6);
   const std::vector<std::string_view> records = {binary, "second", "", "fourth"};
@@ -56,7 +56,7 @@ TEST(OutputDirectory, ObjectHoldsTheRecordsConcatenatedInOrder) {
 
 TEST(OutputDirectory, EveryRecordOfAWrittenObjectIsAccepted) {
   TemporaryDirectory directory;
-  ManualClock clock{kMarch2026};
+  ManualClock clock{kObjectTime};
   OutputDirectoryDestination destination(directory.path(), "my-stream", clock, 7);
   const std::vector<std::string_view> records = {"a", "b", "c"};
   const DeliveryResult result = destination.deliver(records);
@@ -66,7 +66,7 @@ TEST(OutputDirectory, EveryRecordOfAWrittenObjectIsAccepted) {
 
 TEST(OutputDirectory, ObjectIsNamedAsFirehoseNamesS3Objects) {
   TemporaryDirectory directory;
-  ManualClock clock{kMarch2026};
+  ManualClock clock{kObjectTime};
   OutputDirectoryDestination destination(directory.path(), "my-stream", clock, 7);
   const std::vector<std::string_view> records = {"x"};
   ASSERT_EQ(destination.deliver(records).status, DeliveryResult::Status::kDelivered);
@@ -79,7 +79,7 @@ TEST(OutputDirectory, ObjectIsNamedAsFirehoseNamesS3Objects) {
 
 TEST(OutputDirectory, CallsInTheSameSecondGetDistinctObjects) {
   TemporaryDirectory directory;
-  ManualClock clock{kMarch2026};
+  ManualClock clock{kObjectTime};
   OutputDirectoryDestination destination(directory.path(), "s", clock, 7);
   const std::vector<std::string_view> first = {"one"};
   const std::vector<std::string_view> second = {"two"};
@@ -102,7 +102,7 @@ TEST(OutputDirectory, NextHourGoesIntoANewFolder) {
 
 TEST(OutputDirectory, MissingOutputDirectoryIsCreated) {
   TemporaryDirectory directory;
-  ManualClock clock{kMarch2026};
+  ManualClock clock{kObjectTime};
   OutputDirectoryDestination destination(directory.path() / "not" / "yet", "s", clock, 7);
   const std::vector<std::string_view> records = {"r"};
   ASSERT_EQ(destination.deliver(records).status, DeliveryResult::Status::kDelivered);
@@ -111,7 +111,7 @@ TEST(OutputDirectory, MissingOutputDirectoryIsCreated) {
 
 TEST(OutputDirectory, WriteFailureIsARetryableFailureNamingTheDirectory) {
   TemporaryDirectory directory;
-  ManualClock clock{kMarch2026};
+  ManualClock clock{kObjectTime};
   OutputDirectoryDestination destination(directory.path(), "s", clock, 7);
   write_whole_file(directory.path() / "2026", "a file where the year folder belongs");
   const std::vector<std::string_view> records = {"r"};
@@ -123,7 +123,7 @@ TEST(OutputDirectory, WriteFailureIsARetryableFailureNamingTheDirectory) {
 
 TEST(OutputDirectory, RecoversOnceTheDirectoryIsWritableAgain) {
   TemporaryDirectory directory;
-  ManualClock clock{kMarch2026};
+  ManualClock clock{kObjectTime};
   OutputDirectoryDestination destination(directory.path(), "s", clock, 7);
   const std::vector<std::string_view> records = {"r"};
   ASSERT_EQ(destination.deliver(records).status, DeliveryResult::Status::kDelivered);
@@ -135,7 +135,7 @@ TEST(OutputDirectory, RecoversOnceTheDirectoryIsWritableAgain) {
 
 TEST(OutputDirectory, NoTemporaryFileIsLeftBehind) {
   TemporaryDirectory directory;
-  ManualClock clock{kMarch2026};
+  ManualClock clock{kObjectTime};
   OutputDirectoryDestination destination(directory.path(), "s", clock, 7);
   const std::vector<std::string_view> records = {"a", "b"};
   for (int i = 0; i < 3; ++i) ASSERT_EQ(destination.deliver(records).status, DeliveryResult::Status::kDelivered);

@@ -20,7 +20,7 @@ using batch::OpenBatch;
 using batch::testing::make_event;
 using batch::testing::make_key;
 
-std::string gunzip(std::string_view compressed) {
+std::string gunzip_one_member(std::string_view compressed) {
   z_stream stream{};
   EXPECT_EQ(inflateInit2(&stream, 16 + MAX_WBITS), Z_OK);
   stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
@@ -68,7 +68,7 @@ constexpr std::string_view kSyslogEnvelope =
 std::string events_of(const EncodedRecords& encoded, std::string_view envelope) {
   std::string events;
   for (std::string_view record : encoded.records) {
-    const std::string json = gunzip(record);
+    const std::string json = gunzip_one_member(record);
     EXPECT_EQ(json.substr(0, envelope.size()), envelope);
     EXPECT_EQ(json.substr(json.size() - 2), "]}");
     if (!events.empty()) events += ',';
@@ -84,7 +84,7 @@ TEST(RecordEncoder, RecordIsGzipOfTheExactEnvelopeJson) {
   ASSERT_EQ(encoded.records.size(), 1u);
   const std::string id1 = "12345678901234567890000000000000000000000000000000000001";
   const std::string id2 = "12345678901234567890000000000000000000000000000000000002";
-  EXPECT_EQ(gunzip(encoded.records[0]), std::string(kSyslogEnvelope) + R"({"id":")" + id1 +
+  EXPECT_EQ(gunzip_one_member(encoded.records[0]), std::string(kSyslogEnvelope) + R"({"id":")" + id1 +
                                             R"(","timestamp":1519247270239,"message":"<13>hello"},)" + R"({"id":")" +
                                             id2 + R"(","timestamp":1519247270239,"message":"a/b \"c\""}]})");
   EXPECT_EQ(encoded.record_events, std::vector<size_t>{2});
@@ -98,7 +98,7 @@ TEST(RecordEncoder, RecordJsonParsesWithTheEventsInside) {
                                                                    "bom"});
   simdjson::dom::parser parser;
   simdjson::dom::element record;
-  ASSERT_EQ(parser.parse(gunzip(encoder.encode(batch).records.at(0))).get(record), simdjson::SUCCESS);
+  ASSERT_EQ(parser.parse(gunzip_one_member(encoder.encode(batch).records.at(0))).get(record), simdjson::SUCCESS);
   std::string_view message;
   ASSERT_EQ(record["logEvents"].at(0)["message"].get(message), simdjson::SUCCESS);
   EXPECT_EQ(message, "x\\xff\ty");
@@ -111,7 +111,7 @@ TEST(RecordEncoder, RecordJsonParsesWithTheEventsInside) {
 TEST(RecordEncoder, GelfGroupAndIpv6StreamComeFromTheSourceKey) {
   RecordEncoder encoder(6, RecordHeaderFields{"123456789012", "/my/logs"});
   const ClosedBatch batch = batch_of(make_key("2001:db8::1", 12201, Protocol::kGelf), {"{}"});
-  const std::string json = gunzip(encoder.encode(batch).records.at(0));
+  const std::string json = gunzip_one_member(encoder.encode(batch).records.at(0));
   EXPECT_EQ(json.substr(0, json.find("\"logEvents\"")),
             R"({"owner":"123456789012","logGroup":"/my/logs/gelf/12201","logStream":"2001:db8::1",)"
             R"("subscriptionFilters":["/my/logs/gelf/12201"],"messageType":"DATA_MESSAGE",)");
@@ -119,7 +119,7 @@ TEST(RecordEncoder, GelfGroupAndIpv6StreamComeFromTheSourceKey) {
 
 TEST(RecordEncoder, HeaderFieldsAreJsonEscaped) {
   RecordEncoder encoder(6, RecordHeaderFields{"000000000000", "/odd\"prefix\\"});
-  const std::string json = gunzip(encoder.encode(batch_of(make_key("127.0.0.1", 514), {"m"})).records.at(0));
+  const std::string json = gunzip_one_member(encoder.encode(batch_of(make_key("127.0.0.1", 514), {"m"})).records.at(0));
   EXPECT_NE(json.find(R"("logGroup":"/odd\"prefix\\/syslog/514")"), std::string::npos) << json;
 }
 
@@ -224,7 +224,7 @@ TEST(RecordEncoder, SplitKeepsEveryEventThatFitsAloneInOrderForRandomBatches) {
       const size_t first = encoded.record_first_events[r];
       const size_t last = first + encoded.record_events[r];
       const size_t begin = first == 0 ? 0 : batch.event_ends[first - 1] + 1;
-      const std::string json = gunzip(encoded.records[r]);
+      const std::string json = gunzip_one_member(encoded.records[r]);
       ASSERT_EQ(json.substr(kSyslogEnvelope.size(), json.size() - kSyslogEnvelope.size() - 2),
                 batch.events_json.substr(begin, batch.event_ends[last - 1] - begin))
           << round << " record " << r;

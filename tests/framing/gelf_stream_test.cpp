@@ -21,7 +21,7 @@ using testing::whole;
 using Messages = std::vector<Framed>;
 using namespace std::string_literals;
 
-std::string read_corpus(const std::string& name) {
+std::string read_gelf_corpus(const std::string& name) {
   std::ifstream file(std::string(KINESYSLOG_CORPUS_DIR) + "/gelf/" + name, std::ios::binary);
   EXPECT_TRUE(file) << name;
   std::ostringstream contents;
@@ -30,7 +30,7 @@ std::string read_corpus(const std::string& name) {
 }
 
 TEST(GelfStream, NulTerminatedMessagesSplitAtAnyByte) {
-  const std::string first = read_corpus("gelf-spec-netcat-example.json");
+  const std::string first = read_gelf_corpus("gelf-spec-netcat-example.json");
   const std::string second =
       R"({"version":"1.1","host":"h","short_message":"12 34 with \"digits\"","timestamp":1385053862.3072})";
   const std::string stream = first + '\0' + second + '\0';

@@ -21,7 +21,7 @@ using testing::whole;
 using Messages = std::vector<Framed>;
 using namespace std::string_view_literals;
 
-constexpr size_t kMax = 24;
+constexpr size_t kSplitFeedMax = 24;
 
 // Every framing and edge in one stream, each kind next to each other kind.
 const std::string kMixedStream{
@@ -45,26 +45,26 @@ const Messages kMixedExpected = {
 };
 
 TEST(SplitFeeds, MixedStreamInOneFeedFramesAsSpecified) {
-  EXPECT_EQ(frame_whole(kMixedStream, kMax), kMixedExpected);
+  EXPECT_EQ(frame_whole(kMixedStream, kSplitFeedMax), kMixedExpected);
 }
 
 TEST(SplitFeeds, FrameSplitAtEveryByte) {
   for (size_t offset = 0; offset <= kMixedStream.size(); ++offset) {
-    ASSERT_EQ(frame_in_pieces(kMixedStream, kMax, {offset}), kMixedExpected) << "split at " << offset;
+    ASSERT_EQ(frame_in_pieces(kMixedStream, kSplitFeedMax, {offset}), kMixedExpected) << "split at " << offset;
   }
 }
 
 TEST(SplitFeeds, FrameSplitAtEveryPairOfBytes) {
   for (size_t first = 0; first <= kMixedStream.size(); ++first) {
     for (size_t second = first; second <= kMixedStream.size(); ++second) {
-      ASSERT_EQ(frame_in_pieces(kMixedStream, kMax, {first, second}), kMixedExpected)
+      ASSERT_EQ(frame_in_pieces(kMixedStream, kSplitFeedMax, {first, second}), kMixedExpected)
           << "split at " << first << " and " << second;
     }
   }
 }
 
 TEST(SplitFeeds, OneByteFeedsGiveTheSameMessages) {
-  EXPECT_EQ(frame_byte_by_byte(kMixedStream, kMax), kMixedExpected);
+  EXPECT_EQ(frame_byte_by_byte(kMixedStream, kSplitFeedMax), kMixedExpected);
 }
 
 TEST(SplitFeeds, EveryMaximumFromOneByteUpMatchesTheReference) {

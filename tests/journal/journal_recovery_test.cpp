@@ -19,7 +19,7 @@ namespace {
 using std::chrono::milliseconds;
 using testing::CountingReporter;
 
-const SourceKey kSource{*IpAddress::parse("2001:db8::5"), 12201, Protocol::kGelf};
+const SourceKey kRecoverySource{*IpAddress::parse("2001:db8::5"), 12201, Protocol::kGelf};
 const JournalId kJournal{0x1234, 3};
 
 std::string fragment(int n) {
@@ -34,7 +34,7 @@ std::vector<uint64_t> write_segment(const std::filesystem::path& directory, int 
   std::vector<uint64_t> ends;
   const auto path = directory / segment_file_name(kJournal, 1);
   for (int b = 0; b < blocks; ++b) {
-    for (int e = 1; e <= 3; ++e) journal.append(kSource, WallTime{}, 20, fragment(b * 3 + e));
+    for (int e = 1; e <= 3; ++e) journal.append(kRecoverySource, WallTime{}, 20, fragment(b * 3 + e));
     journal.flush();
     ends.push_back(std::filesystem::file_size(path));
   }
@@ -45,7 +45,7 @@ std::vector<JournalSeq> replayed_seqs(JournalRecovery& recovery) {
   std::vector<JournalSeq> seqs;
   recovery.for_each_unpublished([&](const JournalId& journal, const RecoveredEntry& entry) {
     EXPECT_EQ(journal, kJournal);
-    EXPECT_EQ(entry.key, kSource);
+    EXPECT_EQ(entry.key, kRecoverySource);
     EXPECT_EQ(entry.json, fragment(static_cast<int>(entry.seq)));
     seqs.push_back(entry.seq);
   });

@@ -21,9 +21,9 @@ using std::chrono::milliseconds;
 using testing::CountingReporter;
 using testing::wait_durable;
 
-const SourceKey kSource{IpAddress::from_v4({192, 0, 2, 7}), 514, Protocol::kSyslog};
+const SourceKey kThreadSource{IpAddress::from_v4({192, 0, 2, 7}), 514, Protocol::kSyslog};
 
-std::string fragment(int n) {
+std::string thread_fragment(int n) {
   return R"({"id":")" + std::to_string(1000 + n) + R"(","timestamp":1700000000000,"message":"line )" +
          std::to_string(n) + R"("})";
 }
@@ -63,11 +63,11 @@ TEST(ThreadJournal, WrittenEntriesBecomeDurableAndReadBackIdentically) {
   const WallTime received = WallTime(std::chrono::milliseconds(1'700'000'000'123));
   {
     ThreadJournal journal(id, JournalOptions{spool.path(), milliseconds(20)}, reporter);
-    EXPECT_EQ(journal.append(kSource, received, 150, fragment(1)), 1u);
-    EXPECT_EQ(journal.append(kSource, received, 151, fragment(2)), 2u);
+    EXPECT_EQ(journal.append(kThreadSource, received, 150, thread_fragment(1)), 1u);
+    EXPECT_EQ(journal.append(kThreadSource, received, 151, thread_fragment(2)), 2u);
     EXPECT_EQ(journal.durable_through(), 0u);  // not written yet
     journal.flush();
-    EXPECT_EQ(journal.append(kSource, received, 152, fragment(3)), 3u);
+    EXPECT_EQ(journal.append(kThreadSource, received, 152, thread_fragment(3)), 3u);
     journal.flush();
     ASSERT_TRUE(wait_durable(journal, 3));
     EXPECT_FALSE(journal.failed());
@@ -82,10 +82,10 @@ TEST(ThreadJournal, WrittenEntriesBecomeDurableAndReadBackIdentically) {
   for (size_t i = 0; i < entries.size(); ++i) {
     EXPECT_EQ(entries[i].journal, id);
     EXPECT_EQ(entries[i].entry.seq, i + 1);
-    EXPECT_EQ(entries[i].entry.key, kSource);
+    EXPECT_EQ(entries[i].entry.key, kThreadSource);
     EXPECT_EQ(entries[i].entry.received, received);
     EXPECT_EQ(entries[i].entry.raw_bytes, 150 + i);
-    EXPECT_EQ(entries[i].json, fragment(static_cast<int>(i) + 1));
+    EXPECT_EQ(entries[i].json, thread_fragment(static_cast<int>(i) + 1));
   }
 }
 
@@ -95,7 +95,7 @@ TEST(ThreadJournal, TheDirectoryAndItsSegmentsArePrivate) {
   CountingReporter reporter;
   const std::filesystem::path directory = spool.path() / "journal";
   ThreadJournal journal(JournalId{7, 0}, JournalOptions{directory, milliseconds(20)}, reporter);
-  journal.append(kSource, WallTime{}, 10, fragment(1));
+  journal.append(kThreadSource, WallTime{}, 10, thread_fragment(1));
   journal.flush();
   namespace fs = std::filesystem;
   EXPECT_EQ(fs::status(directory).permissions() & fs::perms::all, fs::perms::owner_all);
@@ -112,7 +112,7 @@ TEST(ThreadJournal, AFloodInOneRoundIsWrittenInPiecesOfBoundedSize) {
   ThreadJournal journal(JournalId{7, 0}, JournalOptions{spool.path(), milliseconds(20)}, reporter);
   const std::string big = R"({"id":"1","timestamp":0,"message":")" + std::string(60'000, 'x') + R"("})";
   const int count = 3 * static_cast<int>(ThreadJournal::kMaxBlockEntryBytes / big.size());
-  for (int i = 0; i < count; ++i) journal.append(kSource, WallTime{}, big.size(), big);
+  for (int i = 0; i < count; ++i) journal.append(kThreadSource, WallTime{}, big.size(), big);
   EXPECT_GT(reporter.bytes(), 0u) << "nothing written before the round's end";
   journal.flush();
   ASSERT_TRUE(wait_durable(journal, static_cast<JournalSeq>(count)));
@@ -125,11 +125,11 @@ TEST(ThreadJournal, WantSyncSyncsWithoutWaitingForTheInterval) {
   kinesyslog::testing::TemporaryDirectory spool;
   CountingReporter reporter;
   ThreadJournal journal(JournalId{1, 0}, JournalOptions{spool.path(), std::chrono::hours(1)}, reporter);
-  journal.append(kSource, WallTime{}, 10, fragment(1));
+  journal.append(kThreadSource, WallTime{}, 10, thread_fragment(1));
   journal.want_sync();  // before the flush: the request waits for it
   journal.flush();
   ASSERT_TRUE(wait_durable(journal, 1, milliseconds(2000)));
-  journal.append(kSource, WallTime{}, 10, fragment(2));
+  journal.append(kThreadSource, WallTime{}, 10, thread_fragment(2));
   journal.flush();
   std::this_thread::sleep_for(milliseconds(100));
   EXPECT_EQ(journal.durable_through(), 1u);  // nobody asked; the interval is an hour
@@ -144,7 +144,7 @@ TEST(ThreadJournal, SegmentsRotateBySizeAndRecoverInOrder) {
   {
     ThreadJournal journal(JournalId{3, 1}, options, reporter);
     for (int n = 1; n <= 40; ++n) {
-      journal.append(kSource, WallTime{}, 100, fragment(n));
+      journal.append(kThreadSource, WallTime{}, 100, thread_fragment(n));
       if (n % 4 == 0) journal.flush();
     }
   }
@@ -156,7 +156,7 @@ TEST(ThreadJournal, SegmentsRotateBySizeAndRecoverInOrder) {
   ASSERT_EQ(entries.size(), 40u);
   for (size_t i = 0; i < entries.size(); ++i) {
     EXPECT_EQ(entries[i].entry.seq, i + 1);
-    EXPECT_EQ(entries[i].json, fragment(static_cast<int>(i) + 1));
+    EXPECT_EQ(entries[i].json, thread_fragment(static_cast<int>(i) + 1));
   }
 }
 
@@ -165,7 +165,7 @@ TEST(ThreadJournal, SettledSegmentsAreDeleted) {
   CountingReporter reporter;
   ThreadJournal journal(JournalId{3, 1}, JournalOptions{spool.path(), milliseconds(10), 400}, reporter);
   for (int n = 1; n <= 40; ++n) {
-    journal.append(kSource, WallTime{}, 100, fragment(n));
+    journal.append(kThreadSource, WallTime{}, 100, thread_fragment(n));
     if (n % 4 == 0) journal.flush();
   }
   const size_t segments_before = segment_names(spool.path()).size();
@@ -195,8 +195,8 @@ TEST(ThreadJournal, MemoryOnlyKeepsSeqsAndSettlementWithoutFiles) {
   kinesyslog::testing::TemporaryDirectory spool;
   CountingReporter reporter;
   ThreadJournal journal(JournalId{1, 1}, JournalOptions{}, reporter);
-  EXPECT_EQ(journal.append(kSource, WallTime{}, 5, "{}"), 1u);
-  EXPECT_EQ(journal.append(kSource, WallTime{}, 5, "{}"), 2u);
+  EXPECT_EQ(journal.append(kThreadSource, WallTime{}, 5, "{}"), 1u);
+  EXPECT_EQ(journal.append(kThreadSource, WallTime{}, 5, "{}"), 2u);
   journal.flush();
   journal.want_sync();
   EXPECT_EQ(journal.durable_through(), 0u);
@@ -219,7 +219,7 @@ TEST(ThreadJournal, AnUnusableDirectoryIsReportedAndDurabilityFollowsSettlement)
   EXPECT_TRUE(journal.failed());
   ASSERT_EQ(reporter.failures().size(), 1u);
   EXPECT_NE(reporter.failures()[0].find("journal"), std::string::npos) << reporter.failures()[0];
-  EXPECT_EQ(journal.append(kSource, WallTime{}, 5, "{}"), 1u);
+  EXPECT_EQ(journal.append(kThreadSource, WallTime{}, 5, "{}"), 1u);
   journal.flush();
   journal.want_sync();
   const JournalSeq first[] = {1};
@@ -232,12 +232,12 @@ TEST(ThreadJournal, AFailedRotationStopsWritingAndIsReported) {
   const auto directory = spool.path() / "journal";
   CountingReporter reporter;
   ThreadJournal journal(JournalId{1, 1}, JournalOptions{directory, milliseconds(10), 200}, reporter);
-  journal.append(kSource, WallTime{}, 5, fragment(1));
+  journal.append(kThreadSource, WallTime{}, 5, thread_fragment(1));
   journal.flush();
   ASSERT_TRUE(wait_durable(journal, 1));
   std::filesystem::remove_all(directory);  // the next segment cannot be created
   for (int n = 2; n <= 20; ++n) {
-    journal.append(kSource, WallTime{}, 5, fragment(n));
+    journal.append(kThreadSource, WallTime{}, 5, thread_fragment(n));
     journal.flush();
   }
   EXPECT_TRUE(journal.failed());
@@ -257,18 +257,18 @@ TEST(ThreadJournal, AFailedWriteStopsWritingAndDurabilityFollowsSettlement) {
   kinesyslog::testing::TemporaryDirectory spool;
   CountingReporter reporter;
   ThreadJournal journal(JournalId{1, 4}, JournalOptions{spool.path(), milliseconds(10)}, reporter);
-  journal.append(kSource, WallTime{}, 5, fragment(1));
+  journal.append(kThreadSource, WallTime{}, 5, thread_fragment(1));
   journal.flush();
   ASSERT_TRUE(wait_durable(journal, 1));
   {
     const testing::FileSizeLimit limit(std::filesystem::file_size(spool.path() / segment_names(spool.path())[0]));
-    journal.append(kSource, WallTime{}, 5, fragment(2));
+    journal.append(kThreadSource, WallTime{}, 5, thread_fragment(2));
     journal.flush();  // EFBIG, as a full disk would say ENOSPC
   }
   EXPECT_TRUE(journal.failed());
   ASSERT_EQ(reporter.failures().size(), 1u);
   EXPECT_NE(reporter.failures()[0].find("writing journal segment"), std::string::npos) << reporter.failures()[0];
-  journal.append(kSource, WallTime{}, 5, fragment(3));
+  journal.append(kThreadSource, WallTime{}, 5, thread_fragment(3));
   journal.flush();
   journal.want_sync();
   std::this_thread::sleep_for(milliseconds(50));

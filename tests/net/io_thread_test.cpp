@@ -62,7 +62,7 @@ class RecordingSink final : public MessageSink {
   bool stopped_ = false;
 };
 
-uint16_t bound_port(const UniqueFd& fd) {
+uint16_t listening_port(const UniqueFd& fd) {
   sockaddr_in address{};
   socklen_t length = sizeof address;
   ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&address), &length);
@@ -97,7 +97,7 @@ class IoThreadTest : public ::testing::Test {
   void start(IoThreadConfig config = {}, int udp_receive_buffer = 0, bool run = true) {
     auto address = *IpAddress::parse("127.0.0.1");
     UniqueFd tcp = open_listener(address, false, {Transport::kTcp, 0, Protocol::kSyslog});
-    tcp_port_ = bound_port(tcp);
+    tcp_port_ = listening_port(tcp);
     UniqueFd udp = open_listener(address, false, {Transport::kUdp, tcp_port_, Protocol::kSyslog});
     if (udp_receive_buffer > 0) {
       ::setsockopt(udp.get(), SOL_SOCKET, SO_RCVBUF, &udp_receive_buffer, sizeof udp_receive_buffer);
@@ -114,7 +114,7 @@ class IoThreadTest : public ::testing::Test {
   void start_proxied(IoThreadConfig config, std::shared_ptr<const TrustedProxies> proxy_from) {
     const ListenerSpec spec{Transport::kTcp, 0, Protocol::kSyslog, true, std::move(proxy_from)};
     UniqueFd tcp = open_listener(*IpAddress::parse("127.0.0.1"), false, spec);
-    tcp_port_ = bound_port(tcp);
+    tcp_port_ = listening_port(tcp);
     std::vector<BoundListener> listeners;
     listeners.push_back({spec, std::move(tcp), &tcp_gauges_});
     listeners.back().spec.port = tcp_port_;
@@ -271,7 +271,7 @@ TEST_F(IoThreadTest, EachKindOfFailedTlsHandshakeIsReportedWithThePeer) {
       testing::write_credential(directory.path(), "server", testing::make_credential("server.test", &ca));
   auto address = *IpAddress::parse("127.0.0.1");
   UniqueFd tls = open_listener(address, false, {Transport::kTls, 0, Protocol::kSyslog});
-  tcp_port_ = bound_port(tls);
+  tcp_port_ = listening_port(tls);
   std::vector<BoundListener> listeners;
   listeners.push_back({{Transport::kTls, tcp_port_, Protocol::kSyslog}, std::move(tls), &tcp_gauges_});
   IoThreadConfig config;

@@ -20,7 +20,7 @@ using testing::ReadOutcome;
 using testing::tlv;
 using testing::v2_header;
 using testing::with_crc32c;
-using Status = ProxyHeaderReader::Status;
+using ProxyStatus = ProxyHeaderReader::Status;
 using namespace std::string_literals;
 
 // A TLS 1.2 ClientHello's first bytes: handshake record, version 3.1, length, ClientHello.
@@ -71,7 +71,7 @@ void expect_same(const ReadOutcome& actual, const ReadOutcome& expected) {
 TEST(ProxyHeaderReader, PayloadAfterEveryHeaderIsLeftUntouched) {
   for (const std::string& stream : valid_streams()) {
     const auto outcome = read_whole(stream);
-    ASSERT_EQ(outcome.status, Status::kDone) << outcome.error;
+    ASSERT_EQ(outcome.status, ProxyStatus::kDone) << outcome.error;
     EXPECT_EQ(outcome.payload, stream.substr(outcome.header_size));
     EXPECT_TRUE(outcome.payload == kClientHello || outcome.payload.starts_with("<13>") ||
                 outcome.payload.starts_with("GET"));
@@ -105,7 +105,7 @@ TEST(ProxyHeaderReader, EveryHeaderSplitAtEveryPairOfBytesReadsLikeOneFeed) {
 TEST(ProxyHeaderReader, InvalidHeadersSplitAtEveryByteGiveTheSameReason) {
   for (const std::string& stream : invalid_streams()) {
     const auto whole = read_whole(stream);
-    ASSERT_EQ(whole.status, Status::kInvalid) << stream;
+    ASSERT_EQ(whole.status, ProxyStatus::kInvalid) << stream;
     ASSERT_FALSE(whole.error.empty());
     for (size_t cut = 0; cut <= stream.size(); ++cut) {
       SCOPED_TRACE("split at " + std::to_string(cut));
@@ -118,17 +118,17 @@ TEST(ProxyHeaderReader, InvalidHeadersSplitAtEveryByteGiveTheSameReason) {
 TEST(ProxyHeaderReader, HeaderBytesInEachFeedAddUpToTheHeader) {
   const std::string stream = "PROXY TCP4 192.168.0.1 192.168.0.11 56324 443\r\n<13>x\n";
   ProxyHeaderReader reader;
-  EXPECT_EQ(reader.feed(stream.substr(0, 20)), Status::kNeedMore);
+  EXPECT_EQ(reader.feed(stream.substr(0, 20)), ProxyStatus::kNeedMore);
   EXPECT_EQ(reader.header_bytes_in_last_feed(), 20u);
-  EXPECT_EQ(reader.feed(stream.substr(20, 30)), Status::kDone);
+  EXPECT_EQ(reader.feed(stream.substr(20, 30)), ProxyStatus::kDone);
   EXPECT_EQ(reader.header_bytes_in_last_feed(), 27u);
   EXPECT_EQ(reader.header_size(), 47u);
 }
 
 TEST(ProxyHeaderReader, FeedAfterDoneConsumesNothing) {
   ProxyHeaderReader reader;
-  ASSERT_EQ(reader.feed("PROXY UNKNOWN\r\n"), Status::kDone);
-  EXPECT_EQ(reader.feed("PROXY TCP4 1.2.3.4 5.6.7.8 1 2\r\n"), Status::kDone);
+  ASSERT_EQ(reader.feed("PROXY UNKNOWN\r\n"), ProxyStatus::kDone);
+  EXPECT_EQ(reader.feed("PROXY TCP4 1.2.3.4 5.6.7.8 1 2\r\n"), ProxyStatus::kDone);
   EXPECT_EQ(reader.header_bytes_in_last_feed(), 0u);
   EXPECT_EQ(reader.header_size(), 15u);
   EXPECT_FALSE(reader.header().source);
@@ -136,67 +136,67 @@ TEST(ProxyHeaderReader, FeedAfterDoneConsumesNothing) {
 
 TEST(ProxyHeaderReader, EmptyFeedNeedsMore) {
   ProxyHeaderReader reader;
-  EXPECT_EQ(reader.feed(""), Status::kNeedMore);
+  EXPECT_EQ(reader.feed(""), ProxyStatus::kNeedMore);
   EXPECT_EQ(reader.header_bytes_in_last_feed(), 0u);
 }
 
 // Anything else is refused as soon as its prefix cannot match (§2.1: abort as soon as possible).
 TEST(ProxyHeaderReader, SyslogLineIsRejectedAtItsFirstByte) {
   ProxyHeaderReader reader;
-  EXPECT_EQ(reader.feed("<"), Status::kInvalid);
+  EXPECT_EQ(reader.feed("<"), ProxyStatus::kInvalid);
   EXPECT_NE(reader.error().find("first byte 0x3c"), std::string::npos) << reader.error();
   EXPECT_EQ(reader.header_size(), 0u);
 }
 
 TEST(ProxyHeaderReader, OctetCountedSyslogIsRejectedAtItsFirstByte) {
-  EXPECT_EQ(read_whole("57 <34>1 2003-10-11T22:14:15.003Z host su - ID47 - hello").status, Status::kInvalid);
+  EXPECT_EQ(read_whole("57 <34>1 2003-10-11T22:14:15.003Z host su - ID47 - hello").status, ProxyStatus::kInvalid);
 }
 
 TEST(ProxyHeaderReader, TlsClientHelloWithoutHeaderIsRejectedAtItsFirstByte) {
   const auto outcome = read_whole(kClientHello);
-  EXPECT_EQ(outcome.status, Status::kInvalid);
+  EXPECT_EQ(outcome.status, ProxyStatus::kInvalid);
   EXPECT_NE(outcome.error.find("first byte 0x16"), std::string::npos) << outcome.error;
   EXPECT_EQ(outcome.header_size, 0u);
 }
 
 TEST(ProxyHeaderReader, Http2PrefaceIsRejectedAtItsThirdByte) {
   ProxyHeaderReader reader;
-  EXPECT_EQ(reader.feed("PR"), Status::kNeedMore);
-  EXPECT_EQ(reader.feed("I * HTTP/2.0\r\n"), Status::kInvalid);
+  EXPECT_EQ(reader.feed("PR"), ProxyStatus::kNeedMore);
+  EXPECT_EQ(reader.feed("I * HTTP/2.0\r\n"), ProxyStatus::kInvalid);
   EXPECT_EQ(reader.header_size(), 3u);
 }
 
 TEST(ProxyHeaderReader, CrLfTextIsRejectedWhereTheV2SignatureDiffers) {
   const auto outcome = read_whole("\r\n\r\nhello");
-  EXPECT_EQ(outcome.status, Status::kInvalid);
+  EXPECT_EQ(outcome.status, ProxyStatus::kInvalid);
   EXPECT_EQ(outcome.header_size, 5u);
 }
 
 TEST(ProxyHeaderReader, StreamEndingBeforeAnyByteIsInvalid) {
   ProxyHeaderReader reader;
-  EXPECT_EQ(reader.finish(), Status::kInvalid);
+  EXPECT_EQ(reader.finish(), ProxyStatus::kInvalid);
   EXPECT_NE(reader.error().find("before a PROXY header"), std::string::npos);
 }
 
 TEST(ProxyHeaderReader, StreamEndingInsideAV1LineIsInvalid) {
   ProxyHeaderReader reader;
-  ASSERT_EQ(reader.feed("PROXY TCP4 192.168.0.1"), Status::kNeedMore);
-  EXPECT_EQ(reader.finish(), Status::kInvalid);
+  ASSERT_EQ(reader.feed("PROXY TCP4 192.168.0.1"), ProxyStatus::kNeedMore);
+  EXPECT_EQ(reader.finish(), ProxyStatus::kInvalid);
   EXPECT_NE(reader.error().find("inside a PROXY v1 line after 22 bytes"), std::string::npos) << reader.error();
 }
 
 TEST(ProxyHeaderReader, StreamEndingInsideAV2HeaderIsInvalid) {
   const std::string header = v2_header(0x21, 0x11, ipv4_block({10, 1, 2, 3}, {10, 9, 8, 7}, 1, 2));
   ProxyHeaderReader reader;
-  ASSERT_EQ(reader.feed(std::string_view{header}.substr(0, 20)), Status::kNeedMore);
-  EXPECT_EQ(reader.finish(), Status::kInvalid);
+  ASSERT_EQ(reader.feed(std::string_view{header}.substr(0, 20)), ProxyStatus::kNeedMore);
+  EXPECT_EQ(reader.finish(), ProxyStatus::kInvalid);
   EXPECT_NE(reader.error().find("inside a PROXY v2 header after 20 bytes"), std::string::npos) << reader.error();
 }
 
 TEST(ProxyHeaderReader, FinishAfterDoneKeepsTheHeader) {
   ProxyHeaderReader reader;
-  ASSERT_EQ(reader.feed("PROXY TCP4 192.168.0.1 192.168.0.11 56324 443\r\n"), Status::kDone);
-  EXPECT_EQ(reader.finish(), Status::kDone);
+  ASSERT_EQ(reader.feed("PROXY TCP4 192.168.0.1 192.168.0.11 56324 443\r\n"), ProxyStatus::kDone);
+  EXPECT_EQ(reader.finish(), ProxyStatus::kDone);
   EXPECT_EQ(reader.header().source_port, 56324);
 }
 
@@ -205,8 +205,8 @@ TEST(ProxyHeaderReader, DatagramWithHeaderAndPayload) {
   const std::string datagram =
       v2_header(0x21, 0x12, ipv4_block({10, 1, 2, 3}, {10, 9, 8, 7}, 5140, 514)) + "<13>udp message";
   ProxyHeaderReader reader;
-  ASSERT_EQ(reader.feed(datagram), Status::kDone) << reader.error();
-  EXPECT_EQ(reader.finish(), Status::kDone);
+  ASSERT_EQ(reader.feed(datagram), ProxyStatus::kDone) << reader.error();
+  EXPECT_EQ(reader.finish(), ProxyStatus::kDone);
   EXPECT_EQ(std::string_view{datagram}.substr(reader.header_bytes_in_last_feed()), "<13>udp message");
   EXPECT_EQ(reader.header().source_port, 5140);
 }

@@ -12,7 +12,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-const WallTime kNow = WallTime{std::chrono::sys_days{std::chrono::year{2026} / 11 / 24}};
+const WallTime kEndpointNow = WallTime{std::chrono::sys_days{std::chrono::year{2026} / 11 / 24}};
 
 class FakeSource final : public MetricsSource {
  public:
@@ -40,7 +40,7 @@ class MetricsEndpointTest : public ::testing::Test {
   }
   std::string scrape() { return get("/metrics").body; }
 
-  ManualClock clock_{kNow};
+  ManualClock clock_{kEndpointNow};
   FakeSource source_;
   metrics::RelayMetrics metrics_{{"my-stream", "/var/spool/kinesyslog"}, clock_};
 };
@@ -130,8 +130,8 @@ TEST_F(MetricsEndpointTest, RelpPortsHaveTheirAcknowledgementsAndSessions) {
 TEST_F(MetricsEndpointTest, DeliveryObservationsFillTheHistograms) {
   DeliveryEventReporter reporter(metrics_);
   reporter.call_starting(2, 3000);
-  reporter.record_delivered(1000, kNow - 90s);
-  reporter.record_delivered(2000, kNow - 10s);
+  reporter.record_delivered(1000, kEndpointNow - 90s);
+  reporter.record_delivered(2000, kEndpointNow - 10s);
   reporter.record_failed("Slow down.");
   const std::string text = scrape();
   for (const char* line : {

@@ -20,12 +20,12 @@ using testing::entry_names;
 using testing::read_whole_file;
 using testing::TemporaryDirectory;
 
-const WallTime kMarch2026 = WallTime{std::chrono::sys_days{std::chrono::year{2026} / 3 / 1}} + 17h;
+const WallTime kPublishTime = WallTime{std::chrono::sys_days{std::chrono::year{2026} / 3 / 1}} + 17h;
 
 class TwoPhasePublish : public ::testing::Test {
  protected:
   TemporaryDirectory directory_;
-  ManualClock clock_{kMarch2026};
+  ManualClock clock_{kPublishTime};
 };
 
 TEST_F(TwoPhasePublish, APreparedRecordWaitsUnderItsTemporaryNameAndIsNotScanned) {
@@ -63,7 +63,7 @@ TEST_F(TwoPhasePublish, CommitRenamesItIntoPlaceAsPublishWould) {
   const SpoolFile file = spool.commit(std::move(prepared));
   EXPECT_EQ(file.name, temporary.substr(1, temporary.size() - 5));  // no leading '.', no ".tmp"
   EXPECT_EQ(file.size, 15u);
-  EXPECT_EQ(file.created, kMarch2026);
+  EXPECT_EQ(file.created, kPublishTime);
   EXPECT_EQ(entry_names(directory_.path()), std::vector<std::string>{file.name});
   EXPECT_EQ(spool.record_count(), 1u);
   EXPECT_EQ(spool.record_bytes(), 15u);
@@ -123,7 +123,7 @@ TEST_F(TwoPhasePublish, RollForwardPutsACrashedCommitIntoPlaceBeforeTheScan) {
   const std::vector<SpoolFile> found = spool.scan();
   ASSERT_EQ(found.size(), 1u);
   EXPECT_EQ(found[0].name, temporary.substr(1, temporary.size() - 5));
-  EXPECT_EQ(found[0].created, kMarch2026);
+  EXPECT_EQ(found[0].created, kPublishTime);
   EXPECT_EQ(read_whole_file(directory_.path() / found[0].name), "committed, then the crash");
 }
 
