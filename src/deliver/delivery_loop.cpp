@@ -45,7 +45,8 @@ DeliveryLoop::DeliveryLoop(spool::Spool& spool, Destination& destination, const 
       events_(options.events ? options.events : std::make_shared<DeliveryEvents>()),
       failure_log_(clock),
       busy_(clock),
-      sender_(spool, destination, *events_, clock, failure_log_, busy_) {
+      sender_(spool, destination, *events_, clock, failure_log_, busy_,
+              CallShape{options_.pack_record_bytes, options_.max_records_per_call}) {
   std::lock_guard lock(state_mutex_);
   for (spool::SpoolFile& file : spool_.scan()) {
     const WallTime created = file.created;
@@ -162,11 +163,14 @@ SteadyTime DeliveryLoop::send_pass(bool draining, const CallLimits& limits) {
 std::vector<DeliveryLoop::IndexEntry> DeliveryLoop::take_call() {
   std::vector<IndexEntry> call;
   uint64_t bytes = 0;
+  RecordPacker packer(options_.pack_record_bytes);
   auto next = ready_.begin();
-  while (next != ready_.end() && call.size() < options_.max_records_per_call) {
+  while (next != ready_.end()) {
     const uint64_t size = (*next)->first.size;
     // A record larger than the byte limit still goes alone, so it cannot block the queue.
     if (!call.empty() && bytes + size > options_.max_bytes_per_call) break;
+    if (packer.starts_new_record(size) && packer.records().size() >= options_.max_records_per_call) break;
+    packer.add(size);
     bytes += size;
     (*next)->second.in_flight = true;
     call.push_back(*next);

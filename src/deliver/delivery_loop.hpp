@@ -43,6 +43,7 @@
 #include "deliver/call_settlement.hpp"
 #include "deliver/delivery_events.hpp"
 #include "deliver/destination.hpp"
+#include "deliver/record_packer.hpp"
 #include "deliver/retry_backoff.hpp"
 #include "spool/spool.hpp"
 
@@ -52,6 +53,9 @@ struct DeliveryOptions {
   std::chrono::nanoseconds interval = std::chrono::seconds(60);  // SPEC --delivery-interval
   size_t max_records_per_call = 500;                               // PutRecordBatch: 500 records per call
   uint64_t max_bytes_per_call = 4 * 1024 * 1024;                   // PutRecordBatch: 4 MiB of record data per call
+  // --pack-records: spool files are packed into outgoing records of up to this many bytes, and
+  // a call holds up to max_records_per_call of those; kOnePerRecord: one spool file per record.
+  uint64_t pack_record_bytes = RecordPacker::kOnePerRecord;
   std::chrono::nanoseconds retry_base = std::chrono::seconds(1);
   std::chrono::nanoseconds retry_cap = std::chrono::minutes(5);
   std::shared_ptr<DeliveryEvents> events;  // told what happens (the metrics); nobody when null
@@ -107,7 +111,8 @@ class DeliveryLoop {
   enum class Pass { kContinue, kPaused };
 
   SteadyTime send_pass(bool draining, const CallLimits& limits);
-  // Under state_mutex_: the oldest ready records that fit in one call, taken out of ready_.
+  // Under state_mutex_: the oldest ready records that fit in one call (once packed, when
+  // packing), taken out of ready_.
   std::vector<IndexEntry> take_call();
   // Reads the call, makes it, settles it (settle()) and applies the plan.
   Pass send_call(const std::vector<IndexEntry>& call, const CallLimits& limits);

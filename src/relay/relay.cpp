@@ -135,6 +135,7 @@ struct Relay::Pipeline {
     deliver::DeliveryOptions options;
     options.interval = config.delivery_interval;
     options.events = config.delivery_events;
+    if (config.pack_records) options.pack_record_bytes = kFirehoseMaxRecordBytes;
     return options;
   }
 
