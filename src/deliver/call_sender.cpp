@@ -90,11 +90,12 @@ DeliveryResult CallSender::deliver_range(size_t begin, size_t end, const CallLim
     events_.call_starting(records.size(), bytes);
     result = destination_.deliver(records, time_left(clock_.steady_now(), limits.deadline));
   } catch (const std::exception& error) {
-    result = DeliveryResult::retryable_failure(fmt::format("{} failed unexpectedly: {}", destination_.describe(), error.what()));
+    result = DeliveryResult::retryable_failure(
+        fmt::format("{} failed unexpectedly: {}", destination_.describe(), error.what()));
   }
   if (result.status == DeliveryResult::Status::kDelivered && result.outcomes.size() != records.size()) {
-    result = DeliveryResult::retryable_failure(fmt::format("{} answered {} outcomes for {} records",
-                                                           destination_.describe(), result.outcomes.size(), records.size()));
+    result = DeliveryResult::retryable_failure(fmt::format(
+        "{} answered {} outcomes for {} records", destination_.describe(), result.outcomes.size(), records.size()));
   }
   return result;
 }
