@@ -123,7 +123,9 @@ class PackRecords(unittest.TestCase):
             os.path.join(relay.spool_dir, "quarantine")) else [], [])
 
     def test_a_packed_record_refused_as_malformed_quarantines_only_the_record_at_fault(self):
-        endpoint, relay = self.start("--pack-records")
+        # Every record in one call (sent within a second, closed a second later, sent at the
+        # 5 s tick): the records accepted beside the refused one show it is at fault, not the stream.
+        endpoint, relay = self.start("--pack-records", "--delivery-interval", "5")
         endpoint.admin("/_admin/faults", {"refuse_text": "poison from source", "operations": ["PutRecordBatch"]})
         poison = SOURCES // 2
         send_from_sources(relay.port, SOURCES, LINES_PER_SOURCE, "refused", poison_source=poison)
