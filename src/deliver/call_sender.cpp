@@ -156,12 +156,13 @@ void CallSender::send_unpacked(size_t packed, const std::string& error, const Ca
     add_outgoing(PackedRecord{offset, length, k, 1});
     offset += length;
   }
+  const size_t end = outgoing_.size();
   // Each part is a call of its own, within the records-per-call limit; like the second half of a
   // split call, a later part waits (kNotSent) once a part failed as a whole or the pass must stop.
   const size_t step = std::max<size_t>(shape_.max_records_per_call, 1);
-  for (size_t part = begin; part < outgoing_.size(); part += step) {
+  for (size_t part = begin; part < end; part += step) {
     if (part != begin && (result.failure || limits.reached(clock_))) return;
-    send_range(part, std::min(part + step, outgoing_.size()), limits, result);
+    send_range(part, std::min(part + step, end), limits, result);
   }
 }
 
