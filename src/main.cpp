@@ -115,6 +115,7 @@ relay::RelayConfig relay_config(const cli::ListenOptions& options, const cli::Li
   config.flush_size = options.flush_size;
   config.compression_level = options.compression_level;
   config.random_ids = options.random_ids;
+  config.pack_records = options.pack_records;
   config.group_prefix = options.group_prefix;
   config.spool_dir = options.spool_dir;
   config.spool_max_bytes = options.spool_max_bytes;

@@ -238,6 +238,11 @@ class ListenCommand {
     add_value<int>("compression-level", "gzip level 1-12 (libdeflate)", std::to_string(o.compression_level), "INT",
                    [&o](const int& value) { o.compression_level = value; });
     add_flag("random-ids", "Fully random 56-digit event ids, as the original", o.random_ids);
+    add_flag("pack-records",
+             "Pack many small records (each a whole gzip document) into one Firehose record of up to 1,024,000 "
+             "bytes: Firehose bills each record rounded up to 5 KiB. S3 objects are unchanged, but a Lambda "
+             "transformation or HTTP endpoint then sees several gzip documents in one record",
+             o.pack_records);
   }
 
   ListenOptions& options_;

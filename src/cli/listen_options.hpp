@@ -47,6 +47,7 @@ struct ListenOptions {
   std::vector<std::string> client_names;  // a client certificate must carry one as CN or DNS SAN (ours)
   int compression_level = 6;           // libdeflate gzip level 1-12
   bool random_ids = false;             // fully random 56-digit ids, as the original
+  bool pack_records = false;           // several spool records per Firehose record (ours)
 
   // Long names (without "--", e.g. "tls-port") set on the command line or in the environment,
   // so the relay can tell a default from a request (the TLS default port rule).

@@ -18,14 +18,22 @@ std::chrono::milliseconds time_left(SteadyTime now, SteadyTime deadline) {
 }  // namespace
 
 CallSender::CallSender(spool::Spool& spool, Destination& destination, DeliveryEvents& events, const Clock& clock,
-                       RateLimitedLog& failure_log, BusyWatch& busy)
-    : spool_(spool), destination_(destination), events_(events), clock_(clock), failure_log_(failure_log), busy_(busy) {}
+                       RateLimitedLog& failure_log, BusyWatch& busy, CallShape shape)
+    : spool_(spool),
+      destination_(destination),
+      events_(events),
+      clock_(clock),
+      failure_log_(failure_log),
+      busy_(busy),
+      shape_(shape),
+      packer_(shape.pack_record_bytes) {}
 
 void CallSender::read(std::span<const CallFile> files) {
   call_buffer_.clear();
-  record_ends_.clear();
-  views_.clear();
+  packer_.clear();
   sent_.clear();
+  outgoing_.clear();
+  views_.clear();
   records_.assign(files.size(), CallRecord{});
   for (size_t i = 0; i < files.size(); ++i) {
     CallRecord& record = records_[i];
@@ -48,20 +56,27 @@ void CallSender::read(std::span<const CallFile> files) {
       record.fate = Fate::kUnreadable;
       continue;
     }
-    record_ends_.push_back(call_buffer_.size());
+    record.bytes = call_buffer_.size() - before;
+    packer_.add(call_buffer_.size() - before);
     sent_.push_back(i);
   }
-  size_t begin = 0;
-  for (size_t k = 0; k < record_ends_.size(); ++k) {
-    views_.emplace_back(call_buffer_.data() + begin, record_ends_[k] - begin);
-    records_[sent_[k]].bytes = views_.back().size();
-    begin = record_ends_[k];
-  }
+  for (const PackedRecord& packed : packer_.records()) add_outgoing(packed);
+}
+
+void CallSender::add_outgoing(const PackedRecord& record) {
+  outgoing_.push_back(record);
+  views_.emplace_back(call_buffer_.data() + record.offset, record.length);
+}
+
+template <class Apply>
+void CallSender::for_each_file(size_t outgoing, Apply apply) {
+  const PackedRecord& record = outgoing_[outgoing];
+  for (size_t k = record.first; k < record.first + record.count; ++k) apply(records_[sent_[k]]);
 }
 
 CallResult CallSender::send(const CallLimits& limits) {
   CallResult result;
-  if (!sent_.empty()) send_range(0, sent_.size(), limits, result);
+  if (!outgoing_.empty()) send_range(0, outgoing_.size(), limits, result);
   return result;
 }
 
@@ -75,11 +90,12 @@ DeliveryResult CallSender::deliver_range(size_t begin, size_t end, const CallLim
     events_.call_starting(records.size(), bytes);
     result = destination_.deliver(records, time_left(clock_.steady_now(), limits.deadline));
   } catch (const std::exception& error) {
-    result = DeliveryResult::retryable_failure(fmt::format("{} failed unexpectedly: {}", destination_.describe(), error.what()));
+    result = DeliveryResult::retryable_failure(
+        fmt::format("{} failed unexpectedly: {}", destination_.describe(), error.what()));
   }
   if (result.status == DeliveryResult::Status::kDelivered && result.outcomes.size() != records.size()) {
-    result = DeliveryResult::retryable_failure(fmt::format("{} answered {} outcomes for {} records",
-                                                           destination_.describe(), result.outcomes.size(), records.size()));
+    result = DeliveryResult::retryable_failure(fmt::format(
+        "{} answered {} outcomes for {} records", destination_.describe(), result.outcomes.size(), records.size()));
   }
   return result;
 }
@@ -89,16 +105,23 @@ void CallSender::send_range(size_t begin, size_t end, const CallLimits& limits, 
   switch (answer.status) {
     case DeliveryResult::Status::kDelivered:
       result.answered = true;
+      // A packed record's outcome is the outcome of every file in it.
       for (size_t i = begin; i < end; ++i) {
-        CallRecord& record = records_[sent_[i]];
-        record.outcome = std::move(answer.outcomes[i - begin]);
-        record.fate = record.outcome.accepted ? Fate::kAccepted : Fate::kRejected;
+        const RecordOutcome& outcome = answer.outcomes[i - begin];
+        for_each_file(i, [&outcome](CallRecord& record) {
+          record.outcome = outcome;
+          record.fate = outcome.accepted ? Fate::kAccepted : Fate::kRejected;
+        });
       }
       return;
     case DeliveryResult::Status::kInvalidCall:
       result.answered = true;
+      if (end - begin == 1 && outgoing_[begin].count > 1) {
+        send_unpacked(begin, answer.error, limits, result);
+        return;
+      }
       if (end - begin == 1) {
-        records_[sent_[begin]].fate = Fate::kInvalid;
+        for_each_file(begin, [](CallRecord& record) { record.fate = Fate::kInvalid; });
         result.invalid_error = std::move(answer.error);
         return;
       }
@@ -114,9 +137,32 @@ void CallSender::send_range(size_t begin, size_t end, const CallLimits& limits, 
       return;
     case DeliveryResult::Status::kRetryableFailure:
     case DeliveryResult::Status::kFatalFailure:
-      for (size_t i = begin; i < end; ++i) records_[sent_[i]].fate = Fate::kCallFailed;
+      for (size_t i = begin; i < end; ++i)
+        for_each_file(i, [](CallRecord& record) { record.fate = Fate::kCallFailed; });
       result.failure = CallFailure{answer.status == DeliveryResult::Status::kFatalFailure, std::move(answer.error)};
       return;
+  }
+}
+
+void CallSender::send_unpacked(size_t packed, const std::string& error, const CallLimits& limits, CallResult& result) {
+  const PackedRecord record = outgoing_[packed];  // a copy: outgoing_ grows below
+  failure_log_.log(spdlog::level::warn, "invalid packed record",
+                   "delivery: {}; sending the {} spool records packed together one by one to find the one at fault",
+                   error, record.count);
+  const size_t begin = outgoing_.size();
+  size_t offset = record.offset;
+  for (size_t k = record.first; k < record.first + record.count; ++k) {
+    const auto length = static_cast<size_t>(records_[sent_[k]].bytes);
+    add_outgoing(PackedRecord{offset, length, k, 1});
+    offset += length;
+  }
+  const size_t end = outgoing_.size();
+  // Each part is a call of its own, within the records-per-call limit; like the second half of a
+  // split call, a later part waits (kNotSent) once a part failed as a whole or the pass must stop.
+  const size_t step = std::max<size_t>(shape_.max_records_per_call, 1);
+  for (size_t part = begin; part < end; part += step) {
+    if (part != begin && (result.failure || limits.reached(clock_))) return;
+    send_range(part, std::min(part + step, end), limits, result);
   }
 }
 

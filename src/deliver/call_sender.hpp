@@ -1,9 +1,12 @@
 #pragma once
 // One call of the delivery loop, outside the loop's index: its records are read from the spool
-// into one buffer, then sent to the destination as one call, split in halves while the
-// destination refuses it as malformed, until the record at fault is alone. What became of each
-// record goes to records(); settle() (call_settlement.hpp) decides what follows, and the plan's
-// events and spool files are applied here.
+// into one buffer, laid out as outgoing records (one per spool file, or packed: RecordPacker),
+// then sent to the destination as one call, split in halves while the destination refuses it as
+// malformed, until the outgoing record at fault is alone; a packed one refused alone is sent
+// again unpacked, so that only the spool file at fault is ever quarantined. What became of each
+// spool file (the outcome of the outgoing record holding it) goes to records(); settle()
+// (call_settlement.hpp) decides what follows, and the plan's events and spool files are applied
+// here.
 #include <chrono>
 #include <cstdint>
 #include <span>
@@ -18,6 +21,7 @@
 #include "deliver/call_settlement.hpp"
 #include "deliver/delivery_events.hpp"
 #include "deliver/destination.hpp"
+#include "deliver/record_packer.hpp"
 #include "spool/spool.hpp"
 
 namespace kinesyslog::deliver {
@@ -38,6 +42,12 @@ struct CallFile {
   WallTime first_received{};  // receive time of its oldest event
 };
 
+// How a call's spool files become outgoing records.
+struct CallShape {
+  uint64_t pack_record_bytes = RecordPacker::kOnePerRecord;  // pack files into records up to this
+  size_t max_records_per_call = 500;                         // PutRecordBatch: 500 records per call
+};
+
 // Used by one thread at a time. Reused from call to call: one buffer holds the whole call, so
 // memory stays at one call's size however large single records once were.
 class CallSender {
@@ -45,9 +55,9 @@ class CallSender {
   // `failure_log` and `busy` are the loop's: a failed read or a refused call is logged, and the
   // thread counts as busy inside each spool read and destination call.
   CallSender(spool::Spool& spool, Destination& destination, DeliveryEvents& events, const Clock& clock,
-             RateLimitedLog& failure_log, BusyWatch& busy);
+             RateLimitedLog& failure_log, BusyWatch& busy, CallShape shape = {});
 
-  // Reads the call's files in order; records()[i] says what became of files[i].
+  // Reads the call's files in order and lays them out; records()[i] says what became of files[i].
   void read(std::span<const CallFile> files);
   // Sends what read() could read, as one call or its split parts, until `limits` say stop.
   CallResult send(const CallLimits& limits);
@@ -59,8 +69,15 @@ class CallSender {
   void settle_files(std::span<const CallFile> files, const Settlement& plan);
 
  private:
+  // [begin, end) are positions in outgoing_.
   void send_range(size_t begin, size_t end, const CallLimits& limits, CallResult& result);
   DeliveryResult deliver_range(size_t begin, size_t end, const CallLimits& limits);
+  // A packed record refused alone: its files go out again, each its own record.
+  void send_unpacked(size_t packed, const std::string& error, const CallLimits& limits, CallResult& result);
+  void add_outgoing(const PackedRecord& record);
+  // The spool files in outgoing record `outgoing`, as entries of records_.
+  template <class Apply>
+  void for_each_file(size_t outgoing, Apply apply);
 
   spool::Spool& spool_;
   Destination& destination_;
@@ -68,12 +85,14 @@ class CallSender {
   const Clock& clock_;
   RateLimitedLog& failure_log_;
   BusyWatch& busy_;
+  const CallShape shape_;
 
-  std::string call_buffer_;
-  std::vector<size_t> record_ends_;
-  std::vector<std::string_view> views_;
-  std::vector<size_t> sent_;         // positions in the call of the records read into it, as views_
-  std::vector<CallRecord> records_;  // one per file of the call
+  std::string call_buffer_;  // the files read, end to end
+  RecordPacker packer_;
+  std::vector<size_t> sent_;             // positions in the call of the files read into call_buffer_, in order
+  std::vector<PackedRecord> outgoing_;   // first/count are positions in sent_; unpacked ones are appended
+  std::vector<std::string_view> views_;  // the bytes of each of outgoing_
+  std::vector<CallRecord> records_;      // one per file of the call
 };
 
 }  // namespace kinesyslog::deliver

@@ -22,8 +22,10 @@ std::chrono::nanoseconds wait_between(SteadyTime now, SteadyTime until) {
 double seconds(std::chrono::nanoseconds duration) { return std::chrono::duration<double>(duration).count(); }
 
 DeliveryOptions checked(DeliveryOptions options) {
-  if (options.max_records_per_call == 0) throw std::invalid_argument("delivery: max_records_per_call must be at least 1");
-  if (options.interval <= std::chrono::nanoseconds::zero()) throw std::invalid_argument("delivery: interval must be positive");
+  if (options.max_records_per_call == 0)
+    throw std::invalid_argument("delivery: max_records_per_call must be at least 1");
+  if (options.interval <= std::chrono::nanoseconds::zero())
+    throw std::invalid_argument("delivery: interval must be positive");
   return options;
 }
 
@@ -32,8 +34,8 @@ constexpr std::chrono::nanoseconds kAfterUnexpectedError = std::chrono::seconds(
 
 }  // namespace
 
-DeliveryLoop::DeliveryLoop(spool::Spool& spool, Destination& destination, const Clock& clock, DeliveryOptions options,
-                           uint64_t seed)
+DeliveryLoop::DeliveryLoop(spool::Spool& spool, Destination& destination, const Clock& clock,
+                           const DeliveryOptions& options, uint64_t seed)
     : spool_(spool),
       destination_(destination),
       clock_(clock),
@@ -45,7 +47,8 @@ DeliveryLoop::DeliveryLoop(spool::Spool& spool, Destination& destination, const 
       events_(options.events ? options.events : std::make_shared<DeliveryEvents>()),
       failure_log_(clock),
       busy_(clock),
-      sender_(spool, destination, *events_, clock, failure_log_, busy_) {
+      sender_(spool, destination, *events_, clock, failure_log_, busy_,
+              CallShape{options_.pack_record_bytes, options_.max_records_per_call}) {
   std::lock_guard lock(state_mutex_);
   for (spool::SpoolFile& file : spool_.scan()) {
     const WallTime created = file.created;
@@ -72,7 +75,7 @@ void DeliveryLoop::notify_published(const spool::SpoolFile& file, WallTime first
   }
 }
 
-void DeliveryLoop::run(std::stop_token stop) {
+void DeliveryLoop::run(const std::stop_token& stop) {
   const CallLimits limits{stop, SteadyTime::max()};
   while (!stop.stop_requested()) {
     SteadyTime next;
@@ -113,8 +116,8 @@ bool DeliveryLoop::drain(SteadyTime deadline) {
     const SteadyTime now = clock_.steady_now();
     if (now >= deadline) {
       --drainers_;
-      spdlog::warn("delivery: {} records not delivered to {} by the shutdown deadline stay in spool {}",
-                   index_.size(), destination_.describe(), spool_.directory().string());
+      spdlog::warn("delivery: {} records not delivered to {} by the shutdown deadline stay in spool {}", index_.size(),
+                   destination_.describe(), spool_.directory().string());
       break;
     }
     wake_.wait_for(lock, wait_between(now, std::min(next, deadline)), [this] { return wake_requested_; });
@@ -162,11 +165,14 @@ SteadyTime DeliveryLoop::send_pass(bool draining, const CallLimits& limits) {
 std::vector<DeliveryLoop::IndexEntry> DeliveryLoop::take_call() {
   std::vector<IndexEntry> call;
   uint64_t bytes = 0;
+  RecordPacker packer(options_.pack_record_bytes);
   auto next = ready_.begin();
-  while (next != ready_.end() && call.size() < options_.max_records_per_call) {
+  while (next != ready_.end()) {
     const uint64_t size = (*next)->first.size;
     // A record larger than the byte limit still goes alone, so it cannot block the queue.
     if (!call.empty() && bytes + size > options_.max_bytes_per_call) break;
+    if (packer.starts_new_record(size) && packer.records().size() >= options_.max_records_per_call) break;
+    packer.add(size);
     bytes += size;
     (*next)->second.in_flight = true;
     call.push_back(*next);
@@ -183,8 +189,7 @@ DeliveryLoop::Pass DeliveryLoop::send_call(const std::vector<IndexEntry>& call, 
   sender_.read(files);
   const CallResult result = sender_.send(limits);
   const RetryState retry{backoff_, backoff_.draw_fraction(), consecutive_call_failures_};
-  const Settlement plan =
-      settle(sender_.records(), result, retry, destination_.describe(), kFirehoseMaxRecordBytes);
+  const Settlement plan = settle(sender_.records(), result, retry, destination_.describe(), kFirehoseMaxRecordBytes);
   sender_.report(files, plan);
   sender_.settle_files(files, plan);
   std::lock_guard lock(state_mutex_);
@@ -227,12 +232,14 @@ void DeliveryLoop::settle_index_locked(const std::vector<IndexEntry>& call, cons
     const Settlement::Pause& pause = *plan.pause;
     paused_until_ = now + pause.duration;
     if (!pause.fatal) {
-      failure_log_.log(spdlog::level::warn, "call failed", "delivery: a call of {} records failed, retrying in {:.3f} s: {}",
-                       pause.records, seconds(pause.duration), pause.error);
+      failure_log_.log(spdlog::level::warn, "call failed",
+                       "delivery: a call of {} records failed, retrying in {:.3f} s: {}", pause.records,
+                       seconds(pause.duration), pause.error);
     } else {
-      spdlog::error("delivery: {}; this will not succeed until the cause is fixed. {} records stay in spool {}; "
-                    "next attempt in {:.0f} s",
-                    pause.error, index_.size(), spool_.directory().string(), seconds(pause.duration));
+      spdlog::error(
+          "delivery: {}; this will not succeed until the cause is fixed. {} records stay in spool {}; "
+          "next attempt in {:.0f} s",
+          pause.error, index_.size(), spool_.directory().string(), seconds(pause.duration));
     }
   }
   publish_gauges_locked();
@@ -290,10 +297,11 @@ void DeliveryLoop::forget_locked(IndexEntry entry) { index_.erase(entry); }
 void DeliveryLoop::publish_gauges_locked() {
   waiting_.store(index_.size(), std::memory_order_relaxed);
   events_->waiting(index_.size());
-  const int64_t oldest = index_.empty() ? 0
-                                        : std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                              index_.begin()->first.created.time_since_epoch())
-                                              .count();
+  const int64_t oldest =
+      index_.empty()
+          ? 0
+          : std::chrono::duration_cast<std::chrono::nanoseconds>(index_.begin()->first.created.time_since_epoch())
+                .count();
   oldest_waiting_unix_ns_.store(oldest, std::memory_order_relaxed);
 }
 

@@ -43,6 +43,7 @@
 #include "deliver/call_settlement.hpp"
 #include "deliver/delivery_events.hpp"
 #include "deliver/destination.hpp"
+#include "deliver/record_packer.hpp"
 #include "deliver/retry_backoff.hpp"
 #include "spool/spool.hpp"
 
@@ -50,8 +51,11 @@ namespace kinesyslog::deliver {
 
 struct DeliveryOptions {
   std::chrono::nanoseconds interval = std::chrono::seconds(60);  // --delivery-interval
-  size_t max_records_per_call = 500;                               // PutRecordBatch: 500 records per call
-  uint64_t max_bytes_per_call = 4 * 1024 * 1024;                   // PutRecordBatch: 4 MiB of record data per call
+  size_t max_records_per_call = 500;                             // PutRecordBatch: 500 records per call
+  uint64_t max_bytes_per_call = 4 * 1024 * 1024;                 // PutRecordBatch: 4 MiB of record data per call
+  // --pack-records: spool files are packed into outgoing records of up to this many bytes, and
+  // a call holds up to max_records_per_call of those; kOnePerRecord: one spool file per record.
+  uint64_t pack_record_bytes = RecordPacker::kOnePerRecord;
   std::chrono::nanoseconds retry_base = std::chrono::seconds(1);
   std::chrono::nanoseconds retry_cap = std::chrono::minutes(5);
   std::shared_ptr<DeliveryEvents> events;  // told what happens (the metrics); nobody when null
@@ -60,7 +64,7 @@ struct DeliveryOptions {
 class DeliveryLoop {
  public:
   // Scans the spool: records left by an earlier run are queued and go out on the first pass.
-  DeliveryLoop(spool::Spool& spool, Destination& destination, const Clock& clock, DeliveryOptions options,
+  DeliveryLoop(spool::Spool& spool, Destination& destination, const Clock& clock, const DeliveryOptions& options,
                uint64_t seed);
   DeliveryLoop(const DeliveryLoop&) = delete;
   DeliveryLoop& operator=(const DeliveryLoop&) = delete;
@@ -70,7 +74,7 @@ class DeliveryLoop {
   void notify_published(const spool::SpoolFile& file, WallTime first_received = {});
 
   // The delivery thread's body; returns soon after `stop` is requested (see Shutdown above).
-  void run(std::stop_token stop);
+  void run(const std::stop_token& stop);
 
   // Sends everything waiting without waiting for the interval (limits per call and pauses
   // after failed calls still apply). True when nothing waits any more; false at `deadline`.
@@ -107,7 +111,8 @@ class DeliveryLoop {
   enum class Pass { kContinue, kPaused };
 
   SteadyTime send_pass(bool draining, const CallLimits& limits);
-  // Under state_mutex_: the oldest ready records that fit in one call, taken out of ready_.
+  // Under state_mutex_: the oldest ready records that fit in one call (once packed, when
+  // packing), taken out of ready_.
   std::vector<IndexEntry> take_call();
   // Reads the call, makes it, settles it (settle()) and applies the plan.
   Pass send_call(const std::vector<IndexEntry>& call, const CallLimits& limits);
@@ -135,17 +140,17 @@ class DeliveryLoop {
   bool wake_requested_ = false;
   int drainers_ = 0;
 
-  Index index_;                                         // every waiting record, in flight or not
-  std::set<IndexEntry, EntryOldestFirst> ready_;        // may go out in the next call
-  std::multimap<SteadyTime, IndexEntry> backing_off_;   // retry times
+  Index index_;                                        // every waiting record, in flight or not
+  std::set<IndexEntry, EntryOldestFirst> ready_;       // may go out in the next call
+  std::multimap<SteadyTime, IndexEntry> backing_off_;  // retry times
   SteadyTime next_interval_;
   SteadyTime paused_until_{};  // no call before this, after a whole failed call
   uint32_t consecutive_call_failures_ = 0;
   RetryBackoff backoff_;
-  const std::shared_ptr<DeliveryEvents> events_;  // never null
-  std::atomic<uint64_t> waiting_{0};               // records known and not yet accepted
+  const std::shared_ptr<DeliveryEvents> events_;    // never null
+  std::atomic<uint64_t> waiting_{0};                // records known and not yet accepted
   std::atomic<int64_t> oldest_waiting_unix_ns_{0};  // creation time of the oldest of them; 0 when none
-  RateLimitedLog failure_log_;  // per-record and per-call failures repeat while the cause lasts
+  RateLimitedLog failure_log_;                      // per-record and per-call failures repeat while the cause lasts
   BusyWatch busy_;
   CallSender sender_;  // only used under send_mutex_
 };

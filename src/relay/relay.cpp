@@ -135,6 +135,7 @@ struct Relay::Pipeline {
     deliver::DeliveryOptions options;
     options.interval = config.delivery_interval;
     options.events = config.delivery_events;
+    if (config.pack_records) options.pack_record_bytes = kFirehoseMaxRecordBytes;
     return options;
   }
 
@@ -183,8 +184,7 @@ void Relay::start() {
     pipeline.replay->replay(pipeline.batch_limits(), pipeline.encoders, pipeline.clock);
     pipeline.replay.reset();
   }
-  pipeline.delivery_thread =
-      std::jthread([&pipeline](std::stop_token stop) { pipeline.delivery.run(std::move(stop)); });
+  pipeline.delivery_thread = std::jthread([&pipeline](const std::stop_token& stop) { pipeline.delivery.run(stop); });
   for (auto& thread : pipeline.io_threads) thread->start();
   // One listener per configured port, however many threads share it (the original's gauge).
   pipeline.counters.listeners.store(static_cast<int64_t>(pipeline.config.listeners.size()));

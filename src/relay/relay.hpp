@@ -39,6 +39,7 @@ struct RelayConfig {
   uint64_t queue_bytes = 16 * 1024 * 1024;
   int compression_level = 6;
   bool random_ids = false;
+  bool pack_records = false;  // --pack-records: spool records packed into Firehose records of up to 1,024,000 bytes
   std::string group_prefix = "/kinesyslog";
   // Known at once with --output-dir; with Firehose it arrives from STS, maybe after start().
   std::shared_ptr<AccountIdPromise> owner = AccountIdPromise::known(std::string(kLocalOwner));

@@ -98,7 +98,7 @@ TEST(Help, TopLevelHelpListsEveryListenOptionWithDefaultAndVariable) {
        {"stream", "address", "udp-port", "tcp-port", "tls-port", "cert", "key", "proxy-protocol", "prometheus-port",
         "spool-dir", "spool-max-bytes", "region", "profile", "gelf", "group-prefix", "debug", "debug-asyncio",
         "output-dir", "endpoint-url", "flush-age", "flush-size", "delivery-interval", "max-message-size", "client-ca",
-        "client-name", "proxy-from", "compression-level", "random-ids", "journal-sync-ms"}) {
+        "client-name", "proxy-from", "compression-level", "random-ids", "journal-sync-ms", "pack-records"}) {
     EXPECT_THAT(result.text, HasSubstr("--" + std::string(name) + " ")) << name;
     EXPECT_THAT(result.text, HasSubstr(environment_variable_for(name))) << name;
   }

@@ -90,6 +90,7 @@ TEST(Override, ListsEveryListenOptionCommentedOutWithItsDefault) {
   EXPECT_TRUE(contains(text, "\n#Environment=\"KINESYSLOG_ADDRESS=0.0.0.0\"\n"));
   EXPECT_TRUE(contains(text, "\n#Environment=\"KINESYSLOG_TLS_PORT=6514\"\n"));
   EXPECT_TRUE(contains(text, "\n#Environment=\"KINESYSLOG_GELF=false\"\n"));
+  EXPECT_TRUE(contains(text, "\n#Environment=\"KINESYSLOG_PACK_RECORDS=false\"\n"));
   EXPECT_TRUE(contains(text, "\n#Environment=\"KINESYSLOG_STREAM=\"\n"));  // no default value
   EXPECT_TRUE(contains(text, "\n#Environment=\"KINESYSLOG_SPOOL_DIR=/var/lib/kinesyslog\"\n"));
 }
@@ -111,10 +112,10 @@ TEST(Override, SetsTheUserOnlyWhenOneIsGiven) {
 TEST(OptionTable, HasEveryListenOptionOfTheHelp) {
   std::vector<std::string> names;
   for (const ListenOptionDescription& option : listen_option_table()) names.push_back(option.long_name);
-  EXPECT_EQ(names.size(), 33U);
+  EXPECT_EQ(names.size(), 34U);
   for (const char* name : {"stream", "udp-port", "prometheus-port", "spool-dir", "spool-max-bytes", "random-ids",
                            "debug-asyncio", "proxy-from", "client-name", "relp-port", "relp-tls-port",
-                           "journal-sync-ms"}) {
+                           "journal-sync-ms", "pack-records"}) {
     EXPECT_NE(std::find(names.begin(), names.end(), name), names.end()) << name;
   }
 }

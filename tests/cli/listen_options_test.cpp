@@ -43,6 +43,7 @@ TEST(ListenDefaults, EveryOptionHasItsSpecDefault) {
   EXPECT_EQ(options.client_ca, "");
   EXPECT_EQ(options.compression_level, 6);
   EXPECT_FALSE(options.random_ids);
+  EXPECT_FALSE(options.pack_records);
 }
 
 TEST(ListenRepeatableWords, ProxyFromAndClientNameRepeatOnTheCommandLineAndSplitInTheEnvironment) {
@@ -202,7 +203,8 @@ INSTANTIATE_TEST_SUITE_P(EveryListenFlag, FlagOption,
                          ::testing::Values(FlagCase{"gelf", &ListenOptions::gelf},
                                            FlagCase{"debug", &ListenOptions::debug},
                                            FlagCase{"debug-asyncio", &ListenOptions::debug_asyncio},
-                                           FlagCase{"random-ids", &ListenOptions::random_ids}),
+                                           FlagCase{"random-ids", &ListenOptions::random_ids},
+                                           FlagCase{"pack-records", &ListenOptions::pack_records}),
                          [](const ::testing::TestParamInfo<FlagCase>& param_info) {
                            std::string name = param_info.param.long_name;
                            std::erase(name, '-');

@@ -98,6 +98,9 @@ class AdminApi:
                 if data['stall_phase'] not in ('before', 'after'):
                     raise ValueError("stall_phase must be 'before' or 'after'")
                 f.stall_phase = data['stall_phase']
+            if 'refuse_text' in data:
+                text = data['refuse_text']
+                f.refuse_text = None if text in (None, '') else str(text)
             if 'operations' in data:
                 ops = data['operations']
                 f.operations = None if ops is None else [str(o) for o in ops]

@@ -5,7 +5,7 @@ import collections
 
 class Faults:
     FIELDS = ('throttle', 'error500', 'fail_fraction', 'fail_records', 'stall',
-              'stall_calls', 'stall_phase', 'operations')
+              'stall_calls', 'stall_phase', 'operations', 'refuse_text')
 
     def __init__(self):
         self.clear()
@@ -19,6 +19,7 @@ class Faults:
         self.stall_calls = 0       # ... the next N calls (-1: every call until cleared)
         self.stall_phase = 'before'  # 'before' processing, or 'after' (records written)
         self.operations = None     # None: every Firehose operation; else a list of op names
+        self.refuse_text = None    # a put holding a record whose (gunzipped) data contains it is refused
         self._acc = 0.0
 
     def as_json(self):
@@ -40,6 +41,9 @@ class Counters:
         self.auth_failures = collections.Counter()
         self.faults = collections.Counter()
         self.streams = collections.defaultdict(collections.Counter)
+        # per stream: {gzip members in one accepted record: how many records held that many}
+        self.members_per_record = collections.defaultdict(collections.Counter)
+        self.billed_bytes = 0
         self.records_accepted = 0
         self.records_failed = 0
         self.bytes_accepted = 0
@@ -53,11 +57,18 @@ class Counters:
             'records_accepted': self.records_accepted,
             'records_failed': self.records_failed,
             'bytes_accepted': self.bytes_accepted,
+            'billed_bytes': self.billed_bytes,
             'objects_written': self.objects_written,
             'signature_failures': self.signature_failures,
             'auth_failures': dict(self.auth_failures),
             'errors': dict(self.errors),
             'faults': dict(self.faults),
             'unknown_members': self.unknown_members,
-            'streams': {k: dict(v) for k, v in self.streams.items()},
+            'streams': {k: self._stream_json(k) for k in self.streams},
         }
+
+    def _stream_json(self, name):
+        stream = dict(self.streams[name])
+        members = self.members_per_record.get(name, {})
+        stream['members_per_record'] = {str(n): count for n, count in sorted(members.items())}
+        return stream

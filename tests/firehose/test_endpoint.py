@@ -6,6 +6,7 @@ Run: /usr/bin/python3 tests/firehose/test_endpoint.py
 
 import datetime
 import glob
+import gzip
 import hashlib
 import http.client
 import json
@@ -322,6 +323,48 @@ class EndpointTest(unittest.TestCase):
         resp = fh.put_record_batch(DeliveryStreamName=STREAM, Records=[{'Data': b'1'}, {'Data': b'2'}])
         self.assertEqual(resp['FailedPutCount'], 1)
         self.assertIn('ErrorCode', resp['RequestResponses'][0])
+
+    def test_billed_bytes_and_gzip_members_per_record(self):
+        """Each accepted record is billed in whole 5 KiB steps, and its gzip members are counted."""
+        self.admin('POST', '/_admin/streams', {'billing': 'ACTIVE'})
+        fh = self.client()
+        one = gzip.compress(b'one document')
+        three = gzip.compress(b'a') + gzip.compress(b'b') + gzip.compress(b'c')
+        big = b'x' * 5121  # not gzip: no member; billed as two steps
+        resp = fh.put_record_batch(DeliveryStreamName='billing',
+                                   Records=[{'Data': d} for d in (one, three, big, three)])
+        self.assertEqual(resp['FailedPutCount'], 0)
+        stream = self.counters()['streams']['billing']
+        self.assertEqual(stream['records'], 4)
+        self.assertEqual(stream['bytes'], len(one) + 2 * len(three) + len(big))
+        self.assertEqual(stream['billed_bytes'], 5120 * 5)
+        self.assertEqual(stream['gzip_members'], 7)
+        self.assertEqual(stream['members_per_record'], {'0': 1, '1': 1, '3': 2})
+        self.admin('POST', '/_admin/faults', {'fail_records': 1})
+        fh.put_record_batch(DeliveryStreamName='billing', Records=[{'Data': one}, {'Data': one}])
+        stream = self.counters()['streams']['billing']
+        self.assertEqual(stream['billed_bytes'], 5120 * 6, 'a failed record is not billed')
+        self.assertEqual(stream['members_per_record'], {'0': 1, '1': 2, '3': 2})
+
+    def test_fault_refuse_text(self):
+        """A put holding a record whose data (gunzipped when it is gzip) holds the text is refused whole."""
+        fh = self.client()
+        self.admin('POST', '/_admin/faults', {'refuse_text': 'poison'})
+        before = self.counters()
+        packed = gzip.compress(b'fine') + gzip.compress(b'a poison line')
+        err = self.assertClientError('InvalidArgumentException', 400, fh.put_record_batch,
+                                     DeliveryStreamName=STREAM, Records=[{'Data': b'ok'}, {'Data': packed}])
+        self.assertIn('Record 1', err['Error']['Message'])
+        self.assertClientError('InvalidArgumentException', 400, fh.put_record_batch,
+                               DeliveryStreamName=STREAM, Records=[{'Data': b'raw poison'}])
+        resp = fh.put_record_batch(DeliveryStreamName=STREAM, Records=[{'Data': gzip.compress(b'fine')}])
+        self.assertEqual(resp['FailedPutCount'], 0)
+        after = self.counters()
+        self.assertEqual(after['records_accepted'] - before['records_accepted'], 1)
+        self.assertEqual(after['faults']['refused_calls'] - before['faults'].get('refused_calls', 0), 2)
+        self.admin('POST', '/_admin/faults', {'refuse_text': None})
+        resp = fh.put_record_batch(DeliveryStreamName=STREAM, Records=[{'Data': b'raw poison'}])
+        self.assertEqual(resp['FailedPutCount'], 0)
 
     def test_fault_stall(self):
         self.admin('POST', '/_admin/faults', {'stall': 0.6})
