@@ -1,0 +1,50 @@
+#!/usr/bin/python3
+"""The spool under many small records.
+
+1. Small records per second published into the spool, one by one with their own syncs against
+   group commit, plain and journaled: runs the spool benchmarks of kinesyslog_bench
+   (bench/spool_bench.cpp; configure with -DKINESYSLOG_BENCH=ON) when --bench-binary is given.
+2. A burst from many sources: one message from each of --sources loopback addresses (each its
+   own batch, so its own small record), then SIGTERM; prints the seconds from SIGTERM to exit
+   and what was delivered and spooled at exit, for --binary and, with --baseline, for another
+   build (e.g. the previous commit's), so both figures come from the same machine and hour.
+
+Usage: bench/spool_throughput.py [--binary build/kinesyslog] [--baseline OTHER_BINARY]
+                                 [--bench-binary build/bench/kinesyslog_bench] [--sources 40000]
+"""
+import argparse
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
+from test_spool_burst import run_burst  # noqa: E402
+
+
+def print_burst(label, binary, sources):
+    result = run_burst(sources, os.path.abspath(binary))
+    delivered = result["delivered"]
+    once = sum(1 for n in range(result["sent"]) if delivered[n] == 1)
+    print(f"{label}: {result['sent']} sources -> exit {result['exit_seconds']:.1f} s after SIGTERM "
+          f"(code {result['exit_code']}); {result['delivered_at_exit']} messages delivered and "
+          f"{result['spooled_after_exit']} records spooled at exit; after a restart {once} of "
+          f"{result['sent']} delivered exactly once", flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--binary", default=os.path.join(HERE, "..", "build", "kinesyslog"))
+    parser.add_argument("--baseline", help="another build to run the burst with, first")
+    parser.add_argument("--bench-binary", help="kinesyslog_bench, for records/s through the spool")
+    parser.add_argument("--sources", type=int, default=40_000)
+    args = parser.parse_args()
+    if args.bench_binary:
+        subprocess.run([args.bench_binary, "--benchmark_filter=OneByOne|GroupCommit"], check=True)
+    if args.baseline:
+        print_burst("baseline", args.baseline, args.sources)
+    print_burst("binary", args.binary, args.sources)
+
+
+if __name__ == "__main__":
+    main()
