@@ -43,15 +43,18 @@ def received_messages(metrics_port):
 
 
 class BurstRelay:
-    """kinesyslog listen on UDP, delivering to the stand-in; batches close only at SIGTERM."""
+    """kinesyslog listen on UDP, delivering to the stand-in (or, with `output_dir`, into that
+    directory); batches close when the open-batch memory cap or SIGTERM closes them."""
 
-    def __init__(self, workdir, endpoint_port, binary=BINARY):
+    def __init__(self, workdir, endpoint_port, binary=BINARY, output_dir=None):
         self.spool_dir = os.path.join(workdir, "spool")
         os.makedirs(self.spool_dir, exist_ok=True)
         self.port = free_port()
         self.metrics_port = free_port()
         url = f"http://127.0.0.1:{endpoint_port}"
-        self.args = [binary, "listen", "--stream", STREAM, "--region", "us-east-1", "--endpoint-url", url,
+        destination = (["--output-dir", output_dir] if output_dir else
+                       ["--stream", STREAM, "--region", "us-east-1", "--endpoint-url", url])
+        self.args = [binary, "listen", *destination,
                      "--address", "127.0.0.1", "--tls-port", "0", "--tcp-port", str(self.port),
                      "--udp-port", str(self.port), "--prometheus-port", str(self.metrics_port),
                      "--spool-dir", self.spool_dir, "--delivery-interval", "1"]
@@ -117,31 +120,40 @@ def send_burst(relay, addresses, budget=SEND_BUDGET):
     return sent
 
 
-def run_burst(sources=SOURCES, binary=BINARY):
+def output_objects(directory):
+    return sorted(os.path.join(root, name) for root, _, names in os.walk(directory) for name in names
+                  if not name.startswith("."))
+
+
+def run_burst(sources=SOURCES, binary=BINARY, to_output_dir=False):
     """Starts the stand-in and a relay (`binary`), sends the burst, SIGTERMs. Returns a dict of
-    figures and what was delivered; shared by the test and bench/spool_throughput.py."""
+    figures and what was delivered; shared by the test and bench/spool_throughput.py. With
+    `to_output_dir` the relay writes into a directory instead: delivery then costs next to
+    nothing, so the time to exit is the spool's."""
     workdir = tempfile.mkdtemp(prefix="kinesyslog-burst-")
     endpoint = Endpoint(workdir)
-    relay = BurstRelay(workdir, endpoint.port, binary)
+    output_dir = os.path.join(workdir, "output") if to_output_dir else None
+    delivered_objects = (lambda: output_objects(output_dir)) if to_output_dir else endpoint.objects
+    relay = BurstRelay(workdir, endpoint.port, binary, output_dir)
     try:
         relay.start()
         sent = send_burst(relay, source_addresses(sources))
         received = received_messages(relay.metrics_port)
         code, seconds = relay.terminate_and_time()
         spooled_after_exit = sum(1 for name in os.listdir(relay.spool_dir) if name.startswith("firehose_event-"))
-        delivered_at_exit = len(dump_events(endpoint.objects()))
+        delivered_at_exit = len(dump_events(delivered_objects()))
         # Whatever the first run left (spool files, journaled events) goes out on the next start.
         relay.log.close()
-        second = BurstRelay(workdir, endpoint.port, binary)
+        second = BurstRelay(workdir, endpoint.port, binary, output_dir)
         second.start()
         try:
-            wait_until(lambda: len(dump_events(endpoint.objects())) >= sent, 180, 1.0)
+            wait_until(lambda: len(dump_events(delivered_objects())) >= sent, 180, 1.0)
             second.terminate_and_time()
         finally:
             second.stop()
         return {"sent": sent, "received": received, "exit_code": code, "exit_seconds": seconds,
                 "delivered_at_exit": delivered_at_exit, "spooled_after_exit": spooled_after_exit,
-                "delivered": message_numbers(dump_events(endpoint.objects())),
+                "delivered": message_numbers(dump_events(delivered_objects())),
                 "log": relay.read_log(), "calls": endpoint.counters()}
     finally:
         relay.process and relay.process.poll() is None and relay.stop()
