@@ -13,6 +13,7 @@
 
 Usage: bench/spool_throughput.py [--binary build/kinesyslog] [--baseline OTHER_BINARY]
                                  [--bench-binary build/bench/kinesyslog_bench] [--sources 40000]
+                                 [--destination both|firehose|output-dir]
 """
 import argparse
 import os
@@ -21,10 +22,10 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
-from test_spool_burst import run_burst  # noqa: E402
 
 
 def print_burst(label, binary, sources, to_output_dir):
+    from test_spool_burst import run_burst  # after KINESYSLOG_BINARY is set: `dump` decodes with it
     result = run_burst(sources, os.path.abspath(binary), to_output_dir)
     label += " (--output-dir)" if to_output_dir else " (Firehose stand-in)"
     delivered = result["delivered"]
@@ -41,10 +42,12 @@ def main():
     parser.add_argument("--baseline", help="another build to run the burst with, first")
     parser.add_argument("--bench-binary", help="kinesyslog_bench, for records/s through the spool")
     parser.add_argument("--sources", type=int, default=40_000)
+    parser.add_argument("--destination", choices=("both", "firehose", "output-dir"), default="both")
     args = parser.parse_args()
+    os.environ.setdefault("KINESYSLOG_BINARY", os.path.abspath(args.binary))
     if args.bench_binary:
         subprocess.run([args.bench_binary, "--benchmark_filter=OneByOne|GroupCommit"], check=True)
-    for to_output_dir in (False, True):
+    for to_output_dir in {"both": (False, True), "firehose": (False,), "output-dir": (True,)}[args.destination]:
         if args.baseline:
             print_burst("baseline", args.baseline, args.sources, to_output_dir)
         print_burst("binary", args.binary, args.sources, to_output_dir)
