@@ -30,7 +30,7 @@ def print_burst(label, binary, sources, to_output_dir):
     label += " (--output-dir)" if to_output_dir else " (Firehose stand-in)"
     delivered = result["delivered"]
     once = sum(1 for n in range(result["sent"]) if delivered[n] == 1)
-    print(f"{label}: {result['sent']} sources -> exit {result['exit_seconds']:.1f} s after SIGTERM "
+    print(f"{label}: {result['sent']} sources, {result['received']} received -> exit {result['exit_seconds']:.1f} s after SIGTERM "
           f"(code {result['exit_code']}); {result['delivered_at_exit']} messages delivered and "
           f"{result['spooled_after_exit']} records spooled at exit; after a restart {once} of "
           f"{result['sent']} delivered exactly once", flush=True)
