@@ -14,8 +14,8 @@ namespace {
 
 // The positions of `count` events of `batch` from `first` on (none when it was not journaled).
 JournalCoverage coverage(const ClosedBatch& batch, size_t first, size_t count) {
-  if (batch.journal_seqs.empty()) return JournalCoverage{batch.journal, {}};
-  return JournalCoverage{batch.journal, std::span<const JournalSeq>(batch.journal_seqs).subspan(first, count)};
+  if (batch.journal_seqs.empty()) return JournalCoverage{batch.journal, {}, count};
+  return JournalCoverage{batch.journal, std::span<const JournalSeq>(batch.journal_seqs).subspan(first, count), count};
 }
 
 JournalCoverage whole_batch(const ClosedBatch& batch) { return coverage(batch, 0, batch.event_count()); }
@@ -67,8 +67,11 @@ void EncoderPool::submit(ClosedBatch&& batch) {
 }
 
 void EncoderPool::wait_until_idle() {
-  std::unique_lock lock(idle_mutex_);
-  idle_.wait(lock, [this] { return batches_in_stage_ == 0; });
+  {
+    std::unique_lock lock(idle_mutex_);
+    idle_.wait(lock, [this] { return batches_in_stage_ == 0; });
+  }
+  publisher_.drain(SteadyTime::max());
 }
 
 void EncoderPool::batch_done() {
@@ -97,6 +100,7 @@ void EncoderPool::begin_stop(SteadyTime deadline) {
   }
   retry_wake_.notify_all();
   queue_.limit_push_wait(deadline);
+  publisher_.begin_stop(deadline);
 }
 
 void EncoderPool::finish(SteadyTime deadline) {
@@ -105,6 +109,7 @@ void EncoderPool::finish(SteadyTime deadline) {
   if (!config_.owner->wait_until(deadline)) config_.owner->cancel();
   for (auto& thread : threads_) thread.join();
   threads_.clear();
+  publisher_.drain(deadline);  // the records the encoders handed over, durable before the journals close
 }
 
 void EncoderPool::log_shutdown_losses() const {

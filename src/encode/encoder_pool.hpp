@@ -51,18 +51,25 @@ class EncoderReporter {
 struct JournalCoverage {
   JournalId journal{};
   std::span<const JournalSeq> seqs;
+  size_t events = 0;  // how many events, journaled or not (a publisher that drops a record later counts them)
 };
 
 // Where records go: the spool, and word of each to the delivery thread. publish() throws
 // spool::SpoolFullError when the spool's cap refuses the record, another std::exception when
-// it cannot be written. Called from several encoder threads at once.
+// it cannot be written. Called from several encoder threads at once. A publisher may finish a
+// record after publish() returned (a group commit); drain() waits for that.
 class RecordPublisher {
  public:
   virtual ~RecordPublisher() = default;
-  // `holds`: the journal entries inside `record`; once it returns they are in a published record.
+  // `holds`: the journal entries inside `record`; once drain() returns they are in a published record.
   virtual void publish(std::string_view record, WallTime first_received, const JournalCoverage& holds) = 0;
   // The stage will never publish these events (`loss` says why; already counted by the reporter).
   virtual void give_up(Loss loss, const JournalCoverage& events) = 0;
+  // Shutdown: no wait inside publish() lasts past `deadline`.
+  virtual void begin_stop(SteadyTime /*deadline*/) {}
+  // Returns once every record publish() took is published, or past `deadline` given up (and
+  // reported as kSpoolFailed).
+  virtual void drain(SteadyTime /*deadline*/) {}
 };
 
 struct EncoderPoolConfig {
@@ -100,7 +107,8 @@ class EncoderPool {
   // Shutdown, once nothing submits any more: what is queued is encoded and published (counted
   // as lost past the deadline); the account is awaited until the deadline; the threads end.
   void finish(SteadyTime deadline);
-  // Blocks until every batch submitted so far is published or given up (recovery at start waits
+  // Blocks until every batch submitted so far is published or given up, its records drained from
+  // the publisher (recovery at start waits
   // for its replayed batches this way before it deletes the journal they came from).
   void wait_until_idle();
 

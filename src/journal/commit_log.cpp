@@ -46,11 +46,15 @@ void CommitLog::commit(std::string_view record_name, const JournalId& journal, s
 }
 
 void CommitLog::commit(std::string_view record_name, std::span<const JournalSeqs> journals) {
-  std::unique_lock lock(mutex_);
+  const RecordCommit entry{record_name, journals};
+  commit(std::span<const RecordCommit>(&entry, 1));
+}
+
+void CommitLog::append_locked(const RecordCommit& entry) {
   if (!fd_) open_file();  // after a failed sync, a fresh file (the old one's pages are in doubt)
   entry_.clear();
-  append_commit_header(entry_, record_name, journals.size());
-  for (const JournalSeqs& group : journals) {
+  append_commit_header(entry_, entry.record_name, entry.journals.size());
+  for (const JournalSeqs& group : entry.journals) {
     sorted_.assign(group.seqs.begin(), group.seqs.end());
     std::sort(sorted_.begin(), sorted_.end());
     sorted_.erase(sorted_.begin(), std::upper_bound(sorted_.begin(), sorted_.end(), JournalSeq{0}));
@@ -85,7 +89,14 @@ void CommitLog::commit(std::string_view record_name, std::span<const JournalSeqs
   }
   file_size_ += block_.size();
   reporter_.bytes_written(block_.size());
-  const uint64_t ticket = ++appended_;
+  ++appended_;
+}
+
+void CommitLog::commit(std::span<const RecordCommit> entries) {
+  if (entries.empty()) return;
+  std::unique_lock lock(mutex_);
+  for (const RecordCommit& entry : entries) append_locked(entry);
+  const uint64_t ticket = appended_;
 
   // Group commit: the first waiter syncs for every entry appended before its sync began.
   while (durable_ < ticket) {

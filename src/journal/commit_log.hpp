@@ -30,6 +30,12 @@ struct JournalSeqs {
   std::span<const JournalSeq> seqs;
 };
 
+// One record's entry: its temporary name and the events it holds.
+struct RecordCommit {
+  std::string_view record_name;
+  std::span<const JournalSeqs> journals;
+};
+
 class CommitLog {
  public:
   // Creates the directory if needed and the first commit file; throws std::system_error when
@@ -46,6 +52,9 @@ class CommitLog {
   void commit(std::string_view record_name, const JournalId& journal, std::span<const JournalSeq> seqs);
   // The same for a record holding events of several journals (one entry).
   void commit(std::string_view record_name, std::span<const JournalSeqs> journals);
+  // Many entries (a group commit of the spool), durable together by one fdatasync. On failure
+  // none of them counts as durable.
+  void commit(std::span<const RecordCommit> entries);
 
   // Commit files are deleted once every segment their entries refer to is gone. A watched
   // journal answers that from memory; for others the directory is looked at. A watched journal
@@ -65,7 +74,8 @@ class CommitLog {
     std::map<JournalId, JournalSeq> highest_seq;
   };
 
-  void open_file();  // requires mutex_; throws
+  void open_file();                               // requires mutex_; throws
+  void append_locked(const RecordCommit& entry);  // requires mutex_; throws
   // Requires mutex_; `journals_on_disk` caches a directory listing across calls.
   bool segments_gone(const JournalId& journal, JournalSeq through,
                      std::optional<std::set<JournalId>>& journals_on_disk) const;

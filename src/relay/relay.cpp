@@ -77,7 +77,7 @@ struct Relay::Pipeline {
         journals(journaling() || serves_relp() ? std::make_unique<JournalSet>(config.spool_dir, run, config.io_threads,
                                                                               config.journal_sync, journal_counts)
                                                : nullptr),
-        spool_publisher(spool, delivery, journals.get()),
+        spool_publisher(spool, delivery, journals.get(), clock, &encoder_counts),
         encoders(encoder_pool_config(), spool_publisher, encoder_counts, clock) {
     auto sockets =
         net::open_listeners(config.address.ip, config.address.ipv6_literal, config.listeners, config.io_threads);

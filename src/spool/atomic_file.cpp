@@ -1,12 +1,12 @@
 #include "spool/atomic_file.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <string>
 #include <system_error>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace kinesyslog::spool {
 namespace {
@@ -60,6 +60,10 @@ void write_all(int fd, std::string_view bytes, const std::string& what) {
 
 void sync_directory(int dir_fd, const std::string& what) {
   if (::fsync(dir_fd) != 0) throw_errno(errno, "syncing the directory of " + what);
+}
+
+void sync_filesystem(int dir_fd, const std::string& what) {
+  if (::syncfs(dir_fd) != 0) throw_errno(errno, "syncing the filesystem of " + what);
 }
 
 FileIdentity AtomicFileWriter::write(int dir_fd, const std::string& name, const std::string& temporary_name,

@@ -1,14 +1,14 @@
 #pragma once
 // Publishing a file so that its final name never shows partial contents (docs/behaviour.md
 // §7.2): write, fdatasync, make the name appear in one step, fsync the directory.
-#include <sys/types.h>
-
 #include <atomic>
 #include <compare>
 #include <filesystem>
 #include <span>
 #include <string>
 #include <string_view>
+
+#include <sys/types.h>
 
 #include "core/unique_fd.hpp"
 
@@ -19,6 +19,12 @@ namespace kinesyslog::spool {
 void sync_directory(int dir_fd, const std::string& what);
 // The seam through which AtomicFileWriter syncs directories (tests make it fail).
 using DirectorySync = void (*)(int dir_fd, const std::string& what);
+// syncfs(2) of the filesystem holding `dir_fd`: every dirty page and metadata block of it, with
+// one cache flush, where an fdatasync per file costs a flush each. Since Linux 5.8 it reports
+// write-back errors met since `dir_fd` was opened (earlier kernels always return 0). Throws
+// std::system_error naming `what`.
+void sync_filesystem(int dir_fd, const std::string& what);
+using FilesystemSync = void (*)(int dir_fd, const std::string& what);
 
 // Which file a name led to: tells a file this process wrote from one put in its place. Inode
 // numbers are reused at once, so the size and change time (set by the final link) count too.

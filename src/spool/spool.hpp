@@ -7,9 +7,12 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/clock.hpp"
@@ -47,6 +50,37 @@ class PreparedRecord {
   UniqueFd fd_;  // kept open: the record's identity is read from it after the rename
 };
 
+// A record written under its temporary name and not synced yet: what a group commit takes in
+// (see GroupCommitter). It holds its bytes against the spool's cap until committed or discarded.
+// Move-only; one not committed must be discarded.
+class StagedRecord {
+ public:
+  StagedRecord() = default;
+  StagedRecord(StagedRecord&& other) noexcept { *this = std::move(other); }
+  StagedRecord& operator=(StagedRecord&& other) noexcept {
+    name_ = std::move(other.name_);
+    temporary_name_ = std::move(other.temporary_name_);
+    size_ = other.size_;
+    created_ = other.created_;
+    reserved_ = std::exchange(other.reserved_, false);
+    return *this;
+  }
+  const std::string& temporary_name() const { return temporary_name_; }
+  uint64_t size() const { return size_; }
+  // Holds its bytes against the cap: neither committed nor discarded yet.
+  bool valid() const { return reserved_; }
+  // Whether a file is waiting under the temporary name (false after a failed round removed it).
+  bool written() const { return !temporary_name_.empty(); }
+
+ private:
+  friend class Spool;
+  std::string name_;
+  std::string temporary_name_;  // empty while nothing is written
+  uint64_t size_ = 0;
+  WallTime created_{};
+  bool reserved_ = false;
+};
+
 // Oldest first: by creation time, then by name (our names are unique and sort the same way).
 struct OldestFirst {
   bool operator()(const SpoolFile& a, const SpoolFile& b) const {
@@ -71,8 +105,9 @@ class SpoolFullError : public SpoolError {
 struct SpoolOptions {
   bool allow_tmpfile = true;  // false forces the temporary-name + rename path (tests, odd filesystems)
   uint64_t max_bytes = 0;     // cap on record bytes waiting in the spool; 0: no cap
-  uint64_t max_record_bytes = kFirehoseMaxRecordBytes;   // larger files are quarantined
-  DirectorySync sync_directory = spool::sync_directory;  // tests make it fail
+  uint64_t max_record_bytes = kFirehoseMaxRecordBytes;      // larger files are quarantined
+  DirectorySync sync_directory = spool::sync_directory;     // tests make it fail
+  FilesystemSync sync_filesystem = spool::sync_filesystem;  // a group commit's data sync; tests make it fail
 };
 
 // What read() found under a record's name.
@@ -96,20 +131,38 @@ class Spool {
   // Writes one record durably (fdatasync, then link/rename, then directory fsync) and
   // returns it; only then can the delivery stage see it. Throws SpoolFullError past the cap
   // (a soft cap: concurrent publishes may pass it by one record each), SpoolError otherwise.
-  // Group-commit note: two syncs per record bound the record rate by the disk's sync rate. Full
-  // batches make that irrelevant, but a scan from ~100,000 sources (one tiny record each) backs
-  // the pipeline up; syncing many records per directory fsync would amortise it (not done yet).
+  // Two syncs per record bound the record rate by the disk's sync rate: the encoders publish
+  // through a GroupCommitter instead, which syncs many records at once.
   SpoolFile publish(std::string_view record);
 
   // Two-phase publish, for callers that must note a record durably before it appears (the
   // journal's commit log). prepare() writes and syncs the record under its temporary name,
-  // and syncs the directory so the name survives a power loss too (never O_TMPFILE: the name must exist for a crash to leave something to roll forward);
-  // throws as publish() does. commit() renames it into place and syncs the directory, and
-  // returns it as publish() would; on failure the record's final name is gone again and
-  // SpoolError is thrown (the temporary is gone too: prepare anew). discard() removes it.
+  // and syncs the directory so the name survives a power loss too (never O_TMPFILE: the name must exist for a crash to
+  // leave something to roll forward); throws as publish() does. commit() renames it into place and syncs the directory,
+  // and returns it as publish() would; on failure the record's final name is gone again and SpoolError is thrown (the
+  // temporary is gone too: prepare anew). discard() removes it.
   PreparedRecord prepare(std::string_view record);
   SpoolFile commit(PreparedRecord&& prepared);
   void discard(PreparedRecord&& prepared);
+  // Group commit, the steps a GroupCommitter runs. stage() writes a record under its temporary
+  // name without syncing it (it only starts the write-back) and holds its size against the cap;
+  // throws as publish() does. sync_staged() makes every staged record's data and temporary name
+  // durable at once; throws SpoolError. commit_staged() renames each into place, syncs the
+  // directory once and returns the published files: a record whose rename failed, or all of them
+  // when the directory sync failed, comes back without a file, its temporary gone (restage it:
+  // after a failed write-back the page cache cannot be trusted to hold the bytes). restage()
+  // writes the bytes anew under a fresh temporary name, keeping its place under the cap.
+  // discard(StagedRecord&&) removes it and gives its bytes back to the cap.
+  StagedRecord stage(std::string_view record);
+  void restage(StagedRecord& staged, std::string_view record);
+  void sync_staged();
+  struct CommitOutcome {
+    std::vector<std::optional<SpoolFile>> files;  // one per record, in order; empty: not published
+    std::string error;                            // the first failure, when any record failed
+  };
+  CommitOutcome commit_staged(std::span<StagedRecord> records);
+  void discard(StagedRecord&& staged);
+
   // Recovery, before scan(): renames a committed temporary record left by a crash into place.
   // False when there is no such file (renamed before the crash, or never written); throws
   // SpoolError when it exists but cannot be renamed, or `temporary_name` is not one of ours.
@@ -152,7 +205,9 @@ class Spool {
     WallTime created;
   };
   UniqueName next_name();
-  void check_room(uint64_t record_size);  // throws SpoolFullError past the cap
+  void check_room(uint64_t record_size);                             // throws SpoolFullError past the cap
+  void write_staged(StagedRecord& staged, std::string_view record);  // throws std::system_error
+  void release_staged(uint64_t size);
   void count_published(uint64_t record_size);
   std::string describe(std::string_view name) const;
   void forget_record(uint64_t size);
@@ -163,7 +218,8 @@ class Spool {
   const Clock& clock_;
   UniqueFd directory_fd_;
   AtomicFileWriter writer_;
-  DirectorySync sync_directory_;                      // the writer's, for roll_forward()
+  DirectorySync sync_directory_;  // the writer's, for roll_forward()
+  FilesystemSync sync_filesystem_;
   SharedDirectorySync commit_sync_{sync_directory_};  // concurrent commit() calls share one fsync
   Quarantine quarantine_;
   uint64_t max_bytes_;
@@ -171,6 +227,7 @@ class Spool {
   int pid_;
   std::atomic<uint64_t> record_count_{0};
   std::atomic<uint64_t> record_bytes_{0};
+  std::atomic<uint64_t> staged_bytes_{0};  // staged, not yet committed or discarded: counted against the cap
   std::atomic<bool> refused_since_removal_{false};
 };
 

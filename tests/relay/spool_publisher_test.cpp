@@ -1,10 +1,13 @@
 // The encoders' publisher with the journal: a journaled record is noted in the commit log
 // before it appears and its events settle in their journal afterwards; events given up for
-// good settle too, those lost at shutdown do not (the next start replays them).
+// good settle too, those lost at shutdown do not (the next start replays them). Records are
+// group-committed: drain() waits for them, and many share one commit-log sync.
 #include "relay/spool_publisher.hpp"
 
 #include <chrono>
 #include <filesystem>
+#include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -38,7 +41,7 @@ class SpoolPublisherTest : public ::testing::Test {
   deliver::DeliveryLoop delivery_{spool_, destination_, clock_, deliver::DeliveryOptions{}, 1};
   const uint64_t run_ = 77;
   JournalSet journals_{spool_dir_.path(), run_, 1, 50ms, reporter_};
-  SpoolPublisher publisher_{spool_, delivery_, &journals_};
+  SpoolPublisher publisher_{spool_, delivery_, &journals_, clock_};
   const SourceKey key_{*IpAddress::parse("192.0.2.5"), 514, Protocol::kSyslog};
 };
 
@@ -47,6 +50,7 @@ TEST_F(SpoolPublisherTest, AJournaledRecordIsCommittedThenItsEventsSettle) {
   append_events(journal, 3);
   const std::vector<JournalSeq> seqs{1, 2, 3};
   publisher_.publish(testing::gzip_member("three events"), clock_.now(), encode::JournalCoverage{journal.id(), seqs});
+  publisher_.drain(SteadyTime::max());
   EXPECT_EQ(journal.settled_through(), 3u);
   EXPECT_EQ(spool_.record_count(), 1u);
   // The commit log says which record holds them: a later start would not replay them.
@@ -56,6 +60,37 @@ TEST_F(SpoolPublisherTest, AJournaledRecordIsCommittedThenItsEventsSettle) {
     ADD_FAILURE() << "replayed the published event " << entry.seq;
   });
   EXPECT_EQ(recovery.counts().entries_published, 3u);
+}
+
+TEST_F(SpoolPublisherTest, ManyJournaledRecordsFromConcurrentEncodersShareCommitLogSyncs) {
+  journal::ThreadJournal& journal = journals_.thread_journal(0);
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 100;
+  append_events(journal, kThreads * kPerThread);
+  const uint64_t syncs_before = journals_.commit_log().syncs();
+  std::vector<std::thread> encoders;
+  for (int t = 0; t < kThreads; ++t) {
+    encoders.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        const std::vector<JournalSeq> seqs{static_cast<JournalSeq>(t * kPerThread + i + 1)};
+        publisher_.publish(testing::gzip_member("event " + std::to_string(seqs[0])), clock_.now(),
+                           encode::JournalCoverage{journal.id(), seqs, 1});
+      }
+    });
+  }
+  for (auto& encoder : encoders) encoder.join();
+  publisher_.drain(SteadyTime::max());
+  EXPECT_EQ(spool_.record_count(), static_cast<uint64_t>(kThreads * kPerThread));
+  EXPECT_EQ(journal.settled_through(), static_cast<JournalSeq>(kThreads * kPerThread));
+  // One commit-log sync per round, and a round takes whatever was handed in meanwhile.
+  const uint64_t syncs = journals_.commit_log().syncs() - syncs_before;
+  EXPECT_EQ(syncs, publisher_.rounds());
+  EXPECT_LT(syncs, static_cast<uint64_t>(kThreads * kPerThread));
+  journal::JournalRecovery recovery(journal_directory(spool_dir_.path()), run_ + 1);
+  EXPECT_EQ(recovery.records_to_roll_forward().size(), static_cast<size_t>(kThreads * kPerThread));
+  recovery.for_each_unpublished([](const JournalId&, const journal::RecoveredEntry& entry) {
+    ADD_FAILURE() << "replayed the published event " << entry.seq;
+  });
 }
 
 TEST_F(SpoolPublisherTest, EventsGivenUpForGoodSettleAndShutdownLossesDoNot) {
@@ -75,6 +110,7 @@ TEST_F(SpoolPublisherTest, ARecordOfAnotherRunIsCommittedWithoutTouchingThisRuns
   // Recovery publishes an earlier run's events: noted in this run's commit log all the same.
   const std::vector<JournalSeq> seqs{5, 6};
   publisher_.publish(testing::gzip_member("replayed"), clock_.now(), encode::JournalCoverage{JournalId{1, 0}, seqs});
+  publisher_.drain(SteadyTime::max());
   EXPECT_EQ(journals_.thread_journal(0).settled_through(), 0u);
   EXPECT_EQ(spool_.record_count(), 1u);
   journal::JournalRecovery recovery(journal_directory(spool_dir_.path()), run_ + 1);
@@ -82,8 +118,9 @@ TEST_F(SpoolPublisherTest, ARecordOfAnotherRunIsCommittedWithoutTouchingThisRuns
 }
 
 TEST_F(SpoolPublisherTest, WithoutTheJournalARecordIsPublishedInOneStep) {
-  SpoolPublisher plain(spool_, delivery_, nullptr);
+  SpoolPublisher plain(spool_, delivery_, nullptr, clock_);
   plain.publish(testing::gzip_member("plain"), clock_.now(), encode::JournalCoverage{});
+  plain.drain(SteadyTime::max());
   EXPECT_EQ(spool_.record_count(), 1u);
   journal::JournalRecovery recovery(journal_directory(spool_dir_.path()), run_ + 1);
   EXPECT_TRUE(recovery.records_to_roll_forward().empty());
@@ -98,7 +135,7 @@ TEST(SpoolPublisherInMemory, RelpWithoutTheJournalCountsAnEventDurableOnceItsRec
   testing::FakeDestination destination;
   deliver::DeliveryLoop delivery{spool, destination, clock, deliver::DeliveryOptions{}, 1};
   JournalSet journals{spool_dir.path(), 9, 1, 0ms, reporter};  // --journal-sync-ms 0
-  SpoolPublisher publisher{spool, delivery, &journals};
+  SpoolPublisher publisher{spool, delivery, &journals, clock};
   EXPECT_FALSE(journals.on_disk());
 
   journal::ThreadJournal& journal = journals.thread_journal(0);
@@ -110,6 +147,7 @@ TEST(SpoolPublisherInMemory, RelpWithoutTheJournalCountsAnEventDurableOnceItsRec
 
   const std::vector<JournalSeq> seqs{1, 2};
   publisher.publish(testing::gzip_member("two events"), clock.now(), encode::JournalCoverage{journal.id(), seqs});
+  publisher.drain(SteadyTime::max());
   EXPECT_EQ(spool.record_count(), 1u);
   EXPECT_EQ(journal.durable_through(), 2u);
   EXPECT_FALSE(std::filesystem::exists(journal_directory(spool_dir.path())));
