@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/record.hpp"
+#include "deliver/stream_assignment.hpp"
 
 namespace kinesyslog::deliver {
 namespace {
@@ -24,6 +25,7 @@ double seconds(std::chrono::nanoseconds duration) { return std::chrono::duration
 DeliveryOptions checked(DeliveryOptions options) {
   if (options.max_records_per_call == 0) throw std::invalid_argument("delivery: max_records_per_call must be at least 1");
   if (options.interval <= std::chrono::nanoseconds::zero()) throw std::invalid_argument("delivery: interval must be positive");
+  if (options.share.index >= options.share.count) throw std::invalid_argument("delivery: stream index out of range");
   return options;
 }
 
@@ -34,6 +36,10 @@ constexpr std::chrono::nanoseconds kAfterUnexpectedError = std::chrono::seconds(
 
 DeliveryLoop::DeliveryLoop(spool::Spool& spool, Destination& destination, const Clock& clock, DeliveryOptions options,
                            uint64_t seed)
+    : DeliveryLoop(spool, destination, clock, std::move(options), seed, spool.scan()) {}
+
+DeliveryLoop::DeliveryLoop(spool::Spool& spool, Destination& destination, const Clock& clock, DeliveryOptions options,
+                           uint64_t seed, std::vector<spool::SpoolFile> scanned)
     : spool_(spool),
       destination_(destination),
       clock_(clock),
@@ -47,7 +53,8 @@ DeliveryLoop::DeliveryLoop(spool::Spool& spool, Destination& destination, const 
       busy_(clock),
       sender_(spool, destination, *events_, clock, failure_log_, busy_) {
   std::lock_guard lock(state_mutex_);
-  for (spool::SpoolFile& file : spool_.scan()) {
+  for (spool::SpoolFile& file : scanned) {
+    if (!ours(file)) continue;
     const WallTime created = file.created;
     ready_.insert(index_.try_emplace(std::move(file), WaitingRecord{0, created}).first);
   }
@@ -58,7 +65,12 @@ DeliveryLoop::DeliveryLoop(spool::Spool& spool, Destination& destination, const 
   }
 }
 
+bool DeliveryLoop::ours(const spool::SpoolFile& file) const {
+  return options_.share.count <= 1 || stream_of(file, options_.share.count) == options_.share.index;
+}
+
 void DeliveryLoop::notify_published(const spool::SpoolFile& file, WallTime first_received) {
+  if (!ours(file)) return;
   std::lock_guard lock(state_mutex_);
   const auto [entry, inserted] =
       index_.try_emplace(file, WaitingRecord{0, first_received == WallTime{} ? file.created : first_received});

@@ -7,19 +7,22 @@
 
 namespace kinesyslog::relay {
 
-void SpoolPublisher::publish(std::string_view record, WallTime first_received, const encode::JournalCoverage& holds) {
+void SpoolPublisher::publish(std::string_view record, const SourceKey& source, WallTime first_received,
+                             const encode::JournalCoverage& holds) {
+  const spool::RecordRoute route{source.source.to_string(), source.port};
   if (journals_ == nullptr || holds.seqs.empty()) {
-    delivery_.notify_published(spool_.publish(record), first_received);
+    delivery_.notify_published(spool_.publish(record, route), first_received);
     return;
   }
   // Journals in memory only (RELP with the journal off): spooled is durable, nothing to note.
-  delivery_.notify_published(journals_->on_disk() ? publish_committed(record, holds) : spool_.publish(record),
-                             first_received);
+  delivery_.notify_published(
+      journals_->on_disk() ? publish_committed(record, route, holds) : spool_.publish(record, route), first_received);
   settle(holds);
 }
 
-spool::SpoolFile SpoolPublisher::publish_committed(std::string_view record, const encode::JournalCoverage& holds) {
-  spool::PreparedRecord prepared = spool_.prepare(record);
+spool::SpoolFile SpoolPublisher::publish_committed(std::string_view record, const spool::RecordRoute& route,
+                                                   const encode::JournalCoverage& holds) {
+  spool::PreparedRecord prepared = spool_.prepare(record, route);
   try {
     journals_->commit_log().commit(prepared.temporary_name(), holds.journal, holds.seqs);
   } catch (const std::exception&) {

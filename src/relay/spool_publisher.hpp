@@ -8,8 +8,9 @@
 #include <string_view>
 
 #include "core/clock.hpp"
-#include "deliver/delivery_loop.hpp"
+#include "core/source_key.hpp"
 #include "encode/encoder_pool.hpp"
+#include "relay/stream_loops.hpp"
 #include "spool/spool.hpp"
 
 namespace kinesyslog::relay {
@@ -20,21 +21,23 @@ class SpoolPublisher final : public encode::RecordPublisher {
  public:
   // `journals`: null when no event is journaled (every record takes spool::Spool::publish); in
   // memory only, records are published plainly and their events settled.
-  SpoolPublisher(spool::Spool& spool, deliver::DeliveryLoop& delivery, JournalSet* journals)
+  SpoolPublisher(spool::Spool& spool, StreamLoops& delivery, JournalSet* journals)
       : spool_(spool), delivery_(delivery), journals_(journals) {}
 
-  void publish(std::string_view record, WallTime first_received, const encode::JournalCoverage& holds) override;
+  void publish(std::string_view record, const SourceKey& source, WallTime first_received,
+               const encode::JournalCoverage& holds) override;
   // Events no record will hold: settled when keeping them could never help (too large for any
   // record; refused by the operator's spool cap), so their segments can go. Events lost at
   // shutdown stay unsettled: their segment survives, and the next start replays them.
   void give_up(encode::Loss loss, const encode::JournalCoverage& events) override;
 
  private:
-  spool::SpoolFile publish_committed(std::string_view record, const encode::JournalCoverage& holds);
+  spool::SpoolFile publish_committed(std::string_view record, const spool::RecordRoute& route,
+                                     const encode::JournalCoverage& holds);
   void settle(const encode::JournalCoverage& events);
 
   spool::Spool& spool_;
-  deliver::DeliveryLoop& delivery_;
+  StreamLoops& delivery_;  // hands each published file to its stream's loop
   JournalSet* journals_;
 };
 

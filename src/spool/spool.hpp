@@ -17,6 +17,7 @@
 #include "core/unique_fd.hpp"
 #include "spool/atomic_file.hpp"
 #include "spool/quarantine.hpp"
+#include "spool/record_route.hpp"
 #include "spool/shared_directory_sync.hpp"
 
 namespace kinesyslog::spool {
@@ -26,6 +27,8 @@ struct SpoolFile {
   std::string name;    // file name inside the spool directory
   uint64_t size = 0;   // bytes of record data
   WallTime created{};  // from the name for our files; the file's mtime for others
+  std::string source;  // the route in the name (see record_route.hpp); empty when it has none
+  uint16_t port = 0;
 };
 
 // A record written under its temporary name and synced, not yet visible to delivery: the
@@ -44,6 +47,7 @@ class PreparedRecord {
   std::string temporary_name_;
   uint64_t size_ = 0;
   WallTime created_{};
+  RecordRoute route_;
   UniqueFd fd_;  // kept open: the record's identity is read from it after the rename
 };
 
@@ -99,7 +103,8 @@ class Spool {
   // Group-commit note: two syncs per record bound the record rate by the disk's sync rate. Full
   // batches make that irrelevant, but a scan from ~100,000 sources (one tiny record each) backs
   // the pipeline up; syncing many records per directory fsync would amortise it (not done yet).
-  SpoolFile publish(std::string_view record);
+  // `route` goes into the file's name (and the SpoolFile returned).
+  SpoolFile publish(std::string_view record, const RecordRoute& route = {});
 
   // Two-phase publish, for callers that must note a record durably before it appears (the
   // journal's commit log). prepare() writes and syncs the record under its temporary name,
@@ -107,7 +112,7 @@ class Spool {
   // throws as publish() does. commit() renames it into place and syncs the directory, and
   // returns it as publish() would; on failure the record's final name is gone again and
   // SpoolError is thrown (the temporary is gone too: prepare anew). discard() removes it.
-  PreparedRecord prepare(std::string_view record);
+  PreparedRecord prepare(std::string_view record, const RecordRoute& route = {});
   SpoolFile commit(PreparedRecord&& prepared);
   void discard(PreparedRecord&& prepared);
   // Recovery, before scan(): renames a committed temporary record left by a crash into place.
@@ -151,7 +156,7 @@ class Spool {
     std::string temporary_name;
     WallTime created;
   };
-  UniqueName next_name();
+  UniqueName next_name(const RecordRoute& route);
   void check_room(uint64_t record_size);  // throws SpoolFullError past the cap
   void count_published(uint64_t record_size);
   std::string describe(std::string_view name) const;

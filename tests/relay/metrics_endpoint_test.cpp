@@ -42,7 +42,7 @@ class MetricsEndpointTest : public ::testing::Test {
 
   ManualClock clock_{kNow};
   FakeSource source_;
-  metrics::RelayMetrics metrics_{{"my-stream", "/var/spool/kinesyslog"}, clock_};
+  metrics::RelayMetrics metrics_{{{"my-stream"}, "/var/spool/kinesyslog"}, clock_};
 };
 
 TEST_F(MetricsEndpointTest, MetricsCarryTheOriginalsNamesTypesAndLabels) {
@@ -150,7 +150,7 @@ TEST_F(MetricsEndpointTest, DeliveryObservationsFillTheHistograms) {
 
 TEST_F(MetricsEndpointTest, DistinctErrorMessagesAreCappedAndTheRestCountAsOther) {
   for (size_t i = 0; i < metrics::RelayMetrics::kMaxErrorMessages + 30; ++i) {
-    metrics_.observe_failed("error " + std::to_string(i));
+    metrics_.observe_failed(0, "error " + std::to_string(i));
   }
   const std::string text = scrape();
   size_t series = 0;
