@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <exception>
 #include <stdexcept>
+#include <utility>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -43,12 +44,12 @@ DeliveryLoop::DeliveryLoop(spool::Spool& spool, Destination& destination, const 
     : spool_(spool),
       destination_(destination),
       clock_(clock),
-      options_(checked(options)),
+      options_(checked(std::move(options))),
       // Strictly longer than the cap, so that even a wait of exactly the cap never counts.
       stall_limit_(std::max<std::chrono::nanoseconds>(kStallLimit, options_.retry_cap + std::chrono::seconds(1))),
       next_interval_(clock.steady_now()),  // leftovers have waited long enough: the first pass sends them
-      backoff_(options.retry_base, options.retry_cap, seed),
-      events_(options.events ? options.events : std::make_shared<DeliveryEvents>()),
+      backoff_(options_.retry_base, options_.retry_cap, seed),
+      events_(options_.events ? options_.events : std::make_shared<DeliveryEvents>()),
       failure_log_(clock),
       busy_(clock),
       sender_(spool, destination, *events_, clock, failure_log_, busy_) {
