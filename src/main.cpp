@@ -154,24 +154,33 @@ int run_listen(const cli::ListenOptions& options, const Environment& environment
     relay::RelayConfig config = relay_config(options, listen);
     config.max_connections = open_files_for_connections(config);
     // --output-dir writes locally; otherwise Firehose (docs/behaviour.md §5), whose start-up may refuse (78).
-    const std::string stream = options.stream.empty() ? "kinesyslog" : options.stream;
-    std::unique_ptr<deliver::OutputDirectoryDestination> directory;
+    // One destination per stream, in the order given: each gets its own delivery thread.
+    const std::vector<std::string> streams =
+        options.streams.empty() ? std::vector<std::string>{"kinesyslog"} : options.streams;
+    std::vector<std::unique_ptr<deliver::OutputDirectoryDestination>> directories;
     std::unique_ptr<deliver::FirehoseDelivery> firehose;
+    std::vector<deliver::Destination*> destinations;
     if (!options.output_dir.empty()) {
-      directory = std::make_unique<deliver::OutputDirectoryDestination>(options.output_dir, stream, clock,
-                                                                        random_seed_from_os());
+      for (const std::string& stream : streams) {
+        directories.push_back(std::make_unique<deliver::OutputDirectoryDestination>(options.output_dir, stream, clock,
+                                                                                    random_seed_from_os()));
+        destinations.push_back(directories.back().get());
+      }
     } else {
-      const deliver::FirehoseSettings settings{options.stream, options.region, options.profile, options.endpoint_url};
+      const deliver::FirehoseSettings settings{options.streams, options.region, options.profile, options.endpoint_url};
       firehose = std::make_unique<deliver::FirehoseDelivery>(settings, environment, clock,
                                                              random_seed_from_os());
       config.owner = firehose->owner();
+      destinations = firehose->destinations();
     }
-    deliver::Destination& destination =
-        directory ? static_cast<deliver::Destination&>(*directory) : firehose->destination();
-    metrics::RelayMetrics metrics({stream, options.spool_dir}, clock);
-    config.delivery_events = std::make_shared<relay::DeliveryEventReporter>(metrics);
+    metrics::RelayMetrics metrics({streams, options.spool_dir}, clock);
+    for (size_t stream = 0; stream < streams.size(); ++stream) {
+      config.delivery_events.push_back(std::make_shared<relay::DeliveryEventReporter>(metrics, stream));
+    }
+    std::vector<std::string> described;
+    for (const deliver::Destination* destination : destinations) described.emplace_back(destination->describe());
     const std::shared_ptr<net::TlsContextHolder> tls = config.tls;
-    relay::Relay relay(std::move(config), destination, clock);
+    relay::Relay relay(std::move(config), destinations, clock);
     // Declared after the relay so it stops serving before the relay goes away.
     relay::MetricsEndpoint endpoint(listen.address.ip, listen.address.ipv6_literal, listen.ports.prometheus,
                                     listen.ports.proxy_protocol, metrics, clock);
@@ -188,7 +197,7 @@ int run_listen(const cli::ListenOptions& options, const Environment& environment
         KINESYSLOG_VERSION, options.address, options.gelf ? "GELF" : "syslog", fmt::join(listen.ports.udp, ","),
         fmt::join(listen.ports.tcp, ","), fmt::join(listen.ports.tls, ","), fmt::join(listen.ports.relp, ","),
         fmt::join(listen.ports.relp_tls, ","), fmt::join(listen.ports.proxy_protocol, ","),
-        fmt::join(listen.ports.prometheus, ","), destination.describe());
+        fmt::join(listen.ports.prometheus, ","), fmt::join(described, ", "));
     spdlog::info("{}", listening);
     const relay::ServiceNotifier systemd;
     systemd.ready(listening);

@@ -139,13 +139,13 @@ class ListenCommand {
 
   // Repeatable words (ranges, names): one per occurrence, separated by whitespace in the environment.
   void add_words(const std::string& long_name, std::string_view meaning, std::string type_name,
-                 std::vector<std::string>& target) {
+                 std::vector<std::string>& target, std::string_view default_text = "none") {
     CLI::Option* option = command_->add_option_function<std::vector<std::string>>(
         "--" + long_name, [&target](const std::vector<std::string>& words) { target = words; },
-        describe(meaning, "none", long_name) + " (repeatable)");
+        describe(meaning, default_text, long_name) + " (repeatable)");
     option->type_name(std::move(type_name));
     option->allow_extra_args(false);
-    table_.push_back({long_name, std::string(meaning), "none", "", true});
+    table_.push_back({long_name, std::string(meaning), std::string(default_text), "", true});
     bindings_.push_back({long_name, option, false, [&target](const std::string& text) -> std::optional<std::string> {
                            target = split_whitespace(text);
                            return std::nullopt;
@@ -167,7 +167,10 @@ class ListenCommand {
 
   void register_options() {
     ListenOptions& o = options_;
-    add_text("stream", "Firehose delivery stream name", "required unless --output-dir", "TEXT", o.stream);
+    add_words("stream",
+              "Firehose delivery stream name; given several times, each (source, port) goes to one of them by a "
+              "fixed hash",
+              "TEXT", o.streams, "required unless --output-dir");
     add_text("address", "Bind address, an IPv4 or IPv6 literal (:: binds dual-stack)", o.address, "TEXT", o.address);
     add_ports("udp-port", "UDP listener port; 0 disables", "0", o.udp_ports);
     add_ports("tcp-port", "TCP listener port; 0 disables", "0", o.tcp_ports);

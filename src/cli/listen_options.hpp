@@ -14,7 +14,9 @@ namespace kinesyslog::cli {
 inline constexpr int kDefaultTlsPort = 6514;  // RFC 5425 §4.1
 
 struct ListenOptions {
-  std::string stream;                  // Firehose delivery stream; required unless output_dir
+  // Firehose delivery streams (repeatable); required unless output_dir. A record goes to one of
+  // them by a fixed hash of its (source, port).
+  std::vector<std::string> streams;
   std::string address = "0.0.0.0";    // bind address, an IPv4 or IPv6 literal
   std::vector<int> udp_ports;          // ports as given, 0s dropped; validate() checks the range
   std::vector<int> tcp_ports;

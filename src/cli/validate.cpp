@@ -144,6 +144,17 @@ std::optional<ConfigError> check_proxy_protocol(const ListenPorts& ports) {
   return std::nullopt;
 }
 
+// A stream named twice would take a share of the hash space under two loops of its own.
+std::optional<ConfigError> check_streams_distinct(const std::vector<std::string>& streams) {
+  for (size_t i = 0; i < streams.size(); ++i) {
+    if (std::find(streams.begin(), streams.begin() + static_cast<std::ptrdiff_t>(i), streams[i]) !=
+        streams.begin() + static_cast<std::ptrdiff_t>(i)) {
+      return error_for("--stream", streams[i] + " is given twice; give each stream once");
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<ConfigError> check_listeners(const ListenPorts& ports) {
   if (ports.udp.empty() && ports.tcp.empty() && ports.tls.empty() && ports.relp.empty() && ports.relp_tls.empty()) {
     return error_for("--udp-port",
@@ -227,9 +238,10 @@ std::optional<ConfigError> validate(const ListenOptions& options) {
   if (auto error = check_proxy_protocol(ports)) return error;
   if (auto error = check_proxy_from(options, ports)) return error;
   if (auto error = check_listeners(ports)) return error;
-  if (options.stream.empty() && options.output_dir.empty()) {
+  if (options.streams.empty() && options.output_dir.empty()) {
     return error_for("--stream", "no delivery stream given; give --stream NAME (or --output-dir DIR)");
   }
+  if (auto error = check_streams_distinct(options.streams)) return error;
   return check_limits(options);
 }
 

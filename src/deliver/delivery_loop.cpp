@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <exception>
 #include <stdexcept>
+#include <utility>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "core/record.hpp"
+#include "deliver/stream_assignment.hpp"
 
 namespace kinesyslog::deliver {
 namespace {
@@ -26,6 +28,7 @@ DeliveryOptions checked(DeliveryOptions options) {
     throw std::invalid_argument("delivery: max_records_per_call must be at least 1");
   if (options.interval <= std::chrono::nanoseconds::zero())
     throw std::invalid_argument("delivery: interval must be positive");
+  if (options.share.index >= options.share.count) throw std::invalid_argument("delivery: stream index out of range");
   return options;
 }
 
@@ -34,8 +37,12 @@ constexpr std::chrono::nanoseconds kAfterUnexpectedError = std::chrono::seconds(
 
 }  // namespace
 
-DeliveryLoop::DeliveryLoop(spool::Spool& spool, Destination& destination, const Clock& clock,
-                           const DeliveryOptions& options, uint64_t seed)
+DeliveryLoop::DeliveryLoop(spool::Spool& spool, Destination& destination, const Clock& clock, const DeliveryOptions& options,
+                           uint64_t seed)
+    : DeliveryLoop(spool, destination, clock, options, seed, spool.scan()) {}
+
+DeliveryLoop::DeliveryLoop(spool::Spool& spool, Destination& destination, const Clock& clock, const DeliveryOptions& options,
+                           uint64_t seed, std::vector<spool::SpoolFile> scanned)
     : spool_(spool),
       destination_(destination),
       clock_(clock),
@@ -43,14 +50,15 @@ DeliveryLoop::DeliveryLoop(spool::Spool& spool, Destination& destination, const 
       // Strictly longer than the cap, so that even a wait of exactly the cap never counts.
       stall_limit_(std::max<std::chrono::nanoseconds>(kStallLimit, options_.retry_cap + std::chrono::seconds(1))),
       next_interval_(clock.steady_now()),  // leftovers have waited long enough: the first pass sends them
-      backoff_(options.retry_base, options.retry_cap, seed),
-      events_(options.events ? options.events : std::make_shared<DeliveryEvents>()),
+      backoff_(options_.retry_base, options_.retry_cap, seed),
+      events_(options_.events ? options_.events : std::make_shared<DeliveryEvents>()),
       failure_log_(clock),
       busy_(clock),
       sender_(spool, destination, *events_, clock, failure_log_, busy_,
               CallShape{options_.pack_record_bytes, options_.max_records_per_call}) {
   std::lock_guard lock(state_mutex_);
-  for (spool::SpoolFile& file : spool_.scan()) {
+  for (spool::SpoolFile& file : scanned) {
+    if (!ours(file)) continue;
     const WallTime created = file.created;
     ready_.insert(index_.try_emplace(std::move(file), WaitingRecord{0, created}).first);
   }
@@ -61,7 +69,12 @@ DeliveryLoop::DeliveryLoop(spool::Spool& spool, Destination& destination, const 
   }
 }
 
+bool DeliveryLoop::ours(const spool::SpoolFile& file) const {
+  return options_.share.count <= 1 || stream_of(file, options_.share.count) == options_.share.index;
+}
+
 void DeliveryLoop::notify_published(const spool::SpoolFile& file, WallTime first_received) {
+  if (!ours(file)) return;
   std::lock_guard lock(state_mutex_);
   const auto [entry, inserted] =
       index_.try_emplace(file, WaitingRecord{0, first_received == WallTime{} ? file.created : first_received});

@@ -49,6 +49,13 @@
 
 namespace kinesyslog::deliver {
 
+// Which stream a loop serves when several share one spool: the files whose route hashes to
+// `index` of `count` (see stream_assignment.hpp); one stream takes every file.
+struct StreamShare {
+  size_t index = 0;
+  size_t count = 1;
+};
+
 struct DeliveryOptions {
   std::chrono::nanoseconds interval = std::chrono::seconds(60);  // --delivery-interval
   size_t max_records_per_call = 500;                             // PutRecordBatch: 500 records per call
@@ -59,6 +66,7 @@ struct DeliveryOptions {
   std::chrono::nanoseconds retry_base = std::chrono::seconds(1);
   std::chrono::nanoseconds retry_cap = std::chrono::minutes(5);
   std::shared_ptr<DeliveryEvents> events;  // told what happens (the metrics); nobody when null
+  StreamShare share;                       // the files this loop indexes and sends
 };
 
 class DeliveryLoop {
@@ -66,11 +74,15 @@ class DeliveryLoop {
   // Scans the spool: records left by an earlier run are queued and go out on the first pass.
   DeliveryLoop(spool::Spool& spool, Destination& destination, const Clock& clock, const DeliveryOptions& options,
                uint64_t seed);
+  // With the result of one Spool::scan() made for all the loops of a spool: keeps its share of `scanned`.
+  DeliveryLoop(spool::Spool& spool, Destination& destination, const Clock& clock, const DeliveryOptions& options,
+               uint64_t seed, std::vector<spool::SpoolFile> scanned);
   DeliveryLoop(const DeliveryLoop&) = delete;
   DeliveryLoop& operator=(const DeliveryLoop&) = delete;
 
   // An encoder published `file` into the spool, holding events received from `first_received`
-  // on (default: the file's creation time). Thread-safe; a file already known is ignored.
+  // on (default: the file's creation time). Thread-safe; a file already known, or one of another
+  // stream's share, is ignored.
   void notify_published(const spool::SpoolFile& file, WallTime first_received = {});
 
   // The delivery thread's body; returns soon after `stop` is requested (see Shutdown above).
@@ -127,6 +139,7 @@ class DeliveryLoop {
   void back_off_unsettled() noexcept;
   void forget_locked(IndexEntry entry);
   void publish_gauges_locked();
+  bool ours(const spool::SpoolFile& file) const;
 
   spool::Spool& spool_;
   Destination& destination_;

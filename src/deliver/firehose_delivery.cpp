@@ -1,6 +1,7 @@
 #include "deliver/firehose_delivery.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include "aws/config_error.hpp"
@@ -33,10 +34,14 @@ aws::EndpointUrl endpoint_url(const aws::ResolvedEndpoint& resolved) {
 FirehoseDelivery::FirehoseDelivery(const FirehoseSettings& settings, const Environment& environment,
                                    const Clock& clock, uint64_t jitter_seed)
     : jitter_seed_(jitter_seed) {
-  if (!aws::is_valid_stream_name(settings.stream)) {
-    throw aws::AwsConfigError(fmt::format("--stream '{}': a Firehose stream name is 1-64 of a-z A-Z 0-9 _ . -",
-                                          settings.stream));
+  if (settings.streams.empty()) throw aws::AwsConfigError("--stream: no Firehose stream given");
+  for (const std::string& stream : settings.streams) {
+    if (!aws::is_valid_stream_name(stream)) {
+      throw aws::AwsConfigError(
+          fmt::format("--stream '{}': a Firehose stream name is 1-64 of a-z A-Z 0-9 _ . -", stream));
+    }
   }
+  const std::string names = fmt::format("{}", fmt::join(settings.streams, ", "));
   const auto paths = aws::SharedConfigPaths::resolve(environment);
   const aws::SharedConfig shared = aws::SharedConfig::load(paths);
   const aws::Profile profile = shared.profile(aws::resolve_profile_name(non_empty(settings.profile), environment));
@@ -52,23 +57,29 @@ FirehoseDelivery::FirehoseDelivery(const FirehoseSettings& settings, const Envir
       aws::CredentialChainContext{environment, shared, region->name, credentials_transport_, clock}, profile);
   const auto firehose = aws::resolve_endpoint(aws::kFirehose, region->name, non_empty(settings.endpoint_url), environment);
   const auto sts = aws::resolve_endpoint(aws::kSts, region->name, std::nullopt, environment);
-  spdlog::info("Firehose stream {} in {} (region from {}), endpoint {} ({}), STS {} ({})", settings.stream,
-               region->name, region->source, firehose.url, firehose.source, sts.url, sts.source);
+  spdlog::info("Firehose {} {} in {} (region from {}), endpoint {} ({}), STS {} ({})",
+               settings.streams.size() == 1 ? "stream" : "streams", names, region->name, region->source, firehose.url,
+               firehose.source, sts.url, sts.source);
 
   const aws::SigV4Signer firehose_signer(region->name, "firehose");
-  delivery_client_ = std::make_unique<aws::SignedClient>(endpoint_url(firehose), firehose_signer, *credentials_,
-                                                         delivery_transport_, clock, kDeliveryTimeouts);
   startup_firehose_client_ = std::make_unique<aws::SignedClient>(endpoint_url(firehose), firehose_signer,
                                                                  *credentials_, startup_transport_, clock,
                                                                  kStartupTimeouts);
   sts_client_ = std::make_unique<aws::SignedClient>(endpoint_url(sts), aws::SigV4Signer(region->name, "sts"),
                                                     *credentials_, startup_transport_, clock, kStartupTimeouts);
-  destination_ = std::make_unique<FirehoseDestination>(settings.stream, *delivery_client_);
-  startup_check_ = std::make_unique<FirehoseStartupCheck>(settings.stream, *startup_firehose_client_, *sts_client_);
+  for (const std::string& stream : settings.streams) {
+    StreamDelivery delivery;
+    delivery.transport = std::make_unique<aws::CurlTransport>();
+    delivery.client = std::make_unique<aws::SignedClient>(endpoint_url(firehose), firehose_signer, *credentials_,
+                                                          *delivery.transport, clock, kDeliveryTimeouts);
+    delivery.destination = std::make_unique<FirehoseDestination>(stream, *delivery.client);
+    streams_.push_back(std::move(delivery));
+  }
+  startup_check_ = std::make_unique<FirehoseStartupCheck>(settings.streams, *startup_firehose_client_, *sts_client_);
 
   ready_ = startup_check_->attempt();  // StartupRefused goes to the caller: exit 78
   if (ready_) {
-    spdlog::info("Firehose stream {} is ACTIVE; AWS account {}", settings.stream, startup_check_->account());
+    spdlog::info("Firehose {} ACTIVE; AWS account {}", names, startup_check_->account());
     owner_->set(startup_check_->account());
   } else {
     spdlog::warn("AWS is unreachable at start ({}); listening anyway: records wait until the stream and the "
@@ -78,9 +89,15 @@ FirehoseDelivery::FirehoseDelivery(const FirehoseSettings& settings, const Envir
 
 FirehoseDelivery::~FirehoseDelivery() = default;
 
+std::vector<deliver::Destination*> FirehoseDelivery::destinations() const {
+  std::vector<deliver::Destination*> destinations;
+  for (const StreamDelivery& stream : streams_) destinations.push_back(stream.destination.get());
+  return destinations;
+}
+
 void FirehoseDelivery::end_calls_at(SteadyTime deadline) {
   credentials_transport_.end_calls_at(deadline);
-  delivery_transport_.end_calls_at(deadline);
+  for (StreamDelivery& stream : streams_) stream.transport->end_calls_at(deadline);
   startup_transport_.end_calls_at(deadline);
 }
 

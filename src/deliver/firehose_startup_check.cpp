@@ -22,35 +22,45 @@ constexpr auto kRetryCap = std::chrono::seconds(60);
 
 }  // namespace
 
-FirehoseStartupCheck::FirehoseStartupCheck(std::string stream, aws::SignedClient& firehose, aws::SignedClient& sts)
-    : stream_(std::move(stream)), firehose_(firehose), sts_(sts) {}
+FirehoseStartupCheck::FirehoseStartupCheck(std::vector<std::string> streams, aws::SignedClient& firehose,
+                                           aws::SignedClient& sts)
+    : streams_(std::move(streams)), active_(streams_.size(), false), firehose_(firehose), sts_(sts) {}
 
 bool FirehoseStartupCheck::attempt() {
   last_problem_.clear();
   // Both calls each time something is missing, so one unreachable service does not hide the other's refusal.
-  const bool stream_ok = stream_active_ || check_stream();
+  const bool stream_ok = check_streams();
   const bool account_ok = !account_.empty() || check_account();
   return stream_ok && account_ok;
 }
 
-bool FirehoseStartupCheck::check_stream() {
-  const std::string what = fmt::format("DescribeDeliveryStream for Firehose stream {} in {}", stream_,
-                                       firehose_.signer().region());
+// Every stream not yet seen ACTIVE, each time: one unreachable answer does not hide another's refusal.
+bool FirehoseStartupCheck::check_streams() {
+  bool all_active = true;
+  for (size_t i = 0; i < streams_.size(); ++i) {
+    if (!active_[i]) active_[i] = check_stream(streams_[i]);
+    all_active = all_active && active_[i];
+  }
+  return all_active;
+}
+
+bool FirehoseStartupCheck::check_stream(const std::string& stream) {
+  const std::string what =
+      fmt::format("DescribeDeliveryStream for Firehose stream {} in {}", stream, firehose_.signer().region());
   return call_aws(what, firehose_, [&]() -> std::optional<aws::ServiceError> {
-    auto answer = aws::describe_delivery_stream(firehose_, stream_);
+    auto answer = aws::describe_delivery_stream(firehose_, stream);
     if (auto* error = std::get_if<aws::ServiceError>(&answer)) {
       if (error->code == "ResourceNotFoundException") {
-        throw StartupRefused(fmt::format("Firehose stream {} does not exist in {} (--stream, --region): {}", stream_,
+        throw StartupRefused(fmt::format("Firehose stream {} does not exist in {} (--stream, --region): {}", stream,
                                          firehose_.signer().region(), error->describe()));
       }
       return std::move(*error);
     }
     const auto& status = std::get<aws::StreamStatus>(answer);
     if (status.status != "ACTIVE") {
-      throw StartupRefused(fmt::format("Firehose stream {} in {} is {}, not ACTIVE (--stream)", stream_,
+      throw StartupRefused(fmt::format("Firehose stream {} in {} is {}, not ACTIVE (--stream)", stream,
                                        firehose_.signer().region(), status.status));
     }
-    stream_active_ = true;
     return std::nullopt;
   });
 }
@@ -105,7 +115,7 @@ void BackgroundStartupCheck::run(std::stop_token stop) {
     if (pause_.sleep_for(stop, delay)) return;
     try {
       if (check_.attempt()) {
-        spdlog::info("AWS reachable again: stream ACTIVE, account {}; encoding resumes", check_.account());
+        spdlog::info("AWS reachable again: every stream ACTIVE, account {}; encoding resumes", check_.account());
         owner_.set(check_.account());
         return;
       }

@@ -1,5 +1,5 @@
 #pragma once
-// docs/behaviour.md §5.1 start-up checks for Firehose: DescribeDeliveryStream must say ACTIVE, and STS
+// docs/behaviour.md §5.1 start-up checks for Firehose: DescribeDeliveryStream must say ACTIVE for every stream, and STS
 // GetCallerIdentity gives the account for records' `owner`. Only a definitive answer refuses
 // to start; when AWS cannot be reached the relay starts anyway and the checks go on in the
 // background with backoff, while encoders wait for the account (AccountIdPromise).
@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "aws/service_error.hpp"
 #include "aws/signed_client.hpp"
@@ -28,9 +29,12 @@ class StartupRefused : public std::runtime_error {
 // Not thread-safe: used by the start-up thread, then by the background thread only.
 class FirehoseStartupCheck {
  public:
-  FirehoseStartupCheck(std::string stream, aws::SignedClient& firehose, aws::SignedClient& sts);
+  // `streams`: at least one; a missing or inactive one is refused by name.
+  FirehoseStartupCheck(std::vector<std::string> streams, aws::SignedClient& firehose, aws::SignedClient& sts);
+  FirehoseStartupCheck(std::string stream, aws::SignedClient& firehose, aws::SignedClient& sts)
+      : FirehoseStartupCheck(std::vector<std::string>{std::move(stream)}, firehose, sts) {}
 
-  // One attempt at whatever is not known yet. True once the stream is ACTIVE and the account
+  // One attempt at whatever is not known yet. True once every stream is ACTIVE and the account
   // known; false when AWS could not be reached or asked to wait (the reason in last_problem()).
   // Throws StartupRefused on a definitive answer.
   bool attempt();
@@ -38,15 +42,16 @@ class FirehoseStartupCheck {
   const std::string& last_problem() const { return last_problem_; }
 
  private:
-  bool check_stream();
+  bool check_streams();
+  bool check_stream(const std::string& stream);
   bool check_account();
   bool call_aws(const std::string& what, aws::SignedClient& client,
                 const std::function<std::optional<aws::ServiceError>()>& call);
 
-  std::string stream_;
+  std::vector<std::string> streams_;
+  std::vector<bool> active_;  // per stream: DescribeDeliveryStream said ACTIVE
   aws::SignedClient& firehose_;
   aws::SignedClient& sts_;
-  bool stream_active_ = false;
   std::string account_;
   std::string last_problem_;
 };

@@ -175,17 +175,17 @@ void EncoderPool::encode_batch(ClosedBatch& closed, std::optional<RecordEncoder>
   }
   if (spdlog::should_log(spdlog::level::debug)) log_batch(closed, encoded);
   for (size_t i = 0; i < encoded.records.size(); ++i) {
-    publish(encoded.records[i], closed.first_received,
+    publish(encoded.records[i], closed.key, closed.first_received,
             coverage(closed, encoded.record_first_events[i], encoded.record_events[i]), encoded.record_events[i]);
   }
 }
 
-void EncoderPool::publish(std::string_view record, WallTime first_received, const JournalCoverage& holds,
-                          size_t events) {
+void EncoderPool::publish(std::string_view record, const SourceKey& source, WallTime first_received,
+                          const JournalCoverage& holds, size_t events) {
   // Disk full clears when delivery frees space or an operator acts; the queue backs up meanwhile.
   while (true) {
     try {
-      publisher_.publish(record, first_received, holds);
+      publisher_.publish(record, source, first_received, holds);
       reporter_.spool_failing(false);
       return;
     } catch (const spool::SpoolFullError& error) {

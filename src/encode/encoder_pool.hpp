@@ -61,8 +61,11 @@ struct JournalCoverage {
 class RecordPublisher {
  public:
   virtual ~RecordPublisher() = default;
-  // `holds`: the journal entries inside `record`; once drain() returns they are in a published record.
-  virtual void publish(std::string_view record, WallTime first_received, const JournalCoverage& holds) = 0;
+  // `source`: the batch's (address, port) the record's events came from (the spool keeps it,
+  // delivery picks the stream by it). `holds`: the journal entries inside `record`; once drain()
+  // returns they are in a published record.
+  virtual void publish(std::string_view record, const SourceKey& source, WallTime first_received,
+                       const JournalCoverage& holds) = 0;
   // The stage will never publish these events (`loss` says why; already counted by the reporter).
   virtual void give_up(Loss loss, const JournalCoverage& events) = 0;
   // Shutdown: no wait inside publish() lasts past `deadline`.
@@ -118,7 +121,8 @@ class EncoderPool {
  private:
   void encode_batches();
   void encode_batch(ClosedBatch& closed, std::optional<RecordEncoder>& encoder, std::string& encoder_owner);
-  void publish(std::string_view record, WallTime first_received, const JournalCoverage& holds, size_t events);
+  void publish(std::string_view record, const SourceKey& source, WallTime first_received, const JournalCoverage& holds,
+               size_t events);
   void batch_done();
   void wait_before_retry();
   bool past_stop_deadline() const;

@@ -1,11 +1,12 @@
 #include "metrics/relay_metrics.hpp"
 
+#include <algorithm>
+#include <stdexcept>
+
 #include <prometheus/counter.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
-
-#include <algorithm>
 
 namespace kinesyslog::metrics {
 namespace {
@@ -48,28 +49,32 @@ double as_double(uint64_t value) { return static_cast<double>(value); }
 
 RelayMetrics::RelayMetrics(RelayMetricsLabels labels, const Clock& clock)
     : labels_(std::move(labels)), clock_(clock), registry_(std::make_shared<prometheus::Registry>()) {
-  const prometheus::Labels stream{{"stream", labels_.stream}};
-  batch_records_ = &prometheus::BuildHistogram()
-                        .Name("kinesyslog_batch_records")
-                        .Help("Kinesis batch record count")
-                        .Register(*registry_)
-                        .Add(stream, linear_buckets(500, 10));
-  batch_bytes_ = &prometheus::BuildHistogram()
-                      .Name("kinesyslog_batch_bytes")
-                      .Help("Kinesis batch request size")
-                      .Register(*registry_)
-                      .Add(stream, linear_buckets(4 * 1024 * 1024, 8));
-  record_bytes_ = &prometheus::BuildHistogram()
-                       .Name("kinesyslog_record_bytes")
-                       .Help("Kinesis record size")
-                       .Register(*registry_)
-                       .Add(stream, linear_buckets(1024 * 1000, 8));
-  delivery_seconds_ = &prometheus::BuildHistogram()
-                           .Name("kinesyslog_delivery_seconds")
-                           .Help("Seconds from receiving a record's oldest event to its acknowledgement")
-                           .Register(*registry_)
-                           .Add(stream, prometheus::Histogram::BucketBoundaries{0.5, 1, 5, 10, 30, 60, 120, 300, 600,
-                                                                                 1800, 3600, 21600, 86400});
+  if (labels_.streams.empty()) throw std::invalid_argument("metrics: no stream");
+  auto& batch_records = prometheus::BuildHistogram()
+                            .Name("kinesyslog_batch_records")
+                            .Help("Kinesis batch record count")
+                            .Register(*registry_);
+  auto& batch_bytes = prometheus::BuildHistogram()
+                          .Name("kinesyslog_batch_bytes")
+                          .Help("Kinesis batch request size")
+                          .Register(*registry_);
+  auto& record_bytes =
+      prometheus::BuildHistogram().Name("kinesyslog_record_bytes").Help("Kinesis record size").Register(*registry_);
+  auto& delivery_seconds = prometheus::BuildHistogram()
+                               .Name("kinesyslog_delivery_seconds")
+                               .Help("Seconds from receiving a record's oldest event to its acknowledgement")
+                               .Register(*registry_);
+  for (const std::string& name : labels_.streams) {
+    const prometheus::Labels stream{{"stream", name}};
+    streams_.push_back(StreamSeries{
+        &batch_records.Add(stream, linear_buckets(500, 10)),
+        &batch_bytes.Add(stream, linear_buckets(4 * 1024 * 1024, 8)),
+        &record_bytes.Add(stream, linear_buckets(1024 * 1000, 8)),
+        &delivery_seconds.Add(stream, prometheus::Histogram::BucketBoundaries{0.5, 1, 5, 10, 30, 60, 120, 300, 600,
+                                                                              1800, 3600, 21600, 86400}),
+    });
+  }
+  waiting_ = std::make_unique<std::atomic<uint64_t>[]>(labels_.streams.size());
   batch_failed_ = &prometheus::BuildCounter()
                        .Name("kinesyslog_batch_record_failed")
                        .Help("Kinesis batch record failures")
@@ -80,21 +85,25 @@ RelayMetrics::RelayMetrics(RelayMetricsLabels labels, const Clock& clock)
 
 RelayMetrics::~RelayMetrics() = default;
 
-void RelayMetrics::observe_call(size_t records, uint64_t bytes) {
-  batch_records_->Observe(static_cast<double>(records));
-  batch_bytes_->Observe(as_double(bytes));
+void RelayMetrics::observe_call(size_t stream, size_t records, uint64_t bytes) {
+  streams_.at(stream).batch_records->Observe(static_cast<double>(records));
+  streams_.at(stream).batch_bytes->Observe(as_double(bytes));
 }
 
-void RelayMetrics::observe_accepted(uint64_t record_bytes, WallTime first_received) {
-  record_bytes_->Observe(as_double(record_bytes));
+void RelayMetrics::observe_accepted(size_t stream, uint64_t record_bytes, WallTime first_received) {
+  streams_.at(stream).record_bytes->Observe(as_double(record_bytes));
   const double seconds = std::chrono::duration<double>(clock_.now() - first_received).count();
-  delivery_seconds_->Observe(std::max(0.0, seconds));
+  streams_.at(stream).delivery_seconds->Observe(std::max(0.0, seconds));
 }
 
-void RelayMetrics::observe_failed(std::string_view error_message) {
+void RelayMetrics::set_waiting(size_t stream, uint64_t records) noexcept {
+  if (stream < labels_.streams.size()) waiting_[stream].store(records, std::memory_order_relaxed);
+}
+
+void RelayMetrics::observe_failed(size_t stream, std::string_view error_message) {
   std::string text(error_message.substr(0, kMaxErrorMessageLength));
   std::lock_guard lock(failed_mutex_);
-  prometheus::Labels labels{{"stream", labels_.stream}, {"error_message", text}};
+  prometheus::Labels labels{{"stream", labels_.streams.at(stream)}, {"error_message", text}};
   // Error texts come from outside (AWS answers): keep their label sets bounded.
   if (!batch_failed_->Has(labels)) {
     if (failed_labels_ >= kMaxErrorMessages) {
@@ -144,6 +153,14 @@ std::string RelayMetrics::render(const RelayReadings& readings) const {
                             MetricType::Gauge);
   quarantined.metric.push_back(gauge(as_double(readings.quarantined_records), path));
   families.push_back(std::move(quarantined));
+
+  auto waiting = family("kinesyslog_delivery_waiting_records",
+                        "Records waiting in the spool for one stream's delivery (not yet accepted)", MetricType::Gauge);
+  for (size_t stream = 0; stream < labels_.streams.size(); ++stream) {
+    waiting.metric.push_back(
+        gauge(as_double(waiting_[stream].load(std::memory_order_relaxed)), {{"stream", labels_.streams[stream]}}));
+  }
+  families.push_back(std::move(waiting));
 
   auto dropped = family("kinesyslog_dropped_messages_total", "Messages dropped or cut short, by reason",
                         MetricType::Counter);

@@ -6,6 +6,7 @@
 //    delivery and metrics threads, never per message;
 //  - state that already lives elsewhere (RelayCounters, per-thread source tables, the spool)
 //    is read at scrape time into a RelayReadings and turned into series by render().
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -41,7 +42,9 @@ struct RelayReadings {
 };
 
 struct RelayMetricsLabels {
-  std::string stream;     // label `stream` of the batch metrics, as the original
+  // Label `stream` of the delivery metrics, as the original; one series per stream, in the
+  // destinations' order (the `stream` index the observations below take). At least one.
+  std::vector<std::string> streams;
   std::string spool_dir;  // label `path` of the spool gauges, as the original
 };
 
@@ -55,10 +58,12 @@ class RelayMetrics {
   RelayMetrics(const RelayMetrics&) = delete;
   RelayMetrics& operator=(const RelayMetrics&) = delete;
 
-  // Delivery observations (relay's DeliveryEventReporter calls these).
-  void observe_call(size_t records, uint64_t bytes);
-  void observe_accepted(uint64_t record_bytes, WallTime first_received);
-  void observe_failed(std::string_view error_message);
+  // Delivery observations of stream number `stream` (relay's DeliveryEventReporter calls these).
+  void observe_call(size_t stream, size_t records, uint64_t bytes);
+  void observe_accepted(size_t stream, uint64_t record_bytes, WallTime first_received);
+  void observe_failed(size_t stream, std::string_view error_message);
+  // Records of `stream` known to its delivery loop and not yet accepted (any thread).
+  void set_waiting(size_t stream, uint64_t records) noexcept;
   // One request to the metrics endpoint; `path` is a known route or "other".
   void count_http_request(std::string_view method, std::string_view path);
 
@@ -69,10 +74,15 @@ class RelayMetrics {
   const RelayMetricsLabels labels_;
   const Clock& clock_;
   std::shared_ptr<prometheus::Registry> registry_;
-  prometheus::Histogram* batch_records_ = nullptr;
-  prometheus::Histogram* batch_bytes_ = nullptr;
-  prometheus::Histogram* record_bytes_ = nullptr;
-  prometheus::Histogram* delivery_seconds_ = nullptr;
+  // Per stream, in the order of labels_.streams.
+  struct StreamSeries {
+    prometheus::Histogram* batch_records = nullptr;
+    prometheus::Histogram* batch_bytes = nullptr;
+    prometheus::Histogram* record_bytes = nullptr;
+    prometheus::Histogram* delivery_seconds = nullptr;
+  };
+  std::vector<StreamSeries> streams_;
+  std::unique_ptr<std::atomic<uint64_t>[]> waiting_;  // per stream
   prometheus::Family<prometheus::Counter>* batch_failed_ = nullptr;
   prometheus::Family<prometheus::Counter>* http_requests_ = nullptr;
   std::mutex failed_mutex_;  // error-message cap bookkeeping (failures only, never per message)

@@ -18,6 +18,7 @@
 #include "relay/journal_replay.hpp"
 #include "relay/journal_set.hpp"
 #include "relay/spool_publisher.hpp"
+#include "relay/stream_loops.hpp"
 #include "relay/thread_ingest.hpp"
 #include "spool/directory_lock.hpp"
 #include "spool/spool.hpp"
@@ -60,10 +61,10 @@ uint64_t journal_run(const Clock& clock) {
 }  // namespace
 
 struct Relay::Pipeline {
-  Pipeline(RelayConfig relay_config, deliver::Destination& delivery_destination, const Clock& relay_clock)
+  Pipeline(RelayConfig relay_config, std::vector<deliver::Destination*> delivery_destinations, const Clock& relay_clock)
       : config(std::move(relay_config)),
         clock(relay_clock),
-        destination(delivery_destination),
+        destinations(std::move(delivery_destinations)),
         spool_lock(config.spool_dir),
         spool(config.spool_dir, clock, spool::SpoolOptions{.max_bytes = config.spool_max_bytes}),
         run(journal_run(clock)),
@@ -72,7 +73,7 @@ struct Relay::Pipeline {
         replay(journaling() ? std::make_optional<JournalReplay>(journal_directory(config.spool_dir), run, spool,
                                                                 counters.journal)
                             : std::nullopt),
-        delivery(spool, destination, clock, delivery_options(), random_seed_from_os()),
+        delivery(spool, destinations, clock, delivery_options(), config.delivery_events),
         encoder_counts(counters),
         journals(journaling() || serves_relp() ? std::make_unique<JournalSet>(config.spool_dir, run, config.io_threads,
                                                                               config.journal_sync, journal_counts)
@@ -134,7 +135,6 @@ struct Relay::Pipeline {
   deliver::DeliveryOptions delivery_options() const {
     deliver::DeliveryOptions options;
     options.interval = config.delivery_interval;
-    options.events = config.delivery_events;
     if (config.pack_records) options.pack_record_bytes = kFirehoseMaxRecordBytes;
     return options;
   }
@@ -150,14 +150,14 @@ struct Relay::Pipeline {
 
   RelayConfig config;
   const Clock& clock;
-  deliver::Destination& destination;
+  std::vector<deliver::Destination*> destinations;  // one per stream
   metrics::RelayCounters counters;
   spool::DirectoryLock spool_lock;  // before the spool: no other relay's files are scanned or touched
   spool::Spool spool;
   uint64_t run;  // names this run's journals
   JournalCounts journal_counts;
   std::optional<JournalReplay> replay;  // earlier runs' journals, until start() replayed them
-  deliver::DeliveryLoop delivery;
+  StreamLoops delivery;                 // one loop and thread per stream
   EncoderCounts encoder_counts;
   std::unique_ptr<JournalSet> journals;  // null: no journal (--journal-sync-ms 0)
   SpoolPublisher spool_publisher;
@@ -166,11 +166,10 @@ struct Relay::Pipeline {
   std::vector<std::unique_ptr<ThreadIngest>> ingests;       // one per I/O thread: parse, id, batch
   std::vector<std::unique_ptr<IoEventReporter>> io_events;  // one per I/O thread: counts and logs net's events
   std::vector<std::unique_ptr<net::IoThread>> io_threads;
-  std::jthread delivery_thread;
 };
 
-Relay::Relay(RelayConfig config, deliver::Destination& destination, const Clock& clock)
-    : pipeline_(std::make_unique<Pipeline>(std::move(config), destination, clock)) {}
+Relay::Relay(RelayConfig config, std::vector<deliver::Destination*> destinations, const Clock& clock)
+    : pipeline_(std::make_unique<Pipeline>(std::move(config), std::move(destinations), clock)) {}
 
 Relay::~Relay() {
   if (pipeline_->encoders.running()) stop(pipeline_->clock.steady_now() + std::chrono::seconds(5));
@@ -184,7 +183,7 @@ void Relay::start() {
     pipeline.replay->replay(pipeline.batch_limits(), pipeline.encoders, pipeline.clock);
     pipeline.replay.reset();
   }
-  pipeline.delivery_thread = std::jthread([&pipeline](const std::stop_token& stop) { pipeline.delivery.run(stop); });
+  pipeline.delivery.start();
   for (auto& thread : pipeline.io_threads) thread->start();
   // One listener per configured port, however many threads share it (the original's gauge).
   pipeline.counters.listeners.store(static_cast<int64_t>(pipeline.config.listeners.size()));
@@ -200,9 +199,8 @@ void Relay::stop(SteadyTime deadline) {
   pipeline.counters.listeners.store(0);
   pipeline.encoders.finish(deadline);
   if (pipeline.journals) pipeline.journals->close();  // every settled segment goes; the rest wait for the next start
-  pipeline.delivery_thread.request_stop();
-  if (pipeline.delivery_thread.joinable()) pipeline.delivery_thread.join();
-  pipeline.delivery.drain(deadline);
+  pipeline.delivery.stop_threads();
+  pipeline.delivery.drain(deadline);  // every stream at once, by the same deadline
   pipeline.encoders.log_shutdown_losses();
 }
 

@@ -50,7 +50,8 @@ struct RelayConfig {
   std::chrono::milliseconds delivery_interval{60'000};
   std::shared_ptr<net::TlsContextHolder> tls;  // needed when a listener is kTls
   uint64_t gelf_reassembly_bytes = 64 * 1024 * 1024;  // chunked GELF waiting for its other chunks
-  std::shared_ptr<deliver::DeliveryEvents> delivery_events;  // told what delivery does (the metrics); may be null
+  // Told what each stream's delivery does (the metrics), in the destinations' order; missing or null: nobody.
+  std::vector<std::shared_ptr<deliver::DeliveryEvents>> delivery_events;
   // Bytes held for peers between reads (split messages, PROXY headers), all threads together.
   uint64_t max_partial_bytes = 64 * 1024 * 1024;
   // Connections of all listeners together (from the open-files limit), and from one address.
@@ -63,8 +64,13 @@ struct RelayConfig {
 class Relay {
  public:
   // Opens every listening socket (throws net::BindError) and the spool (throws
-  // std::runtime_error naming the directory); starts nothing yet.
-  Relay(RelayConfig config, deliver::Destination& destination, const Clock& clock);
+  // std::runtime_error naming the directory); starts nothing yet. `destinations`: one per
+  // stream, in stream order (a record goes to stable_route_hash(source, port) % their number),
+  // each with its own delivery thread; they must outlive the relay.
+  Relay(RelayConfig config, std::vector<deliver::Destination*> destinations, const Clock& clock);
+  // One stream.
+  Relay(RelayConfig config, deliver::Destination& destination, const Clock& clock)
+      : Relay(std::move(config), std::vector<deliver::Destination*>{&destination}, clock) {}
   ~Relay();
   Relay(const Relay&) = delete;
   Relay& operator=(const Relay&) = delete;
@@ -79,7 +85,7 @@ class Relay {
   metrics::RelayReadings readings() const;
   // True while every I/O thread runs its listeners (the systemd watchdog).
   bool listening() const;
-  // Records wait and the delivery thread has finished nothing for minutes: stuck inside one
+  // Records wait and a delivery thread has finished nothing for minutes: stuck inside one
   // call or spool read (the systemd watchdog then restarts the relay; the spool keeps the records).
   bool delivery_stuck() const;
   // listening(), the spool takes records (writable, not refusing at --spool-max-bytes) and

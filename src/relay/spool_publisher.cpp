@@ -7,17 +7,18 @@
 
 namespace kinesyslog::relay {
 
-SpoolPublisher::SpoolPublisher(spool::Spool& spool, deliver::DeliveryLoop& delivery, JournalSet* journals,
-                               const Clock& clock, encode::EncoderReporter* reporter, spool::GroupCommitLimits limits)
+SpoolPublisher::SpoolPublisher(spool::Spool& spool, StreamLoops& delivery, JournalSet* journals, const Clock& clock,
+                               encode::EncoderReporter* reporter, spool::GroupCommitLimits limits)
     : spool_(spool),
       delivery_(delivery),
       journals_(journals),
       reporter_(reporter),
       committer_(spool, *this, clock, limits) {}
 
-void SpoolPublisher::publish(std::string_view record, WallTime first_received, const encode::JournalCoverage& holds) {
+void SpoolPublisher::publish(std::string_view record, const SourceKey& source, WallTime first_received,
+                             const encode::JournalCoverage& holds) {
   spool::PendingRecord pending;
-  pending.staged = spool_.stage(record);
+  pending.staged = spool_.stage(record, spool::RecordRoute{source.source.to_string(), source.port});
   pending.data.assign(record);
   pending.first_received = first_received;
   pending.events = holds.events;

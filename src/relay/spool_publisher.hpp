@@ -11,8 +11,9 @@
 #include <string_view>
 
 #include "core/clock.hpp"
-#include "deliver/delivery_loop.hpp"
+#include "core/source_key.hpp"
 #include "encode/encoder_pool.hpp"
+#include "relay/stream_loops.hpp"
 #include "spool/group_committer.hpp"
 #include "spool/spool.hpp"
 
@@ -24,14 +25,15 @@ class SpoolPublisher final : public encode::RecordPublisher, private spool::Comm
  public:
   // `journals`: null when no event is journaled (no commit log); in memory only, records are
   // published plainly and their events settled. `reporter` (may be null) hears of records the
-  // shutdown deadline dropped and of failing rounds.
-  SpoolPublisher(spool::Spool& spool, deliver::DeliveryLoop& delivery, JournalSet* journals, const Clock& clock,
+  // shutdown deadline dropped and of failing rounds. `delivery` hears of each published record.
+  SpoolPublisher(spool::Spool& spool, StreamLoops& delivery, JournalSet* journals, const Clock& clock,
                  encode::EncoderReporter* reporter = nullptr, spool::GroupCommitLimits limits = {});
 
-  // Stages the record and hands it to the committer; returns before it is durable (drain()
-  // waits for that). Throws as spool::Spool::stage() does, or SpoolError when the hand-off is
-  // still full at the shutdown deadline.
-  void publish(std::string_view record, WallTime first_received, const encode::JournalCoverage& holds) override;
+  // Stages the record (its name carrying `source`, which picks its stream) and hands it to the
+  // committer; returns before it is durable (drain() waits for that). Throws as
+  // spool::Spool::stage() does, or SpoolError when the hand-off is still full at the shutdown deadline.
+  void publish(std::string_view record, const SourceKey& source, WallTime first_received,
+               const encode::JournalCoverage& holds) override;
   // Events no record will hold: settled when keeping them could never help (too large for any
   // record; refused by the operator's spool cap), so their segments can go. Events lost at
   // shutdown stay unsettled: their segment survives, and the next start replays them.
@@ -49,7 +51,7 @@ class SpoolPublisher final : public encode::RecordPublisher, private spool::Comm
   void settle(const JournalId& journal, std::span<const JournalSeq> seqs);
 
   spool::Spool& spool_;
-  deliver::DeliveryLoop& delivery_;
+  StreamLoops& delivery_;  // hands each published file to its stream's loop
   JournalSet* journals_;
   encode::EncoderReporter* reporter_;
   spool::GroupCommitter committer_;  // last: its thread uses the members above

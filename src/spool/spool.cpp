@@ -163,11 +163,13 @@ Spool::Spool(std::filesystem::path directory, const Clock& clock, SpoolOptions o
       max_record_bytes_(options.max_record_bytes),
       pid_(::getpid()) {}
 
-Spool::UniqueName Spool::next_name() {
+Spool::UniqueName Spool::next_name(const RecordRoute& route) {
   const int64_t nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(clock_.now().time_since_epoch()).count();
   const uint64_t count = publish_counter.fetch_add(1, std::memory_order_relaxed);
   // Fixed-width fields: names sort by creation time, then process, then order within it.
-  std::string unique = fmt::format("{:0{}}-{:07}-{:012}", nanos, kNanosDigits, pid_, count);
+  // The route goes last: it never changes how names sort, and the temporary name carries it too
+  // (roll_forward() derives the final name from the temporary one).
+  std::string unique = fmt::format("{:0{}}-{:07}-{:012}{}", nanos, kNanosDigits, pid_, count, route_suffix(route));
   UniqueName result;
   result.name = fmt::format("{}{}", kRecordPrefix, unique);
   result.temporary_name = fmt::format("{}{}.tmp", kTemporaryPrefix, unique);
@@ -193,9 +195,9 @@ void Spool::count_published(uint64_t record_size) {
   record_bytes_.fetch_add(record_size, std::memory_order_relaxed);
 }
 
-SpoolFile Spool::publish(std::string_view record) {
+SpoolFile Spool::publish(std::string_view record, const RecordRoute& route) {
   check_room(record.size());
-  UniqueName unique = next_name();
+  UniqueName unique = next_name(route);
   TemporaryNamesInUse& in_use = temporary_names_in_use();
   in_use.add(unique.temporary_name);
   try {
@@ -208,12 +210,12 @@ SpoolFile Spool::publish(std::string_view record) {
   }
   in_use.erase(unique.temporary_name);
   count_published(record.size());
-  return SpoolFile{std::move(unique.name), record.size(), unique.created};
+  return SpoolFile{std::move(unique.name), record.size(), unique.created, route.source, route.port};
 }
 
-PreparedRecord Spool::prepare(std::string_view record) {
+PreparedRecord Spool::prepare(std::string_view record, const RecordRoute& route) {
   check_room(record.size());
-  UniqueName unique = next_name();
+  UniqueName unique = next_name(route);
   temporary_names_in_use().add(unique.temporary_name);  // scan() must not take it for a crash leftover
   UniqueFd fd(::openat(directory_fd_.get(), unique.temporary_name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC,
                        kRecordMode));
@@ -238,6 +240,7 @@ PreparedRecord Spool::prepare(std::string_view record) {
   prepared.temporary_name_ = std::move(unique.temporary_name);
   prepared.size_ = record.size();
   prepared.created_ = unique.created;
+  prepared.route_ = route;
   prepared.fd_ = std::move(fd);
   return prepared;
 }
@@ -264,7 +267,8 @@ SpoolFile Spool::commit(PreparedRecord&& prepared) {
   }
   published_here().add(identity);
   count_published(record.size_);
-  return SpoolFile{std::move(record.name_), record.size_, record.created_};
+  return SpoolFile{std::move(record.name_), record.size_, record.created_, std::move(record.route_.source),
+                   record.route_.port};
 }
 
 void Spool::discard(PreparedRecord&& prepared) {
@@ -274,10 +278,11 @@ void Spool::discard(PreparedRecord&& prepared) {
   temporary_names_in_use().erase(record.temporary_name_);
 }
 
-StagedRecord Spool::stage(std::string_view record) {
+StagedRecord Spool::stage(std::string_view record, const RecordRoute& route) {
   check_room(record.size());
   StagedRecord staged;
   staged.size_ = record.size();
+  staged.route_ = route;
   staged.reserved_ = true;
   staged_bytes_.fetch_add(record.size(), std::memory_order_relaxed);
   try {
@@ -303,7 +308,7 @@ void Spool::restage(StagedRecord& staged, std::string_view record) {
 }
 
 void Spool::write_staged(StagedRecord& staged, std::string_view record) {
-  UniqueName unique = next_name();
+  UniqueName unique = next_name(staged.route_);
   temporary_names_in_use().add(unique.temporary_name);  // scan() must not take it for a crash leftover
   const UniqueFd fd(::openat(directory_fd_.get(), unique.temporary_name.c_str(),
                              O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, kRecordMode));
@@ -380,7 +385,8 @@ Spool::CommitOutcome Spool::commit_staged(std::span<StagedRecord> records) {
     published_here().add(identities[i]);
     release_staged(record.size_);
     count_published(record.size_);
-    outcome.files[i] = SpoolFile{std::move(record.name_), record.size_, record.created_};
+    outcome.files[i] =
+        SpoolFile{std::move(record.name_), record.size_, record.created_, record.route_.source, record.route_.port};
     record.temporary_name_.clear();
     record.reserved_ = false;
   }
@@ -455,7 +461,8 @@ std::vector<SpoolFile> Spool::scan() {
       quarantine_.move_in(name, oversize_reason(static_cast<uint64_t>(status.st_size), max_record_bytes_));
       continue;
     }
-    SpoolFile file{name, static_cast<uint64_t>(status.st_size), {}};
+    RecordRoute route = route_from_name(name);
+    SpoolFile file{name, static_cast<uint64_t>(status.st_size), {}, std::move(route.source), route.port};
     if (!parse_created(name, file.created)) file.created = modification_time(status);
     bytes += file.size;
     found.push_back(std::move(file));

@@ -20,6 +20,7 @@
 #include "core/unique_fd.hpp"
 #include "spool/atomic_file.hpp"
 #include "spool/quarantine.hpp"
+#include "spool/record_route.hpp"
 #include "spool/shared_directory_sync.hpp"
 
 namespace kinesyslog::spool {
@@ -29,6 +30,8 @@ struct SpoolFile {
   std::string name;    // file name inside the spool directory
   uint64_t size = 0;   // bytes of record data
   WallTime created{};  // from the name for our files; the file's mtime for others
+  std::string source;  // the route in the name (see record_route.hpp); empty when it has none
+  uint16_t port = 0;
 };
 
 // A record written under its temporary name and synced, not yet visible to delivery: the
@@ -47,6 +50,7 @@ class PreparedRecord {
   std::string temporary_name_;
   uint64_t size_ = 0;
   WallTime created_{};
+  RecordRoute route_;
   UniqueFd fd_;  // kept open: the record's identity is read from it after the rename
 };
 
@@ -62,6 +66,7 @@ class StagedRecord {
     temporary_name_ = std::move(other.temporary_name_);
     size_ = other.size_;
     created_ = other.created_;
+    route_ = std::move(other.route_);
     reserved_ = std::exchange(other.reserved_, false);
     return *this;
   }
@@ -78,6 +83,7 @@ class StagedRecord {
   std::string temporary_name_;  // empty while nothing is written
   uint64_t size_ = 0;
   WallTime created_{};
+  RecordRoute route_;  // goes into every name it is written under
   bool reserved_ = false;
 };
 
@@ -132,8 +138,9 @@ class Spool {
   // returns it; only then can the delivery stage see it. Throws SpoolFullError past the cap
   // (a soft cap: concurrent publishes may pass it by one record each), SpoolError otherwise.
   // Two syncs per record bound the record rate by the disk's sync rate: the encoders publish
-  // through a GroupCommitter instead, which syncs many records at once.
-  SpoolFile publish(std::string_view record);
+  // through a GroupCommitter instead, which syncs many records at once. `route` goes into the
+  // file's name (and the SpoolFile returned).
+  SpoolFile publish(std::string_view record, const RecordRoute& route = {});
 
   // Two-phase publish, for callers that must note a record durably before it appears (the
   // journal's commit log). prepare() writes and syncs the record under its temporary name,
@@ -141,7 +148,7 @@ class Spool {
   // leave something to roll forward); throws as publish() does. commit() renames it into place and syncs the directory,
   // and returns it as publish() would; on failure the record's final name is gone again and SpoolError is thrown (the
   // temporary is gone too: prepare anew). discard() removes it.
-  PreparedRecord prepare(std::string_view record);
+  PreparedRecord prepare(std::string_view record, const RecordRoute& route = {});
   SpoolFile commit(PreparedRecord&& prepared);
   void discard(PreparedRecord&& prepared);
   // Group commit, the steps a GroupCommitter runs. stage() writes a record under its temporary
@@ -153,7 +160,7 @@ class Spool {
   // after a failed write-back the page cache cannot be trusted to hold the bytes). restage()
   // writes the bytes anew under a fresh temporary name, keeping its place under the cap.
   // discard(StagedRecord&&) removes it and gives its bytes back to the cap.
-  StagedRecord stage(std::string_view record);
+  StagedRecord stage(std::string_view record, const RecordRoute& route = {});
   void restage(StagedRecord& staged, std::string_view record);
   void sync_staged();
   struct CommitOutcome {
@@ -204,7 +211,7 @@ class Spool {
     std::string temporary_name;
     WallTime created;
   };
-  UniqueName next_name();
+  UniqueName next_name(const RecordRoute& route);
   void check_room(uint64_t record_size);                             // throws SpoolFullError past the cap
   void write_staged(StagedRecord& staged, std::string_view record);  // throws std::system_error
   void release_staged(uint64_t size);

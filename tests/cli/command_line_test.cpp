@@ -43,7 +43,7 @@ TEST(RepeatableOption, TlsPortZeroDisablesTheDefaultAndCountsAsGiven) {
 
 TEST(CommandLineWins, OverTheEnvironmentForASingleValue) {
   ListenOptions options = parse_listen({"--stream", "from-command-line"}, {{"KINESYSLOG_STREAM", "from-env"}});
-  EXPECT_EQ(options.stream, "from-command-line");
+  EXPECT_THAT(options.streams, ElementsAre("from-command-line"));
 }
 
 TEST(CommandLineWins, ItsRepeatedValuesReplaceTheEnvironmentsValues) {
@@ -183,7 +183,15 @@ namespace {
 
 TEST(SingleValuedOption, GivenTwiceTakesTheLastValueAsTheOriginal) {
   EXPECT_EQ(parse_listen({"--delivery-interval", "1", "--delivery-interval", "5"}).delivery_interval.count(), 5.0);
-  EXPECT_EQ(parse_listen({"--stream", "a", "--stream", "b"}).stream, "b");
+}
+
+// --stream is repeatable (several Firehose streams); one occurrence is the original's single stream.
+TEST(StreamOption, IsRepeatableOnTheCommandLineAndSpaceSeparatedInTheEnvironment) {
+  EXPECT_THAT(parse_listen({"--stream", "a"}).streams, ElementsAre("a"));
+  EXPECT_THAT(parse_listen({"--stream", "a", "--stream", "b"}).streams, ElementsAre("a", "b"));
+  EXPECT_THAT(parse_listen({}, {{"KINESYSLOG_STREAM", "a b  c"}}).streams, ElementsAre("a", "b", "c"));
+  EXPECT_THAT(parse_listen({"--stream", "x"}, {{"KINESYSLOG_STREAM", "a b"}}).streams, ElementsAre("x"));
+  EXPECT_THAT(parse_listen({"--stream=y"}).streams, ElementsAre("y"));
 }
 
 }  // namespace

@@ -13,7 +13,7 @@ using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
 ListenOptions checked(ListenOptions options) {
-  options.stream = "logs";
+  options.streams = {"logs"};
   EXPECT_EQ(validate(options), std::nullopt);
   return options;
 }

@@ -18,7 +18,7 @@ using ::testing::ElementsAre;
 
 TEST(ListenDefaults, EveryOptionHasItsSpecDefault) {
   ListenOptions options = parse_listen({});
-  EXPECT_EQ(options.stream, "");
+  EXPECT_TRUE(options.streams.empty());
   EXPECT_EQ(options.address, "0.0.0.0");
   EXPECT_TRUE(options.udp_ports.empty());
   EXPECT_TRUE(options.tcp_ports.empty());
@@ -138,11 +138,12 @@ TEST_P(ValuedOption, IsReadFromItsEnvironmentVariable) {
 INSTANTIATE_TEST_SUITE_P(
     EveryValuedListenOption, ValuedOption,
     ::testing::Values(
-        ValuedOptionCase{"stream", "logs", [](const ListenOptions& o) { EXPECT_EQ(o.stream, "logs"); }},
+        ValuedOptionCase{"stream", "logs", [](const ListenOptions& o) { EXPECT_THAT(o.streams, ElementsAre("logs")); }},
         ValuedOptionCase{"address", "::", [](const ListenOptions& o) { EXPECT_EQ(o.address, "::"); }},
         ValuedOptionCase{"udp-port", "514", [](const ListenOptions& o) { EXPECT_THAT(o.udp_ports, ElementsAre(514)); }},
         ValuedOptionCase{"tcp-port", "601", [](const ListenOptions& o) { EXPECT_THAT(o.tcp_ports, ElementsAre(601)); }},
-        ValuedOptionCase{"tls-port", "7514", [](const ListenOptions& o) { EXPECT_THAT(o.tls_ports, ElementsAre(7514)); }},
+        ValuedOptionCase{"tls-port", "7514",
+                         [](const ListenOptions& o) { EXPECT_THAT(o.tls_ports, ElementsAre(7514)); }},
         ValuedOptionCase{"cert", "/c.pem", [](const ListenOptions& o) { EXPECT_EQ(o.cert, "/c.pem"); }},
         ValuedOptionCase{"key", "/k.pem", [](const ListenOptions& o) { EXPECT_EQ(o.key, "/k.pem"); }},
         ValuedOptionCase{"proxy-protocol", "601",
@@ -170,8 +171,7 @@ INSTANTIATE_TEST_SUITE_P(
                          [](const ListenOptions& o) { EXPECT_EQ(o.max_connections_per_source, 50u); }},
         ValuedOptionCase{"client-ca", "/ca.pem", [](const ListenOptions& o) { EXPECT_EQ(o.client_ca, "/ca.pem"); }},
         ValuedOptionCase{"journal-sync-ms", "0", [](const ListenOptions& o) { EXPECT_EQ(o.journal_sync_ms, 0u); }},
-        ValuedOptionCase{"compression-level", "9",
-                         [](const ListenOptions& o) { EXPECT_EQ(o.compression_level, 9); }}),
+        ValuedOptionCase{"compression-level", "9", [](const ListenOptions& o) { EXPECT_EQ(o.compression_level, 9); }}),
     [](const ::testing::TestParamInfo<ValuedOptionCase>& param_info) {
       std::string name = param_info.param.long_name;
       std::erase(name, '-');

@@ -26,7 +26,7 @@ using ::testing::HasSubstr;
 // A configuration that passes: a stream and one UDP port.
 ListenOptions valid_options() {
   ListenOptions options;
-  options.stream = "logs";
+  options.streams = {"logs"};
   options.udp_ports = {5514};
   return options;
 }
@@ -108,13 +108,31 @@ TEST(Validate, Ipv6AddressIsAccepted) {
 
 TEST(Validate, StreamIsRequiredWithoutOutputDir) {
   ListenOptions options = valid_options();
-  options.stream.clear();
+  options.streams.clear();
   EXPECT_EQ(validate_blamed_option(options), "--stream");
+}
+
+TEST(Validate, EachStreamIsGivenOnce) {
+  ListenOptions options = valid_options();
+  options.streams = {"logs-a", "logs-b", "logs-a"};
+  const std::optional<ConfigError> error = validate(options);
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->option, "--stream");
+  EXPECT_NE(error->message.find("logs-a is given twice"), std::string::npos) << error->message;
+  options.streams = {"logs-a", "logs-b"};
+  EXPECT_EQ(validate(options), std::nullopt);
+}
+
+TEST(Validate, DuplicateStreamExitsAsAConfigurationError) {
+  const ListenOptions options = testing::parse_listen({"--stream", "x", "--stream", "x", "--udp-port", "514"});
+  const auto refusal = check_listen_options(options);
+  ASSERT_TRUE(refusal.has_value());
+  EXPECT_EQ(refusal->exit_code, kExitConfig);
 }
 
 TEST(Validate, OutputDirStandsInForTheStream) {
   ListenOptions options = valid_options();
-  options.stream.clear();
+  options.streams.clear();
   options.output_dir = "/srv/records";
   EXPECT_EQ(validate(options), std::nullopt);
 }

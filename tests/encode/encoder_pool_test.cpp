@@ -53,7 +53,7 @@ std::string gunzip(std::string_view record) {
 // Takes records, or throws what `next_failure` says for each attempt (none: the record is kept).
 class FakePublisher final : public RecordPublisher {
  public:
-  void publish(std::string_view record, WallTime, const JournalCoverage& holds) override {
+  void publish(std::string_view record, const SourceKey& source, WallTime, const JournalCoverage& holds) override {
     std::lock_guard lock(mutex_);
     ++attempts_;
     if (failures_left_ > 0) {
@@ -62,6 +62,7 @@ class FakePublisher final : public RecordPublisher {
     }
     if (full_) throw spool::SpoolFullError("the spool holds 1024000 bytes");
     records_.emplace_back(record);
+    sources_.push_back(source);
     published_seqs_.emplace_back(holds.seqs.begin(), holds.seqs.end());
     journals_.push_back(holds.journal);
   }
@@ -99,6 +100,10 @@ class FakePublisher final : public RecordPublisher {
     std::lock_guard lock(mutex_);
     return records_;
   }
+  std::vector<SourceKey> sources() const {
+    std::lock_guard lock(mutex_);
+    return sources_;
+  }
 
  private:
   mutable std::mutex mutex_;
@@ -106,6 +111,7 @@ class FakePublisher final : public RecordPublisher {
   int failures_left_ = 0;
   bool full_ = false;
   std::vector<std::string> records_;
+  std::vector<SourceKey> sources_;  // each record's batch key, parallel to records_
   std::vector<std::vector<JournalSeq>> published_seqs_;
   std::vector<JournalId> journals_;
   std::map<Loss, std::vector<JournalSeq>> given_up_;
@@ -168,6 +174,8 @@ TEST_F(EncoderPoolTest, EncodesABatchIntoARecordCarryingTheKnownAccount) {
   const std::string json = gunzip(publisher.records()[0]);
   EXPECT_NE(json.find(R"("owner":"123456789012")"), std::string::npos) << json;
   EXPECT_NE(json.find(R"("logGroup":"/kinesyslog/syslog/5514")"), std::string::npos) << json;
+  // The batch's key goes along: the spool names the file after it, delivery picks its stream by it.
+  EXPECT_EQ(publisher.sources()[0], make_key("192.0.2.7", 5514));
   pool.begin_stop(clock.steady_now() + 5s);
   pool.finish(clock.steady_now() + 5s);
   EXPECT_FALSE(pool.running());

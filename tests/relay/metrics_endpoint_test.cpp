@@ -42,7 +42,7 @@ class MetricsEndpointTest : public ::testing::Test {
 
   ManualClock clock_{kEndpointNow};
   FakeSource source_;
-  metrics::RelayMetrics metrics_{{"my-stream", "/var/spool/kinesyslog"}, clock_};
+  metrics::RelayMetrics metrics_{{{"my-stream"}, "/var/spool/kinesyslog"}, clock_};
 };
 
 TEST_F(MetricsEndpointTest, MetricsCarryTheOriginalsNamesTypesAndLabels) {
@@ -127,6 +127,33 @@ TEST_F(MetricsEndpointTest, RelpPortsHaveTheirAcknowledgementsAndSessions) {
   }
 }
 
+// Several --stream: each stream's delivery reports under its own label, the others stay untouched.
+TEST(StreamMetrics, EachStreamsObservationsCarryItsLabel) {
+  ManualClock clock{kNow};
+  FakeSource source;
+  metrics::RelayMetrics metrics{{{"alpha", "bravo"}, "/var/spool/kinesyslog"}, clock};
+  DeliveryEventReporter alpha(metrics, 0);
+  DeliveryEventReporter bravo(metrics, 1);
+  bravo.call_starting(3, 4000);
+  bravo.record_delivered(1000, kNow - 5s);
+  bravo.record_failed("Slow down.");
+  bravo.waiting(7);
+  alpha.waiting(2);
+  const std::string text = answer_metrics_request("GET", "/metrics", source, metrics).body;
+  for (const char* line : {
+           "kinesyslog_batch_records_count{stream=\"bravo\"} 1\n",
+           "kinesyslog_batch_records_count{stream=\"alpha\"} 0\n",
+           "kinesyslog_record_bytes_count{stream=\"bravo\"} 1\n",
+           "kinesyslog_delivery_seconds_sum{stream=\"bravo\"} 5\n",
+           "kinesyslog_batch_record_failed{error_message=\"Slow down.\",stream=\"bravo\"} 1\n",
+           "# TYPE kinesyslog_delivery_waiting_records gauge",
+           "kinesyslog_delivery_waiting_records{stream=\"alpha\"} 2\n",
+           "kinesyslog_delivery_waiting_records{stream=\"bravo\"} 7\n",
+       }) {
+    EXPECT_NE(text.find(line), std::string::npos) << line << "\nin:\n" << text;
+  }
+}
+
 TEST_F(MetricsEndpointTest, DeliveryObservationsFillTheHistograms) {
   DeliveryEventReporter reporter(metrics_);
   reporter.call_starting(2, 3000);
@@ -150,7 +177,7 @@ TEST_F(MetricsEndpointTest, DeliveryObservationsFillTheHistograms) {
 
 TEST_F(MetricsEndpointTest, DistinctErrorMessagesAreCappedAndTheRestCountAsOther) {
   for (size_t i = 0; i < metrics::RelayMetrics::kMaxErrorMessages + 30; ++i) {
-    metrics_.observe_failed("error " + std::to_string(i));
+    metrics_.observe_failed(0, "error " + std::to_string(i));
   }
   const std::string text = scrape();
   size_t series = 0;

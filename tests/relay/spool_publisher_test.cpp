@@ -38,7 +38,8 @@ class SpoolPublisherTest : public ::testing::Test {
   JournalCounts reporter_{counters_, clock_};
   spool::Spool spool_{spool_dir_.path(), clock_};
   testing::FakeDestination destination_;
-  deliver::DeliveryLoop delivery_{spool_, destination_, clock_, deliver::DeliveryOptions{}, 1};
+  std::vector<deliver::Destination*> destinations_{&destination_};
+  StreamLoops delivery_{spool_, destinations_, clock_, deliver::DeliveryOptions{}, {}};
   const uint64_t run_ = 77;
   JournalSet journals_{spool_dir_.path(), run_, 1, 50ms, reporter_};
   SpoolPublisher publisher_{spool_, delivery_, &journals_, clock_};
@@ -49,7 +50,8 @@ TEST_F(SpoolPublisherTest, AJournaledRecordIsCommittedThenItsEventsSettle) {
   journal::ThreadJournal& journal = journals_.thread_journal(0);
   append_events(journal, 3);
   const std::vector<JournalSeq> seqs{1, 2, 3};
-  publisher_.publish(testing::gzip_member("three events"), clock_.now(), encode::JournalCoverage{journal.id(), seqs});
+  publisher_.publish(testing::gzip_member("three events"), key_, clock_.now(),
+                     encode::JournalCoverage{journal.id(), seqs});
   publisher_.drain(SteadyTime::max());
   EXPECT_EQ(journal.settled_through(), 3u);
   EXPECT_EQ(spool_.record_count(), 1u);
@@ -73,7 +75,7 @@ TEST_F(SpoolPublisherTest, ManyJournaledRecordsFromConcurrentEncodersShareCommit
     encoders.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i) {
         const std::vector<JournalSeq> seqs{static_cast<JournalSeq>(t * kPerThread + i + 1)};
-        publisher_.publish(testing::gzip_member("event " + std::to_string(seqs[0])), clock_.now(),
+        publisher_.publish(testing::gzip_member("event " + std::to_string(seqs[0])), key_, clock_.now(),
                            encode::JournalCoverage{journal.id(), seqs, 1});
       }
     });
@@ -109,7 +111,8 @@ TEST_F(SpoolPublisherTest, EventsGivenUpForGoodSettleAndShutdownLossesDoNot) {
 TEST_F(SpoolPublisherTest, ARecordOfAnotherRunIsCommittedWithoutTouchingThisRunsJournal) {
   // Recovery publishes an earlier run's events: noted in this run's commit log all the same.
   const std::vector<JournalSeq> seqs{5, 6};
-  publisher_.publish(testing::gzip_member("replayed"), clock_.now(), encode::JournalCoverage{JournalId{1, 0}, seqs});
+  publisher_.publish(testing::gzip_member("replayed"), key_, clock_.now(),
+                     encode::JournalCoverage{JournalId{1, 0}, seqs});
   publisher_.drain(SteadyTime::max());
   EXPECT_EQ(journals_.thread_journal(0).settled_through(), 0u);
   EXPECT_EQ(spool_.record_count(), 1u);
@@ -119,9 +122,14 @@ TEST_F(SpoolPublisherTest, ARecordOfAnotherRunIsCommittedWithoutTouchingThisRuns
 
 TEST_F(SpoolPublisherTest, WithoutTheJournalARecordIsPublishedInOneStep) {
   SpoolPublisher plain(spool_, delivery_, nullptr, clock_);
-  plain.publish(testing::gzip_member("plain"), clock_.now(), encode::JournalCoverage{});
+  plain.publish(testing::gzip_member("plain"), key_, clock_.now(), encode::JournalCoverage{});
   plain.drain(SteadyTime::max());
   EXPECT_EQ(spool_.record_count(), 1u);
+  // The batch's route is in the file's name, for the stream it goes to after a restart too.
+  const std::vector<spool::SpoolFile> found = spool_.scan();
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].source, "192.0.2.5");
+  EXPECT_EQ(found[0].port, 514);
   journal::JournalRecovery recovery(journal_directory(spool_dir_.path()), run_ + 1);
   EXPECT_TRUE(recovery.records_to_roll_forward().empty());
 }
@@ -133,7 +141,8 @@ TEST(SpoolPublisherInMemory, RelpWithoutTheJournalCountsAnEventDurableOnceItsRec
   JournalCounts reporter{counters, clock};
   spool::Spool spool{spool_dir.path(), clock};
   testing::FakeDestination destination;
-  deliver::DeliveryLoop delivery{spool, destination, clock, deliver::DeliveryOptions{}, 1};
+  std::vector<deliver::Destination*> destinations{&destination};
+  StreamLoops delivery{spool, destinations, clock, deliver::DeliveryOptions{}, {}};
   JournalSet journals{spool_dir.path(), 9, 1, 0ms, reporter};  // --journal-sync-ms 0
   SpoolPublisher publisher{spool, delivery, &journals, clock};
   EXPECT_FALSE(journals.on_disk());
@@ -146,7 +155,7 @@ TEST(SpoolPublisherInMemory, RelpWithoutTheJournalCountsAnEventDurableOnceItsRec
   EXPECT_EQ(journal.durable_through(), 0u);  // written nowhere: not durable until spooled
 
   const std::vector<JournalSeq> seqs{1, 2};
-  publisher.publish(testing::gzip_member("two events"), clock.now(), encode::JournalCoverage{journal.id(), seqs});
+  publisher.publish(testing::gzip_member("two events"), key, clock.now(), encode::JournalCoverage{journal.id(), seqs});
   publisher.drain(SteadyTime::max());
   EXPECT_EQ(spool.record_count(), 1u);
   EXPECT_EQ(journal.durable_through(), 2u);
