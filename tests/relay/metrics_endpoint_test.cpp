@@ -129,13 +129,13 @@ TEST_F(MetricsEndpointTest, RelpPortsHaveTheirAcknowledgementsAndSessions) {
 
 // Several --stream: each stream's delivery reports under its own label, the others stay untouched.
 TEST(StreamMetrics, EachStreamsObservationsCarryItsLabel) {
-  ManualClock clock{kNow};
+  ManualClock clock{kEndpointNow};
   FakeSource source;
   metrics::RelayMetrics metrics{{{"alpha", "bravo"}, "/var/spool/kinesyslog"}, clock};
   DeliveryEventReporter alpha(metrics, 0);
   DeliveryEventReporter bravo(metrics, 1);
   bravo.call_starting(3, 4000);
-  bravo.record_delivered(1000, kNow - 5s);
+  bravo.record_delivered(1000, kEndpointNow - 5s);
   bravo.record_failed("Slow down.");
   bravo.waiting(7);
   alpha.waiting(2);
