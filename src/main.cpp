@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 #include <thread>
 #include <variant>
+#include <vector>
 
 #include "cli/command_line.hpp"
 #include "cli/dump.hpp"
@@ -23,6 +24,7 @@
 #include "core/environment.hpp"
 #include "core/random_seed.hpp"
 #include "deliver/firehose_delivery.hpp"
+#include "deliver/kinesis_delivery.hpp"
 #include "deliver/output_directory.hpp"
 #include "net/listener.hpp"
 #include "net/open_files_limit.hpp"
@@ -147,26 +149,42 @@ int run_listen(const cli::ListenOptions& options, const Environment& environment
 
   const Clock& clock = SystemClock::instance();
   try {
-    // Before the Firehose delivery, whose background thread may request the stop until it is gone.
+    // Before the AWS delivery, whose background thread may request the stop until it is gone.
     relay::StopSignals stop_signals(signals);
     const cli::ListenConfig listen = cli::listen_config(options);
     relay::RelayConfig config = relay_config(options, listen);
     config.max_connections = open_files_for_connections(config);
-    // --output-dir writes locally; otherwise Firehose (SPEC §5), whose start-up may refuse (78).
-    const std::string stream = options.stream.empty() ? "kinesyslog" : options.stream;
+    // --output-dir writes locally, --kinesis-stream sends to Kinesis Data Streams, otherwise
+    // Firehose; the AWS destinations' start-up checks may refuse (78).
+    const std::string stream = !options.stream.empty()            ? options.stream
+                               : !options.kinesis_streams.empty() ? options.kinesis_streams.front()
+                                                                  : std::string("kinesyslog");
+    if (options.kinesis_streams.size() > 1) {
+      // One delivery loop per destination comes with per-stream delivery; until then one stream.
+      return config_error("--kinesis-stream: this relay delivers to one stream; give --kinesis-stream once");
+    }
     std::unique_ptr<deliver::OutputDirectoryDestination> directory;
     std::unique_ptr<deliver::FirehoseDelivery> firehose;
+    std::unique_ptr<deliver::KinesisDelivery> kinesis;
+    std::vector<deliver::Destination*> destinations;  // one per stream, each delivered on its own
     if (!options.output_dir.empty()) {
       directory = std::make_unique<deliver::OutputDirectoryDestination>(options.output_dir, stream, clock,
                                                                         random_seed_from_os());
+      destinations.push_back(directory.get());
+    } else if (!options.kinesis_streams.empty()) {
+      const deliver::KinesisSettings settings{options.kinesis_streams, options.region, options.profile,
+                                              options.endpoint_url};
+      kinesis = std::make_unique<deliver::KinesisDelivery>(settings, environment, clock, random_seed_from_os());
+      config.owner = kinesis->owner();
+      destinations = kinesis->destinations();
     } else {
       const deliver::FirehoseSettings settings{options.stream, options.region, options.profile, options.endpoint_url};
       firehose = std::make_unique<deliver::FirehoseDelivery>(settings, environment, clock,
                                                              random_seed_from_os());
       config.owner = firehose->owner();
+      destinations.push_back(&firehose->destination());
     }
-    deliver::Destination& destination =
-        directory ? static_cast<deliver::Destination&>(*directory) : firehose->destination();
+    deliver::Destination& destination = *destinations.front();
     metrics::RelayMetrics metrics({stream, options.spool_dir}, clock);
     config.delivery_events = std::make_shared<relay::DeliveryEventReporter>(metrics);
     const std::shared_ptr<net::TlsContextHolder> tls = config.tls;
@@ -177,10 +195,9 @@ int run_listen(const cli::ListenOptions& options, const Environment& environment
     relay.start();
     endpoint.start(relay);
     // A definitive refusal that arrives after start (AWS was unreachable at first) stops like SIGTERM, then exits 78.
-    if (firehose) {
-      firehose->continue_in_background(
-          [&stop_signals](const std::string& message) { stop_signals.request_stop(message); });
-    }
+    const auto on_refused = [&stop_signals](const std::string& message) { stop_signals.request_stop(message); };
+    if (firehose) firehose->continue_in_background(on_refused);
+    if (kinesis) kinesis->continue_in_background(on_refused);
     const std::string listening = fmt::format(
         "kinesyslog {} listening on {} for {} (UDP {}, TCP {}, TLS {}, RELP {}, RELP/TLS {}, PROXY {}, metrics {}), "
         "delivering to {}",
@@ -209,6 +226,7 @@ int run_listen(const cli::ListenOptions& options, const Environment& environment
     const SteadyTime deadline = clock.steady_now() + kShutdownBudget;
     // libcurl notices an abort about once a second while it waits: calls end a second early.
     if (firehose) firehose->end_calls_at(deadline - std::chrono::seconds(1));
+    if (kinesis) kinesis->end_calls_at(deadline - std::chrono::seconds(1));
     relay.stop(deadline);
     endpoint.stop();
     uint64_t received = 0;

@@ -53,8 +53,11 @@ void CallSender::read(std::span<const CallFile> files) {
   }
   size_t begin = 0;
   for (size_t k = 0; k < record_ends_.size(); ++k) {
-    views_.emplace_back(call_buffer_.data() + begin, record_ends_[k] - begin);
-    records_[sent_[k]].bytes = views_.back().size();
+    const spool::SpoolFile& file = *files[sent_[k]].file;
+    // Kinesis Data Streams shards by this key: one source's records stay on one shard, in order.
+    const std::string_view partition_key = file.source.empty() ? std::string_view(file.name) : file.source;
+    views_.push_back({std::string_view(call_buffer_.data() + begin, record_ends_[k] - begin), partition_key});
+    records_[sent_[k]].bytes = views_.back().data.size();
     begin = record_ends_[k];
   }
 }
@@ -66,9 +69,9 @@ CallResult CallSender::send(const CallLimits& limits) {
 }
 
 DeliveryResult CallSender::deliver_range(size_t begin, size_t end, const CallLimits& limits) {
-  const std::span<const std::string_view> records(views_.data() + begin, end - begin);
+  const std::span<const OutgoingRecord> records(views_.data() + begin, end - begin);
   uint64_t bytes = 0;
-  for (std::string_view record : records) bytes += record.size();
+  for (const OutgoingRecord& record : records) bytes += record.data.size();
   DeliveryResult result;
   try {
     const BusyWatch::Scope busy(busy_);

@@ -71,7 +71,7 @@ class CallSender {
 
   std::string call_buffer_;
   std::vector<size_t> record_ends_;
-  std::vector<std::string_view> views_;
+  std::vector<OutgoingRecord> views_;
   std::vector<size_t> sent_;         // positions in the call of the records read into it, as views_
   std::vector<CallRecord> records_;  // one per file of the call
 };

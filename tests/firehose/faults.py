@@ -5,7 +5,7 @@ import collections
 
 class Faults:
     FIELDS = ('throttle', 'error500', 'fail_fraction', 'fail_records', 'stall',
-              'stall_calls', 'stall_phase', 'operations')
+              'stall_calls', 'stall_phase', 'operations', 'kinesis_record_error')
 
     def __init__(self):
         self.clear()
@@ -18,7 +18,11 @@ class Faults:
         self.stall = 0.0           # seconds to wait before answering ...
         self.stall_calls = 0       # ... the next N calls (-1: every call until cleared)
         self.stall_phase = 'before'  # 'before' processing, or 'after' (records written)
-        self.operations = None     # None: every Firehose operation; else a list of op names
+        self.operations = None     # None: every Firehose and Kinesis operation; else a list of op names
+        # What a failed Kinesis record says in PutRecords' Records: ProvisionedThroughputExceededException
+        # or InternalFailure; 'alternate' takes each in turn.
+        self.kinesis_record_error = 'ProvisionedThroughputExceededException'
+        self._alternate = 0
         self._acc = 0.0
 
     def as_json(self):
@@ -26,7 +30,7 @@ class Faults:
 
     def applies(self, operation, service):
         if self.operations is None:
-            return service == 'firehose'
+            return service in ('firehose', 'kinesis')
         return operation in self.operations
 
 
@@ -40,6 +44,8 @@ class Counters:
         self.auth_failures = collections.Counter()
         self.faults = collections.Counter()
         self.streams = collections.defaultdict(collections.Counter)
+        self.kinesis_streams = collections.defaultdict(collections.Counter)   # records, bytes, records_failed
+        self.kinesis_partition_keys = collections.defaultdict(collections.Counter)
         self.records_accepted = 0
         self.records_failed = 0
         self.bytes_accepted = 0
@@ -60,4 +66,6 @@ class Counters:
             'faults': dict(self.faults),
             'unknown_members': self.unknown_members,
             'streams': {k: dict(v) for k, v in self.streams.items()},
+            'kinesis_streams': {k: dict(v, partition_keys=dict(self.kinesis_partition_keys[k]))
+                                for k, v in self.kinesis_streams.items()},
         }
