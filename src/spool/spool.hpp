@@ -28,7 +28,7 @@ struct SpoolFile {
   WallTime created{};  // from the name for our files; the file's mtime for others
   // The record's source address as text ("10.1.2.3", "2001:db8::1"); empty when unknown.
   // Placeholder for the routing fields carried in the file name (filled by the spool's naming).
-  std::string source;
+  std::string source{};
 };
 
 // A record written under its temporary name and synced, not yet visible to delivery: the
