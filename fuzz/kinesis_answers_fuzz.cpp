@@ -1,14 +1,14 @@
 // Any bytes as a Kinesis PutRecords answer, and as a partition key: nothing may crash, every
 // entry read is either accepted with a sequence number or rejected with an error code, and a
 // cut partition key is a prefix of at most 256 characters.
-#include <simdjson.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <string_view>
 #include <variant>
+
+#include <simdjson.h>
 
 #include "aws/kinesis_client.hpp"
 

@@ -1,18 +1,18 @@
 // kinesyslog: checks the options, builds the typed configuration once, wires the pipeline
 // and the destination from it, and handles signals until the shutdown.
-#include <malloc.h>
-#include <signal.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
 #include <thread>
 #include <variant>
 #include <vector>
+
+#include <malloc.h>
+#include <signal.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include "cli/command_line.hpp"
 #include "cli/dump.hpp"

@@ -1,8 +1,8 @@
 #include "aws/kinesis_client.hpp"
 
-#include <simdjson.h>
-
 #include <algorithm>
+
+#include <simdjson.h>
 
 #include "aws/base64.hpp"
 #include "core/json_escape.hpp"
@@ -86,7 +86,8 @@ std::variant<KinesisStreamStatus, ServiceError> describe_stream_summary(SignedCl
                                                                         std::string_view stream) {
   std::string body = "{\"StreamName\":\"";
   body.append(stream).append("\"}");
-  const HttpResponse response = kinesis.send(json_1_1_request("Kinesis_20131202.DescribeStreamSummary", std::move(body)));
+  const HttpResponse response =
+      kinesis.send(json_1_1_request("Kinesis_20131202.DescribeStreamSummary", std::move(body)));
   if (response.status != 200) return json_service_error(response);
   simdjson::dom::parser parser;
   simdjson::dom::element document;

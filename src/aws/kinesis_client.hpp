@@ -1,14 +1,14 @@
 #pragma once
 // Kinesis Data Streams API calls (JSON 1.1 protocol, target prefix Kinesis_20131202): the
 // PutRecords body and answer, and DescribeStreamSummary for the start-up check.
-#include <simdjson.h>
-
 #include <cstddef>
 #include <span>
 #include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
+
+#include <simdjson.h>
 
 #include "aws/service_error.hpp"
 #include "aws/signed_client.hpp"
@@ -69,7 +69,6 @@ bool kinesis_stream_accepts_writes(std::string_view status);
 
 // DescribeStreamSummary → StreamDescriptionSummary.StreamStatus. `stream` must be valid.
 // Throws HttpTransportError when no answer came.
-std::variant<KinesisStreamStatus, ServiceError> describe_stream_summary(SignedClient& kinesis,
-                                                                        std::string_view stream);
+std::variant<KinesisStreamStatus, ServiceError> describe_stream_summary(SignedClient& kinesis, std::string_view stream);
 
 }  // namespace kinesyslog::aws

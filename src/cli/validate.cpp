@@ -207,12 +207,14 @@ std::optional<ConfigError> check_kinesis_streams(const ListenOptions& options) {
   const auto& streams = options.kinesis_streams;
   if (streams.empty()) return std::nullopt;
   if (!options.stream.empty()) {
-    return error_for("--kinesis-stream", "records go to Kinesis Data Streams or to Firehose, not both; give "
-                                         "--kinesis-stream or --stream");
+    return error_for("--kinesis-stream",
+                     "records go to Kinesis Data Streams or to Firehose, not both; give "
+                     "--kinesis-stream or --stream");
   }
   if (!options.output_dir.empty()) {
-    return error_for("--kinesis-stream", "records go to Kinesis Data Streams or to --output-dir, not both; give "
-                                         "one of them");
+    return error_for("--kinesis-stream",
+                     "records go to Kinesis Data Streams or to --output-dir, not both; give "
+                     "one of them");
   }
   for (size_t i = 0; i < streams.size(); ++i) {
     const std::string& name = streams[i];
@@ -259,8 +261,9 @@ std::optional<ConfigError> validate(const ListenOptions& options) {
   if (auto error = check_listeners(ports)) return error;
   if (auto error = check_kinesis_streams(options)) return error;
   if (options.stream.empty() && options.output_dir.empty() && options.kinesis_streams.empty()) {
-    return error_for("--stream", "no delivery stream given; give --stream NAME (or --kinesis-stream NAME, or "
-                                 "--output-dir DIR)");
+    return error_for("--stream",
+                     "no delivery stream given; give --stream NAME (or --kinesis-stream NAME, or "
+                     "--output-dir DIR)");
   }
   return check_limits(options);
 }

@@ -3,11 +3,11 @@
 // Destination::deliver, each record base64-encoded; the answer's RequestResponses become one
 // RecordOutcome per record. Whole-call failures are sorted into "later", "not without a fix"
 // and "this call is malformed" (the delivery loop then splits it to find the record at fault).
-#include <simdjson.h>
-
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <simdjson.h>
 
 #include "aws/signed_client.hpp"
 #include "deliver/destination.hpp"

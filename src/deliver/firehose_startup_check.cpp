@@ -36,7 +36,7 @@ bool FirehoseStartupCheck::attempt() {
 bool FirehoseStartupCheck::check_stream() {
   const std::string what = fmt::format("DescribeDeliveryStream for Firehose stream {} in {}", stream_,
                                        firehose_.signer().region());
-  return startup_call(what, firehose_, [&]() -> std::optional<aws::ServiceError> {
+  return startup_call(last_problem_, what, firehose_, [&]() -> std::optional<aws::ServiceError> {
     auto answer = aws::describe_delivery_stream(firehose_, stream_);
     if (auto* error = std::get_if<aws::ServiceError>(&answer)) {
       if (error->code == "ResourceNotFoundException") {
@@ -52,23 +52,23 @@ bool FirehoseStartupCheck::check_stream() {
     }
     stream_active_ = true;
     return std::nullopt;
-  }, last_problem_);
+  });
 }
 
 bool FirehoseStartupCheck::check_account() {
   const std::string what = fmt::format("STS GetCallerIdentity at {}", sts_.endpoint().host_header());
-  return startup_call(what, sts_, [&]() -> std::optional<aws::ServiceError> {
+  return startup_call(last_problem_, what, sts_, [&]() -> std::optional<aws::ServiceError> {
     auto answer = aws::get_caller_identity(sts_);
     if (auto* error = std::get_if<aws::ServiceError>(&answer)) return std::move(*error);
     account_ = std::get<aws::AccountId>(answer).digits;
     return std::nullopt;
-  }, last_problem_);
+  });
 }
 
 // Only definitive answers stop the relay (SPEC §5): a refusal throws StartupRefused; throttling,
 // 5xx, network and credential-source outages are noted in last_problem and retried later.
-bool startup_call(const std::string& what, aws::SignedClient& client,
-                  const std::function<std::optional<aws::ServiceError>()>& call, std::string& last_problem) {
+bool startup_call(std::string& last_problem, const std::string& what, aws::SignedClient& client,
+                  const std::function<std::optional<aws::ServiceError>()>& call) {
   try {
     const std::optional<aws::ServiceError> error = call();
     if (!error) return true;

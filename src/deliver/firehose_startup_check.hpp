@@ -40,8 +40,8 @@ class StartupCheck {
 // Runs `call` (an AWS call at start-up; nullopt when it succeeded). Only definitive answers
 // stop the relay: a refusal throws StartupRefused naming `what`; throttling, 5xx, network and
 // credential-source outages are appended to `last_problem` and false is returned.
-bool startup_call(const std::string& what, aws::SignedClient& client,
-                  const std::function<std::optional<aws::ServiceError>()>& call, std::string& last_problem);
+bool startup_call(std::string& last_problem, const std::string& what, aws::SignedClient& client,
+                  const std::function<std::optional<aws::ServiceError>()>& call);
 
 // Not thread-safe: used by the start-up thread, then by the background thread only.
 class FirehoseStartupCheck final : public StartupCheck {

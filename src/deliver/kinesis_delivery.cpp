@@ -54,7 +54,8 @@ KinesisDelivery::KinesisDelivery(const KinesisSettings& settings, const Environm
   }
   credentials_ = aws::resolve_credentials(
       aws::CredentialChainContext{environment, shared, region->name, credentials_transport_, clock}, profile);
-  const auto kinesis = aws::resolve_endpoint(aws::kKinesis, region->name, non_empty(settings.endpoint_url), environment);
+  const auto kinesis =
+      aws::resolve_endpoint(aws::kKinesis, region->name, non_empty(settings.endpoint_url), environment);
   const auto sts = aws::resolve_endpoint(aws::kSts, region->name, std::nullopt, environment);
   spdlog::info("Kinesis streams {} in {} (region from {}), endpoint {} ({}), STS {} ({})",
                fmt::join(settings.streams, ", "), region->name, region->source, kinesis.url, kinesis.source, sts.url,
@@ -79,8 +80,10 @@ KinesisDelivery::KinesisDelivery(const KinesisSettings& settings, const Environm
                  startup_check_->account());
     owner_->set(startup_check_->account());
   } else {
-    spdlog::warn("AWS is unreachable at start ({}); listening anyway: records wait until the streams and the "
-                 "account are confirmed", startup_check_->last_problem());
+    spdlog::warn(
+        "AWS is unreachable at start ({}); listening anyway: records wait until the streams and the "
+        "account are confirmed",
+        startup_check_->last_problem());
   }
 }
 

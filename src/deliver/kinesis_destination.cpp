@@ -1,8 +1,8 @@
 #include "deliver/kinesis_destination.hpp"
 
-#include <fmt/format.h>
-
 #include <variant>
+
+#include <fmt/format.h>
 
 #include "aws/service_error.hpp"
 
@@ -32,9 +32,9 @@ DeliveryResult KinesisDestination::deliver(std::span<const OutgoingRecord> recor
     const std::string_view key = aws::kinesis_partition_key(record.partition_key);
     // PutRecords counts the key in the record's 1 MiB: such a record can never pass.
     if (record.data.size() + key.size() > aws::kKinesisMaxRecordBytes) {
-      return DeliveryResult::invalid_call(fmt::format(
-          "PutRecords to {}: a record of {} bytes with its partition key is over the 1 MiB Kinesis allows",
-          description_, record.data.size() + key.size()));
+      return DeliveryResult::invalid_call(
+          fmt::format("PutRecords to {}: a record of {} bytes with its partition key is over the 1 MiB Kinesis allows",
+                      description_, record.data.size() + key.size()));
     }
     records_.push_back({record.data, key});
   }

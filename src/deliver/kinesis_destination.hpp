@@ -4,10 +4,10 @@
 // so one host's records land on one shard). The answer's Records become one RecordOutcome per
 // record: a record refused for its shard's throughput or an internal failure is retried by the
 // delivery loop with backoff, like a Firehose record refused in RequestResponses.
-#include <simdjson.h>
-
 #include <string>
 #include <vector>
+
+#include <simdjson.h>
 
 #include "aws/kinesis_client.hpp"
 #include "aws/signed_client.hpp"

@@ -1,9 +1,9 @@
 #include "deliver/kinesis_startup_check.hpp"
 
-#include <fmt/format.h>
-
 #include <optional>
 #include <variant>
+
+#include <fmt/format.h>
 
 #include "aws/kinesis_client.hpp"
 #include "aws/sts_client.hpp"
@@ -29,7 +29,7 @@ bool KinesisStartupCheck::check_stream(size_t index) {
   const std::string& stream = streams_[index];
   const std::string region = kinesis_.signer().region();
   const std::string what = fmt::format("DescribeStreamSummary for Kinesis stream {} in {}", stream, region);
-  return startup_call(what, kinesis_, [&]() -> std::optional<aws::ServiceError> {
+  return startup_call(last_problem_, what, kinesis_, [&]() -> std::optional<aws::ServiceError> {
     auto answer = aws::describe_stream_summary(kinesis_, stream);
     if (auto* error = std::get_if<aws::ServiceError>(&answer)) {
       if (error->code == "ResourceNotFoundException") {
@@ -45,17 +45,17 @@ bool KinesisStartupCheck::check_stream(size_t index) {
     }
     writable_[index] = true;
     return std::nullopt;
-  }, last_problem_);
+  });
 }
 
 bool KinesisStartupCheck::check_account() {
   const std::string what = fmt::format("STS GetCallerIdentity at {}", sts_.endpoint().host_header());
-  return startup_call(what, sts_, [&]() -> std::optional<aws::ServiceError> {
+  return startup_call(last_problem_, what, sts_, [&]() -> std::optional<aws::ServiceError> {
     auto answer = aws::get_caller_identity(sts_);
     if (auto* error = std::get_if<aws::ServiceError>(&answer)) return std::move(*error);
     account_ = std::get<aws::AccountId>(answer).digits;
     return std::nullopt;
-  }, last_problem_);
+  });
 }
 
 }  // namespace kinesyslog::deliver

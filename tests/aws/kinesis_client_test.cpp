@@ -1,9 +1,9 @@
 #include "aws/kinesis_client.hpp"
 
-#include <gtest/gtest.h>
-
 #include <string>
 #include <variant>
+
+#include <gtest/gtest.h>
 
 #include "aws/iso8601.hpp"
 #include "fake_environment.hpp"
@@ -26,8 +26,13 @@ class KinesisClientTest : public ::testing::Test {
   FixedCredentials credentials_;
   ManualClock clock_{*parse_iso8601("2026-11-30T12:00:00Z")};
   ClockSkew skew_;
-  SignedClient client_{*parse_endpoint_url("https://kinesis.eu-west-1.amazonaws.com"), SigV4Signer("eu-west-1", "kinesis"),
-                       credentials_, transport_, clock_, {}, skew_};
+  SignedClient client_{*parse_endpoint_url("https://kinesis.eu-west-1.amazonaws.com"),
+                       SigV4Signer("eu-west-1", "kinesis"),
+                       credentials_,
+                       transport_,
+                       clock_,
+                       {},
+                       skew_};
 };
 
 TEST(KinesisStreamName, FollowsTheKinesisModelPattern) {
@@ -94,8 +99,9 @@ TEST(KinesisStreamStatus, ActiveAndUpdatingStreamsTakeWrites) {
 }
 
 TEST_F(KinesisClientTest, DescribeStreamSummaryIsASignedJsonCallForServiceKinesis) {
-  transport_.expect("POST", "/", 200,
-                    R"({"StreamDescriptionSummary":{"StreamName":"logs","StreamStatus":"UPDATING","OpenShardCount":2}})");
+  transport_.expect(
+      "POST", "/", 200,
+      R"({"StreamDescriptionSummary":{"StreamName":"logs","StreamStatus":"UPDATING","OpenShardCount":2}})");
   const auto answer = describe_stream_summary(client_, "logs");
   ASSERT_TRUE(std::holds_alternative<KinesisStreamStatus>(answer));
   EXPECT_EQ(std::get<KinesisStreamStatus>(answer).status, "UPDATING");
@@ -131,8 +137,8 @@ TEST(KinesisEndpoint, KinesisVariableThenGlobalVariableThenTheRegionalDefault) {
                                       {"AWS_ENDPOINT_URL", "http://127.0.0.1:2"}});
   EXPECT_EQ(resolve_endpoint(kKinesis, "eu-west-1", std::nullopt, both).url, "http://127.0.0.1:4567");
   EXPECT_EQ(resolve_endpoint(kKinesis, "eu-west-1", std::nullopt, both).source, "AWS_ENDPOINT_URL_KINESIS");
-  const auto global = fake_environment({{"AWS_ENDPOINT_URL_FIREHOSE", "http://127.0.0.1:1"},
-                                        {"AWS_ENDPOINT_URL", "http://127.0.0.1:2"}});
+  const auto global = fake_environment(
+      {{"AWS_ENDPOINT_URL_FIREHOSE", "http://127.0.0.1:1"}, {"AWS_ENDPOINT_URL", "http://127.0.0.1:2"}});
   EXPECT_EQ(resolve_endpoint(kKinesis, "eu-west-1", std::nullopt, global).url, "http://127.0.0.1:2");
   EXPECT_EQ(resolve_endpoint(kKinesis, "eu-west-1", std::nullopt, fake_environment({})).url,
             "https://kinesis.eu-west-1.amazonaws.com");

@@ -100,11 +100,36 @@ TEST(Help, TopLevelHelpListsEveryListenOptionWithDefaultAndVariable) {
   PrintAndExit result = parse_to_exit({"--help"});
   EXPECT_EQ(result.exit_code, kExitOk);
   EXPECT_FALSE(result.to_stderr());
-  for (std::string_view name :
-       {"stream", "address", "udp-port", "tcp-port", "tls-port", "cert", "key", "proxy-protocol", "prometheus-port",
-        "spool-dir", "spool-max-bytes", "region", "profile", "gelf", "group-prefix", "debug", "debug-asyncio",
-        "output-dir", "endpoint-url", "flush-age", "flush-size", "delivery-interval", "max-message-size", "client-ca",
-        "client-name", "proxy-from", "compression-level", "random-ids", "journal-sync-ms", "kinesis-stream"}) {
+  for (std::string_view name : {"stream",
+                                "address",
+                                "udp-port",
+                                "tcp-port",
+                                "tls-port",
+                                "cert",
+                                "key",
+                                "proxy-protocol",
+                                "prometheus-port",
+                                "spool-dir",
+                                "spool-max-bytes",
+                                "region",
+                                "profile",
+                                "gelf",
+                                "group-prefix",
+                                "debug",
+                                "debug-asyncio",
+                                "output-dir",
+                                "endpoint-url",
+                                "flush-age",
+                                "flush-size",
+                                "delivery-interval",
+                                "max-message-size",
+                                "client-ca",
+                                "client-name",
+                                "proxy-from",
+                                "compression-level",
+                                "random-ids",
+                                "journal-sync-ms",
+                                "kinesis-stream"}) {
     EXPECT_THAT(result.text, HasSubstr("--" + std::string(name) + " ")) << name;
     EXPECT_THAT(result.text, HasSubstr(environment_variable_for(name))) << name;
   }

@@ -1,10 +1,10 @@
 #include "deliver/firehose_destination.hpp"
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include <deque>
 #include <variant>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 
 #include "aws/base64.hpp"
 #include "aws/firehose_client.hpp"

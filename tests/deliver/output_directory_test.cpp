@@ -7,9 +7,9 @@
 
 #include <gtest/gtest.h>
 
-#include "support/temporary_directory.hpp"
 #include "core/clock.hpp"
 #include "deliver/outgoing_records.hpp"
+#include "support/temporary_directory.hpp"
 
 namespace kinesyslog::deliver {
 namespace {
