@@ -211,8 +211,8 @@ class ListenCommand {
     add_flag("debug-asyncio", "Accepted for compatibility; no effect", o.debug_asyncio);
     add_text("output-dir", "Deliver records into this directory as Firehose writes S3 objects, instead of AWS", "none",
              "DIR", o.output_dir);
-    add_text("endpoint-url", "Firehose endpoint override", "AWS_ENDPOINT_URL_FIREHOSE, AWS_ENDPOINT_URL", "URL",
-             o.endpoint_url);
+    add_text("endpoint-url", "Firehose (with --kinesis-stream: Kinesis) endpoint override",
+             "AWS_ENDPOINT_URL_FIREHOSE, AWS_ENDPOINT_URL", "URL", o.endpoint_url);
     add_words("kinesis-stream",
               "Kinesis Data Streams stream to send records to with PutRecords, instead of Firehose (partition key: "
               "the source address); endpoint from AWS_ENDPOINT_URL_KINESIS or AWS_ENDPOINT_URL",
