@@ -111,10 +111,10 @@ TEST(Override, SetsTheUserOnlyWhenOneIsGiven) {
 TEST(OptionTable, HasEveryListenOptionOfTheHelp) {
   std::vector<std::string> names;
   for (const ListenOptionDescription& option : listen_option_table()) names.push_back(option.long_name);
-  EXPECT_EQ(names.size(), 33U);
-  for (const char* name : {"stream", "udp-port", "prometheus-port", "spool-dir", "spool-max-bytes", "random-ids",
-                           "debug-asyncio", "proxy-from", "client-name", "relp-port", "relp-tls-port",
-                           "journal-sync-ms"}) {
+  EXPECT_EQ(names.size(), 34U);
+  for (const char* name :
+       {"stream", "udp-port", "prometheus-port", "spool-dir", "spool-max-bytes", "random-ids", "debug-asyncio",
+        "proxy-from", "client-name", "relp-port", "relp-tls-port", "journal-sync-ms", "kinesis-stream"}) {
     EXPECT_NE(std::find(names.begin(), names.end(), name), names.end()) << name;
   }
 }
