@@ -33,8 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
   if (data[0] % 2 == 0) {
-    static simdjson::dom::parser parser;
-    const auto answer = aws::parse_put_records_answer(text, parser);
+    const auto answer = aws::parse_put_records_answer(text);
     if (const auto* parsed = std::get_if<aws::PutRecordsAnswer>(&answer)) {
       for (const aws::PutRecordsEntry& entry : parsed->records) {
         require(entry.accepted ? entry.error_code.empty() : !entry.error_code.empty());

@@ -47,8 +47,9 @@ void put_records_body(std::string& body, std::string_view stream, std::span<cons
   body.append("]}");
 }
 
-std::variant<PutRecordsAnswer, std::string> parse_put_records_answer(std::string_view body,
-                                                                     simdjson::dom::parser& parser) {
+std::variant<PutRecordsAnswer, std::string> parse_put_records_answer(std::string_view body) {
+  // Its buffers grow to the largest answer seen and are reused, as the destinations' own parsers.
+  thread_local simdjson::dom::parser parser;
   simdjson::dom::element document;
   simdjson::dom::array entries;
   if (parser.parse(body.data(), body.size()).get(document) != simdjson::SUCCESS) {

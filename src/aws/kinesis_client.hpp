@@ -8,8 +8,6 @@
 #include <variant>
 #include <vector>
 
-#include <simdjson.h>
-
 #include "aws/service_error.hpp"
 #include "aws/signed_client.hpp"
 
@@ -53,11 +51,10 @@ struct PutRecordsAnswer {
   std::vector<PutRecordsEntry> records;
 };
 
-// Parses a 200 answer of PutRecords with `parser` (reused from call to call); what is wrong when
-// the body is not a JSON object with a `Records` array of objects. The caller compares the
-// count of entries with its call's.
-std::variant<PutRecordsAnswer, std::string> parse_put_records_answer(std::string_view body,
-                                                                     simdjson::dom::parser& parser);
+// Parses a 200 answer of PutRecords; what is wrong when the body is not a JSON object with a
+// `Records` array of objects. The caller compares the count of entries with its call's.
+// Reuses one parser per thread (each delivery thread calls it for every call).
+std::variant<PutRecordsAnswer, std::string> parse_put_records_answer(std::string_view body);
 
 struct KinesisStreamStatus {
   std::string status;  // "ACTIVE", "UPDATING", "CREATING", "DELETING"

@@ -87,7 +87,7 @@ DeliveryResult KinesisDestination::send_once(size_t record_count, std::chrono::m
 }
 
 DeliveryResult KinesisDestination::read_outcomes(const aws::HttpResponse& response, size_t record_count) {
-  auto answer = aws::parse_put_records_answer(response.body, parser_);
+  auto answer = aws::parse_put_records_answer(response.body);
   auto* parsed = std::get_if<aws::PutRecordsAnswer>(&answer);
   if (parsed == nullptr || parsed->records.size() != record_count) {
     // Some records may have been written: retrying them all can duplicate, never lose.

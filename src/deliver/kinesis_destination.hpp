@@ -7,8 +7,6 @@
 #include <string>
 #include <vector>
 
-#include <simdjson.h>
-
 #include "aws/kinesis_client.hpp"
 #include "aws/signed_client.hpp"
 #include "deliver/destination.hpp"
@@ -34,7 +32,6 @@ class KinesisDestination final : public Destination {
   aws::SignedClient& kinesis_;
   std::vector<aws::KinesisRecord> records_;  // the call's records with their keys cut to the API's limit
   std::string body_;                         // reused from call to call: one call's size at most
-  simdjson::dom::parser parser_;
 };
 
 }  // namespace kinesyslog::deliver

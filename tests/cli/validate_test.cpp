@@ -140,7 +140,7 @@ TEST(Validate, KinesisStreamsExcludeFirehoseAndTheOutputDirectory) {
 TEST(Validate, KinesisStreamNamesFollowTheApiModelAndAreGivenOnce) {
   ListenOptions options = valid_options();
   options.stream.clear();
-  for (const std::string bad : {std::string(), std::string("a b"), std::string(129, 'a'), std::string("q\"")}) {
+  for (const std::string& bad : {std::string(), std::string("a b"), std::string(129, 'a'), std::string("q\"")}) {
     options.kinesis_streams = {bad};
     EXPECT_EQ(blamed_option(options), "--kinesis-stream") << bad;
   }
