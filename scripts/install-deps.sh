@@ -80,4 +80,11 @@ WRAPPER
     (cd "$gelf_clients" && npm ci --omit=optional --no-audit --no-fund --loglevel=error >/dev/null)
     cp "$gelf_clients/package-lock.json" "$gelf_clients/node_modules/.installed-lock.json"
   fi
+  # kinesalite, a local Kinesis Data Streams (test_kinesis.py), pinned by its lockfile. It runs in
+  # memory, so its LevelDB addon (leveldown) is never loaded: no install scripts, no compiler step.
+  kinesalite=tests/integration/kinesalite
+  if ! cmp -s "$kinesalite/package-lock.json" "$kinesalite/node_modules/.installed-lock.json" 2>/dev/null; then
+    (cd "$kinesalite" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
+    cp "$kinesalite/package-lock.json" "$kinesalite/node_modules/.installed-lock.json"
+  fi
 fi

@@ -1,17 +1,18 @@
 // kinesyslog: checks the options, builds the typed configuration once, wires the pipeline
 // and the destination from it, and handles signals until the shutdown.
-#include <malloc.h>
-#include <signal.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include <malloc.h>
+#include <signal.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
-#include <thread>
-#include <variant>
+#include <unistd.h>
 
 #include "cli/command_line.hpp"
 #include "cli/dump.hpp"
@@ -23,6 +24,7 @@
 #include "core/environment.hpp"
 #include "core/random_seed.hpp"
 #include "deliver/firehose_delivery.hpp"
+#include "deliver/kinesis_delivery.hpp"
 #include "deliver/output_directory.hpp"
 #include "net/listener.hpp"
 #include "net/open_files_limit.hpp"
@@ -148,17 +150,20 @@ int run_listen(const cli::ListenOptions& options, const Environment& environment
 
   const Clock& clock = SystemClock::instance();
   try {
-    // Before the Firehose delivery, whose background thread may request the stop until it is gone.
+    // Before the AWS delivery, whose background thread may request the stop until it is gone.
     relay::StopSignals stop_signals(signals);
     const cli::ListenConfig listen = cli::listen_config(options);
     relay::RelayConfig config = relay_config(options, listen);
     config.max_connections = open_files_for_connections(config);
-    // --output-dir writes locally; otherwise Firehose (docs/behaviour.md §5), whose start-up may refuse (78).
-    // One destination per stream, in the order given: each gets its own delivery thread.
-    const std::vector<std::string> streams =
-        options.streams.empty() ? std::vector<std::string>{"kinesyslog"} : options.streams;
+    // --output-dir writes locally, --kinesis-stream sends to Kinesis Data Streams, otherwise
+    // Firehose; the AWS destinations' start-up checks may refuse (78). One destination per
+    // stream, in the order given: each gets its own delivery thread.
+    const std::vector<std::string> streams = !options.streams.empty()         ? options.streams
+                                             : !options.kinesis_streams.empty() ? options.kinesis_streams
+                                                                                : std::vector<std::string>{"kinesyslog"};
     std::vector<std::unique_ptr<deliver::OutputDirectoryDestination>> directories;
     std::unique_ptr<deliver::FirehoseDelivery> firehose;
+    std::unique_ptr<deliver::KinesisDelivery> kinesis;
     std::vector<deliver::Destination*> destinations;
     if (!options.output_dir.empty()) {
       for (const std::string& stream : streams) {
@@ -166,6 +171,12 @@ int run_listen(const cli::ListenOptions& options, const Environment& environment
                                                                                     random_seed_from_os()));
         destinations.push_back(directories.back().get());
       }
+    } else if (!options.kinesis_streams.empty()) {
+      const deliver::KinesisSettings settings{options.kinesis_streams, options.region, options.profile,
+                                              options.endpoint_url};
+      kinesis = std::make_unique<deliver::KinesisDelivery>(settings, environment, clock, random_seed_from_os());
+      config.owner = kinesis->owner();
+      destinations = kinesis->destinations();
     } else {
       const deliver::FirehoseSettings settings{options.streams, options.region, options.profile, options.endpoint_url};
       firehose = std::make_unique<deliver::FirehoseDelivery>(settings, environment, clock,
@@ -187,10 +198,9 @@ int run_listen(const cli::ListenOptions& options, const Environment& environment
     relay.start();
     endpoint.start(relay);
     // A definitive refusal that arrives after start (AWS was unreachable at first) stops like SIGTERM, then exits 78.
-    if (firehose) {
-      firehose->continue_in_background(
-          [&stop_signals](const std::string& message) { stop_signals.request_stop(message); });
-    }
+    const auto on_refused = [&stop_signals](const std::string& message) { stop_signals.request_stop(message); };
+    if (firehose) firehose->continue_in_background(on_refused);
+    if (kinesis) kinesis->continue_in_background(on_refused);
     const std::string listening = fmt::format(
         "kinesyslog {} listening on {} for {} (UDP {}, TCP {}, TLS {}, RELP {}, RELP/TLS {}, PROXY {}, metrics {}), "
         "delivering to {}",
@@ -219,6 +229,7 @@ int run_listen(const cli::ListenOptions& options, const Environment& environment
     const SteadyTime deadline = clock.steady_now() + kShutdownBudget;
     // libcurl notices an abort about once a second while it waits: calls end a second early.
     if (firehose) firehose->end_calls_at(deadline - std::chrono::seconds(1));
+    if (kinesis) kinesis->end_calls_at(deadline - std::chrono::seconds(1));
     relay.stop(deadline);
     endpoint.stop();
     uint64_t received = 0;

@@ -18,6 +18,7 @@ struct AwsService {
 
 inline constexpr AwsService kFirehose{"firehose", "FIREHOSE"};
 inline constexpr AwsService kSts{"sts", "STS"};
+inline constexpr AwsService kKinesis{"kinesis", "KINESIS"};
 
 // The partition's DNS suffix: "amazonaws.com.cn" for cn-*, the ISO partitions' own, else "amazonaws.com".
 std::string_view dns_suffix(std::string_view region);

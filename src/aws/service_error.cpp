@@ -18,13 +18,15 @@ struct CodeAction {
   std::string_view code;
   ErrorAction action;
 };
-constexpr std::array<CodeAction, 14> kCodeActions{{
+constexpr std::array<CodeAction, 16> kCodeActions{{
     {"Throttling", ErrorAction::kRetry},
     {"ThrottlingException", ErrorAction::kRetry},
     {"ThrottledException", ErrorAction::kRetry},
     {"TooManyRequestsException", ErrorAction::kRetry},
     {"RequestLimitExceeded", ErrorAction::kRetry},
     {"LimitExceededException", ErrorAction::kRetry},
+    {"ProvisionedThroughputExceededException", ErrorAction::kRetry},  // Kinesis: a shard's write quota, HTTP 400
+    {"KMSThrottlingException", ErrorAction::kRetry},  // Kinesis: KMS throttled the stream's encryption key
     {"ServiceUnavailable", ErrorAction::kRetry},
     {"ServiceUnavailableException", ErrorAction::kRetry},
     {"InternalFailure", ErrorAction::kRetry},

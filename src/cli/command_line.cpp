@@ -214,8 +214,12 @@ class ListenCommand {
     add_flag("debug-asyncio", "Accepted for compatibility; no effect", o.debug_asyncio);
     add_text("output-dir", "Deliver records into this directory as Firehose writes S3 objects, instead of AWS", "none",
              "DIR", o.output_dir);
-    add_text("endpoint-url", "Firehose endpoint override", "AWS_ENDPOINT_URL_FIREHOSE, AWS_ENDPOINT_URL", "URL",
-             o.endpoint_url);
+    add_text("endpoint-url", "Firehose (with --kinesis-stream: Kinesis) endpoint override",
+             "AWS_ENDPOINT_URL_FIREHOSE, AWS_ENDPOINT_URL", "URL", o.endpoint_url);
+    add_words("kinesis-stream",
+              "Kinesis Data Streams stream to send records to with PutRecords, instead of Firehose (partition key: "
+              "the source address); endpoint from AWS_ENDPOINT_URL_KINESIS or AWS_ENDPOINT_URL",
+              "NAME", o.kinesis_streams);
     add_seconds("flush-age", "Max age of an open batch before it is closed", "60", o.flush_age);
     add_value<uint64_t>("flush-size", "Raw message bytes that close a batch", std::to_string(o.flush_size), "BYTES",
                         [&o](const uint64_t& value) { o.flush_size = value; });

@@ -39,6 +39,7 @@ struct ListenOptions {
   bool debug_asyncio = false;          // accepted for compatibility with the original; no effect
   std::string output_dir;              // deliver into this directory instead of Firehose
   std::string endpoint_url;            // Firehose endpoint override; AWS_ENDPOINT_URL* are read by aws
+  std::vector<std::string> kinesis_streams;               // Kinesis Data Streams instead of Firehose (ours)
   std::chrono::duration<double> flush_age{60.0};          // max age of an open batch
   uint64_t flush_size = 4194304;                           // raw message bytes that close a batch
   std::chrono::duration<double> delivery_interval{60.0};  // how often waiting records are sent

@@ -145,11 +145,11 @@ std::optional<ConfigError> check_proxy_protocol(const ListenPorts& ports) {
 }
 
 // A stream named twice would take a share of the hash space under two loops of its own.
-std::optional<ConfigError> check_streams_distinct(const std::vector<std::string>& streams) {
+std::optional<ConfigError> check_streams_distinct(const std::vector<std::string>& streams, const std::string& option) {
   for (size_t i = 0; i < streams.size(); ++i) {
     if (std::find(streams.begin(), streams.begin() + static_cast<std::ptrdiff_t>(i), streams[i]) !=
         streams.begin() + static_cast<std::ptrdiff_t>(i)) {
-      return error_for("--stream", streams[i] + " is given twice; give each stream once");
+      return error_for(option, streams[i] + " is given twice; give each stream once");
     }
   }
   return std::nullopt;
@@ -212,6 +212,33 @@ std::optional<ConfigError> check_readable_file(std::string option, const std::st
   return error_for(std::move(option), path + " cannot be read; check the path and its permissions");
 }
 
+// Kinesis Data Streams replaces Firehose and the output directory; a name follows the Kinesis
+// API model ([a-zA-Z0-9_.-]{1,128}) and is given once.
+std::optional<ConfigError> check_kinesis_streams(const ListenOptions& options) {
+  const auto& streams = options.kinesis_streams;
+  if (streams.empty()) return std::nullopt;
+  if (!options.streams.empty()) {
+    return error_for("--kinesis-stream",
+                     "records go to Kinesis Data Streams or to Firehose, not both; give "
+                     "--kinesis-stream or --stream");
+  }
+  if (!options.output_dir.empty()) {
+    return error_for("--kinesis-stream",
+                     "records go to Kinesis Data Streams or to --output-dir, not both; give "
+                     "one of them");
+  }
+  for (const std::string& name : streams) {
+    const bool valid = !name.empty() && name.size() <= 128 && std::all_of(name.begin(), name.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+             c == '-';
+    });
+    if (!valid) {
+      return error_for("--kinesis-stream", "'" + name + "' is not a Kinesis stream name (1-128 of a-z A-Z 0-9 _ . -)");
+    }
+  }
+  return check_streams_distinct(streams, "--kinesis-stream");
+}
+
 }  // namespace
 
 std::vector<uint16_t> enabled_ports(const std::vector<int>& ports) {
@@ -238,10 +265,13 @@ std::optional<ConfigError> validate(const ListenOptions& options) {
   if (auto error = check_proxy_protocol(ports)) return error;
   if (auto error = check_proxy_from(options, ports)) return error;
   if (auto error = check_listeners(ports)) return error;
-  if (options.streams.empty() && options.output_dir.empty()) {
-    return error_for("--stream", "no delivery stream given; give --stream NAME (or --output-dir DIR)");
+  if (auto error = check_kinesis_streams(options)) return error;
+  if (options.streams.empty() && options.output_dir.empty() && options.kinesis_streams.empty()) {
+    return error_for("--stream",
+                     "no delivery stream given; give --stream NAME (or --kinesis-stream NAME, or "
+                     "--output-dir DIR)");
   }
-  if (auto error = check_streams_distinct(options.streams)) return error;
+  if (auto error = check_streams_distinct(options.streams, "--stream")) return error;
   return check_limits(options);
 }
 

@@ -32,6 +32,7 @@ void CallSender::read(std::span<const CallFile> files) {
   call_buffer_.clear();
   packer_.clear();
   sent_.clear();
+  partition_keys_.clear();
   outgoing_.clear();
   views_.clear();
   records_.assign(files.size(), CallRecord{});
@@ -59,13 +60,18 @@ void CallSender::read(std::span<const CallFile> files) {
     record.bytes = call_buffer_.size() - before;
     packer_.add(call_buffer_.size() - before);
     sent_.push_back(i);
+    // Kinesis Data Streams shards by this key: one source's records stay on one shard, in order.
+    const spool::SpoolFile& file = *files[i].file;
+    partition_keys_.push_back(file.source.empty() ? std::string_view(file.name) : std::string_view(file.source));
   }
   for (const PackedRecord& packed : packer_.records()) add_outgoing(packed);
 }
 
 void CallSender::add_outgoing(const PackedRecord& record) {
   outgoing_.push_back(record);
-  views_.emplace_back(call_buffer_.data() + record.offset, record.length);
+  // A packed record goes to Kinesis under its first file's key.
+  views_.push_back(OutgoingRecord{std::string_view(call_buffer_.data() + record.offset, record.length),
+                                  partition_keys_[record.first]});
 }
 
 template <class Apply>
@@ -81,9 +87,9 @@ CallResult CallSender::send(const CallLimits& limits) {
 }
 
 DeliveryResult CallSender::deliver_range(size_t begin, size_t end, const CallLimits& limits) {
-  const std::span<const std::string_view> records(views_.data() + begin, end - begin);
+  const std::span<const OutgoingRecord> records(views_.data() + begin, end - begin);
   uint64_t bytes = 0;
-  for (std::string_view record : records) bytes += record.size();
+  for (const OutgoingRecord& record : records) bytes += record.data.size();
   DeliveryResult result;
   try {
     const BusyWatch::Scope busy(busy_);

@@ -89,10 +89,11 @@ class CallSender {
 
   std::string call_buffer_;  // the files read, end to end
   RecordPacker packer_;
-  std::vector<size_t> sent_;             // positions in the call of the files read into call_buffer_, in order
-  std::vector<PackedRecord> outgoing_;   // first/count are positions in sent_; unpacked ones are appended
-  std::vector<std::string_view> views_;  // the bytes of each of outgoing_
-  std::vector<CallRecord> records_;      // one per file of the call
+  std::vector<size_t> sent_;  // positions in the call of the files read into call_buffer_, in order
+  std::vector<std::string_view> partition_keys_;  // of each of sent_: its file's source, or its name
+  std::vector<PackedRecord> outgoing_;            // first/count are positions in sent_; unpacked ones are appended
+  std::vector<OutgoingRecord> views_;             // the bytes (and key) of each of outgoing_
+  std::vector<CallRecord> records_;               // one per file of the call
 };
 
 }  // namespace kinesyslog::deliver

@@ -1,7 +1,7 @@
 #pragma once
-// Where records go once they are in the spool (docs/behaviour.md §5): Firehose PutRecordBatch, or the
-// local output directory. The shape follows PutRecordBatch: one call carries up to 500
-// records, and a call that got an answer has one outcome per record, in order.
+// Where records go once they are in the spool: Firehose PutRecordBatch, Kinesis Data Streams
+// PutRecords, or the local output directory. The shape follows both calls: one call carries
+// up to 500 records, and a call that got an answer has one outcome per record, in order.
 #include <chrono>
 #include <span>
 #include <string>
@@ -9,6 +9,14 @@
 #include <vector>
 
 namespace kinesyslog::deliver {
+
+// One record of a call. Kinesis Data Streams picks the shard from `partition_key` (the
+// record's source address), so one host's records stay in order on one shard; Firehose and
+// the output directory ignore it.
+struct OutgoingRecord {
+  std::string_view data;
+  std::string_view partition_key;
+};
 
 // One entry of PutRecordBatch's RequestResponses.
 struct RecordOutcome {
@@ -59,9 +67,9 @@ class Destination {
   // Sends one call. `records` respects the caller's limits (≤ 500 records, ≤ 4 MiB of data);
   // the views are valid only during the call. Failures are reported in the result, not thrown.
   // A call that would take longer than `time_limit` (the shutdown deadline) fails instead.
-  virtual DeliveryResult deliver(std::span<const std::string_view> records, std::chrono::milliseconds time_limit) = 0;
-  DeliveryResult deliver(std::span<const std::string_view> records) { return deliver(records, kNoTimeLimit); }
-  // For logs: "Firehose stream NAME in REGION", "output directory DIR".
+  virtual DeliveryResult deliver(std::span<const OutgoingRecord> records, std::chrono::milliseconds time_limit) = 0;
+  DeliveryResult deliver(std::span<const OutgoingRecord> records) { return deliver(records, kNoTimeLimit); }
+  // For logs: "Firehose stream NAME in REGION", "Kinesis stream NAME in REGION", "output directory DIR".
   virtual std::string_view describe() const = 0;
 };
 

@@ -26,9 +26,11 @@ FirehoseDestination::FirehoseDestination(std::string stream, aws::SignedClient& 
       description_(fmt::format("Firehose stream {} in {}", stream_, firehose.signer().region())),
       firehose_(firehose) {}
 
-DeliveryResult FirehoseDestination::deliver(std::span<const std::string_view> records,
+DeliveryResult FirehoseDestination::deliver(std::span<const OutgoingRecord> records,
                                             std::chrono::milliseconds time_limit) {
-  aws::put_record_batch_body(body_, stream_, records);  // once: a retry after ExpiredToken sends the same body
+  data_.clear();
+  for (const OutgoingRecord& record : records) data_.push_back(record.data);
+  aws::put_record_batch_body(body_, stream_, data_);  // once: a retry after ExpiredToken sends the same body
   bool credentials_expired = false;
   DeliveryResult result = send_once(records.size(), time_limit, credentials_expired);
   if (credentials_expired) {

@@ -3,9 +3,11 @@
 // Destination::deliver, each record base64-encoded; the answer's RequestResponses become one
 // RecordOutcome per record. Whole-call failures are sorted into "later", "not without a fix"
 // and "this call is malformed" (the delivery loop then splits it to find the record at fault).
-#include <simdjson.h>
-
 #include <string>
+#include <string_view>
+#include <vector>
+
+#include <simdjson.h>
 
 #include "aws/signed_client.hpp"
 #include "deliver/destination.hpp"
@@ -20,7 +22,7 @@ class FirehoseDestination final : public Destination {
   FirehoseDestination(std::string stream, aws::SignedClient& firehose);
 
   using Destination::deliver;
-  DeliveryResult deliver(std::span<const std::string_view> records, std::chrono::milliseconds time_limit) override;
+  DeliveryResult deliver(std::span<const OutgoingRecord> records, std::chrono::milliseconds time_limit) override;
   std::string_view describe() const override { return description_; }
 
  private:
@@ -31,6 +33,7 @@ class FirehoseDestination final : public Destination {
   std::string description_;
   aws::SignedClient& firehose_;
   std::string body_;  // reused from call to call: one call's size at most
+  std::vector<std::string_view> data_;  // the call's record data (Firehose has no partition key)
   simdjson::dom::parser parser_;
 };
 

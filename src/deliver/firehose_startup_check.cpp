@@ -47,7 +47,7 @@ bool FirehoseStartupCheck::check_streams() {
 bool FirehoseStartupCheck::check_stream(const std::string& stream) {
   const std::string what =
       fmt::format("DescribeDeliveryStream for Firehose stream {} in {}", stream, firehose_.signer().region());
-  return call_aws(what, firehose_, [&]() -> std::optional<aws::ServiceError> {
+  return startup_call(last_problem_, what, firehose_, [&]() -> std::optional<aws::ServiceError> {
     auto answer = aws::describe_delivery_stream(firehose_, stream);
     if (auto* error = std::get_if<aws::ServiceError>(&answer)) {
       if (error->code == "ResourceNotFoundException") {
@@ -67,7 +67,7 @@ bool FirehoseStartupCheck::check_stream(const std::string& stream) {
 
 bool FirehoseStartupCheck::check_account() {
   const std::string what = fmt::format("STS GetCallerIdentity at {}", sts_.endpoint().host_header());
-  return call_aws(what, sts_, [&]() -> std::optional<aws::ServiceError> {
+  return startup_call(last_problem_, what, sts_, [&]() -> std::optional<aws::ServiceError> {
     auto answer = aws::get_caller_identity(sts_);
     if (auto* error = std::get_if<aws::ServiceError>(&answer)) return std::move(*error);
     account_ = std::get<aws::AccountId>(answer).digits;
@@ -76,9 +76,9 @@ bool FirehoseStartupCheck::check_account() {
 }
 
 // Only definitive answers stop the relay (docs/behaviour.md §5.1): a refusal throws StartupRefused; throttling,
-// 5xx, network and credential-source outages are noted in last_problem_ and retried later.
-bool FirehoseStartupCheck::call_aws(const std::string& what, aws::SignedClient& client,
-                                    const std::function<std::optional<aws::ServiceError>()>& call) {
+// 5xx, network and credential-source outages are noted in last_problem and retried later.
+bool startup_call(std::string& last_problem, const std::string& what, aws::SignedClient& client,
+                  const std::function<std::optional<aws::ServiceError>()>& call) {
   try {
     const std::optional<aws::ServiceError> error = call();
     if (!error) return true;
@@ -87,17 +87,17 @@ bool FirehoseStartupCheck::call_aws(const std::string& what, aws::SignedClient& 
       case aws::ErrorAction::kRefreshCredentialsAndRetry: client.credentials().invalidate(); break;
       case aws::ErrorAction::kRetry: break;
     }
-    last_problem_ += fmt::format("{}: {}. ", what, error->describe());
+    last_problem += fmt::format("{}: {}. ", what, error->describe());
   } catch (const aws::HttpTransportError& error) {
-    last_problem_ += fmt::format("{}: {}. ", what, error.what());
+    last_problem += fmt::format("{}: {}. ", what, error.what());
   } catch (const aws::CredentialsUnavailable& error) {
     // STS, IMDS or the container endpoint is unreachable for now: as unreachable as Firehose itself.
-    last_problem_ += fmt::format("{}: no credentials yet: {}. ", what, error.what());
+    last_problem += fmt::format("{}: no credentials yet: {}. ", what, error.what());
   }
   return false;
 }
 
-BackgroundStartupCheck::BackgroundStartupCheck(FirehoseStartupCheck& check, AccountIdPromise& owner,
+BackgroundStartupCheck::BackgroundStartupCheck(StartupCheck& check, AccountIdPromise& owner,
                                                std::function<void(const std::string&)> on_refused,
                                                uint64_t jitter_seed)
     : check_(check), owner_(owner), on_refused_(std::move(on_refused)), jitter_seed_(jitter_seed),

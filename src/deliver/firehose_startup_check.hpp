@@ -26,8 +26,26 @@ class StartupRefused : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// One destination's start-up checks, as BackgroundStartupCheck retries them.
+class StartupCheck {
+ public:
+  virtual ~StartupCheck() = default;
+  // One attempt at whatever is not known yet. True once the stream(s) take writes and the
+  // account is known; false when AWS could not be reached or asked to wait (the reason in
+  // last_problem()). Throws StartupRefused on a definitive answer.
+  virtual bool attempt() = 0;
+  virtual const std::string& account() const = 0;
+  virtual const std::string& last_problem() const = 0;
+};
+
+// Runs `call` (an AWS call at start-up; nullopt when it succeeded). Only definitive answers
+// stop the relay: a refusal throws StartupRefused naming `what`; throttling, 5xx, network and
+// credential-source outages are appended to `last_problem` and false is returned.
+bool startup_call(std::string& last_problem, const std::string& what, aws::SignedClient& client,
+                  const std::function<std::optional<aws::ServiceError>()>& call);
+
 // Not thread-safe: used by the start-up thread, then by the background thread only.
-class FirehoseStartupCheck {
+class FirehoseStartupCheck final : public StartupCheck {
  public:
   // `streams`: at least one; a missing or inactive one is refused by name.
   FirehoseStartupCheck(std::vector<std::string> streams, aws::SignedClient& firehose, aws::SignedClient& sts);
@@ -37,16 +55,14 @@ class FirehoseStartupCheck {
   // One attempt at whatever is not known yet. True once every stream is ACTIVE and the account
   // known; false when AWS could not be reached or asked to wait (the reason in last_problem()).
   // Throws StartupRefused on a definitive answer.
-  bool attempt();
-  const std::string& account() const { return account_; }
-  const std::string& last_problem() const { return last_problem_; }
+  bool attempt() override;
+  const std::string& account() const override { return account_; }
+  const std::string& last_problem() const override { return last_problem_; }
 
  private:
   bool check_streams();
   bool check_stream(const std::string& stream);
   bool check_account();
-  bool call_aws(const std::string& what, aws::SignedClient& client,
-                const std::function<std::optional<aws::ServiceError>()>& call);
 
   std::vector<std::string> streams_;
   std::vector<bool> active_;  // per stream: DescribeDeliveryStream said ACTIVE
@@ -61,7 +77,7 @@ class FirehoseStartupCheck {
 // `jitter_seed` seeds the backoff's random spread.
 class BackgroundStartupCheck {
  public:
-  BackgroundStartupCheck(FirehoseStartupCheck& check, AccountIdPromise& owner,
+  BackgroundStartupCheck(StartupCheck& check, AccountIdPromise& owner,
                          std::function<void(const std::string&)> on_refused, uint64_t jitter_seed);
   ~BackgroundStartupCheck();  // stops and joins the thread
   BackgroundStartupCheck(const BackgroundStartupCheck&) = delete;
@@ -70,7 +86,7 @@ class BackgroundStartupCheck {
  private:
   void run(std::stop_token stop);
 
-  FirehoseStartupCheck& check_;
+  StartupCheck& check_;
   AccountIdPromise& owner_;
   std::function<void(const std::string&)> on_refused_;
   uint64_t jitter_seed_;

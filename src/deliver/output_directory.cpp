@@ -89,7 +89,7 @@ std::string OutputDirectoryDestination::random_uuid() {
 }
 
 // A local write has no timeout to shorten: `time_limit` is not needed.
-DeliveryResult OutputDirectoryDestination::deliver(std::span<const std::string_view> records,
+DeliveryResult OutputDirectoryDestination::deliver(std::span<const OutgoingRecord> records,
                                                    std::chrono::milliseconds /*time_limit*/) {
   std::vector<RecordOutcome> outcomes(records.size(), RecordOutcome::accept());
   if (records.empty()) return DeliveryResult::delivered(std::move(outcomes));
@@ -99,7 +99,9 @@ DeliveryResult OutputDirectoryDestination::deliver(std::span<const std::string_v
                                          now.day, now.hour, now.minute, now.second, random_uuid());
   try {
     const int dir_fd = hour_directory(relative_path);
-    writer_.write(dir_fd, object, "." + object + ".tmp", records, kObjectMode);
+    data_.clear();
+    for (const OutgoingRecord& record : records) data_.push_back(record.data);
+    writer_.write(dir_fd, object, "." + object + ".tmp", data_, kObjectMode);
   } catch (const std::system_error& error) {
     hour_fd_.reset();  // the directory may have been removed or replaced: look again next time
     return DeliveryResult::retryable_failure(

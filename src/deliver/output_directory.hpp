@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <random>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/clock.hpp"
 #include "deliver/destination.hpp"
@@ -23,7 +25,7 @@ class OutputDirectoryDestination final : public Destination {
   // Writes the object atomically (never visible half-written). Disk full, permissions and
   // the like come back as a retryable failure naming the path.
   using Destination::deliver;
-  DeliveryResult deliver(std::span<const std::string_view> records, std::chrono::milliseconds time_limit) override;
+  DeliveryResult deliver(std::span<const OutgoingRecord> records, std::chrono::milliseconds time_limit) override;
   std::string_view describe() const override { return description_; }
 
  private:
@@ -40,6 +42,7 @@ class OutputDirectoryDestination final : public Destination {
   spool::AtomicFileWriter writer_;
   std::string hour_path_;  // relative path of hour_fd_, e.g. "2026/03/01/17"
   UniqueFd hour_fd_;
+  std::vector<std::string_view> data_;  // the call's record data, as the writer takes it (reused)
 };
 
 }  // namespace kinesyslog::deliver

@@ -35,7 +35,8 @@ INSTANTIATE_TEST_SUITE_P(
         CodeCase{400, "RequestLimitExceeded", kRetry}, CodeCase{400, "LimitExceededException", kRetry},
         CodeCase{400, "ServiceUnavailable", kRetry}, CodeCase{400, "ServiceUnavailableException", kRetry},
         CodeCase{400, "InternalFailure", kRetry}, CodeCase{400, "RequestTimeout", kRetry},
-        CodeCase{400, "IDPCommunicationError", kRetry},
+        CodeCase{400, "IDPCommunicationError", kRetry}, CodeCase{400, "ProvisionedThroughputExceededException", kRetry},
+        CodeCase{400, "KMSThrottlingException", kRetry},
         // An expired session token: fetch fresh credentials, then try again.
         CodeCase{400, "ExpiredToken", kRefresh}, CodeCase{400, "ExpiredTokenException", kRefresh},
         CodeCase{400, "RequestExpired", kRefresh}, CodeCase{500, "ExpiredTokenException", kRefresh},

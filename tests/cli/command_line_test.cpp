@@ -31,6 +31,12 @@ TEST(RepeatableOption, EnvironmentValuesAreSeparatedByAnyWhitespace) {
   EXPECT_THAT(options.tcp_ports, ElementsAre(12201, 12202, 12203));
 }
 
+TEST(RepeatableOption, KinesisStreamsFromTheCommandLineOrTheEnvironment) {
+  EXPECT_THAT(parse_listen({"--kinesis-stream", "a", "--kinesis-stream", "b"}).kinesis_streams, ElementsAre("a", "b"));
+  EXPECT_THAT(parse_listen({}, {{"KINESYSLOG_KINESIS_STREAM", "logs-a logs-b"}}).kinesis_streams,
+              ElementsAre("logs-a", "logs-b"));
+}
+
 TEST(RepeatableOption, ZeroDisablesAndIsDropped) {
   EXPECT_THAT(parse_listen({"--udp-port", "0", "--udp-port", "514"}).udp_ports, ElementsAre(514));
 }
@@ -98,7 +104,8 @@ TEST(Help, TopLevelHelpListsEveryListenOptionWithDefaultAndVariable) {
        {"stream", "address", "udp-port", "tcp-port", "tls-port", "cert", "key", "proxy-protocol", "prometheus-port",
         "spool-dir", "spool-max-bytes", "region", "profile", "gelf", "group-prefix", "debug", "debug-asyncio",
         "output-dir", "endpoint-url", "flush-age", "flush-size", "delivery-interval", "max-message-size", "client-ca",
-        "client-name", "proxy-from", "compression-level", "random-ids", "journal-sync-ms", "pack-records"}) {
+        "client-name", "proxy-from", "compression-level", "random-ids", "journal-sync-ms", "pack-records",
+        "kinesis-stream"}) {
     EXPECT_THAT(result.text, HasSubstr("--" + std::string(name) + " ")) << name;
     EXPECT_THAT(result.text, HasSubstr(environment_variable_for(name))) << name;
   }

@@ -115,7 +115,7 @@ TEST(OptionTable, HasEveryListenOptionOfTheHelp) {
   EXPECT_EQ(names.size(), 34U);
   for (const char* name : {"stream", "udp-port", "prometheus-port", "spool-dir", "spool-max-bytes", "random-ids",
                            "debug-asyncio", "proxy-from", "client-name", "relp-port", "relp-tls-port",
-                           "journal-sync-ms", "pack-records"}) {
+                           "journal-sync-ms", "pack-records", "kinesis-stream"}) {
     EXPECT_NE(std::find(names.begin(), names.end(), name), names.end()) << name;
   }
 }

@@ -137,6 +137,37 @@ TEST(Validate, OutputDirStandsInForTheStream) {
   EXPECT_EQ(validate(options), std::nullopt);
 }
 
+TEST(Validate, KinesisStreamsStandInForTheFirehoseStream) {
+  ListenOptions options = valid_options();
+  options.stream.clear();
+  options.kinesis_streams = {"logs-a", "logs.b_2"};
+  EXPECT_EQ(validate(options), std::nullopt);
+}
+
+TEST(Validate, KinesisStreamsExcludeFirehoseAndTheOutputDirectory) {
+  ListenOptions options = valid_options();
+  options.kinesis_streams = {"logs"};
+  EXPECT_EQ(blamed_option(options), "--kinesis-stream");
+  EXPECT_THAT(validate(options)->message, HasSubstr("--stream"));
+  options.stream.clear();
+  options.output_dir = "/srv/records";
+  EXPECT_EQ(blamed_option(options), "--kinesis-stream");
+  EXPECT_THAT(validate(options)->message, HasSubstr("--output-dir"));
+}
+
+TEST(Validate, KinesisStreamNamesFollowTheApiModelAndAreGivenOnce) {
+  ListenOptions options = valid_options();
+  options.stream.clear();
+  for (const std::string& bad : {std::string(), std::string("a b"), std::string(129, 'a'), std::string("q\"")}) {
+    options.kinesis_streams = {bad};
+    EXPECT_EQ(blamed_option(options), "--kinesis-stream") << bad;
+  }
+  options.kinesis_streams = {std::string(128, 'a')};
+  EXPECT_EQ(validate(options), std::nullopt);
+  options.kinesis_streams = {"logs", "other", "logs"};
+  EXPECT_EQ(blamed_option(options), "--kinesis-stream");
+}
+
 TEST(Validate, FlushAgeMustBeAboveZero) {
   for (double seconds : {0.0, -1.0, std::nan(""), std::numeric_limits<double>::infinity()}) {
     ListenOptions options = valid_options();

@@ -250,7 +250,8 @@ TEST_F(DeliveryLoopTest, WaitingOnPurposeIsNoStall) {
 class FailingWhileReportingDestination final : public Destination {
  public:
   using Destination::deliver;
-  DeliveryResult deliver(std::span<const std::string_view> records, std::chrono::milliseconds time_limit) override {
+  DeliveryResult deliver(std::span<const deliver::OutgoingRecord> records,
+                         std::chrono::milliseconds time_limit) override {
     if (failures_left_ > 0) throw std::runtime_error("the connection pool is gone");
     return fake.deliver(records, time_limit);
   }

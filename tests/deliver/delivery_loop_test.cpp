@@ -109,6 +109,21 @@ TEST_F(DeliveryLoopTest, RecordsAreSentOldestFirst) {
   EXPECT_EQ(destination_.calls()[0], (std::vector<std::string>{"oldest", "middle", "newest"}));
 }
 
+// Kinesis Data Streams shards by the partition key: a record's source address, or for a file
+// that carries none (one the original relay left) its spool file name.
+TEST_F(DeliveryLoopTest, EachRecordGoesOutWithItsSourceAsPartitionKey) {
+  DeliveryLoop loop(spool_, destination_, clock_, observed(small_calls()), 1);
+  start(loop);
+  spool::SpoolFile routed = spool_.publish("from a host");
+  routed.source = "2001:db8::17";
+  loop.notify_published(routed);
+  const spool::SpoolFile unrouted = publish(loop, "from nowhere known");
+  clock_.advance(60s);
+  loop.send_due();
+  ASSERT_EQ(destination_.partition_keys().size(), 1U);
+  EXPECT_EQ(destination_.partition_keys()[0], (std::vector<std::string>{"2001:db8::17", unrouted.name}));
+}
+
 TEST_F(DeliveryLoopTest, SpoolFileIsRemovedOnlyWhenAccepted) {
   DeliveryLoop loop(spool_, destination_, clock_, observed(small_calls()), 1);
   start(loop);

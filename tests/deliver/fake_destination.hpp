@@ -6,6 +6,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "deliver/destination.hpp"
@@ -32,11 +33,18 @@ class FakeDestination final : public Destination {
   }
 
   using Destination::deliver;
-  DeliveryResult deliver(std::span<const std::string_view> records, std::chrono::milliseconds time_limit) override {
+  // The script sees the records' data; their partition keys are kept in partition_keys().
+  DeliveryResult deliver(std::span<const deliver::OutgoingRecord> outgoing,
+                         std::chrono::milliseconds time_limit) override {
+    std::vector<std::string_view> records;
+    records.reserve(outgoing.size());
+    for (const deliver::OutgoingRecord& record : outgoing) records.push_back(record.data);
     Answer answer;
     {
       std::lock_guard lock(mutex_);
       calls_.emplace_back(records.begin(), records.end());
+      auto& keys = partition_keys_.emplace_back();
+      for (const deliver::OutgoingRecord& record : outgoing) keys.emplace_back(record.partition_key);
       time_limits_.push_back(time_limit);
       answer = otherwise_;
       if (!script_.empty()) {
@@ -59,6 +67,11 @@ class FakeDestination final : public Destination {
   std::vector<std::vector<std::string>> calls() const {
     std::lock_guard lock(mutex_);
     return calls_;
+  }
+  // The partition key of each record of each call, as calls().
+  std::vector<std::vector<std::string>> partition_keys() const {
+    std::lock_guard lock(mutex_);
+    return partition_keys_;
   }
   // The time limit each call was given, in order.
   std::vector<std::chrono::milliseconds> time_limits() const {
@@ -109,6 +122,7 @@ class FakeDestination final : public Destination {
   std::deque<Answer> script_;
   Answer otherwise_;
   std::vector<std::vector<std::string>> calls_;
+  std::vector<std::vector<std::string>> partition_keys_;
   std::vector<std::chrono::milliseconds> time_limits_;
   std::map<std::string, int> accepted_;
 };

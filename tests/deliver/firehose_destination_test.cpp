@@ -1,13 +1,14 @@
 #include "deliver/firehose_destination.hpp"
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include <deque>
 #include <variant>
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include "aws/base64.hpp"
 #include "aws/firehose_client.hpp"
+#include "deliver/outgoing_records.hpp"
 
 namespace kinesyslog::deliver {
 namespace {
@@ -49,7 +50,7 @@ class FirehoseDestinationTest : public ::testing::Test {
   aws::SignedClient client{*aws::parse_endpoint_url("https://firehose.eu-west-1.amazonaws.com"),
                            aws::SigV4Signer("eu-west-1", "firehose"), credentials, transport, clock, {}};
   FirehoseDestination destination{"logs", client};
-  std::vector<std::string_view> records{"first", "second\x01\xff"};
+  std::vector<deliver::OutgoingRecord> records = testing::outgoing({"first", "second\x01\xff"});
 };
 
 TEST_F(FirehoseDestinationTest, SendsSignedPutRecordBatchWithBase64Records) {

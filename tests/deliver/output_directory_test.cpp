@@ -7,8 +7,9 @@
 
 #include <gtest/gtest.h>
 
-#include "support/temporary_directory.hpp"
 #include "core/clock.hpp"
+#include "deliver/outgoing_records.hpp"
+#include "support/temporary_directory.hpp"
 
 namespace kinesyslog::deliver {
 namespace {
@@ -34,7 +35,7 @@ TEST(OutputDirectory, OneCallIsOneObjectInTheUtcHourFolderOfTheClock) {
   TemporaryDirectory directory;
   ManualClock clock{kObjectTime};
   OutputDirectoryDestination destination(directory.path(), "my-stream", clock, 7);
-  const std::vector<std::string_view> records = {"first", "second", "third"};
+  const std::vector<deliver::OutgoingRecord> records = testing::outgoing({"first", "second", "third"});
   const DeliveryResult result = destination.deliver(records);
   ASSERT_EQ(result.status, DeliveryResult::Status::kDelivered) << result.error;
   const auto objects = objects_under(directory.path());
@@ -47,7 +48,7 @@ TEST(OutputDirectory, ObjectHoldsTheRecordsConcatenatedInOrder) {
   ManualClock clock{kObjectTime};
   OutputDirectoryDestination destination(directory.path(), "my-stream", clock, 7);
   const std::string binary("\x1f\x8b\x08\x00\x00\x01", 6);
-  const std::vector<std::string_view> records = {binary, "second", "", "fourth"};
+  const std::vector<deliver::OutgoingRecord> records = testing::outgoing({binary, "second", "", "fourth"});
   ASSERT_EQ(destination.deliver(records).status, DeliveryResult::Status::kDelivered);
   const auto objects = objects_under(directory.path());
   ASSERT_EQ(objects.size(), 1U);
@@ -58,7 +59,7 @@ TEST(OutputDirectory, EveryRecordOfAWrittenObjectIsAccepted) {
   TemporaryDirectory directory;
   ManualClock clock{kObjectTime};
   OutputDirectoryDestination destination(directory.path(), "my-stream", clock, 7);
-  const std::vector<std::string_view> records = {"a", "b", "c"};
+  const std::vector<deliver::OutgoingRecord> records = testing::outgoing({"a", "b", "c"});
   const DeliveryResult result = destination.deliver(records);
   ASSERT_EQ(result.outcomes.size(), 3U);
   for (const RecordOutcome& outcome : result.outcomes) EXPECT_TRUE(outcome.accepted);
@@ -68,7 +69,7 @@ TEST(OutputDirectory, ObjectIsNamedAsFirehoseNamesS3Objects) {
   TemporaryDirectory directory;
   ManualClock clock{kObjectTime};
   OutputDirectoryDestination destination(directory.path(), "my-stream", clock, 7);
-  const std::vector<std::string_view> records = {"x"};
+  const std::vector<deliver::OutgoingRecord> records = testing::outgoing({"x"});
   ASSERT_EQ(destination.deliver(records).status, DeliveryResult::Status::kDelivered);
   const std::string name = objects_under(directory.path()).at(0).filename().string();
   // <stream>-<stream version>-YYYY-MM-DD-HH-MM-SS-<uuid v4>
@@ -81,8 +82,8 @@ TEST(OutputDirectory, CallsInTheSameSecondGetDistinctObjects) {
   TemporaryDirectory directory;
   ManualClock clock{kObjectTime};
   OutputDirectoryDestination destination(directory.path(), "s", clock, 7);
-  const std::vector<std::string_view> first = {"one"};
-  const std::vector<std::string_view> second = {"two"};
+  const std::vector<deliver::OutgoingRecord> first = testing::outgoing({"one"});
+  const std::vector<deliver::OutgoingRecord> second = testing::outgoing({"two"});
   ASSERT_EQ(destination.deliver(first).status, DeliveryResult::Status::kDelivered);
   ASSERT_EQ(destination.deliver(second).status, DeliveryResult::Status::kDelivered);
   EXPECT_EQ(entry_names(directory.path() / "2026/03/01/17").size(), 2U);
@@ -92,7 +93,7 @@ TEST(OutputDirectory, NextHourGoesIntoANewFolder) {
   TemporaryDirectory directory;
   ManualClock clock{WallTime{std::chrono::sys_days{std::chrono::year{2026} / 12 / 31}} + 23h + 59min + 59s};
   OutputDirectoryDestination destination(directory.path(), "s", clock, 7);
-  const std::vector<std::string_view> records = {"r"};
+  const std::vector<deliver::OutgoingRecord> records = testing::outgoing({"r"});
   ASSERT_EQ(destination.deliver(records).status, DeliveryResult::Status::kDelivered);
   clock.advance(1s);
   ASSERT_EQ(destination.deliver(records).status, DeliveryResult::Status::kDelivered);
@@ -104,7 +105,7 @@ TEST(OutputDirectory, MissingOutputDirectoryIsCreated) {
   TemporaryDirectory directory;
   ManualClock clock{kObjectTime};
   OutputDirectoryDestination destination(directory.path() / "not" / "yet", "s", clock, 7);
-  const std::vector<std::string_view> records = {"r"};
+  const std::vector<deliver::OutgoingRecord> records = testing::outgoing({"r"});
   ASSERT_EQ(destination.deliver(records).status, DeliveryResult::Status::kDelivered);
   EXPECT_EQ(objects_under(directory.path() / "not" / "yet").size(), 1U);
 }
@@ -114,7 +115,7 @@ TEST(OutputDirectory, WriteFailureIsARetryableFailureNamingTheDirectory) {
   ManualClock clock{kObjectTime};
   OutputDirectoryDestination destination(directory.path(), "s", clock, 7);
   write_whole_file(directory.path() / "2026", "a file where the year folder belongs");
-  const std::vector<std::string_view> records = {"r"};
+  const std::vector<deliver::OutgoingRecord> records = testing::outgoing({"r"});
   const DeliveryResult result = destination.deliver(records);
   EXPECT_EQ(result.status, DeliveryResult::Status::kRetryableFailure);
   EXPECT_NE(result.error.find(directory.path().string()), std::string::npos) << result.error;
@@ -125,7 +126,7 @@ TEST(OutputDirectory, RecoversOnceTheDirectoryIsWritableAgain) {
   TemporaryDirectory directory;
   ManualClock clock{kObjectTime};
   OutputDirectoryDestination destination(directory.path(), "s", clock, 7);
-  const std::vector<std::string_view> records = {"r"};
+  const std::vector<deliver::OutgoingRecord> records = testing::outgoing({"r"});
   ASSERT_EQ(destination.deliver(records).status, DeliveryResult::Status::kDelivered);
   std::filesystem::remove_all(directory.path() / "2026");  // someone cleans up under the relay
   ASSERT_EQ(destination.deliver(records).status, DeliveryResult::Status::kRetryableFailure);
@@ -137,7 +138,7 @@ TEST(OutputDirectory, NoTemporaryFileIsLeftBehind) {
   TemporaryDirectory directory;
   ManualClock clock{kObjectTime};
   OutputDirectoryDestination destination(directory.path(), "s", clock, 7);
-  const std::vector<std::string_view> records = {"a", "b"};
+  const std::vector<deliver::OutgoingRecord> records = testing::outgoing({"a", "b"});
   for (int i = 0; i < 3; ++i) ASSERT_EQ(destination.deliver(records).status, DeliveryResult::Status::kDelivered);
   for (const std::string& name : entry_names(directory.path() / "2026/03/01/17")) {
     EXPECT_NE(name.front(), '.') << name;

@@ -1,7 +1,9 @@
-"""The admin API under ``/_admin/`` (counters, faults, streams, credentials,
-config).  A mixin of the HTTP request handler."""
+"""The admin API under ``/_admin/`` (counters, faults, Firehose and Kinesis streams,
+Kinesis records, credentials, config).  A mixin of the HTTP request handler."""
 
+import base64
 import json
+import urllib.parse
 
 from faults import Faults
 
@@ -49,6 +51,28 @@ class AdminApi:
                     else:
                         ep.set_stream(name, status)
                 self.send_json(200, {'ok': True})
+            elif path == '/_admin/kinesis-streams' and method == 'GET':
+                with ep.lock:
+                    self.send_json(200, {n: s.status for n, s in ep.kinesis_streams.items()})
+            elif path == '/_admin/kinesis-streams' and method == 'POST':
+                for name, status in data.items():
+                    if status is None:
+                        with ep.lock:
+                            ep.kinesis_streams.pop(name, None)
+                    else:
+                        ep.set_kinesis_stream(name, status)
+                self.send_json(200, {'ok': True})
+            elif path == '/_admin/kinesis-records' and method == 'GET':
+                query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+                name = query.get('stream', [''])[0]
+                with ep.lock:
+                    stream = ep.kinesis_streams.get(name)
+                    records = None if stream is None else [
+                        dict(r, data=base64.b64encode(r['data']).decode()) for r in stream.records]
+                if records is None:
+                    self.send_json(404, {'error': 'no Kinesis stream %r' % name})
+                else:
+                    self.send_json(200, {'records': records})
             elif path == '/_admin/credentials' and method == 'POST':
                 for access_key, secret in data.items():
                     ep.store.add_static(access_key, secret)
@@ -94,6 +118,12 @@ class AdminApi:
                 f.stall = float(data['stall'])
                 if 'stall_calls' not in data:
                     f.stall_calls = 1
+            if 'kinesis_record_error' in data:
+                if data['kinesis_record_error'] not in ('ProvisionedThroughputExceededException',
+                                                        'InternalFailure', 'alternate'):
+                    raise ValueError("kinesis_record_error must be ProvisionedThroughputExceededException, "
+                                     "InternalFailure or 'alternate'")
+                f.kinesis_record_error = data['kinesis_record_error']
             if 'stall_phase' in data:
                 if data['stall_phase'] not in ('before', 'after'):
                     raise ValueError("stall_phase must be 'before' or 'after'")

@@ -1,4 +1,4 @@
-"""botocore's Firehose and STS service models, and request validation against them.
+"""botocore's Firehose, Kinesis and STS service models, and request validation against them.
 
 ``wire_to_params`` turns a JSON body into botocore parameters; ``validate_params``
 runs botocore's ``ParamValidator`` plus the max, pattern and enum checks botocore
@@ -16,17 +16,21 @@ import botocore.validate
 
 
 class ServiceModels:
-    """The Firehose and STS models shipped with botocore."""
+    """The Firehose, Kinesis and STS models shipped with botocore."""
 
     def __init__(self):
         loader = botocore.loaders.create_loader()
         self.firehose = botocore.model.ServiceModel(
             loader.load_service_model('firehose', 'service-2'), 'firehose')
+        self.kinesis = botocore.model.ServiceModel(
+            loader.load_service_model('kinesis', 'service-2'), 'kinesis')
         self.sts = botocore.model.ServiceModel(
             loader.load_service_model('sts', 'service-2'), 'sts')
         self.firehose_target_prefix = self.firehose.metadata['targetPrefix']
         self.stream_statuses = set(
             self.firehose.shape_for('DeliveryStreamStatus').enum)
+        self.kinesis_target_prefix = self.kinesis.metadata['targetPrefix']
+        self.kinesis_stream_statuses = set(self.kinesis.shape_for('StreamStatus').enum)
 
 
 class ApiError(Exception):

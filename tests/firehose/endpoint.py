@@ -8,6 +8,9 @@ One threaded HTTP/1.1 server (keep-alive, loopback) that answers like:
   concatenated and written as ONE object under
   ``<out>/YYYY/MM/DD/HH/<stream>-1-YYYY-MM-DD-HH-MM-SS-<uuid>``, as Firehose
   writes S3 objects.
+* Kinesis Data Streams (JSON 1.1): DescribeStreamSummary, PutRecords,
+  ListStreams.  Records are kept in memory per stream with their partition keys,
+  shard and sequence number (admin API ``/_admin/kinesis-records``).
 * STS (query protocol, XML): GetCallerIdentity, AssumeRole,
   AssumeRoleWithWebIdentity (unsigned; the token is checked).
 * EC2 IMDSv2 under ``/latest/...`` and the ECS container credentials endpoint
@@ -21,7 +24,7 @@ models (``botocore.loaders`` + ``botocore.model`` + ``ParamValidator``).
 The pieces live next to this file: ``aws_model`` (service models, validation),
 ``sigv4_check`` (credentials, signature checks), ``faults`` (faults, counters),
 ``http_handler`` (the request handler) with its mixins ``firehose_api``,
-``sts_api``, ``metadata_api`` and ``admin_api``.  This module holds the server
+``kinesis_api``, ``sts_api``, ``metadata_api`` and ``admin_api``.  This module holds the server
 (``Config``, ``Endpoint``) and the command line.
 
 Standard library + botocore only.  Run with the system interpreter; see
@@ -50,6 +53,7 @@ if _HERE not in sys.path:
 from aws_model import ApiError, ServiceModels            # noqa: E402
 from faults import Counters, Faults                      # noqa: E402
 from http_handler import Handler                         # noqa: E402
+from kinesis_api import RECORD_ERRORS, KinesisStream     # noqa: E402
 from sigv4_check import CredentialStore, SigV4Verifier   # noqa: E402
 
 LOG = logging.getLogger('firehose-endpoint')
@@ -68,7 +72,8 @@ class Config:
                  account_id='123456789012', credentials=(), streams=None,
                  credential_lifetime=3600.0, web_identity_token=None,
                  imds_role='kinesyslog-test-role', ecs_path='/v2/credentials/kinesyslog-test',
-                 ecs_token=None, max_skew=900, tls_cert=None, tls_key=None, admin_port=None):
+                 ecs_token=None, max_skew=900, tls_cert=None, tls_key=None, admin_port=None,
+                 kinesis_streams=None):
         self.host = host
         self.port = port
         self.out = out
@@ -76,6 +81,7 @@ class Config:
         self.account_id = account_id
         self.credentials = list(credentials)          # [(access_key, secret)]
         self.streams = dict(streams or {})            # name -> status
+        self.kinesis_streams = dict(kinesis_streams or {})  # Kinesis Data Streams: name -> status
         self.credential_lifetime = float(credential_lifetime)
         self.web_identity_token = web_identity_token
         self.imds_role = imds_role
@@ -129,6 +135,9 @@ class Endpoint:
         self.streams = {}
         for name, status in config.streams.items():
             self.set_stream(name, status)
+        self.kinesis_streams = {}
+        for name, status in config.kinesis_streams.items():
+            self.set_kinesis_stream(name, status)
         self.faults = Faults()
         self.counters = Counters()
         self.imds_tokens = {}          # token -> expiry
@@ -246,6 +255,16 @@ class Endpoint:
             else:
                 stream.status = status
 
+    def set_kinesis_stream(self, name, status):
+        if status not in self.models.kinesis_stream_statuses:
+            raise ValueError('Kinesis stream status must be one of %s' % sorted(self.models.kinesis_stream_statuses))
+        with self.lock:
+            stream = self.kinesis_streams.get(name)
+            if stream is None:
+                self.kinesis_streams[name] = KinesisStream(name, status)
+            else:
+                stream.status = status
+
     def begin_call(self, operation, service):
         """Counts an authenticated call and applies the faults injected for it: stalls before
         answering or raises the injected error; returns the seconds to stall after processing."""
@@ -284,6 +303,10 @@ class Endpoint:
                 self.counters.faults['throttled'] += 1
                 if service == 'sts':
                     error = ApiError('Throttling', 'Rate exceeded', 400)
+                elif service == 'kinesis':
+                    # Kinesis answers a call over a shard's or the account's quota with HTTP 400.
+                    error = ApiError('ProvisionedThroughputExceededException',
+                                     'Rate exceeded for stream under account %s.' % self.config.account_id, 400)
                 else:
                     # The Firehose model marks it a server fault: AWS answers 500, and SDKs retry it.
                     error = ApiError('ServiceUnavailableException', 'Slow down.', 500)
@@ -301,6 +324,16 @@ class Endpoint:
                 f._acc -= 1.0
                 return True
         return False
+
+    def kinesis_record_error(self):
+        """Under self.lock: the ErrorCode of the next Kinesis record when it fails, else None."""
+        if not self.record_fails():
+            return None
+        f = self.faults
+        if f.kinesis_record_error != 'alternate':
+            return f.kinesis_record_error
+        f._alternate += 1
+        return RECORD_ERRORS[f._alternate % 2]
 
     def temp_credential(self, attr, session_name):
         """IMDS / ECS credentials: reused until half their lifetime is gone."""
@@ -351,6 +384,11 @@ def _stream_arg(text):
     return name, (status or 'ACTIVE')
 
 
+def _kinesis_stream_arg(text):
+    name, _, status = text.partition('=')
+    return name, (status or 'ACTIVE')
+
+
 def parse_args(argv):
     p = argparse.ArgumentParser(description='Local Firehose/STS/IMDS/ECS endpoint for tests.')
     p.add_argument('--host', default='127.0.0.1')
@@ -363,6 +401,8 @@ def parse_args(argv):
                    metavar='AKID:SECRET', help='static access key/secret pair (repeatable)')
     p.add_argument('--stream', action='append', type=_stream_arg, default=[],
                    metavar='NAME[=STATUS]', help='delivery stream (repeatable; status default ACTIVE)')
+    p.add_argument('--kinesis-stream', action='append', type=_kinesis_stream_arg, default=[],
+                   metavar='NAME[=STATUS]', help='Kinesis data stream (repeatable; status default ACTIVE)')
     p.add_argument('--region', default='us-east-1')
     p.add_argument('--account-id', default='123456789012')
     p.add_argument('--credential-lifetime', type=float, default=3600.0,
@@ -397,7 +437,8 @@ def main(argv=None):
                     web_identity_token=args.web_identity_token, imds_role=args.imds_role,
                     ecs_path=args.ecs_path, ecs_token=args.ecs_token, max_skew=args.max_skew,
                     tls_cert=args.tls_cert, tls_key=args.tls_key,
-                    admin_port=0 if args.admin_port_file else None)
+                    admin_port=0 if args.admin_port_file else None,
+                    kinesis_streams=dict(args.kinesis_stream))
     endpoint = Endpoint(config)
     endpoint.faults.throttle = args.throttle
     endpoint.faults.error500 = args.error500

@@ -5,7 +5,7 @@ import collections
 
 class Faults:
     FIELDS = ('throttle', 'error500', 'fail_fraction', 'fail_records', 'stall',
-              'stall_calls', 'stall_phase', 'operations', 'refuse_text')
+              'stall_calls', 'stall_phase', 'operations', 'refuse_text', 'kinesis_record_error')
 
     def __init__(self):
         self.clear()
@@ -18,8 +18,12 @@ class Faults:
         self.stall = 0.0           # seconds to wait before answering ...
         self.stall_calls = 0       # ... the next N calls (-1: every call until cleared)
         self.stall_phase = 'before'  # 'before' processing, or 'after' (records written)
-        self.operations = None     # None: every Firehose operation; else a list of op names
+        self.operations = None     # None: every Firehose and Kinesis operation; else a list of op names
         self.refuse_text = None    # a put holding a record whose (gunzipped) data contains it is refused
+        # What a failed Kinesis record says in PutRecords' Records: ProvisionedThroughputExceededException
+        # or InternalFailure; 'alternate' takes each in turn.
+        self.kinesis_record_error = 'ProvisionedThroughputExceededException'
+        self._alternate = 0
         self._acc = 0.0
 
     def as_json(self):
@@ -27,7 +31,7 @@ class Faults:
 
     def applies(self, operation, service):
         if self.operations is None:
-            return service == 'firehose'
+            return service in ('firehose', 'kinesis')
         return operation in self.operations
 
 
@@ -44,6 +48,8 @@ class Counters:
         # per stream: {gzip members in one accepted record: how many records held that many}
         self.members_per_record = collections.defaultdict(collections.Counter)
         self.billed_bytes = 0
+        self.kinesis_streams = collections.defaultdict(collections.Counter)   # records, bytes, records_failed
+        self.kinesis_partition_keys = collections.defaultdict(collections.Counter)
         self.records_accepted = 0
         self.records_failed = 0
         self.bytes_accepted = 0
@@ -65,6 +71,8 @@ class Counters:
             'faults': dict(self.faults),
             'unknown_members': self.unknown_members,
             'streams': {k: self._stream_json(k) for k in self.streams},
+            'kinesis_streams': {k: dict(v, partition_keys=dict(self.kinesis_partition_keys[k]))
+                                for k, v in self.kinesis_streams.items()},
         }
 
     def _stream_json(self, name):

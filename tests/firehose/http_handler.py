@@ -1,5 +1,5 @@
 """The HTTP/1.1 request handler: body reading, answers, and dispatch by path and
-headers to the Firehose, STS, IMDS/ECS and admin mixins."""
+headers to the Firehose, Kinesis, STS, IMDS/ECS and admin mixins."""
 
 import http.server
 import json
@@ -10,6 +10,7 @@ import urllib.parse
 
 from admin_api import AdminApi
 from firehose_api import FirehoseApi
+from kinesis_api import KinesisApi
 from metadata_api import MetadataApi
 from sts_api import StsApi
 
@@ -18,7 +19,7 @@ LOG = logging.getLogger('firehose-endpoint')
 MAX_BODY_BYTES = 16 * 1024 * 1024       # HTTP bodies above this are refused (413)
 
 
-class Handler(FirehoseApi, StsApi, MetadataApi, AdminApi, http.server.BaseHTTPRequestHandler):
+class Handler(FirehoseApi, KinesisApi, StsApi, MetadataApi, AdminApi, http.server.BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.1'
     server_version = 'Server'
     sys_version = ''
@@ -120,6 +121,8 @@ class Handler(FirehoseApi, StsApi, MetadataApi, AdminApi, http.server.BaseHTTPRe
                 self.handle_imds(method, path)
             elif path == self.endpoint.config.ecs_path:
                 self.handle_ecs(method)
+            elif method == 'POST' and self.headers.get('X-Amz-Target', '').startswith('Kinesis_'):
+                self.handle_kinesis(body)
             elif method == 'POST' and self.headers.get('X-Amz-Target') is not None:
                 self.handle_firehose(body)
             elif method == 'POST' and path == '/':

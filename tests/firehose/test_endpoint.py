@@ -4,6 +4,7 @@
 Run: /usr/bin/python3 tests/firehose/test_endpoint.py
 """
 
+import base64
 import datetime
 import glob
 import gzip
@@ -52,6 +53,7 @@ WEB_TOKEN = 'eyJhbGciOiJSUzI1NiJ9.kinesyslog-test.signature'
 ECS_TOKEN = 'ecs-auth-token-kinesyslog'
 REGION = 'us-east-1'
 STREAM = 'kinesyslog-test'
+KINESIS_STREAM = 'kinesyslog-data'
 NO_RETRY = {'total_max_attempts': 1}
 OBJECT_NAME = re.compile(r'^(?P<stream>.+)-1-(\d{4})-(\d\d)-(\d\d)-(\d\d)-\d\d-\d\d-'
                          r'[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')
@@ -71,6 +73,7 @@ class EndpointTest(unittest.TestCase):
         config = endpoint.Config(
             out=cls.out, credentials=[(AKID, SECRET)],
             streams={STREAM: 'ACTIVE', 'still-creating': 'CREATING'},
+            kinesis_streams={KINESIS_STREAM: 'ACTIVE', 'resharding': 'UPDATING', 'kinesis-creating': 'CREATING'},
             web_identity_token=WEB_TOKEN, ecs_token=ECS_TOKEN, admin_port=0)
         cls.ep = endpoint.Endpoint(config).start()
         cls.url = 'http://127.0.0.1:%d' % cls.ep.port
@@ -119,17 +122,18 @@ class EndpointTest(unittest.TestCase):
         self.assertEqual(err['ResponseMetadata']['HTTPStatusCode'], status, err)
         return err
 
-    def raw(self, target, body, headers=None, sign=True, secret=SECRET, content_sha=None):
+    def raw(self, target, body, headers=None, sign=True, secret=SECRET, content_sha=None,
+            service='firehose', prefix='Firehose_20150804.'):
         """A Firehose request signed by botocore's SigV4Auth and sent with http.client."""
         req = botocore.awsrequest.AWSRequest(
             method='POST', url=self.url + '/', data=body,
-            headers={'X-Amz-Target': 'Firehose_20150804.' + target,
+            headers={'X-Amz-Target': prefix + target,
                      'Content-Type': 'application/x-amz-json-1.1', **(headers or {})})
         if content_sha:
             req.headers['X-Amz-Content-SHA256'] = content_sha
         if sign:
             botocore.auth.SigV4Auth(botocore.credentials.Credentials(AKID, secret),
-                                    'firehose', REGION).add_auth(req)
+                                    service, REGION).add_auth(req)
         conn = http.client.HTTPConnection('127.0.0.1', self.ep.port, timeout=5)
         try:
             conn.request('POST', '/', body=body, headers=dict(req.headers.items()))
@@ -396,6 +400,93 @@ class EndpointTest(unittest.TestCase):
         fh.describe_delivery_stream(DeliveryStreamName=STREAM)
 
     # -- STS ---------------------------------------------------------------
+    # -- Kinesis Data Streams ----------------------------------------------
+    def test_kinesis_describe_stream_summary(self):
+        kinesis = self.client('kinesis')
+        summary = kinesis.describe_stream_summary(StreamName=KINESIS_STREAM)['StreamDescriptionSummary']
+        self.assertEqual(summary['StreamStatus'], 'ACTIVE')
+        self.assertEqual(summary['StreamARN'], 'arn:aws:kinesis:us-east-1:123456789012:stream/' + KINESIS_STREAM)
+        for name, status in (('resharding', 'UPDATING'), ('kinesis-creating', 'CREATING')):
+            summary = kinesis.describe_stream_summary(StreamName=name)['StreamDescriptionSummary']
+            self.assertEqual(summary['StreamStatus'], status)
+        self.assertClientError('ResourceNotFoundException', 400, kinesis.describe_stream_summary,
+                               StreamName='no-such-stream')
+        self.admin('POST', '/_admin/kinesis-streams', {'added-later': 'ACTIVE'})
+        self.assertIn('added-later', kinesis.list_streams()['StreamNames'])
+        self.assertNotIn(STREAM, kinesis.list_streams()['StreamNames'], 'Firehose streams are apart')
+
+    def test_kinesis_put_records_keeps_data_and_partition_keys(self):
+        kinesis = self.client('kinesis')
+        before = self.counters().get('kinesis_streams', {}).get(KINESIS_STREAM, {})
+        data = [(b'\x1f\x8b first', '10.0.0.1'), (b'second', '2001:db8::7'), (b'third', '10.0.0.1')]
+        resp = kinesis.put_records(StreamName=KINESIS_STREAM,
+                                   Records=[{'Data': d, 'PartitionKey': k} for d, k in data])
+        self.assertEqual(resp['FailedRecordCount'], 0)
+        self.assertEqual(len(resp['Records']), 3)
+        self.assertTrue(all(r['ShardId'].startswith('shardId-') for r in resp['Records']))
+        self.assertEqual(resp['Records'][0]['ShardId'], resp['Records'][2]['ShardId'], 'one key, one shard')
+        numbers = [int(r['SequenceNumber']) for r in resp['Records']]
+        self.assertEqual(numbers, sorted(numbers))
+        records = self.admin('GET', '/_admin/kinesis-records?stream=' + KINESIS_STREAM)['records']
+        tail = [(base64.b64decode(r['data']), r['partition_key']) for r in records[-3:]]
+        self.assertEqual(tail, data)
+        after = self.counters()['kinesis_streams'][KINESIS_STREAM]
+        self.assertEqual(after['records'] - before.get('records', 0), 3)
+        self.assertEqual(after['partition_keys']['10.0.0.1'] - before.get('partition_keys', {}).get('10.0.0.1', 0), 2)
+        # UPDATING streams take writes; CREATING and unknown ones do not.
+        kinesis.put_records(StreamName='resharding', Records=[{'Data': b'x', 'PartitionKey': 'k'}])
+        for name in ('kinesis-creating', 'nope'):
+            self.assertClientError('ResourceNotFoundException', 400, kinesis.put_records,
+                                   StreamName=name, Records=[{'Data': b'x', 'PartitionKey': 'k'}])
+
+    def test_kinesis_limits_and_model_checks(self):
+        kinesis = self.client('kinesis')
+        err = self.assertClientError('ValidationException', 400, kinesis.put_records, StreamName=KINESIS_STREAM,
+                                     Records=[{'Data': b'x', 'PartitionKey': 'k'}] * 501)
+        self.assertIn('less than or equal to 500', err['Error']['Message'])
+        self.assertEqual(kinesis.put_records(StreamName=KINESIS_STREAM, Records=[
+            {'Data': b'x', 'PartitionKey': '\u00e9' * 256}])['FailedRecordCount'], 0)
+        self.assertClientError('ValidationException', 400, kinesis.put_records, StreamName=KINESIS_STREAM,
+                               Records=[{'Data': b'x', 'PartitionKey': 'k' * 257}])
+        unvalidated = self.client('kinesis', parameter_validation=False)
+        self.assertClientError('ValidationException', 400, unvalidated.put_records, StreamName=KINESIS_STREAM,
+                               Records=[{'Data': b'x', 'PartitionKey': ''}])
+        self.assertClientError('ValidationException', 400, unvalidated.put_records, StreamName=KINESIS_STREAM,
+                               Records=[{'Data': b'x'}])
+        # 1 MiB counts the data and the partition key; 5 MiB per call counts both too.
+        kinesis.put_records(StreamName=KINESIS_STREAM, Records=[{'Data': b'z' * (1048576 - 2), 'PartitionKey': 'ab'}])
+        self.assertClientError('InvalidArgumentException', 400, kinesis.put_records, StreamName=KINESIS_STREAM,
+                               Records=[{'Data': b'z' * (1048576 - 2), 'PartitionKey': 'abc'}])
+        self.assertClientError('InvalidArgumentException', 400, kinesis.put_records, StreamName=KINESIS_STREAM,
+                               Records=[{'Data': b'q' * 1000000, 'PartitionKey': 'k'}] * 6)
+        # The signature must be for service kinesis.
+        body = json.dumps({'StreamName': KINESIS_STREAM}).encode()
+        status, answer = self.raw('DescribeStreamSummary', body, prefix='Kinesis_20131202.', service='kinesis')
+        self.assertEqual(status, 200, answer)
+        status, answer = self.raw('DescribeStreamSummary', body, prefix='Kinesis_20131202.', service='firehose')
+        self.assertEqual((status, answer['__type']), (400, 'InvalidSignatureException'))
+
+    def test_kinesis_faults(self):
+        kinesis = self.client('kinesis')
+        records = [{'Data': b'r%d' % i, 'PartitionKey': '127.0.0.%d' % i} for i in range(8)]
+        self.admin('POST', '/_admin/faults', {'throttle': 1})
+        self.assertClientError('ProvisionedThroughputExceededException', 400, kinesis.put_records,
+                               StreamName=KINESIS_STREAM, Records=records)
+        self.admin('POST', '/_admin/faults', {'error500': 1})
+        self.assertClientError('InternalFailure', 500, kinesis.put_records, StreamName=KINESIS_STREAM,
+                               Records=records)
+        self.admin('POST', '/_admin/faults', {'fail_fraction': 0.5, 'kinesis_record_error': 'alternate'})
+        resp = kinesis.put_records(StreamName=KINESIS_STREAM, Records=records)
+        self.assertEqual(resp['FailedRecordCount'], 4)
+        codes = [r.get('ErrorCode') for r in resp['Records']]
+        self.assertEqual(codes[0::2], [None] * 4)
+        self.assertEqual(sorted(codes[1::2]), ['InternalFailure', 'InternalFailure',
+                                                'ProvisionedThroughputExceededException',
+                                                'ProvisionedThroughputExceededException'])
+        failed = [r for r in resp['Records'] if 'ErrorCode' in r]
+        self.assertTrue(all(r['ErrorMessage'] and 'SequenceNumber' not in r for r in failed))
+        self.assertGreaterEqual(self.counters()['kinesis_streams'][KINESIS_STREAM]['records_failed'], 4)
+
     def test_sts_caller_identity_and_bad_signature(self):
         sts = self.client('sts')
         ident = sts.get_caller_identity()

@@ -1,0 +1,109 @@
+#include "deliver/kinesis_delivery.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <spdlog/spdlog.h>
+
+#include "aws/config_error.hpp"
+#include "aws/credential_chain.hpp"
+#include "aws/endpoints.hpp"
+#include "aws/instance_metadata.hpp"
+#include "aws/kinesis_client.hpp"
+#include "aws/region.hpp"
+#include "aws/shared_config.hpp"
+
+namespace kinesyslog::deliver {
+namespace {
+
+// As Firehose's: start-up calls must not hold the listeners back long when AWS is slow.
+constexpr aws::HttpTimeouts kStartupTimeouts{std::chrono::seconds(5), std::chrono::seconds(15)};
+constexpr aws::HttpTimeouts kDeliveryTimeouts{std::chrono::seconds(5), std::chrono::seconds(60)};
+
+std::optional<std::string> non_empty(const std::string& text) {
+  return text.empty() ? std::nullopt : std::optional<std::string>(text);
+}
+
+aws::EndpointUrl endpoint_url(const aws::ResolvedEndpoint& resolved) {
+  auto url = aws::parse_endpoint_url(resolved.url);
+  if (!url) throw aws::AwsConfigError(fmt::format("{}: '{}' is not an http(s) URL", resolved.source, resolved.url));
+  return *url;
+}
+
+}  // namespace
+
+KinesisDelivery::KinesisDelivery(const KinesisSettings& settings, const Environment& environment, const Clock& clock,
+                                 uint64_t jitter_seed)
+    : jitter_seed_(jitter_seed) {
+  if (settings.streams.empty()) throw aws::AwsConfigError("--kinesis-stream: no stream given");
+  for (const std::string& stream : settings.streams) {
+    if (!aws::is_valid_kinesis_stream_name(stream)) {
+      throw aws::AwsConfigError(
+          fmt::format("--kinesis-stream '{}': a Kinesis stream name is 1-128 of a-z A-Z 0-9 _ . -", stream));
+    }
+  }
+  const auto paths = aws::SharedConfigPaths::resolve(environment);
+  const aws::SharedConfig shared = aws::SharedConfig::load(paths);
+  const aws::Profile profile = shared.profile(aws::resolve_profile_name(non_empty(settings.profile), environment));
+  auto region = aws::resolve_region(non_empty(settings.region), environment, profile);
+  if (!region) region = aws::instance_region(credentials_transport_, environment, clock);
+  if (!region) {
+    throw aws::AwsConfigError(fmt::format(
+        "no AWS region: tried --region, AWS_REGION, AWS_DEFAULT_REGION, 'region' in profile '{}' of {} and the "
+        "EC2 instance identity document; set one",
+        profile.name(), paths.config_file.string()));
+  }
+  credentials_ = aws::resolve_credentials(
+      aws::CredentialChainContext{environment, shared, region->name, credentials_transport_, clock}, profile);
+  const auto kinesis =
+      aws::resolve_endpoint(aws::kKinesis, region->name, non_empty(settings.endpoint_url), environment);
+  const auto sts = aws::resolve_endpoint(aws::kSts, region->name, std::nullopt, environment);
+  spdlog::info("Kinesis streams {} in {} (region from {}), endpoint {} ({}), STS {} ({})",
+               fmt::join(settings.streams, ", "), region->name, region->source, kinesis.url, kinesis.source, sts.url,
+               sts.source);
+
+  const aws::SigV4Signer kinesis_signer(region->name, "kinesis");
+  for (const std::string& stream : settings.streams) {
+    auto& delivery = *streams_.emplace_back(std::make_unique<StreamDelivery>());
+    delivery.client = std::make_unique<aws::SignedClient>(endpoint_url(kinesis), kinesis_signer, *credentials_,
+                                                          delivery.transport, clock, kDeliveryTimeouts);
+    delivery.destination = std::make_unique<KinesisDestination>(stream, *delivery.client);
+  }
+  startup_kinesis_client_ = std::make_unique<aws::SignedClient>(endpoint_url(kinesis), kinesis_signer, *credentials_,
+                                                                startup_transport_, clock, kStartupTimeouts);
+  sts_client_ = std::make_unique<aws::SignedClient>(endpoint_url(sts), aws::SigV4Signer(region->name, "sts"),
+                                                    *credentials_, startup_transport_, clock, kStartupTimeouts);
+  startup_check_ = std::make_unique<KinesisStartupCheck>(settings.streams, *startup_kinesis_client_, *sts_client_);
+
+  ready_ = startup_check_->attempt();  // StartupRefused goes to the caller: exit 78
+  if (ready_) {
+    spdlog::info("Kinesis streams {} take writes; AWS account {}", fmt::join(settings.streams, ", "),
+                 startup_check_->account());
+    owner_->set(startup_check_->account());
+  } else {
+    spdlog::warn(
+        "AWS is unreachable at start ({}); listening anyway: records wait until the streams and the "
+        "account are confirmed",
+        startup_check_->last_problem());
+  }
+}
+
+KinesisDelivery::~KinesisDelivery() = default;
+
+std::vector<Destination*> KinesisDelivery::destinations() const {
+  std::vector<Destination*> destinations;
+  for (const auto& stream : streams_) destinations.push_back(stream->destination.get());
+  return destinations;
+}
+
+void KinesisDelivery::end_calls_at(SteadyTime deadline) {
+  credentials_transport_.end_calls_at(deadline);
+  for (const auto& stream : streams_) stream->transport.end_calls_at(deadline);
+  startup_transport_.end_calls_at(deadline);
+}
+
+void KinesisDelivery::continue_in_background(std::function<void(const std::string&)> on_refused) {
+  if (ready_ || background_) return;
+  background_ = std::make_unique<BackgroundStartupCheck>(*startup_check_, *owner_, std::move(on_refused), jitter_seed_);
+}
+
+}  // namespace kinesyslog::deliver
