@@ -139,7 +139,7 @@ TEST(Validate, OutputDirStandsInForTheStream) {
 
 TEST(Validate, KinesisStreamsStandInForTheFirehoseStream) {
   ListenOptions options = valid_options();
-  options.stream.clear();
+  options.streams.clear();
   options.kinesis_streams = {"logs-a", "logs.b_2"};
   EXPECT_EQ(validate(options), std::nullopt);
 }
@@ -147,25 +147,25 @@ TEST(Validate, KinesisStreamsStandInForTheFirehoseStream) {
 TEST(Validate, KinesisStreamsExcludeFirehoseAndTheOutputDirectory) {
   ListenOptions options = valid_options();
   options.kinesis_streams = {"logs"};
-  EXPECT_EQ(blamed_option(options), "--kinesis-stream");
+  EXPECT_EQ(validate_blamed_option(options), "--kinesis-stream");
   EXPECT_THAT(validate(options)->message, HasSubstr("--stream"));
-  options.stream.clear();
+  options.streams.clear();
   options.output_dir = "/srv/records";
-  EXPECT_EQ(blamed_option(options), "--kinesis-stream");
+  EXPECT_EQ(validate_blamed_option(options), "--kinesis-stream");
   EXPECT_THAT(validate(options)->message, HasSubstr("--output-dir"));
 }
 
 TEST(Validate, KinesisStreamNamesFollowTheApiModelAndAreGivenOnce) {
   ListenOptions options = valid_options();
-  options.stream.clear();
+  options.streams.clear();
   for (const std::string& bad : {std::string(), std::string("a b"), std::string(129, 'a'), std::string("q\"")}) {
     options.kinesis_streams = {bad};
-    EXPECT_EQ(blamed_option(options), "--kinesis-stream") << bad;
+    EXPECT_EQ(validate_blamed_option(options), "--kinesis-stream") << bad;
   }
   options.kinesis_streams = {std::string(128, 'a')};
   EXPECT_EQ(validate(options), std::nullopt);
   options.kinesis_streams = {"logs", "other", "logs"};
-  EXPECT_EQ(blamed_option(options), "--kinesis-stream");
+  EXPECT_EQ(validate_blamed_option(options), "--kinesis-stream");
 }
 
 TEST(Validate, FlushAgeMustBeAboveZero) {
