@@ -112,7 +112,7 @@ TEST(Override, SetsTheUserOnlyWhenOneIsGiven) {
 TEST(OptionTable, HasEveryListenOptionOfTheHelp) {
   std::vector<std::string> names;
   for (const ListenOptionDescription& option : listen_option_table()) names.push_back(option.long_name);
-  EXPECT_EQ(names.size(), 34U);
+  EXPECT_EQ(names.size(), 35U);
   for (const char* name : {"stream", "udp-port", "prometheus-port", "spool-dir", "spool-max-bytes", "random-ids",
                            "debug-asyncio", "proxy-from", "client-name", "relp-port", "relp-tls-port",
                            "journal-sync-ms", "pack-records", "kinesis-stream"}) {

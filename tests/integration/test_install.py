@@ -43,7 +43,7 @@ class Install(unittest.TestCase):
     def test_override_lists_every_option_of_the_help(self):
         self.assertEqual(self.install().returncode, 0)
         variables = set(re.findall(rb"\[env: (KINESYSLOG_[A-Z_]+)\]", run_relay("listen", "--help").stdout))
-        self.assertEqual(len(variables), 34)
+        self.assertEqual(len(variables), 35)
         for added in (b"KINESYSLOG_RELP_PORT", b"KINESYSLOG_RELP_TLS_PORT", b"KINESYSLOG_JOURNAL_SYNC_MS",
                       b"KINESYSLOG_KINESIS_STREAM"):
             self.assertIn(added, variables)
