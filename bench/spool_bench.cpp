@@ -13,11 +13,14 @@
 #include <benchmark/benchmark.h>
 
 #include "core/clock.hpp"
+#include "core/ip_address.hpp"
+#include "core/source_key.hpp"
 #include "deliver/delivery_loop.hpp"
 #include "deliver/output_directory.hpp"
 #include "metrics/journal_counters.hpp"
 #include "relay/journal_set.hpp"
 #include "relay/spool_publisher.hpp"
+#include "relay/stream_loops.hpp"
 #include "spool/spool.hpp"
 
 namespace kinesyslog::relay {
@@ -25,6 +28,7 @@ namespace {
 
 constexpr int kPublishers = 2;
 constexpr size_t kRecordBytes = 300;
+const SourceKey kSource{IpAddress::from_v4({192, 0, 2, 1}), 514, Protocol::kSyslog};  // every record's route
 
 // Events of an earlier run (as recovery publishes): noted in the commit log, settled nowhere.
 JournalId other_run(int thread) { return JournalId{2, static_cast<uint32_t>(thread)}; }
@@ -52,7 +56,6 @@ class BenchDirectory {
 struct SpoolRig {
   explicit SpoolRig(bool journaled)
       : destination(directory.output(), "bench", clock, 1),
-        delivery(spool, destination, clock, deliver::DeliveryOptions{}, 1),
         journals(journaled ? std::make_unique<JournalSet>(directory.spool(), 1, kPublishers,
                                                           std::chrono::milliseconds(50), journal_counts)
                            : nullptr) {}
@@ -61,7 +64,8 @@ struct SpoolRig {
   SystemClock clock;
   spool::Spool spool{directory.spool(), clock};
   deliver::OutputDirectoryDestination destination;
-  deliver::DeliveryLoop delivery;
+  std::vector<deliver::Destination*> destinations{&destination};
+  StreamLoops delivery{spool, destinations, clock, deliver::DeliveryOptions{}, {}};
   metrics::JournalCounters journal_counters;
   JournalCounts journal_counts{journal_counters, clock};
   std::unique_ptr<JournalSet> journals;
@@ -120,7 +124,7 @@ void group_commit(benchmark::State& state, bool journaled) {
       const encode::JournalCoverage holds =
           journaled ? encode::JournalCoverage{other_run(t), std::span<const JournalSeq>(&seq, 1), 1}
                     : encode::JournalCoverage{};
-      publisher.publish(record, rig.clock.now(), holds);
+      publisher.publish(record, kSource, rig.clock.now(), holds);
     });
     publisher.drain(SteadyTime::max());
     rounds += publisher.rounds();
