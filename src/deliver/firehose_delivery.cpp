@@ -5,34 +5,14 @@
 #include <spdlog/spdlog.h>
 
 #include "aws/config_error.hpp"
-#include "aws/credential_chain.hpp"
 #include "aws/endpoints.hpp"
 #include "aws/firehose_client.hpp"
-#include "aws/instance_metadata.hpp"
-#include "aws/region.hpp"
-#include "aws/shared_config.hpp"
+#include "deliver/aws_access.hpp"
 
 namespace kinesyslog::deliver {
-namespace {
 
-// Start-up calls must not hold the listeners back long when AWS is slow.
-constexpr aws::HttpTimeouts kStartupTimeouts{std::chrono::seconds(5), std::chrono::seconds(15)};
-constexpr aws::HttpTimeouts kDeliveryTimeouts{std::chrono::seconds(5), std::chrono::seconds(60)};
-
-std::optional<std::string> non_empty(const std::string& text) {
-  return text.empty() ? std::nullopt : std::optional<std::string>(text);
-}
-
-aws::EndpointUrl endpoint_url(const aws::ResolvedEndpoint& resolved) {
-  auto url = aws::parse_endpoint_url(resolved.url);
-  if (!url) throw aws::AwsConfigError(fmt::format("{}: '{}' is not an http(s) URL", resolved.source, resolved.url));
-  return *url;
-}
-
-}  // namespace
-
-FirehoseDelivery::FirehoseDelivery(const FirehoseSettings& settings, const Environment& environment,
-                                   const Clock& clock, uint64_t jitter_seed)
+FirehoseDelivery::FirehoseDelivery(const FirehoseSettings& settings, const Environment& environment, const Clock& clock,
+                                   uint64_t jitter_seed)
     : jitter_seed_(jitter_seed) {
   if (settings.streams.empty()) throw aws::AwsConfigError("--stream: no Firehose stream given");
   for (const std::string& stream : settings.streams) {
@@ -42,30 +22,19 @@ FirehoseDelivery::FirehoseDelivery(const FirehoseSettings& settings, const Envir
     }
   }
   const std::string names = fmt::format("{}", fmt::join(settings.streams, ", "));
-  const auto paths = aws::SharedConfigPaths::resolve(environment);
-  const aws::SharedConfig shared = aws::SharedConfig::load(paths);
-  const aws::Profile profile = shared.profile(aws::resolve_profile_name(non_empty(settings.profile), environment));
-  auto region = aws::resolve_region(non_empty(settings.region), environment, profile);
-  if (!region) region = aws::instance_region(credentials_transport_, environment, clock);
-  if (!region) {
-    throw aws::AwsConfigError(fmt::format(
-        "no AWS region: tried --region, AWS_REGION, AWS_DEFAULT_REGION, 'region' in profile '{}' of {} and the "
-        "EC2 instance identity document; set one",
-        profile.name(), paths.config_file.string()));
-  }
-  credentials_ = aws::resolve_credentials(
-      aws::CredentialChainContext{environment, shared, region->name, credentials_transport_, clock}, profile);
-  const auto firehose = aws::resolve_endpoint(aws::kFirehose, region->name, non_empty(settings.endpoint_url), environment);
-  const auto sts = aws::resolve_endpoint(aws::kSts, region->name, std::nullopt, environment);
+  AwsAccess access = resolve_aws_access(settings.region, settings.profile, environment, credentials_transport_, clock);
+  credentials_ = std::move(access.credentials);
+  const aws::ResolvedRegion& region = access.region;
+  const auto firehose = aws::resolve_endpoint(aws::kFirehose, region.name, given(settings.endpoint_url), environment);
+  const auto sts = aws::resolve_endpoint(aws::kSts, region.name, std::nullopt, environment);
   spdlog::info("Firehose {} {} in {} (region from {}), endpoint {} ({}), STS {} ({})",
-               settings.streams.size() == 1 ? "stream" : "streams", names, region->name, region->source, firehose.url,
+               settings.streams.size() == 1 ? "stream" : "streams", names, region.name, region.source, firehose.url,
                firehose.source, sts.url, sts.source);
 
-  const aws::SigV4Signer firehose_signer(region->name, "firehose");
-  startup_firehose_client_ = std::make_unique<aws::SignedClient>(endpoint_url(firehose), firehose_signer,
-                                                                 *credentials_, startup_transport_, clock,
-                                                                 kStartupTimeouts);
-  sts_client_ = std::make_unique<aws::SignedClient>(endpoint_url(sts), aws::SigV4Signer(region->name, "sts"),
+  const aws::SigV4Signer firehose_signer(region.name, "firehose");
+  startup_firehose_client_ = std::make_unique<aws::SignedClient>(endpoint_url(firehose), firehose_signer, *credentials_,
+                                                                 startup_transport_, clock, kStartupTimeouts);
+  sts_client_ = std::make_unique<aws::SignedClient>(endpoint_url(sts), aws::SigV4Signer(region.name, "sts"),
                                                     *credentials_, startup_transport_, clock, kStartupTimeouts);
   for (const std::string& stream : settings.streams) {
     StreamDelivery delivery;
@@ -82,8 +51,10 @@ FirehoseDelivery::FirehoseDelivery(const FirehoseSettings& settings, const Envir
     spdlog::info("Firehose {} ACTIVE; AWS account {}", names, startup_check_->account());
     owner_->set(startup_check_->account());
   } else {
-    spdlog::warn("AWS is unreachable at start ({}); listening anyway: records wait until the stream and the "
-                 "account are confirmed", startup_check_->last_problem());
+    spdlog::warn(
+        "AWS is unreachable at start ({}); listening anyway: records wait until the stream and the "
+        "account are confirmed",
+        startup_check_->last_problem());
   }
 }
 

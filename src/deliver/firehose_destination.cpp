@@ -5,21 +5,9 @@
 
 #include "aws/firehose_client.hpp"
 #include "aws/service_error.hpp"
+#include "deliver/aws_access.hpp"
 
 namespace kinesyslog::deliver {
-namespace {
-
-// PutRecordBatch refuses a whole call as malformed with these (e.g. a record over 1,024,000
-// bytes: ValidationException; a call over 4 MiB: InvalidArgumentException; 413 from a proxy).
-// InvalidArgumentException also answers calls the stream refuses whatever they hold (a
-// KinesisStreamAsSource stream): the delivery loop tells the two apart by splitting the call.
-bool is_invalid_call(const aws::ServiceError& error) {
-  if (error.http_status == 413) return true;
-  const bool client_error = error.http_status >= 400 && error.http_status < 500;
-  return client_error && (error.code == "ValidationException" || error.code == "InvalidArgumentException");
-}
-
-}  // namespace
 
 FirehoseDestination::FirehoseDestination(std::string stream, aws::SignedClient& firehose)
     : stream_(std::move(stream)),

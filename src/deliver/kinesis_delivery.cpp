@@ -5,31 +5,11 @@
 #include <spdlog/spdlog.h>
 
 #include "aws/config_error.hpp"
-#include "aws/credential_chain.hpp"
 #include "aws/endpoints.hpp"
-#include "aws/instance_metadata.hpp"
 #include "aws/kinesis_client.hpp"
-#include "aws/region.hpp"
-#include "aws/shared_config.hpp"
+#include "deliver/aws_access.hpp"
 
 namespace kinesyslog::deliver {
-namespace {
-
-// As Firehose's: start-up calls must not hold the listeners back long when AWS is slow.
-constexpr aws::HttpTimeouts kStartupTimeouts{std::chrono::seconds(5), std::chrono::seconds(15)};
-constexpr aws::HttpTimeouts kDeliveryTimeouts{std::chrono::seconds(5), std::chrono::seconds(60)};
-
-std::optional<std::string> non_empty(const std::string& text) {
-  return text.empty() ? std::nullopt : std::optional<std::string>(text);
-}
-
-aws::EndpointUrl endpoint_url(const aws::ResolvedEndpoint& resolved) {
-  auto url = aws::parse_endpoint_url(resolved.url);
-  if (!url) throw aws::AwsConfigError(fmt::format("{}: '{}' is not an http(s) URL", resolved.source, resolved.url));
-  return *url;
-}
-
-}  // namespace
 
 KinesisDelivery::KinesisDelivery(const KinesisSettings& settings, const Environment& environment, const Clock& clock,
                                  uint64_t jitter_seed)
@@ -41,27 +21,16 @@ KinesisDelivery::KinesisDelivery(const KinesisSettings& settings, const Environm
           fmt::format("--kinesis-stream '{}': a Kinesis stream name is 1-128 of a-z A-Z 0-9 _ . -", stream));
     }
   }
-  const auto paths = aws::SharedConfigPaths::resolve(environment);
-  const aws::SharedConfig shared = aws::SharedConfig::load(paths);
-  const aws::Profile profile = shared.profile(aws::resolve_profile_name(non_empty(settings.profile), environment));
-  auto region = aws::resolve_region(non_empty(settings.region), environment, profile);
-  if (!region) region = aws::instance_region(credentials_transport_, environment, clock);
-  if (!region) {
-    throw aws::AwsConfigError(fmt::format(
-        "no AWS region: tried --region, AWS_REGION, AWS_DEFAULT_REGION, 'region' in profile '{}' of {} and the "
-        "EC2 instance identity document; set one",
-        profile.name(), paths.config_file.string()));
-  }
-  credentials_ = aws::resolve_credentials(
-      aws::CredentialChainContext{environment, shared, region->name, credentials_transport_, clock}, profile);
-  const auto kinesis =
-      aws::resolve_endpoint(aws::kKinesis, region->name, non_empty(settings.endpoint_url), environment);
-  const auto sts = aws::resolve_endpoint(aws::kSts, region->name, std::nullopt, environment);
+  AwsAccess access = resolve_aws_access(settings.region, settings.profile, environment, credentials_transport_, clock);
+  credentials_ = std::move(access.credentials);
+  const aws::ResolvedRegion& region = access.region;
+  const auto kinesis = aws::resolve_endpoint(aws::kKinesis, region.name, given(settings.endpoint_url), environment);
+  const auto sts = aws::resolve_endpoint(aws::kSts, region.name, std::nullopt, environment);
   spdlog::info("Kinesis streams {} in {} (region from {}), endpoint {} ({}), STS {} ({})",
-               fmt::join(settings.streams, ", "), region->name, region->source, kinesis.url, kinesis.source, sts.url,
+               fmt::join(settings.streams, ", "), region.name, region.source, kinesis.url, kinesis.source, sts.url,
                sts.source);
 
-  const aws::SigV4Signer kinesis_signer(region->name, "kinesis");
+  const aws::SigV4Signer kinesis_signer(region.name, "kinesis");
   for (const std::string& stream : settings.streams) {
     auto& delivery = *streams_.emplace_back(std::make_unique<StreamDelivery>());
     delivery.client = std::make_unique<aws::SignedClient>(endpoint_url(kinesis), kinesis_signer, *credentials_,
@@ -70,7 +39,7 @@ KinesisDelivery::KinesisDelivery(const KinesisSettings& settings, const Environm
   }
   startup_kinesis_client_ = std::make_unique<aws::SignedClient>(endpoint_url(kinesis), kinesis_signer, *credentials_,
                                                                 startup_transport_, clock, kStartupTimeouts);
-  sts_client_ = std::make_unique<aws::SignedClient>(endpoint_url(sts), aws::SigV4Signer(region->name, "sts"),
+  sts_client_ = std::make_unique<aws::SignedClient>(endpoint_url(sts), aws::SigV4Signer(region.name, "sts"),
                                                     *credentials_, startup_transport_, clock, kStartupTimeouts);
   startup_check_ = std::make_unique<KinesisStartupCheck>(settings.streams, *startup_kinesis_client_, *sts_client_);
 

@@ -5,20 +5,9 @@
 #include <fmt/format.h>
 
 #include "aws/service_error.hpp"
+#include "deliver/aws_access.hpp"
 
 namespace kinesyslog::deliver {
-namespace {
-
-// PutRecords refuses a whole call as malformed with these (a record over 1 MiB, a call over
-// 5 MiB, an empty partition key: ValidationException or InvalidArgumentException; 413 from a
-// proxy): the delivery loop splits the call to find the record at fault.
-bool is_invalid_call(const aws::ServiceError& error) {
-  if (error.http_status == 413) return true;
-  const bool client_error = error.http_status >= 400 && error.http_status < 500;
-  return client_error && (error.code == "ValidationException" || error.code == "InvalidArgumentException");
-}
-
-}  // namespace
 
 KinesisDestination::KinesisDestination(std::string stream, aws::SignedClient& kinesis)
     : stream_(std::move(stream)),

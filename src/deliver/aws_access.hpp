@@ -1,0 +1,48 @@
+#pragma once
+// What the Firehose and the Kinesis Data Streams deliveries share: region and credentials
+// found the way the AWS CLI finds them (--region/--profile, the environment, the shared
+// config files, the EC2 instance), the endpoint URL check, the HTTP timeouts, and which
+// refusals of a whole call mean "malformed" (the delivery loop then splits the call).
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "aws/credentials_source.hpp"
+#include "aws/endpoints.hpp"
+#include "aws/http_transport.hpp"
+#include "aws/region.hpp"
+#include "aws/service_error.hpp"
+#include "core/clock.hpp"
+#include "core/environment.hpp"
+
+namespace kinesyslog::deliver {
+
+// Start-up calls must not hold the listeners back long when AWS is slow.
+inline constexpr aws::HttpTimeouts kStartupTimeouts{std::chrono::seconds(5), std::chrono::seconds(15)};
+inline constexpr aws::HttpTimeouts kDeliveryTimeouts{std::chrono::seconds(5), std::chrono::seconds(60)};
+
+struct AwsAccess {
+  aws::ResolvedRegion region;
+  std::unique_ptr<aws::CredentialsSource> credentials;
+};
+
+// `region`, `profile`: the options, empty when not given. `credentials_transport` carries the
+// calls credentials need (STS, IMDS, ECS) and must outlive the credentials. Throws
+// aws::AwsConfigError when no region is found or the configuration cannot be read.
+AwsAccess resolve_aws_access(const std::string& region, const std::string& profile, const Environment& environment,
+                             aws::HttpTransport& credentials_transport, const Clock& clock);
+
+// The option's text, or nullopt when it was not given (empty).
+std::optional<std::string> given(const std::string& option);
+
+// Throws aws::AwsConfigError naming where the URL came from when it is not http(s).
+aws::EndpointUrl endpoint_url(const aws::ResolvedEndpoint& resolved);
+
+// PutRecordBatch and PutRecords refuse a whole call as malformed with these (a record over the
+// record limit: ValidationException; a call over the call limit: InvalidArgumentException; 413
+// from a proxy). Firehose also answers InvalidArgumentException to calls the stream refuses
+// whatever they hold (a stream with a Kinesis source): splitting the call tells the two apart.
+bool is_invalid_call(const aws::ServiceError& error);
+
+}  // namespace kinesyslog::deliver
