@@ -17,7 +17,7 @@ namespace {
 using ::testing::HasSubstr;
 
 // Answers from a script; remembers every request it was given.
-class ScriptedTransport final : public aws::HttpTransport {
+class KinesisScriptedTransport final : public aws::HttpTransport {
  public:
   using Step = std::variant<aws::HttpResponse, aws::HttpTransportError>;
   aws::HttpResponse send(const aws::EndpointUrl&, const aws::HttpRequest& request, const aws::HttpTimeouts&) override {
@@ -31,12 +31,14 @@ class ScriptedTransport final : public aws::HttpTransport {
   std::vector<aws::HttpRequest> requests;
 };
 
-aws::HttpResponse answer(long status, std::string body) { return aws::HttpResponse{status, {}, std::move(body)}; }
+aws::HttpResponse kinesis_answer(long status, std::string body) {
+  return aws::HttpResponse{status, {}, std::move(body)};
+}
 
 class KinesisDestinationTest : public ::testing::Test {
  protected:
   ManualClock clock{WallTime{std::chrono::seconds(1'780'000'000)}};
-  ScriptedTransport transport;
+  KinesisScriptedTransport transport;
   aws::StaticCredentialsSource credentials{aws::Credentials{"AKID", "SECRET", {}, {}}};
   aws::ClockSkew skew;
   aws::SignedClient client{*aws::parse_endpoint_url("https://kinesis.eu-west-1.amazonaws.com"),
@@ -51,9 +53,9 @@ class KinesisDestinationTest : public ::testing::Test {
 };
 
 TEST_F(KinesisDestinationTest, SendsSignedPutRecordsWithDataAndPartitionKeys) {
-  transport.script.push_back(answer(200, R"({"FailedRecordCount":0,"Records":[)"
-                                         R"({"SequenceNumber":"1","ShardId":"shardId-000000000000"},)"
-                                         R"({"SequenceNumber":"2","ShardId":"shardId-000000000001"}]})"));
+  transport.script.push_back(kinesis_answer(200, R"({"FailedRecordCount":0,"Records":[)"
+                                                 R"({"SequenceNumber":"1","ShardId":"shardId-000000000000"},)"
+                                                 R"({"SequenceNumber":"2","ShardId":"shardId-000000000001"}]})"));
   const DeliveryResult result = destination.deliver(records);
   ASSERT_EQ(result.status, DeliveryResult::Status::kDelivered) << result.error;
   ASSERT_EQ(transport.requests.size(), 1u);
@@ -68,9 +70,10 @@ TEST_F(KinesisDestinationTest, SendsSignedPutRecordsWithDataAndPartitionKeys) {
 
 // A record refused in the answer stays in the spool; the delivery loop retries it with backoff.
 TEST_F(KinesisDestinationTest, RecordsRefusedInTheAnswerAreRejectedOutcomesInOrder) {
-  transport.script.push_back(answer(200, R"({"FailedRecordCount":1,"Records":[{"ErrorCode":)"
-                                         R"("ProvisionedThroughputExceededException","ErrorMessage":"Rate exceeded"},)"
-                                         R"({"SequenceNumber":"7","ShardId":"shardId-000000000001"}]})"));
+  transport.script.push_back(
+      kinesis_answer(200, R"({"FailedRecordCount":1,"Records":[{"ErrorCode":)"
+                          R"("ProvisionedThroughputExceededException","ErrorMessage":"Rate exceeded"},)"
+                          R"({"SequenceNumber":"7","ShardId":"shardId-000000000001"}]})"));
   const DeliveryResult result = destination.deliver(records);
   ASSERT_EQ(result.status, DeliveryResult::Status::kDelivered);
   ASSERT_EQ(result.outcomes.size(), 2u);
@@ -81,16 +84,17 @@ TEST_F(KinesisDestinationTest, RecordsRefusedInTheAnswerAreRejectedOutcomesInOrd
 }
 
 TEST_F(KinesisDestinationTest, AnAnswerWithoutOneEntryPerRecordIsRetryable) {
-  transport.script.push_back(answer(200, R"({"Records":[{"SequenceNumber":"1","ShardId":"s"}]})"));
-  transport.script.push_back(answer(200, "not json"));
+  transport.script.push_back(kinesis_answer(200, R"({"Records":[{"SequenceNumber":"1","ShardId":"s"}]})"));
+  transport.script.push_back(kinesis_answer(200, "not json"));
   EXPECT_EQ(destination.deliver(records).status, DeliveryResult::Status::kRetryableFailure);
   EXPECT_EQ(destination.deliver(records).status, DeliveryResult::Status::kRetryableFailure);
 }
 
 TEST_F(KinesisDestinationTest, ThrottledOrFailedCallsAreRetryable) {
-  transport.script.push_back(answer(400, R"({"__type":"ProvisionedThroughputExceededException","message":"Rate"})"));
-  transport.script.push_back(answer(400, R"({"__type":"KMSThrottlingException"})"));
-  transport.script.push_back(answer(500, R"({"__type":"InternalFailure"})"));
+  transport.script.push_back(
+      kinesis_answer(400, R"({"__type":"ProvisionedThroughputExceededException","message":"Rate"})"));
+  transport.script.push_back(kinesis_answer(400, R"({"__type":"KMSThrottlingException"})"));
+  transport.script.push_back(kinesis_answer(500, R"({"__type":"InternalFailure"})"));
   transport.script.push_back(aws::HttpTransportError("POST https://…: Connection refused"));
   for (int call = 0; call < 4; ++call) {
     const DeliveryResult result = destination.deliver(records);
@@ -101,7 +105,7 @@ TEST_F(KinesisDestinationTest, ThrottledOrFailedCallsAreRetryable) {
 
 TEST_F(KinesisDestinationTest, MissingStreamAndDeniedAccessAreFatal) {
   for (const char* code : {"ResourceNotFoundException", "AccessDeniedException", "KMSAccessDeniedException"}) {
-    transport.script.push_back(answer(400, std::string(R"({"__type":")") + code + R"(","message":"no"})"));
+    transport.script.push_back(kinesis_answer(400, std::string(R"({"__type":")") + code + R"(","message":"no"})"));
     const DeliveryResult result = destination.deliver(records);
     EXPECT_EQ(result.status, DeliveryResult::Status::kFatalFailure) << code;
     EXPECT_THAT(result.error, HasSubstr(code));
@@ -114,13 +118,14 @@ TEST_F(KinesisDestinationTest, ARecordOverOneMebibyteWithItsKeyIsAnInvalidCallWi
   const std::vector<OutgoingRecord> too_large{{data, "123456789"}};
   EXPECT_EQ(destination.deliver(too_large).status, DeliveryResult::Status::kInvalidCall);
   EXPECT_TRUE(transport.requests.empty());
-  transport.script.push_back(answer(200, R"({"Records":[{"SequenceNumber":"1","ShardId":"s"}]})"));
+  transport.script.push_back(kinesis_answer(200, R"({"Records":[{"SequenceNumber":"1","ShardId":"s"}]})"));
   EXPECT_EQ(destination.deliver(fits).status, DeliveryResult::Status::kDelivered);
 }
 
 TEST_F(KinesisDestinationTest, CallsRefusedAsMalformedAreInvalidCalls) {
-  transport.script.push_back(answer(400, R"({"__type":"InvalidArgumentException","message":"Records size exceeds"})"));
-  transport.script.push_back(answer(400, R"({"__type":"ValidationException","message":"1 validation error"})"));
+  transport.script.push_back(
+      kinesis_answer(400, R"({"__type":"InvalidArgumentException","message":"Records size exceeds"})"));
+  transport.script.push_back(kinesis_answer(400, R"({"__type":"ValidationException","message":"1 validation error"})"));
   EXPECT_EQ(destination.deliver(records).status, DeliveryResult::Status::kInvalidCall);
   EXPECT_EQ(destination.deliver(records).status, DeliveryResult::Status::kInvalidCall);
 }
@@ -128,7 +133,7 @@ TEST_F(KinesisDestinationTest, CallsRefusedAsMalformedAreInvalidCalls) {
 TEST_F(KinesisDestinationTest, EmptyAndLongPartitionKeysAreMadeValid) {
   const std::string long_key(300, 'k');
   const std::vector<OutgoingRecord> odd{{"a", ""}, {"b", long_key}};
-  transport.script.push_back(answer(200, R"({"Records":[{"SequenceNumber":"1"},{"SequenceNumber":"2"}]})"));
+  transport.script.push_back(kinesis_answer(200, R"({"Records":[{"SequenceNumber":"1"},{"SequenceNumber":"2"}]})"));
   destination.deliver(odd);
   EXPECT_THAT(transport.requests[0].body, HasSubstr(R"("PartitionKey":"-")"));
   EXPECT_THAT(transport.requests[0].body, HasSubstr(R"("PartitionKey":")" + std::string(256, 'k') + "\""));
@@ -139,20 +144,21 @@ class StreamsAndSts final : public aws::HttpTransport {
  public:
   aws::HttpResponse send(const aws::EndpointUrl&, const aws::HttpRequest& request, const aws::HttpTimeouts&) override {
     if (!request.header("X-Amz-Target")) {
-      return answer(200,
-                    "<GetCallerIdentityResponse><GetCallerIdentityResult><Account>123456789012</Account>"
-                    "</GetCallerIdentityResult></GetCallerIdentityResponse>");
+      return kinesis_answer(200,
+                            "<GetCallerIdentityResponse><GetCallerIdentityResult><Account>123456789012</Account>"
+                            "</GetCallerIdentityResult></GetCallerIdentityResponse>");
     }
     for (const auto& [name, reply] : streams) {
       if (request.body.find("\"" + name + "\"") != std::string::npos) return reply;
     }
-    return answer(400, R"({"__type":"ResourceNotFoundException","message":"Stream x under account 1 not found."})");
+    return kinesis_answer(400,
+                          R"({"__type":"ResourceNotFoundException","message":"Stream x under account 1 not found."})");
   }
   std::vector<std::pair<std::string, aws::HttpResponse>> streams;
 };
 
-aws::HttpResponse stream_is(const std::string& status) {
-  return answer(200, R"({"StreamDescriptionSummary":{"StreamStatus":")" + status + R"("}})");
+aws::HttpResponse kinesis_stream_is(const std::string& status) {
+  return kinesis_answer(200, R"({"StreamDescriptionSummary":{"StreamStatus":")" + status + R"("}})");
 }
 
 class KinesisStartupCheckTest : public ::testing::Test {
@@ -181,14 +187,16 @@ class KinesisStartupCheckTest : public ::testing::Test {
 };
 
 TEST_F(KinesisStartupCheckTest, ActiveAndUpdatingStreamsAreReady) {
-  transport.streams = {{"a", stream_is("ACTIVE")}, {"b", stream_is("UPDATING")}};
+  transport.streams = {{"a", kinesis_stream_is("ACTIVE")}, {"b", kinesis_stream_is("UPDATING")}};
   KinesisStartupCheck check = check_of({"a", "b"});
   EXPECT_TRUE(check.attempt());
   EXPECT_EQ(check.account(), "123456789012");
 }
 
 TEST_F(KinesisStartupCheckTest, MissingOrCreatingStreamsAreRefusedByName) {
-  transport.streams = {{"a", stream_is("ACTIVE")}, {"new", stream_is("CREATING")}, {"old", stream_is("DELETING")}};
+  transport.streams = {{"a", kinesis_stream_is("ACTIVE")},
+                       {"new", kinesis_stream_is("CREATING")},
+                       {"old", kinesis_stream_is("DELETING")}};
   for (const char* name : {"gone", "new", "old"}) {
     KinesisStartupCheck check = check_of({"a", name});
     try {
@@ -201,11 +209,11 @@ TEST_F(KinesisStartupCheckTest, MissingOrCreatingStreamsAreRefusedByName) {
 }
 
 TEST_F(KinesisStartupCheckTest, ThrottledDescribeIsAProblemForLaterNotARefusal) {
-  transport.streams = {{"a", answer(400, R"({"__type":"LimitExceededException","message":"Rate exceeded"})")}};
+  transport.streams = {{"a", kinesis_answer(400, R"({"__type":"LimitExceededException","message":"Rate exceeded"})")}};
   KinesisStartupCheck check = check_of({"a"});
   EXPECT_FALSE(check.attempt());
   EXPECT_THAT(check.last_problem(), HasSubstr("LimitExceededException"));
-  transport.streams = {{"a", stream_is("ACTIVE")}};
+  transport.streams = {{"a", kinesis_stream_is("ACTIVE")}};
   EXPECT_TRUE(check.attempt());
 }
 

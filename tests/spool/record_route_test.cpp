@@ -22,7 +22,7 @@ using testing::gzip_member;
 using testing::TemporaryDirectory;
 using testing::write_whole_file;
 
-const WallTime kMarch2026 = WallTime{std::chrono::sys_days{std::chrono::year{2026} / 3 / 1}} + 17h;
+const WallTime kRouteTime = WallTime{std::chrono::sys_days{std::chrono::year{2026} / 3 / 1}} + 17h;
 
 TEST(RecordRoute, SuffixRoundTripsForIpv4AndIpv6) {
   for (const RecordRoute& route : {RecordRoute{"10.1.2.3", 514}, RecordRoute{"2001:db8::1", 6514},
@@ -53,7 +53,7 @@ TEST(RecordRoute, TextWeWouldNotHaveWrittenIsNoRoute) {
 class RoutedSpoolTest : public ::testing::Test {
  protected:
   TemporaryDirectory directory_;
-  ManualClock clock_{kMarch2026};
+  ManualClock clock_{kRouteTime};
 };
 
 TEST_F(RoutedSpoolTest, PublishNamesTheFileAfterItsRouteAndScanReadsItBack) {
