@@ -539,7 +539,7 @@ class FleetBehindHaproxy(unittest.TestCase):
 
         # Printed, not asserted: one CI run saw 6,000 of 6,800 from connections this test took for
         # uncut (haproxy may close a client's side when its server goes, which the sender does not see).
-        print(f"connections never cut: {from_complete()} of {expected} delivered", file=sys.stderr)
+        print(f"connections never cut: {from_complete()} of {expected} delivered")
         self.assertEqual(delivered.duplicates(), 0)
         self.assertEqual(delivered.misattributed[:10], [])
         self.assertEqual(delivered.foreign, 0)
