@@ -94,7 +94,9 @@ DeliveryResult CallSender::deliver_range(size_t begin, size_t end, const CallLim
   try {
     const BusyWatch::Scope busy(busy_);
     events_.call_starting(records.size(), bytes);
-    result = destination_.deliver(records, time_left(clock_.steady_now(), limits.deadline));
+    const SteadyTime started = clock_.steady_now();
+    result = destination_.deliver(records, time_left(started, limits.deadline));
+    durations_.add(clock_.steady_now() - started);
   } catch (const std::exception& error) {
     result = DeliveryResult::retryable_failure(
         fmt::format("{} failed unexpectedly: {}", destination_.describe(), error.what()));
@@ -138,7 +140,7 @@ void CallSender::send_range(size_t begin, size_t end, const CallLimits& limits, 
         const size_t middle = begin + (end - begin) / 2;
         send_range(begin, middle, limits, result);
         // The second half waits (kNotSent) when the first failed as a whole or the pass must stop.
-        if (!result.failure && !limits.reached(clock_)) send_range(middle, end, limits, result);
+        if (!result.failure && may_start_call(limits)) send_range(middle, end, limits, result);
       }
       return;
     case DeliveryResult::Status::kRetryableFailure:
@@ -167,7 +169,7 @@ void CallSender::send_unpacked(size_t packed, const std::string& error, const Ca
   // split call, a later part waits (kNotSent) once a part failed as a whole or the pass must stop.
   const size_t step = std::max<size_t>(shape_.max_records_per_call, 1);
   for (size_t part = begin; part < end; part += step) {
-    if (part != begin && (result.failure || limits.reached(clock_))) return;
+    if (part != begin && (result.failure || !may_start_call(limits))) return;
     send_range(part, std::min(part + step, end), limits, result);
   }
 }

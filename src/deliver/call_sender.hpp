@@ -18,6 +18,7 @@
 #include "core/clock.hpp"
 #include "core/rate_limited_log.hpp"
 #include "deliver/busy_watch.hpp"
+#include "deliver/call_durations.hpp"
 #include "deliver/call_settlement.hpp"
 #include "deliver/delivery_events.hpp"
 #include "deliver/destination.hpp"
@@ -32,7 +33,11 @@ struct CallLimits {
   std::stop_token stop;
   SteadyTime deadline = SteadyTime::max();
 
-  bool reached(const Clock& clock) const { return stop.stop_requested() || clock.steady_now() >= deadline; }
+  // Also true when a call expected to take `call_time` would not end by the deadline.
+  bool reached(const Clock& clock, std::chrono::nanoseconds call_time = {}) const {
+    if (stop.stop_requested()) return true;
+    return deadline != SteadyTime::max() && clock.steady_now() + call_time >= deadline;
+  }
 };
 
 // One spool file of the call, with what the loop knows of its record.
@@ -61,6 +66,10 @@ class CallSender {
   void read(std::span<const CallFile> files);
   // Sends what read() could read, as one call or its split parts, until `limits` say stop.
   CallResult send(const CallLimits& limits);
+  // Whether `limits` leave time for one more call, as long as the recent ones took.
+  bool may_start_call(const CallLimits& limits) const {
+    return !limits.reached(clock_, durations_.next_call_may_take());
+  }
   const std::vector<CallRecord>& records() const { return records_; }
 
   // The call's plan: tells the events what became of each record (an observer that throws is
@@ -89,11 +98,12 @@ class CallSender {
 
   std::string call_buffer_;  // the files read, end to end
   RecordPacker packer_;
-  std::vector<size_t> sent_;  // positions in the call of the files read into call_buffer_, in order
+  std::vector<size_t> sent_;                      // positions in the call of the files read into call_buffer_, in order
   std::vector<std::string_view> partition_keys_;  // of each of sent_: its file's source, or its name
   std::vector<PackedRecord> outgoing_;            // first/count are positions in sent_; unpacked ones are appended
   std::vector<OutgoingRecord> views_;             // the bytes (and key) of each of outgoing_
   std::vector<CallRecord> records_;               // one per file of the call
+  CallDurations durations_;                       // of the destination calls made so far
 };
 
 }  // namespace kinesyslog::deliver

@@ -37,12 +37,12 @@ constexpr std::chrono::nanoseconds kAfterUnexpectedError = std::chrono::seconds(
 
 }  // namespace
 
-DeliveryLoop::DeliveryLoop(spool::Spool& spool, Destination& destination, const Clock& clock, const DeliveryOptions& options,
-                           uint64_t seed)
+DeliveryLoop::DeliveryLoop(spool::Spool& spool, Destination& destination, const Clock& clock,
+                           const DeliveryOptions& options, uint64_t seed)
     : DeliveryLoop(spool, destination, clock, options, seed, spool.scan()) {}
 
-DeliveryLoop::DeliveryLoop(spool::Spool& spool, Destination& destination, const Clock& clock, const DeliveryOptions& options,
-                           uint64_t seed, std::vector<spool::SpoolFile> scanned)
+DeliveryLoop::DeliveryLoop(spool::Spool& spool, Destination& destination, const Clock& clock,
+                           const DeliveryOptions& options, uint64_t seed, std::vector<spool::SpoolFile> scanned)
     : spool_(spool),
       destination_(destination),
       clock_(clock),
@@ -126,8 +126,10 @@ bool DeliveryLoop::drain(SteadyTime deadline) {
       --drainers_;
       break;
     }
+    // Nothing more goes out when no pass is due before the deadline (a pause after a failed call
+    // outlasts it, or no call could end by it): waiting for it would only delay the exit.
     const SteadyTime now = clock_.steady_now();
-    if (now >= deadline) {
+    if (now >= deadline || next >= deadline) {
       --drainers_;
       spdlog::warn("delivery: {} records not delivered to {} by the shutdown deadline stay in spool {}", index_.size(),
                    destination_.describe(), spool_.directory().string());
@@ -157,8 +159,11 @@ SteadyTime DeliveryLoop::send_pass(bool draining, const CallLimits& limits) {
       }
       const bool full_call_waits = ready_.size() >= options_.max_records_per_call;
       if (ready_.empty() || !(round_open || full_call_waits)) return next_pass_locked(now);
-      // A backlog is sent call after call; stop and deadline are honoured between calls.
-      if (limits.reached(clock_)) return next_pass_locked(now);
+      // A backlog is sent call after call; stop and deadline are honoured between calls, and
+      // no call starts that would likely be cut off by the deadline (call_durations.hpp).
+      if (!sender_.may_start_call(limits)) {
+        return limits.stop.stop_requested() ? next_pass_locked(now) : limits.deadline;
+      }
       call = take_call();
     }
     Pass pass = Pass::kContinue;

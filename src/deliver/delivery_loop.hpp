@@ -22,8 +22,10 @@
 //  2. request_stop() on the thread running run(): run() returns once the call in flight (if
 //     any) is settled, even in the middle of a backlog. It never drains by itself.
 //  3. drain(deadline) on the caller's thread sends everything still waiting at once; no call
-//     starts after the deadline and each call's transport timeout ends at it. What it cannot
-//     deliver by the deadline stays in the spool and is found by the next start.
+//     starts that the recent calls' durations say would not end by the deadline
+//     (call_durations.hpp), each call's transport timeout ends at it, and drain returns as soon
+//     as no call can go out before it. What it cannot deliver by the deadline stays in the spool
+//     and is found by the next start.
 // drain() may also run while run() is still running: the two never send at the same time.
 #include <atomic>
 #include <chrono>
