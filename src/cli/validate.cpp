@@ -6,6 +6,7 @@
 #include <string_view>
 #include <system_error>
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include "cli/exit_codes.hpp"
@@ -212,8 +213,24 @@ std::optional<ConfigError> check_readable_file(std::string option, const std::st
   return error_for(std::move(option), path + " cannot be read; check the path and its permissions");
 }
 
-// Kinesis Data Streams replaces Firehose and the output directory; a name follows the Kinesis
-// API model ([a-zA-Z0-9_.-]{1,128}) and is given once.
+// A stream name as both APIs' models define it: [a-zA-Z0-9_.-], 1 to `max_length` characters
+// (Firehose's DeliveryStreamName: 64; Kinesis's StreamName: 128), each name given once.
+std::optional<ConfigError> check_stream_names(const std::vector<std::string>& streams, const std::string& option,
+                                              size_t max_length, std::string_view kind) {
+  for (const std::string& name : streams) {
+    const bool valid = !name.empty() && name.size() <= max_length && std::all_of(name.begin(), name.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+             c == '-';
+    });
+    if (!valid) {
+      return error_for(option,
+                       fmt::format("'{}' is not a {} name (1-{} of a-z A-Z 0-9 _ . -)", name, kind, max_length));
+    }
+  }
+  return check_streams_distinct(streams, option);
+}
+
+// Kinesis Data Streams replaces Firehose and the output directory.
 std::optional<ConfigError> check_kinesis_streams(const ListenOptions& options) {
   const auto& streams = options.kinesis_streams;
   if (streams.empty()) return std::nullopt;
@@ -227,16 +244,7 @@ std::optional<ConfigError> check_kinesis_streams(const ListenOptions& options) {
                      "records go to Kinesis Data Streams or to --output-dir, not both; give "
                      "one of them");
   }
-  for (const std::string& name : streams) {
-    const bool valid = !name.empty() && name.size() <= 128 && std::all_of(name.begin(), name.end(), [](char c) {
-      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
-             c == '-';
-    });
-    if (!valid) {
-      return error_for("--kinesis-stream", "'" + name + "' is not a Kinesis stream name (1-128 of a-z A-Z 0-9 _ . -)");
-    }
-  }
-  return check_streams_distinct(streams, "--kinesis-stream");
+  return check_stream_names(streams, "--kinesis-stream", 128, "Kinesis stream");
 }
 
 }  // namespace
@@ -271,7 +279,7 @@ std::optional<ConfigError> validate(const ListenOptions& options) {
                      "no delivery stream given; give --stream NAME (or --kinesis-stream NAME, or "
                      "--output-dir DIR)");
   }
-  if (auto error = check_streams_distinct(options.streams, "--stream")) return error;
+  if (auto error = check_stream_names(options.streams, "--stream", 64, "Firehose delivery stream")) return error;
   return check_limits(options);
 }
 

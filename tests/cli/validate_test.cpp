@@ -1,14 +1,14 @@
 // docs/behaviour.md §1.3 configuration errors: each exits 78 and names the option at fault.
 #include "cli/validate.hpp"
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-#include <unistd.h>
-
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <limits>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "cli/exit_codes.hpp"
 #include "cli_test_support.hpp"
@@ -166,6 +166,16 @@ TEST(Validate, KinesisStreamNamesFollowTheApiModelAndAreGivenOnce) {
   EXPECT_EQ(validate(options), std::nullopt);
   options.kinesis_streams = {"logs", "other", "logs"};
   EXPECT_EQ(validate_blamed_option(options), "--kinesis-stream");
+}
+
+TEST(Validate, FirehoseStreamNamesFollowTheApiModel) {
+  ListenOptions options = valid_options();
+  for (const std::string& bad : {std::string(), std::string("a b"), std::string(65, 'a'), std::string("logs/x")}) {
+    options.streams = {"logs", bad};
+    EXPECT_EQ(validate_blamed_option(options), "--stream") << bad;
+  }
+  options.streams = {std::string(64, 'a'), "logs.b_2-c"};
+  EXPECT_EQ(validate(options), std::nullopt);
 }
 
 TEST(Validate, FlushAgeMustBeAboveZero) {
@@ -380,9 +390,8 @@ TEST(EnabledPorts, DropsZeroAndNarrowsToPortNumbers) {
 class ValidatePaths : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = std::filesystem::temp_directory_path() /
-            ("kinesyslog-cli-test-" + std::to_string(::getpid()) + "-" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    root_ = std::filesystem::temp_directory_path() / ("kinesyslog-cli-test-" + std::to_string(::getpid()) + "-" +
+                                                      ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(root_);
     std::filesystem::create_directories(root_ / "spool");
     options_ = valid_options();
@@ -417,7 +426,8 @@ TEST_F(ValidatePaths, SpoolDirThatIsAFileIsRejected) {
 
 TEST_F(ValidatePaths, ReadOnlySpoolDirIsRejected) {
   if (::geteuid() == 0) GTEST_SKIP() << "root may write anywhere";
-  std::filesystem::permissions(root_ / "spool", std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec);
+  std::filesystem::permissions(root_ / "spool",
+                               std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec);
   ASSERT_TRUE(validate_paths(options_));
   EXPECT_EQ(validate_paths(options_)->option, "--spool-dir");
 }
