@@ -21,8 +21,11 @@ test_packages=(
   rsyslog rsyslog-openssl
   # rsyslog's omrelp, the RELP sender the RELP tests forward with.
   rsyslog-relp
-  # promtool checks the /metrics text; systemd-analyze verifies the installed unit.
+  # promtool (in Debian's prometheus package) checks the /metrics text and monitoring/'s alert
+  # rules; systemd-analyze verifies the installed unit.
   prometheus systemd
+  # The monitoring test reads the alert rules' YAML.
+  python3-yaml
   # syslog-ng-core conflicts with rsyslog, so loggen is unpacked below; these are its libraries.
   libivykis0 libjson-c5 libnet1 libwrap0 libglib2.0-0 libpcre3 libcap2
   # haproxy puts PROXY v1/v2 headers in front of the connections it forwards.

@@ -79,8 +79,10 @@ RelayMetrics::RelayMetrics(RelayMetricsLabels labels, const Clock& clock)
                        .Name("kinesyslog_batch_record_failed")
                        .Help("Kinesis batch record failures")
                        .Register(*registry_);
-  http_requests_ =
-      &prometheus::BuildCounter().Name("kinesyslog_http_requests_total").Help("Total HTTP requests").Register(*registry_);
+  http_requests_ = &prometheus::BuildCounter()
+                        .Name("kinesyslog_http_requests_total")
+                        .Help("Total HTTP requests")
+                        .Register(*registry_);
 }
 
 RelayMetrics::~RelayMetrics() = default;
@@ -141,18 +143,25 @@ std::string RelayMetrics::render(const RelayReadings& readings) const {
   auto spool_count = family("kinesyslog_spool_count", "Kinesis batch spool record count", MetricType::Gauge);
   spool_count.metric.push_back(gauge(as_double(readings.spool_records), path));
   families.push_back(std::move(spool_count));
-  auto spool_age = family("kinesyslog_spool_age", "Age in seconds of the oldest record waiting in the spool",
-                          MetricType::Gauge);
+  auto spool_age =
+      family("kinesyslog_spool_age", "Age in seconds of the oldest record waiting in the spool", MetricType::Gauge);
   spool_age.metric.push_back(gauge(std::chrono::duration<double>(readings.spool_oldest_age).count(), path));
   families.push_back(std::move(spool_age));
   auto spool_bytes = family("kinesyslog_spool_bytes", "Bytes of records waiting in the spool", MetricType::Gauge);
   spool_bytes.metric.push_back(gauge(as_double(readings.spool_bytes), path));
   families.push_back(std::move(spool_bytes));
-  auto quarantined = family("kinesyslog_quarantined_records",
-                            "Spool files moved to the quarantine directory because they cannot be a record",
-                            MetricType::Gauge);
+  auto quarantined =
+      family("kinesyslog_quarantined_records",
+             "Spool files moved to the quarantine directory because they cannot be a record", MetricType::Gauge);
   quarantined.metric.push_back(gauge(as_double(readings.quarantined_records), path));
   families.push_back(std::move(quarantined));
+  if (readings.spool_max_bytes != 0) {
+    // Beside kinesyslog_spool_bytes, so an alert can watch their ratio (docs/behaviour.md §7.5).
+    auto spool_max =
+        family("kinesyslog_spool_max_bytes", "The configured cap on bytes waiting in the spool", MetricType::Gauge);
+    spool_max.metric.push_back(gauge(as_double(readings.spool_max_bytes), path));
+    families.push_back(std::move(spool_max));
+  }
 
   auto waiting = family("kinesyslog_delivery_waiting_records",
                         "Records waiting in the spool for one stream's delivery (not yet accepted)", MetricType::Gauge);
@@ -162,11 +171,12 @@ std::string RelayMetrics::render(const RelayReadings& readings) const {
   }
   families.push_back(std::move(waiting));
 
-  auto dropped = family("kinesyslog_dropped_messages_total", "Messages dropped or cut short, by reason",
-                        MetricType::Counter);
+  auto dropped =
+      family("kinesyslog_dropped_messages_total", "Messages dropped or cut short, by reason", MetricType::Counter);
   for (size_t i = 0; i < static_cast<size_t>(DropReason::kCount); ++i) {
     const auto reason = static_cast<DropReason>(i);
-    dropped.metric.push_back(counter(as_double(counters.drops(reason)), {{"reason", std::string(drop_reason_name(reason))}}));
+    dropped.metric.push_back(
+        counter(as_double(counters.drops(reason)), {{"reason", std::string(drop_reason_name(reason))}}));
   }
   families.push_back(std::move(dropped));
 
@@ -190,6 +200,11 @@ std::string RelayMetrics::render(const RelayReadings& readings) const {
     families.push_back(std::move(acked));
     families.push_back(std::move(sessions));
   }
+
+  // Scrapers reach /metrics, not /health: this carries /health's answer to them.
+  auto healthy = family("kinesyslog_healthy", "1 while /health answers 200, 0 while it answers 503", MetricType::Gauge);
+  healthy.metric.push_back(gauge(readings.healthy ? 1 : 0));
+  families.push_back(std::move(healthy));
 
   auto build = family("kinesyslog_build_info", "The running kinesyslog version", MetricType::Gauge);
   build.metric.push_back(gauge(1, {{"version", KINESYSLOG_VERSION}}));

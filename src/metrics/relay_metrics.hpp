@@ -33,12 +33,14 @@ namespace kinesyslog::metrics {
 // What the relay reports at scrape time.
 struct RelayReadings {
   const RelayCounters* counters = nullptr;
-  std::vector<SourceTraffic> traffic;           // merged by (port, source)
+  std::vector<SourceTraffic> traffic;            // merged by (port, source)
   std::map<uint16_t, int64_t> open_connections;  // by receiving port
   uint64_t spool_records = 0;                    // records waiting for delivery
   uint64_t spool_bytes = 0;
   std::chrono::nanoseconds spool_oldest_age{0};  // age of the oldest waiting record
   uint64_t quarantined_records = 0;              // files in <spool>/quarantine/, never sent
+  uint64_t spool_max_bytes = 0;                  // --spool-max-bytes; 0: no cap (no series then)
+  bool healthy = true;                           // what /health answers (200 or 503)
 };
 
 struct RelayMetricsLabels {

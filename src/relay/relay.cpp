@@ -220,6 +220,8 @@ metrics::RelayReadings Relay::readings() const {
   readings.spool_bytes = pipeline.spool.record_bytes();
   readings.spool_oldest_age = pipeline.delivery.oldest_waiting_age();
   readings.quarantined_records = pipeline.spool.quarantined_count();
+  readings.spool_max_bytes = pipeline.config.spool_max_bytes;
+  readings.healthy = healthy();
   return readings;
 }
 

@@ -25,12 +25,15 @@ class FakeSource final : public MetricsSource {
     readings.spool_bytes = 900;
     readings.spool_oldest_age = 1500ms;
     readings.quarantined_records = 3;
+    readings.spool_max_bytes = spool_max_bytes;
+    readings.healthy = is_healthy;
     return readings;
   }
   bool healthy() const override { return is_healthy; }
 
   metrics::RelayCounters counters;
   bool is_healthy = true;
+  uint64_t spool_max_bytes = 0;
 };
 
 class MetricsEndpointTest : public ::testing::Test {
@@ -62,6 +65,22 @@ TEST_F(MetricsEndpointTest, MetricsCarryTheOriginalsNamesTypesAndLabels) {
        }) {
     EXPECT_NE(text.find(line), std::string::npos) << line << "\nin:\n" << text;
   }
+}
+
+// An alert compares kinesyslog_spool_bytes with the cap, and watches /health through the scrape.
+TEST_F(MetricsEndpointTest, SpoolCapAndHealthAreSeries) {
+  std::string text = scrape();
+  EXPECT_EQ(text.find("kinesyslog_spool_max_bytes"), std::string::npos) << "no cap, no series:\n" << text;
+  EXPECT_NE(text.find("# TYPE kinesyslog_healthy gauge\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("\nkinesyslog_healthy 1\n"), std::string::npos) << text;
+
+  source_.spool_max_bytes = 5'000'000;
+  source_.is_healthy = false;
+  text = scrape();
+  EXPECT_NE(text.find("# TYPE kinesyslog_spool_max_bytes gauge\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("kinesyslog_spool_max_bytes{path=\"/var/spool/kinesyslog\"} 5000000\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("\nkinesyslog_healthy 0\n"), std::string::npos) << text;
 }
 
 TEST_F(MetricsEndpointTest, JournalSeriesCarryWhatTheJournalReported) {
