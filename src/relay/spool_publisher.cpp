@@ -60,6 +60,10 @@ void SpoolPublisher::given_up(spool::PendingRecord& record) {
   if (reporter_ != nullptr) reporter_->lost(encode::Loss::kSpoolFailed, record.events);
 }
 
+bool SpoolPublisher::next_start_recovers(const spool::PendingRecord& record) const {
+  return journals_ != nullptr && journals_->on_disk() && !record.seqs.empty();
+}
+
 void SpoolPublisher::failing(bool failing) {
   if (reporter_ != nullptr) reporter_->spool_failing(failing);
 }

@@ -47,6 +47,7 @@ class SpoolPublisher final : public encode::RecordPublisher, private spool::Comm
   void before_rename(std::span<const spool::PendingRecord> round) override;
   void published(spool::PendingRecord& record, const spool::SpoolFile& file) override;
   void given_up(spool::PendingRecord& record) override;
+  bool next_start_recovers(const spool::PendingRecord& record) const override;
   void failing(bool failing) override;
   void settle(const JournalId& journal, std::span<const JournalSeq> seqs);
 

@@ -117,6 +117,7 @@ bool GroupCommitter::commit_round(std::vector<PendingRecord>& round) {
   if (!ready.empty()) {
     try {
       spool_.sync_staged();
+      for (PendingRecord& record : ready) record.durable = true;
       steps_.before_rename(ready);
     } catch (const std::exception& thrown) {
       // Their files stay until restaged: nothing was renamed, nothing names them yet.
@@ -150,6 +151,7 @@ bool GroupCommitter::commit_round(std::vector<PendingRecord>& round) {
 
 void GroupCommitter::restage_failed(std::vector<PendingRecord>& round) {
   for (PendingRecord& record : round) {
+    if (record.durable && record.staged.written()) continue;  // tried again as it is (PendingRecord::durable)
     try {
       spool_.restage(record.staged, record.data);
     } catch (const SpoolError& error) {
@@ -160,12 +162,25 @@ void GroupCommitter::restage_failed(std::vector<PendingRecord>& round) {
 }
 
 void GroupCommitter::give_up(std::vector<PendingRecord>& round) {
+  size_t left = 0;
   for (PendingRecord& record : round) {
+    if (record.durable && record.staged.written() && steps_.next_start_recovers(record)) {
+      spool_.leave_for_recovery(std::move(record.staged));
+      ++left;
+      continue;
+    }
     spool_.discard(std::move(record.staged));
     steps_.given_up(record);
   }
-  if (!round.empty()) {
-    spdlog::critical("spool: gave up on {} records at the shutdown deadline: the disk did not take them", round.size());
+  if (left > 0) {
+    spdlog::error(
+        "spool: {} records not published by the shutdown deadline stay under their temporary names; the next "
+        "start's journal recovery takes them",
+        left);
+  }
+  if (round.size() > left) {
+    spdlog::critical("spool: gave up on {} records at the shutdown deadline: the disk did not take them",
+                     round.size() - left);
   }
   round.clear();
 }

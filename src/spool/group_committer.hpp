@@ -11,8 +11,11 @@
 //
 // Crash safety is the one-record path's: a name under the record prefix appears only by a rename
 // after its data is durable, and the directory sync follows before anyone hears of it. A round
-// that fails keeps its records' bytes, removes their files and writes them anew under fresh
-// names before the next attempt (after a failed write-back the page cache cannot be trusted).
+// that fails at the sync keeps its records' bytes, removes their files and writes them anew under
+// fresh names before the next attempt (after a failed write-back the page cache cannot be
+// trusted). A record that got past the sync keeps its temporary file until it is renamed into
+// place, whatever fails later: the journal's recovery reads a noted temporary name that is gone
+// as a record that was published.
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -39,6 +42,9 @@ struct PendingRecord {
   size_t events = 0;
   JournalId journal{};
   std::vector<JournalSeq> seqs;  // the journal entries it holds; empty when not journaled
+  // A round got past the sync with it: its data is durable under its temporary name, which its
+  // owner may have noted. From then on it is never written anew nor removed, only renamed.
+  bool durable = false;
 };
 
 // The owner's part of each round. Called on the committer's thread only.
@@ -52,6 +58,10 @@ class CommitSteps {
   virtual void published(PendingRecord& record, const SpoolFile& file) = 0;
   // The shutdown deadline passed while `record` still failed: it is dropped from the spool.
   virtual void given_up(PendingRecord& record) = 0;
+  // Whether the next start's recovery finds `record`'s events (a journal on disk holds them). At
+  // the deadline a record whose data is durable then stays under its temporary name instead of
+  // being given up: recovery rolls it forward when its name was noted, else replays its events.
+  virtual bool next_start_recovers(const PendingRecord& record) const = 0;
   // Whether the last round failed.
   virtual void failing(bool failing) = 0;
 };

@@ -341,6 +341,7 @@ Spool::CommitOutcome Spool::commit_staged(std::span<StagedRecord> records) {
   outcome.files.resize(records.size());
   const int dir = directory_fd_.get();
   std::vector<FileIdentity> identities(records.size());
+  std::vector<bool> renamed(records.size(), false);
   bool any_renamed = false;
   for (size_t i = 0; i < records.size(); ++i) {
     StagedRecord& record = records[i];
@@ -350,9 +351,11 @@ Spool::CommitOutcome Spool::commit_staged(std::span<StagedRecord> records) {
         outcome.error =
             fmt::format("cannot rename {} into place: {}", describe(record.temporary_name_), std::strerror(errno));
       }
-      ::unlinkat(dir, record.temporary_name_.c_str(), 0);
-      temporary_names_in_use().erase(record.temporary_name_);
-      record.temporary_name_.clear();
+      // The temporary file stays (see commit_staged); the next attempt takes another final name
+      // in case this one is what failed.
+      UniqueName fresh = next_name(record.route_);
+      record.name_ = std::move(fresh.name);
+      record.created_ = fresh.created;
       continue;
     }
     temporary_names_in_use().erase(record.temporary_name_);
@@ -363,17 +366,26 @@ Spool::CommitOutcome Spool::commit_staged(std::span<StagedRecord> records) {
       identities[i] =
           FileIdentity{status.st_dev, status.st_ino, status.st_size, status.st_ctim.tv_sec, status.st_ctim.tv_nsec};
     }
+    renamed[i] = true;
     any_renamed = true;
   }
   if (!any_renamed) return outcome;
   try {
     commit_sync_.sync(dir, directory_.string());
   } catch (const std::system_error& error) {
-    // As publish(): names that may not survive a crash go, and the records are written anew.
+    // Nobody may hear of names that may not survive a crash: each goes back to its temporary
+    // name (see commit_staged), or, when even that fails, goes and the record is written anew.
     outcome.error =
         fmt::format("cannot publish records into spool directory {}: {}", directory_.string(), error.what());
-    for (StagedRecord& record : records) {
-      if (!record.written()) continue;
+    for (size_t i = 0; i < records.size(); ++i) {
+      StagedRecord& record = records[i];
+      if (!renamed[i]) continue;
+      if (::renameat(dir, record.name_.c_str(), dir, record.temporary_name_.c_str()) == 0) {
+        temporary_names_in_use().add(record.temporary_name_);
+        continue;
+      }
+      spdlog::error("spool: cannot move {} back to its temporary name ({}); it is written anew", describe(record.name_),
+                    std::strerror(errno));
       ::unlinkat(dir, record.name_.c_str(), 0);
       record.temporary_name_.clear();
     }
@@ -381,7 +393,7 @@ Spool::CommitOutcome Spool::commit_staged(std::span<StagedRecord> records) {
   }
   for (size_t i = 0; i < records.size(); ++i) {
     StagedRecord& record = records[i];
-    if (!record.written()) continue;
+    if (!renamed[i]) continue;
     published_here().add(identities[i]);
     release_staged(record.size_);
     count_published(record.size_);
@@ -399,6 +411,12 @@ void Spool::discard(StagedRecord&& staged) {
     ::unlinkat(directory_fd_.get(), record.temporary_name_.c_str(), 0);  // best effort: scan() removes leftovers
     temporary_names_in_use().erase(record.temporary_name_);
   }
+  if (record.reserved_) release_staged(record.size_);
+}
+
+void Spool::leave_for_recovery(StagedRecord&& staged) {
+  StagedRecord record = std::move(staged);
+  if (record.written()) temporary_names_in_use().erase(record.temporary_name_);
   if (record.reserved_) release_staged(record.size_);
 }
 

@@ -155,11 +155,14 @@ class Spool {
   // name without syncing it (it only starts the write-back) and holds its size against the cap;
   // throws as publish() does. sync_staged() makes every staged record's data and temporary name
   // durable at once; throws SpoolError. commit_staged() renames each into place, syncs the
-  // directory once and returns the published files: a record whose rename failed, or all of them
-  // when the directory sync failed, comes back without a file, its temporary gone (restage it:
-  // after a failed write-back the page cache cannot be trusted to hold the bytes). restage()
-  // writes the bytes anew under a fresh temporary name, keeping its place under the cap.
-  // discard(StagedRecord&&) removes it and gives its bytes back to the cap.
+  // directory once and returns the published files. A record whose rename failed, or all of them
+  // when the directory sync failed, comes back unpublished under its temporary name (its data is
+  // durable: sync_staged() came first, and its owner may have noted that name), with a fresh
+  // final name when its rename failed; commit it again. Only one the rename back could not undo
+  // comes back without a file (restage it). restage() writes the bytes anew under a fresh
+  // temporary name, keeping its place under the cap (after a failed write-back the page cache
+  // cannot be trusted to hold them). discard(StagedRecord&&) removes it and gives its bytes back
+  // to the cap; leave_for_recovery() gives the bytes back and leaves the file for the next start.
   StagedRecord stage(std::string_view record, const RecordRoute& route = {});
   void restage(StagedRecord& staged, std::string_view record);
   void sync_staged();
@@ -169,6 +172,7 @@ class Spool {
   };
   CommitOutcome commit_staged(std::span<StagedRecord> records);
   void discard(StagedRecord&& staged);
+  void leave_for_recovery(StagedRecord&& staged);
 
   // Recovery, before scan(): renames a committed temporary record left by a crash into place.
   // False when there is no such file (renamed before the crash, or never written); throws

@@ -53,6 +53,7 @@ class RecordingSteps final : public CommitSteps {
   void before_rename(std::span<const PendingRecord> round) override {
     std::lock_guard lock(mutex_);
     for (const PendingRecord& record : round) {
+      noted.insert(record.staged.temporary_name());
       // Durable under its temporary name, not renamed yet.
       if (!std::filesystem::exists(directory / record.staged.temporary_name())) ++missing_temporaries;
     }
@@ -70,6 +71,7 @@ class RecordingSteps final : public CommitSteps {
     std::lock_guard lock(mutex_);
     dropped.push_back(record.data);
   }
+  bool next_start_recovers(const PendingRecord& /*record*/) const override { return journaled; }
   void failing(bool now) override {
     std::lock_guard lock(mutex_);
     if (now) ++failed_rounds;
@@ -80,6 +82,8 @@ class RecordingSteps final : public CommitSteps {
   std::vector<SpoolFile> files;
   std::multiset<std::string> contents;
   std::vector<std::string> dropped;
+  std::set<std::string> noted;  // every temporary name before_rename() saw
+  bool journaled = false;       // what next_start_recovers() answers
   int failed_rounds = 0;
   int missing_temporaries = 0;
   int before_rename_failures_left = 0;
@@ -194,6 +198,76 @@ TEST_F(GroupCommitterTest, AFailedDirectorySyncTakesTheRenamedNamesAwayAgain) {
   EXPECT_EQ(entry_names(directory_.path()), std::vector<std::string>{steps_.files.front().name});
 }
 
+// What the owner noted under a temporary name (the journal's commit log) names a file that
+// exists until it is renamed into place: recovery takes a noted temporary name that is gone for
+// a record that was published, and skips its events. So a round that fails after the owner's step
+// keeps every temporary file (its data is durable: the round's sync came first).
+std::vector<std::string> noted_but_missing(RecordingSteps& steps) {
+  std::lock_guard lock(steps.mutex_);
+  std::set<std::string> published;
+  for (const SpoolFile& file : steps.files) published.insert(file.name);
+  std::vector<std::string> missing;
+  for (const std::string& temporary : steps.noted) {
+    const std::string final_name = temporary.substr(1, temporary.size() - 5);
+    if (!std::filesystem::exists(steps.directory / temporary) && !published.contains(final_name)) {
+      missing.push_back(temporary);
+    }
+  }
+  return missing;
+}
+
+TEST_F(GroupCommitterTest, AfterAFailedDirectorySyncEveryNotedTemporaryNameStillExists) {
+  directory_failures_left = 1;
+  Spool spool(directory_.path(), clock_, options());
+  GroupCommitter committer(spool, steps_, clock_, GroupCommitLimits{.retry_pause = 1h});
+  for (int n = 0; n < 5; ++n) hand_off(spool, committer, "record " + std::to_string(n));
+  for (int i = 0; i < 5000 && failed_rounds() == 0; ++i) std::this_thread::sleep_for(1ms);
+  ASSERT_EQ(failed_rounds(), 1);
+  EXPECT_EQ(noted_but_missing(steps_), std::vector<std::string>{});
+  clock_.advance(1h);
+  committer.drain(SteadyTime::max());
+  EXPECT_EQ(steps_.files.size(), 5u);
+  EXPECT_EQ(temporaries(directory_.path()), 0u);
+}
+
+TEST_F(GroupCommitterTest, AfterAFailedRenameItsNotedTemporaryNameStillExists) {
+  Spool spool(directory_.path(), clock_, options());
+  PendingRecord blocked;
+  blocked.staged = spool.stage("blocked");
+  blocked.data = "blocked";
+  const std::string temporary = blocked.staged.temporary_name();
+  const auto final_path = directory_.path() / temporary.substr(1, temporary.size() - 5);
+  std::filesystem::create_directory(final_path);
+  testing::write_whole_file(final_path / "inside", "x");
+  GroupCommitter committer(spool, steps_, clock_, GroupCommitLimits{.retry_pause = 1h});
+  committer.hand_off(std::move(blocked));
+  for (int i = 0; i < 5000 && failed_rounds() == 0; ++i) std::this_thread::sleep_for(1ms);
+  ASSERT_EQ(failed_rounds(), 1);
+  EXPECT_EQ(noted_but_missing(steps_), std::vector<std::string>{});
+  EXPECT_EQ(read_whole_file(directory_.path() / temporary), "blocked");
+  clock_.advance(1h);
+  committer.drain(SteadyTime::max());
+  ASSERT_EQ(steps_.files.size(), 1u);
+}
+
+// At the shutdown deadline a record whose data is durable and whose events the next start's
+// journal recovery will find stays under its temporary name: that recovery rolls it forward
+// (its name was noted) or replays its events (it was not), so it is not lost.
+TEST_F(GroupCommitterTest, PastTheDeadlineADurableRecordTheNextStartRecoversStaysOnDisk) {
+  steps_.journaled = true;
+  directory_failures_left = 1'000'000;
+  Spool spool(directory_.path(), clock_, options(/*max_bytes=*/100));
+  GroupCommitter committer(spool, steps_, clock_, GroupCommitLimits{.retry_pause = 1h});
+  hand_off(spool, committer, std::string(60, 'a'));
+  committer.drain(clock_.steady_now());
+  EXPECT_TRUE(steps_.files.empty());
+  EXPECT_TRUE(steps_.dropped.empty()) << "the next start recovers it: not lost";
+  ASSERT_EQ(steps_.noted.size(), 1u);
+  EXPECT_EQ(read_whole_file(directory_.path() / *steps_.noted.begin()), std::string(60, 'a'));
+  StagedRecord again = spool.stage(std::string(60, 'b'));  // its bytes left the cap
+  spool.discard(std::move(again));
+}
+
 TEST_F(GroupCommitterTest, AFailedRenameFailsThatRecordOnlyAndItIsWrittenAnew) {
   Spool spool(directory_.path(), clock_, options());
   // Stage before the committer runs, so the blocker is in place before the round.
@@ -212,7 +286,7 @@ TEST_F(GroupCommitterTest, AFailedRenameFailsThatRecordOnlyAndItIsWrittenAnew) {
   EXPECT_GE(steps_.failed_rounds, 1);
   ASSERT_EQ(steps_.files.size(), 2u);
   EXPECT_EQ(steps_.contents, (std::multiset<std::string>{"blocked", "fine"}));
-  EXPECT_TRUE(std::filesystem::is_directory(final_path));  // untouched: the retry used a fresh name
+  EXPECT_TRUE(std::filesystem::is_directory(final_path));  // untouched: the retry used a fresh final name
   EXPECT_EQ(temporaries(directory_.path()), 0u);
 }
 
