@@ -1,19 +1,15 @@
 #include "aws/firehose_client.hpp"
 
-#include <simdjson.h>
-
 #include <algorithm>
 
+#include <simdjson.h>
+
 #include "aws/base64.hpp"
+#include "core/stream_name.hpp"
 
 namespace kinesyslog::aws {
 
-bool is_valid_stream_name(std::string_view name) {
-  return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
-           c == '-';
-  });
-}
+bool is_valid_stream_name(std::string_view name) { return is_stream_name(name, kFirehoseStreamNameMax); }
 
 std::variant<StreamStatus, ServiceError> describe_delivery_stream(SignedClient& firehose, std::string_view stream) {
   // The name needs no JSON escaping: is_valid_stream_name allows no quote or backslash.
@@ -27,8 +23,9 @@ std::variant<StreamStatus, ServiceError> describe_delivery_stream(SignedClient& 
   std::string_view status;
   if (parser.parse(response.body).get(document) != simdjson::SUCCESS ||
       document["DeliveryStreamDescription"]["DeliveryStreamStatus"].get_string().get(status) != simdjson::SUCCESS) {
-    return ServiceError{response.status, "MalformedAnswer",
-                        "DescribeDeliveryStream answered without DeliveryStreamStatus: " + response.body.substr(0, 200)};
+    return ServiceError{
+        response.status, "MalformedAnswer",
+        "DescribeDeliveryStream answered without DeliveryStreamStatus: " + response.body.substr(0, 200)};
   }
   return StreamStatus{std::string(status)};
 }

@@ -6,15 +6,11 @@
 
 #include "aws/base64.hpp"
 #include "core/json_escape.hpp"
+#include "core/stream_name.hpp"
 
 namespace kinesyslog::aws {
 
-bool is_valid_kinesis_stream_name(std::string_view name) {
-  return !name.empty() && name.size() <= 128 && std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
-           c == '-';
-  });
-}
+bool is_valid_kinesis_stream_name(std::string_view name) { return is_stream_name(name, kKinesisStreamNameMax); }
 
 std::string_view kinesis_partition_key(std::string_view key) {
   if (key.empty()) return "-";

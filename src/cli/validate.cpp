@@ -14,6 +14,7 @@
 #include "cli/spool_directory.hpp"
 #include "core/bind_address.hpp"
 #include "core/record.hpp"
+#include "core/stream_name.hpp"
 #include "net/trusted_proxies.hpp"
 
 namespace kinesyslog::cli {
@@ -213,16 +214,11 @@ std::optional<ConfigError> check_readable_file(std::string option, const std::st
   return error_for(std::move(option), path + " cannot be read; check the path and its permissions");
 }
 
-// A stream name as both APIs' models define it: [a-zA-Z0-9_.-], 1 to `max_length` characters
-// (Firehose's DeliveryStreamName: 64; Kinesis's StreamName: 128), each name given once.
+// Each name as the API's model defines it (core/stream_name.hpp), given once.
 std::optional<ConfigError> check_stream_names(const std::vector<std::string>& streams, const std::string& option,
                                               size_t max_length, std::string_view kind) {
   for (const std::string& name : streams) {
-    const bool valid = !name.empty() && name.size() <= max_length && std::all_of(name.begin(), name.end(), [](char c) {
-      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
-             c == '-';
-    });
-    if (!valid) {
+    if (!is_stream_name(name, max_length)) {
       return error_for(option,
                        fmt::format("'{}' is not a {} name (1-{} of a-z A-Z 0-9 _ . -)", name, kind, max_length));
     }
@@ -244,7 +240,7 @@ std::optional<ConfigError> check_kinesis_streams(const ListenOptions& options) {
                      "records go to Kinesis Data Streams or to --output-dir, not both; give "
                      "one of them");
   }
-  return check_stream_names(streams, "--kinesis-stream", 128, "Kinesis stream");
+  return check_stream_names(streams, "--kinesis-stream", kKinesisStreamNameMax, "Kinesis stream");
 }
 
 }  // namespace
@@ -279,7 +275,8 @@ std::optional<ConfigError> validate(const ListenOptions& options) {
                      "no delivery stream given; give --stream NAME (or --kinesis-stream NAME, or "
                      "--output-dir DIR)");
   }
-  if (auto error = check_stream_names(options.streams, "--stream", 64, "Firehose delivery stream")) return error;
+  if (auto error = check_stream_names(options.streams, "--stream", kFirehoseStreamNameMax, "Firehose delivery stream"))
+    return error;
   return check_limits(options);
 }
 
