@@ -43,4 +43,58 @@ bool is_invalid_call(const aws::ServiceError& error) {
   return client_error && (error.code == "ValidationException" || error.code == "InvalidArgumentException");
 }
 
+namespace {
+
+// One attempt of send_record_call; `credentials_expired` asks for one more with fresh credentials.
+DeliveryResult attempt_record_call(aws::SignedClient& client, std::string_view target, std::string_view call,
+                                   std::string& body, std::chrono::milliseconds time_limit,
+                                   const RecordAnswerReader& read_answer, bool& credentials_expired) {
+  credentials_expired = false;
+  // Fresh headers for every attempt (the credentials may have changed).
+  aws::HttpRequest request = aws::json_1_1_request(target, std::move(body));
+  struct BodyBack {
+    std::string& to;
+    std::string& from;
+    ~BodyBack() { to = std::move(from); }
+  } body_back{body, request.body};
+  aws::HttpResponse response;
+  try {
+    response = client.send_in_place(request, time_limit);
+  } catch (const aws::HttpTransportError& error) {
+    return DeliveryResult::retryable_failure(fmt::format("{}: {}", call, error.what()));
+  } catch (const std::exception& error) {
+    // No credentials right now (an IMDS or STS hiccup): the chain may have them later.
+    return DeliveryResult::retryable_failure(fmt::format("{}: no credentials: {}", call, error.what()));
+  }
+  if (response.status == 200) return read_answer(response);
+
+  const aws::ServiceError error = aws::json_service_error(response);
+  const std::string text = fmt::format("{}: {}", call, error.describe());
+  if (is_invalid_call(error)) return DeliveryResult::invalid_call(text);
+  switch (aws::error_action(error)) {
+    case aws::ErrorAction::kRetry:  // throttling of the whole call, 5xx
+      return DeliveryResult::retryable_failure(text);
+    case aws::ErrorAction::kRefreshCredentialsAndRetry:
+      credentials_expired = true;
+      return DeliveryResult::retryable_failure(text);
+    case aws::ErrorAction::kGiveUp:  // a missing stream, access denied, KMS refusals
+      break;
+  }
+  return DeliveryResult::fatal_failure(text + "; the records stay in the spool until this is fixed");
+}
+
+}  // namespace
+
+DeliveryResult send_record_call(aws::SignedClient& client, std::string_view target, std::string_view call,
+                                std::string& body, std::chrono::milliseconds time_limit,
+                                const RecordAnswerReader& read_answer) {
+  bool credentials_expired = false;
+  DeliveryResult result = attempt_record_call(client, target, call, body, time_limit, read_answer, credentials_expired);
+  if (credentials_expired) {
+    client.credentials().invalidate();
+    result = attempt_record_call(client, target, call, body, time_limit, read_answer, credentials_expired);
+  }
+  return result;
+}
+
 }  // namespace kinesyslog::deliver

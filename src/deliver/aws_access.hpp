@@ -1,9 +1,11 @@
 #pragma once
 // What the Firehose and the Kinesis Data Streams deliveries share: region and credentials
 // found the way the AWS CLI finds them (--region/--profile, the environment, the shared
-// config files, the EC2 instance), the endpoint URL check, the HTTP timeouts, and which
-// refusals of a whole call mean "malformed" (the delivery loop then splits the call).
+// config files, the EC2 instance), the endpoint URL check, the HTTP timeouts, which
+// refusals of a whole call mean "malformed" (the delivery loop then splits the call), and
+// how one call carrying records is sent and its failure sorted.
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,8 +15,10 @@
 #include "aws/http_transport.hpp"
 #include "aws/region.hpp"
 #include "aws/service_error.hpp"
+#include "aws/signed_client.hpp"
 #include "core/clock.hpp"
 #include "core/environment.hpp"
+#include "deliver/destination.hpp"
 
 namespace kinesyslog::deliver {
 
@@ -44,5 +48,18 @@ aws::EndpointUrl endpoint_url(const aws::ResolvedEndpoint& resolved);
 // from a proxy). Firehose also answers InvalidArgumentException to calls the stream refuses
 // whatever they hold (a stream with a Kinesis source): splitting the call tells the two apart.
 bool is_invalid_call(const aws::ServiceError& error);
+
+// Makes the DeliveryResult out of an HTTP 200 answer to a call of records.
+using RecordAnswerReader = std::function<DeliveryResult(const aws::HttpResponse&)>;
+
+// Sends one JSON 1.1 call (`target`, e.g. "Firehose_20150804.PutRecordBatch") whose body the
+// caller built in `body`, through `client`, and sorts a failure: a transport error or missing
+// credentials is retryable, a malformed call invalid, the rest as aws::error_action says. After
+// ExpiredTokenException it fetches fresh credentials and sends the same body once more straight
+// away. `body`'s buffer is back in `body` however the call ends, so the next call reuses it.
+// `call` names the call in messages ("PutRecordBatch to Firehose stream logs in us-east-1").
+DeliveryResult send_record_call(aws::SignedClient& client, std::string_view target, std::string_view call,
+                                std::string& body, std::chrono::milliseconds time_limit,
+                                const RecordAnswerReader& read_answer);
 
 }  // namespace kinesyslog::deliver

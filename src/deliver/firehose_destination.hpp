@@ -26,13 +26,13 @@ class FirehoseDestination final : public Destination {
   std::string_view describe() const override { return description_; }
 
  private:
-  DeliveryResult send_once(size_t record_count, std::chrono::milliseconds time_limit, bool& credentials_expired);
   DeliveryResult read_outcomes(const aws::HttpResponse& response, size_t record_count);
 
   std::string stream_;
   std::string description_;
+  std::string call_name_;  // "PutRecordBatch to <description_>", for messages
   aws::SignedClient& firehose_;
-  std::string body_;  // reused from call to call: one call's size at most
+  std::string body_;                    // reused from call to call: one call's size at most
   std::vector<std::string_view> data_;  // the call's record data (Firehose has no partition key)
   simdjson::dom::parser parser_;
 };

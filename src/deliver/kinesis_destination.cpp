@@ -12,6 +12,7 @@ namespace kinesyslog::deliver {
 KinesisDestination::KinesisDestination(std::string stream, aws::SignedClient& kinesis)
     : stream_(std::move(stream)),
       description_(fmt::format("Kinesis stream {} in {}", stream_, kinesis.signer().region())),
+      call_name_("PutRecords to " + description_),
       kinesis_(kinesis) {}
 
 DeliveryResult KinesisDestination::deliver(std::span<const OutgoingRecord> records,
@@ -22,57 +23,15 @@ DeliveryResult KinesisDestination::deliver(std::span<const OutgoingRecord> recor
     // PutRecords counts the key in the record's 1 MiB: such a record can never pass.
     if (record.data.size() + key.size() > aws::kKinesisMaxRecordBytes) {
       return DeliveryResult::invalid_call(
-          fmt::format("PutRecords to {}: a record of {} bytes with its partition key is over the 1 MiB Kinesis allows",
-                      description_, record.data.size() + key.size()));
+          fmt::format("{}: a record of {} bytes with its partition key is over the 1 MiB Kinesis allows", call_name_,
+                      record.data.size() + key.size()));
     }
     records_.push_back({record.data, key});
   }
-  aws::put_records_body(body_, stream_, records_);  // once: a retry after ExpiredToken sends the same body
-  bool credentials_expired = false;
-  DeliveryResult result = send_once(records.size(), time_limit, credentials_expired);
-  if (credentials_expired) {
-    // ExpiredTokenException: fetch fresh credentials and try once more straight away.
-    kinesis_.credentials().invalidate();
-    result = send_once(records.size(), time_limit, credentials_expired);
-  }
-  return result;
-}
-
-DeliveryResult KinesisDestination::send_once(size_t record_count, std::chrono::milliseconds time_limit,
-                                             bool& credentials_expired) {
-  credentials_expired = false;
-  // Fresh headers for every attempt; the body's buffer returns to body_ however the attempt ends.
-  aws::HttpRequest request = aws::json_1_1_request("Kinesis_20131202.PutRecords", std::move(body_));
-  struct BodyBack {
-    std::string& to;
-    std::string& from;
-    ~BodyBack() { to = std::move(from); }
-  } body_back{body_, request.body};
-  aws::HttpResponse response;
-  try {
-    response = kinesis_.send_in_place(request, time_limit);
-  } catch (const aws::HttpTransportError& error) {
-    return DeliveryResult::retryable_failure(fmt::format("PutRecords to {}: {}", description_, error.what()));
-  } catch (const std::exception& error) {
-    // No credentials right now (an IMDS or STS hiccup): the chain may have them later.
-    return DeliveryResult::retryable_failure(
-        fmt::format("PutRecords to {}: no credentials: {}", description_, error.what()));
-  }
-  if (response.status == 200) return read_outcomes(response, record_count);
-
-  const aws::ServiceError error = aws::json_service_error(response);
-  const std::string text = fmt::format("PutRecords to {}: {}", description_, error.describe());
-  if (is_invalid_call(error)) return DeliveryResult::invalid_call(text);
-  switch (aws::error_action(error)) {
-    case aws::ErrorAction::kRetry:  // ProvisionedThroughputExceededException for the whole call, 5xx
-      return DeliveryResult::retryable_failure(text);
-    case aws::ErrorAction::kRefreshCredentialsAndRetry:
-      credentials_expired = true;
-      return DeliveryResult::retryable_failure(text);
-    case aws::ErrorAction::kGiveUp:  // ResourceNotFoundException, AccessDeniedException, KMS refusals
-      break;
-  }
-  return DeliveryResult::fatal_failure(text + "; the records stay in the spool until this is fixed");
+  aws::put_records_body(body_, stream_, records_);
+  return send_record_call(
+      kinesis_, "Kinesis_20131202.PutRecords", call_name_, body_, time_limit,
+      [this, count = records.size()](const aws::HttpResponse& answer) { return read_outcomes(answer, count); });
 }
 
 DeliveryResult KinesisDestination::read_outcomes(const aws::HttpResponse& response, size_t record_count) {
@@ -84,7 +43,7 @@ DeliveryResult KinesisDestination::read_outcomes(const aws::HttpResponse& respon
         parsed == nullptr ? std::get<std::string>(answer)
                           : fmt::format("{} Records entries for {} records", parsed->records.size(), record_count);
     return DeliveryResult::retryable_failure(
-        fmt::format("PutRecords to {}: {}: {}", description_, problem, response.body.substr(0, 200)));
+        fmt::format("{}: {}: {}", call_name_, problem, response.body.substr(0, 200)));
   }
   std::vector<RecordOutcome> outcomes;
   outcomes.reserve(record_count);

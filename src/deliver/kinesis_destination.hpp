@@ -24,11 +24,11 @@ class KinesisDestination final : public Destination {
   std::string_view describe() const override { return description_; }
 
  private:
-  DeliveryResult send_once(size_t record_count, std::chrono::milliseconds time_limit, bool& credentials_expired);
   DeliveryResult read_outcomes(const aws::HttpResponse& response, size_t record_count);
 
   std::string stream_;
   std::string description_;
+  std::string call_name_;  // "PutRecords to <description_>", for messages
   aws::SignedClient& kinesis_;
   std::vector<aws::KinesisRecord> records_;  // the call's records with their keys cut to the API's limit
   std::string body_;                         // reused from call to call: one call's size at most
