@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the Debian package dist/kinesyslog_<version>_<arch>.deb with Debian's own tools
+# Builds the Debian package dist/kinesyslog_<version>-<revision>_<arch>.deb with Debian's own tools
 # (dpkg-buildpackage and debhelper, from debian/) in a copy of the tree, so the checkout is left
 # as it was, then checks it with lintian: an error fails the build. Installs what the build needs
 # (debian/control's Build-Depends, lintian) when it is missing. Run as root, or with sudo.
@@ -36,12 +36,13 @@ if ! dpkg-checkbuilddeps debian/control 2>/dev/null; then
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get build-dep -y -qq --no-install-recommends ./ >/dev/null
 fi
 
-# The version is the project's (CMakeLists.txt); debian/changelog's newest entry must say the same.
-version=$(sed -n 's/^project(kinesyslog VERSION \([0-9][0-9.]*\).*/\1/p' CMakeLists.txt)
-packaged=$(dpkg-parsechangelog -l debian/changelog -S Version)
-if [ -z "$version" ] || [ "$packaged" != "$version" ]; then
-  echo "package.sh: CMakeLists.txt says version '$version', debian/changelog '$packaged':" \
-    "add a changelog entry (dch --newversion $version)" >&2
+# The version is the project's (CMakeLists.txt); debian/changelog's newest entry must package it
+# (<version>-<Debian revision>).
+upstream=$(sed -n 's/^project(kinesyslog VERSION \([0-9][0-9.]*\).*/\1/p' CMakeLists.txt)
+version=$(dpkg-parsechangelog -l debian/changelog -S Version)
+if [ -z "$upstream" ] || [ "${version%-*}" != "$upstream" ]; then
+  echo "package.sh: CMakeLists.txt says version '$upstream', debian/changelog '$version':" \
+    "add a changelog entry (dch --newversion $upstream-1)" >&2
   exit 1
 fi
 arch=$(dpkg-architecture -q DEB_HOST_ARCH)
@@ -52,7 +53,7 @@ arch=$(dpkg-architecture -q DEB_HOST_ARCH)
 work=$PWD/build-package
 rm -rf "$work"
 trap 'rm -rf "$work"' EXIT
-tree="$work/kinesyslog-$version"
+tree="$work/kinesyslog-$upstream"
 mkdir -p "$tree"
 cp -a CMakeLists.txt cmake src packaging debian LICENSE NOTICE README.md docs "$tree/"
 if command -v ccache >/dev/null; then export CMAKE_CXX_COMPILER_LAUNCHER=ccache; fi

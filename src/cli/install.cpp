@@ -51,9 +51,11 @@ void replace_line(std::string& text, std::string_view placeholder, std::string_v
   if (const size_t at = text.find(line); at != std::string::npos) text.replace(at, line.size(), lines);
 }
 
-std::string fill_unit(std::string_view origin, std::string_view executable, std::string_view settings) {
+std::string fill_unit(std::string_view origin, std::string_view documentation, std::string_view executable,
+                      std::string_view settings) {
   std::string unit(packaging::kUnitTemplate);
   replace_all(unit, "{origin}", origin);
+  replace_line(unit, "{documentation}", documentation);
   replace_line(unit, "{settings}", settings);
   replace_all(unit, "{exec_start}", unit_quoted(executable));
   replace_all(unit, "{spool_dir}", kUnitSpoolDir);
@@ -109,7 +111,7 @@ InstallSystem this_system() {
 }
 
 std::string render_unit(std::string_view executable) {
-  return fill_unit("Written by `kinesyslog install`; local settings belong in kinesyslog.service.d/override.conf.",
+  return fill_unit("Written by `kinesyslog install`; local settings belong in kinesyslog.service.d/override.conf.", "",
                    executable, "");
 }
 
@@ -124,7 +126,7 @@ std::string render_package_unit() {
   return fill_unit(fmt::format("Installed by the kinesyslog package: settings belong in {}, other changes in a\n"
                                "# drop-in (systemctl edit kinesyslog); this file is replaced on upgrade.",
                                kPackageEnvironmentFile),
-                   kPackageExecutable, settings);
+                   "Documentation=man:kinesyslog(1)\n", kPackageExecutable, settings);
 }
 
 std::string render_override(const std::string& user) {

@@ -113,7 +113,8 @@ TEST(Override, SetsTheUserOnlyWhenOneIsGiven) {
 TEST(PackageUnit, IsTheInstallUnitForUsrBinRunAsThePackageUserWithItsEnvironmentFile) {
   const std::string unit = render_package_unit();
   EXPECT_TRUE(contains(unit, "\nExecStart=/usr/bin/kinesyslog listen\n")) << unit;
-  for (const char* line : {"User=kinesyslog", "Group=kinesyslog", "EnvironmentFile=/etc/default/kinesyslog"}) {
+  for (const char* line : {"User=kinesyslog", "Group=kinesyslog", "EnvironmentFile=/etc/default/kinesyslog",
+                           "Documentation=man:kinesyslog(1)"}) {
     EXPECT_TRUE(contains(unit, "\n" + std::string(line) + "\n")) << line;
   }
   EXPECT_FALSE(contains(unit, "{")) << unit;
@@ -126,7 +127,8 @@ TEST(PackageUnit, IsTheInstallUnitForUsrBinRunAsThePackageUserWithItsEnvironment
     ASSERT_NE(at, std::string::npos) << line;
   }
   EXPECT_FALSE(contains(installed, "EnvironmentFile=")) << installed;
-  EXPECT_FALSE(contains(installed, "{settings}")) << installed;
+  EXPECT_FALSE(contains(installed, "{")) << installed;
+  EXPECT_FALSE(contains(installed, "Documentation=")) << installed;
 }
 
 TEST(EnvironmentFile, ListsEveryListenOptionCommentedOutWithItsMeaningAndDefault) {

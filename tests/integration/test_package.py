@@ -61,11 +61,12 @@ class Package(unittest.TestCase):
         print(built.stdout[-3000:])
         if built.returncode != 0:
             raise AssertionError(f"scripts/package.sh failed:\n{built.stdout[-6000:]}\n{built.stderr[-6000:]}")
-        version = re.search(r"^project\(kinesyslog VERSION ([0-9.]+)", open(os.path.join(SOURCE_DIR, "CMakeLists.txt")).read(),
-                            re.M).group(1)
+        with open(os.path.join(SOURCE_DIR, "CMakeLists.txt")) as cmake:
+            cls.version = re.search(r"^project\(kinesyslog VERSION ([0-9.]+)", cmake.read(), re.M).group(1)
+        cls.package_version = run("dpkg-parsechangelog", "-l", os.path.join(SOURCE_DIR, "debian", "changelog"),
+                                  "-S", "Version").stdout.strip()
         arch = run("dpkg", "--print-architecture").stdout.strip()
-        cls.version = version
-        cls.deb = os.path.join(dist, f"kinesyslog_{version}_{arch}.deb")
+        cls.deb = os.path.join(dist, f"kinesyslog_{cls.package_version}_{arch}.deb")
         if not os.path.exists(cls.deb):
             raise AssertionError(f"{cls.deb} not built; dist/ holds {glob.glob(dist + '/*')}")
         cls.lintian = built.stdout
@@ -110,7 +111,8 @@ class Package(unittest.TestCase):
         version = run("/usr/bin/kinesyslog", "--version")
         self.assertEqual(version.returncode, 0, version.stderr)
         self.assertEqual(version.stdout.strip(), f"kinesyslog {self.version}")
-        self.assertEqual(run("dpkg-query", "-W", "-f=${Version}", "kinesyslog").stdout, self.version)
+        self.assertEqual(run("dpkg-query", "-W", "-f=${Version}", "kinesyslog").stdout, self.package_version)
+        self.assertTrue(self.package_version.startswith(self.version + "-"), self.package_version)
         self.assertNotIn("not found", run("ldd", "/usr/bin/kinesyslog").stdout)
         self.assertEqual(run("man", "--warnings", "-l", "-Tutf8", "/usr/share/man/man1/kinesyslog.1.gz").stderr, "")
 
