@@ -126,7 +126,8 @@ class Package(unittest.TestCase):
         verified = run(tool("systemd-analyze"), "verify", UNIT, timeout=60)
         self.assertEqual(verified.returncode, 0, verified.stderr)
         self.assertNotIn("kinesyslog.service", verified.stderr, verified.stderr)
-        unit = open(UNIT).read()
+        with open(UNIT) as file:
+            unit = file.read()
         for line in ("ExecStart=/usr/bin/kinesyslog listen", "User=kinesyslog", f"EnvironmentFile={DEFAULTS}",
                      "StateDirectory=kinesyslog", "ProtectSystem=strict", "WantedBy=multi-user.target"):
             self.assertIn(f"\n{line}\n", unit)
@@ -137,7 +138,8 @@ class Package(unittest.TestCase):
         # metadata service off the proxy.
         variables = set(re.findall(r"\[env: (KINESYSLOG_[A-Z_]+)\]", run("/usr/bin/kinesyslog", "listen", "--help").stdout))
         self.assertGreater(len(variables), 30)
-        defaults = open(DEFAULTS).read()
+        with open(DEFAULTS) as file:
+            defaults = file.read()
         for variable in variables:
             self.assertIn(f"\n#{variable}=", defaults)
         self.assertIn("\nno_proxy=169.254.169.254\n", defaults)
