@@ -34,6 +34,9 @@ test_packages=(
   awscli
   # libfaketime runs the relay with a clock that is off (AWS clock-skew tests).
   faketime
+  # The Debian package test (scripts/package.sh): debhelper builds it, help2man writes the
+  # manual page, lintian checks the .deb.
+  debhelper help2man lintian
 )
 
 packages=("${build_packages[@]}")

@@ -303,6 +303,8 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, const Environ
   install->add_option("--user", install_options.user, "User the service runs as [default: none]");
   install->add_option("--system-dir", install_options.system_dir,
                       "Directory for kinesyslog.service [default: " + install_options.system_dir + "]");
+  // For debian/rules only (hidden from --help and the man page): the package's unit and /etc/default file.
+  install->add_option("--package-files", install_options.package_files_dir)->group("");
 
   try {
     app.parse(argc, argv);

@@ -11,12 +11,12 @@
 namespace kinesyslog::cli {
 namespace {
 
-using testing::parse;
-using testing::parse_listen;
-using testing::parse_to_exit;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
+using testing::parse;
+using testing::parse_listen;
+using testing::parse_to_exit;
 
 TEST(RepeatableOption, CollectsEveryOccurrenceOnTheCommandLine) {
   EXPECT_THAT(parse_listen({"--tcp-port", "601", "--tcp-port", "602"}).tcp_ports, ElementsAre(601, 602));
@@ -100,12 +100,37 @@ TEST(Help, TopLevelHelpListsEveryListenOptionWithDefaultAndVariable) {
   PrintAndExit result = parse_to_exit({"--help"});
   EXPECT_EQ(result.exit_code, kExitOk);
   EXPECT_FALSE(result.to_stderr());
-  for (std::string_view name :
-       {"stream", "address", "udp-port", "tcp-port", "tls-port", "cert", "key", "proxy-protocol", "prometheus-port",
-        "spool-dir", "spool-max-bytes", "region", "profile", "gelf", "group-prefix", "debug", "debug-asyncio",
-        "output-dir", "endpoint-url", "flush-age", "flush-size", "delivery-interval", "max-message-size", "client-ca",
-        "client-name", "proxy-from", "compression-level", "random-ids", "journal-sync-ms", "pack-records",
-        "kinesis-stream"}) {
+  for (std::string_view name : {"stream",
+                                "address",
+                                "udp-port",
+                                "tcp-port",
+                                "tls-port",
+                                "cert",
+                                "key",
+                                "proxy-protocol",
+                                "prometheus-port",
+                                "spool-dir",
+                                "spool-max-bytes",
+                                "region",
+                                "profile",
+                                "gelf",
+                                "group-prefix",
+                                "debug",
+                                "debug-asyncio",
+                                "output-dir",
+                                "endpoint-url",
+                                "flush-age",
+                                "flush-size",
+                                "delivery-interval",
+                                "max-message-size",
+                                "client-ca",
+                                "client-name",
+                                "proxy-from",
+                                "compression-level",
+                                "random-ids",
+                                "journal-sync-ms",
+                                "pack-records",
+                                "kinesis-stream"}) {
     EXPECT_THAT(result.text, HasSubstr("--" + std::string(name) + " ")) << name;
     EXPECT_THAT(result.text, HasSubstr(environment_variable_for(name))) << name;
   }
@@ -180,6 +205,13 @@ TEST(InstallCommand, TakesUserAndSystemDir) {
   ASSERT_TRUE(std::holds_alternative<RunInstall>(outcome));
   EXPECT_EQ(std::get<RunInstall>(outcome).options.user, "syslog");
   EXPECT_EQ(std::get<RunInstall>(outcome).options.system_dir, "/run/units");
+}
+
+TEST(InstallCommand, TakesTheHiddenPackageFilesDirectory) {
+  ParseOutcome outcome = parse({"install", "--package-files", "/tmp/package"});
+  ASSERT_TRUE(std::holds_alternative<RunInstall>(outcome));
+  EXPECT_EQ(std::get<RunInstall>(outcome).options.package_files_dir, "/tmp/package");
+  EXPECT_THAT(parse_to_exit({"install", "--help"}).text, Not(HasSubstr("package-files")));
 }
 
 }  // namespace

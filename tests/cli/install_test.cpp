@@ -9,10 +9,10 @@
 
 #include <gtest/gtest.h>
 
-#include "support/temporary_directory.hpp"
 #include "cli/command_line.hpp"
 #include "cli/environment.hpp"
 #include "cli/exit_codes.hpp"
+#include "support/temporary_directory.hpp"
 
 namespace kinesyslog::cli {
 namespace {
@@ -29,7 +29,8 @@ std::string read(const std::filesystem::path& path) {
 }
 
 InstallSystem system_with_users(std::initializer_list<std::string> users) {
-  return InstallSystem{"/opt/kinesyslog/bin/kinesyslog", [users = std::vector<std::string>(users)](const std::string& name) {
+  return InstallSystem{"/opt/kinesyslog/bin/kinesyslog",
+                       [users = std::vector<std::string>(users)](const std::string& name) {
                          return std::find(users.begin(), users.end(), name) != users.end();
                        }};
 }
@@ -39,7 +40,7 @@ class InstallTest : public ::testing::Test {
  protected:
   int install(const std::string& user = {}, InstallSystem system = system_with_users({"syslog"})) {
     std::FILE* sink = std::tmpfile();
-    const int code = run_install(InstallOptions{user, directory_.path().string()}, system, sink, sink);
+    const int code = run_install(InstallOptions{user, directory_.path().string(), ""}, system, sink, sink);
     std::fclose(sink);
     return code;
   }
@@ -52,9 +53,9 @@ class InstallTest : public ::testing::Test {
 TEST(Unit, StartsThisExecutableWithListenAndTellsSystemdWhenReady) {
   const std::string unit = render_unit("/opt/kinesyslog/bin/kinesyslog");
   EXPECT_TRUE(contains(unit, "\nExecStart=/opt/kinesyslog/bin/kinesyslog listen\n")) << unit;
-  for (const char* line : {"Type=notify", "ExecReload=/bin/kill -HUP $MAINPID", "Restart=on-failure",
-                           "After=network-online.target", "Wants=network-online.target",
-                           "WantedBy=multi-user.target"}) {
+  for (const char* line :
+       {"Type=notify", "ExecReload=/bin/kill -HUP $MAINPID", "Restart=on-failure", "After=network-online.target",
+        "Wants=network-online.target", "WantedBy=multi-user.target"}) {
     EXPECT_TRUE(contains(unit, "\n" + std::string(line) + "\n")) << line;
   }
 }
@@ -69,9 +70,8 @@ TEST(Unit, StartsAfterTheClockIsSynchronisedWithoutPullingTheTargetIn) {
 TEST(Unit, IsSandboxedButKeepsTheSpoolWritableAndLowPortsBindable) {
   const std::string unit = render_unit("/usr/bin/kinesyslog");
   for (const char* line : {"NoNewPrivileges=yes", "ProtectSystem=strict", "ReadWritePaths=/var/lib/kinesyslog",
-                           "Environment=KINESYSLOG_SPOOL_DIR=/var/lib/kinesyslog", "ProtectHome=yes",
-                           "PrivateTmp=true", "AmbientCapabilities=CAP_NET_BIND_SERVICE",
-                           "CapabilityBoundingSet=CAP_NET_BIND_SERVICE",
+                           "Environment=KINESYSLOG_SPOOL_DIR=/var/lib/kinesyslog", "ProtectHome=yes", "PrivateTmp=true",
+                           "AmbientCapabilities=CAP_NET_BIND_SERVICE", "CapabilityBoundingSet=CAP_NET_BIND_SERVICE",
                            "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX"}) {
     EXPECT_TRUE(contains(unit, "\n" + std::string(line) + "\n")) << line;
   }
@@ -85,7 +85,8 @@ TEST(Unit, QuotesAPathWithSpacesAndEscapesPercentSigns) {
 TEST(Override, ListsEveryListenOptionCommentedOutWithItsDefault) {
   const std::string text = render_override("");
   for (const ListenOptionDescription& option : listen_option_table()) {
-    EXPECT_TRUE(contains(text, "\n#Environment=\"" + environment_variable_for(option.long_name) + "=")) << option.long_name;
+    EXPECT_TRUE(contains(text, "\n#Environment=\"" + environment_variable_for(option.long_name) + "="))
+        << option.long_name;
   }
   EXPECT_TRUE(contains(text, "\n#Environment=\"KINESYSLOG_ADDRESS=0.0.0.0\"\n"));
   EXPECT_TRUE(contains(text, "\n#Environment=\"KINESYSLOG_TLS_PORT=6514\"\n"));
@@ -107,6 +108,61 @@ TEST(Override, ListsTheAwsVariablesAndKeepsTheMetadataServiceOffTheProxy) {
 TEST(Override, SetsTheUserOnlyWhenOneIsGiven) {
   EXPECT_TRUE(contains(render_override(""), "\n#User=\n"));
   EXPECT_TRUE(contains(render_override("syslog"), "\nUser=syslog\n"));
+}
+
+TEST(PackageUnit, IsTheInstallUnitForUsrBinRunAsThePackageUserWithItsEnvironmentFile) {
+  const std::string unit = render_package_unit();
+  EXPECT_TRUE(contains(unit, "\nExecStart=/usr/bin/kinesyslog listen\n")) << unit;
+  for (const char* line : {"User=kinesyslog", "Group=kinesyslog", "EnvironmentFile=/etc/default/kinesyslog",
+                           "Documentation=man:kinesyslog(1)"}) {
+    EXPECT_TRUE(contains(unit, "\n" + std::string(line) + "\n")) << line;
+  }
+  EXPECT_FALSE(contains(unit, "{")) << unit;
+  // Everything of the install unit but its first comment line is in the package's, in order.
+  const std::string installed = render_unit("/usr/bin/kinesyslog");
+  std::istringstream lines(installed.substr(installed.find('\n') + 1));
+  size_t at = 0;
+  for (std::string line; std::getline(lines, line);) {
+    at = unit.find(line + "\n", at);
+    ASSERT_NE(at, std::string::npos) << line;
+  }
+  EXPECT_FALSE(contains(installed, "EnvironmentFile=")) << installed;
+  EXPECT_FALSE(contains(installed, "{")) << installed;
+  EXPECT_FALSE(contains(installed, "Documentation=")) << installed;
+}
+
+TEST(EnvironmentFile, ListsEveryListenOptionCommentedOutWithItsMeaningAndDefault) {
+  const std::string text = render_environment_file();
+  for (const ListenOptionDescription& option : listen_option_table()) {
+    EXPECT_TRUE(contains(text, "\n# --" + option.long_name + ": " + option.meaning)) << option.long_name;
+    EXPECT_TRUE(contains(text, "\n#" + environment_variable_for(option.long_name) + "=")) << option.long_name;
+  }
+  EXPECT_TRUE(contains(text, "\n#KINESYSLOG_ADDRESS=0.0.0.0\n"));
+  EXPECT_TRUE(contains(text, "\n#KINESYSLOG_GELF=false\n"));
+  EXPECT_TRUE(contains(text, "\n#KINESYSLOG_STREAM=\n"));
+  EXPECT_TRUE(contains(text, "\n#KINESYSLOG_SPOOL_DIR=/var/lib/kinesyslog\n"));
+  EXPECT_TRUE(contains(text, "\n#AWS_PROFILE=\n"));
+  EXPECT_TRUE(contains(text, "\nno_proxy=169.254.169.254\n"));
+  EXPECT_TRUE(contains(text, "systemctl enable --now kinesyslog"));
+  // Only no_proxy is set: every other line is a comment or blank.
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.empty() && line[0] != '#') {
+      EXPECT_EQ(line, "no_proxy=169.254.169.254");
+    }
+  }
+}
+
+TEST_F(InstallTest, WritesThePackageFilesAndNothingElseWithPackageFiles) {
+  std::FILE* sink = std::tmpfile();
+  InstallOptions options;
+  options.system_dir = (directory_.path() / "system").string();
+  options.package_files_dir = (directory_.path() / "package").string();
+  EXPECT_EQ(run_install(options, system_with_users({}), sink, sink), kExitOk);
+  std::fclose(sink);
+  EXPECT_EQ(read(directory_.path() / "package" / "kinesyslog.service"), render_package_unit());
+  EXPECT_EQ(read(directory_.path() / "package" / "kinesyslog.default"), render_environment_file());
+  EXPECT_FALSE(std::filesystem::exists(directory_.path() / "system"));
 }
 
 TEST(OptionTable, HasEveryListenOptionOfTheHelp) {
@@ -144,7 +200,7 @@ TEST_F(InstallTest, AMissingUserIsAConfigurationErrorAndWritesNothing) {
 TEST_F(InstallTest, AnUnwritableDirectoryIsReported) {
   std::ofstream(directory_.path() / "file") << "x";
   std::FILE* sink = std::tmpfile();
-  const int code = run_install(InstallOptions{"", (directory_.path() / "file" / "sub").string()},
+  const int code = run_install(InstallOptions{"", (directory_.path() / "file" / "sub").string(), ""},
                                system_with_users({}), sink, sink);
   std::fclose(sink);
   EXPECT_EQ(code, kExitIoError);
