@@ -12,6 +12,15 @@ import time
 SENDERS = tuple(f"127.0.1.{n}" for n in range(1, 21))
 
 
+def keep_pace(sent, per_second, began, deadline):
+    """Sleeps until `sent` messages are due at `per_second` from `began`; past `deadline` the feed fails."""
+    ahead = sent / per_second - (time.monotonic() - began)
+    if ahead > 0:
+        time.sleep(ahead)
+    if time.monotonic() > deadline:
+        raise AssertionError(f"the feed ran past its deadline at {sent} messages")
+
+
 def far_end_closed(connection):
     """Whether the far end has closed its side (an end of stream or a reset waits), seen without
     blocking and without consuming anything. The relay never writes on a plain TCP connection."""
@@ -68,11 +77,7 @@ class TcpSenders:
                     self.connections[index].close()
                     self.connections[index] = None
             sent += len(numbers) * len(SENDERS)
-            ahead = sent / per_second - (time.monotonic() - began)
-            if ahead > 0:
-                time.sleep(ahead)
-            if time.monotonic() > deadline:
-                raise AssertionError(f"the feed ran past its deadline at {sent} messages")
+            keep_pace(sent, per_second, began, deadline)
 
     def close(self):
         """Ends the connections still open cleanly: shut down writing, then wait for the far

@@ -35,7 +35,7 @@ import threading
 import time
 import unittest
 
-from fleet_tcp_senders import SENDERS, HalfClosingEnd, TcpSenders, far_end_closed
+from fleet_tcp_senders import SENDERS, HalfClosingEnd, TcpSenders, far_end_closed, keep_pace
 from relay_harness import BINARY, dump_events, tool
 from relay_probes import sample, scrape, wait_until
 from test_firehose import STREAM, Endpoint
@@ -257,11 +257,7 @@ class Senders:
                     connection.sendall("".join(f"<13>Nov 30 07:00:00 host app: fleet-test s{index:02d} {n:06d}\n"
                                                for n in numbers).encode())
                 sent += len(numbers) * len(connections)
-                ahead = sent / per_second - (time.monotonic() - began)
-                if ahead > 0:
-                    time.sleep(ahead)
-                if time.monotonic() > deadline:
-                    raise AssertionError(f"the feed ran past its deadline at {sent} messages")
+                keep_pace(sent, per_second, began, deadline)
         finally:
             for connection in connections:
                 connection.close()

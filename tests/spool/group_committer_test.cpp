@@ -230,17 +230,25 @@ TEST_F(GroupCommitterTest, AfterAFailedDirectorySyncEveryNotedTemporaryNameStill
   EXPECT_EQ(temporaries(directory_.path()), 0u);
 }
 
-TEST_F(GroupCommitterTest, AfterAFailedRenameItsNotedTemporaryNameStillExists) {
-  Spool spool(directory_.path(), clock_, options());
+// A record staged before the committer runs, with a non-empty directory under its final name:
+// rename(2) fails with EISDIR. Returns its temporary name; the record is handed to `committer`.
+std::string hand_off_blocked(Spool& spool, GroupCommitter& committer, const std::filesystem::path& directory,
+                             const std::string& data) {
   PendingRecord blocked;
-  blocked.staged = spool.stage("blocked");
-  blocked.data = "blocked";
-  const std::string temporary = blocked.staged.temporary_name();
-  const auto final_path = directory_.path() / temporary.substr(1, temporary.size() - 5);
+  blocked.staged = spool.stage(data);
+  blocked.data = data;
+  std::string temporary = blocked.staged.temporary_name();
+  const auto final_path = directory / temporary.substr(1, temporary.size() - 5);
   std::filesystem::create_directory(final_path);
   testing::write_whole_file(final_path / "inside", "x");
-  GroupCommitter committer(spool, steps_, clock_, GroupCommitLimits{.retry_pause = 1h});
   committer.hand_off(std::move(blocked));
+  return temporary;
+}
+
+TEST_F(GroupCommitterTest, AfterAFailedRenameItsNotedTemporaryNameStillExists) {
+  Spool spool(directory_.path(), clock_, options());
+  GroupCommitter committer(spool, steps_, clock_, GroupCommitLimits{.retry_pause = 1h});
+  const std::string temporary = hand_off_blocked(spool, committer, directory_.path(), "blocked");
   for (int i = 0; i < 5000 && failed_rounds() == 0; ++i) std::this_thread::sleep_for(1ms);
   ASSERT_EQ(failed_rounds(), 1);
   EXPECT_EQ(noted_but_missing(steps_), std::vector<std::string>{});
@@ -270,17 +278,9 @@ TEST_F(GroupCommitterTest, PastTheDeadlineADurableRecordTheNextStartRecoversStay
 
 TEST_F(GroupCommitterTest, AFailedRenameFailsThatRecordOnlyAndItIsWrittenAnew) {
   Spool spool(directory_.path(), clock_, options());
-  // Stage before the committer runs, so the blocker is in place before the round.
-  PendingRecord blocked;
-  blocked.staged = spool.stage("blocked");
-  blocked.data = "blocked";
-  const std::string temporary = blocked.staged.temporary_name();
-  // A non-empty directory under its final name: rename(2) fails with EISDIR.
-  const auto final_path = directory_.path() / temporary.substr(1, temporary.size() - 5);
-  std::filesystem::create_directory(final_path);
-  testing::write_whole_file(final_path / "inside", "x");
   GroupCommitter committer(spool, steps_, clock_, no_pause_);
-  committer.hand_off(std::move(blocked));
+  const std::string temporary = hand_off_blocked(spool, committer, directory_.path(), "blocked");
+  const auto final_path = directory_.path() / temporary.substr(1, temporary.size() - 5);
   hand_off(spool, committer, "fine");
   committer.drain(SteadyTime::max());
   EXPECT_GE(steps_.failed_rounds, 1);
