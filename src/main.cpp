@@ -158,9 +158,10 @@ int run_listen(const cli::ListenOptions& options, const Environment& environment
     // --output-dir writes locally, --kinesis-stream sends to Kinesis Data Streams, otherwise
     // Firehose; the AWS destinations' start-up checks may refuse (78). One destination per
     // stream, in the order given: each gets its own delivery thread.
-    const std::vector<std::string> streams = !options.streams.empty()         ? options.streams
-                                             : !options.kinesis_streams.empty() ? options.kinesis_streams
-                                                                                : std::vector<std::string>{"kinesyslog"};
+    const std::vector<std::string> streams = !options.streams.empty() ? options.streams
+                                             : !options.kinesis_streams.empty()
+                                                 ? options.kinesis_streams
+                                                 : std::vector<std::string>{"kinesyslog"};
     std::vector<std::unique_ptr<deliver::OutputDirectoryDestination>> directories;
     std::unique_ptr<deliver::FirehoseDelivery> firehose;
     std::unique_ptr<deliver::KinesisDelivery> kinesis;
@@ -179,8 +180,7 @@ int run_listen(const cli::ListenOptions& options, const Environment& environment
       destinations = kinesis->destinations();
     } else {
       const deliver::FirehoseSettings settings{options.streams, options.region, options.profile, options.endpoint_url};
-      firehose = std::make_unique<deliver::FirehoseDelivery>(settings, environment, clock,
-                                                             random_seed_from_os());
+      firehose = std::make_unique<deliver::FirehoseDelivery>(settings, environment, clock, random_seed_from_os());
       config.owner = firehose->owner();
       destinations = firehose->destinations();
     }
@@ -189,6 +189,7 @@ int run_listen(const cli::ListenOptions& options, const Environment& environment
       config.delivery_events.push_back(std::make_shared<relay::DeliveryEventReporter>(metrics, stream));
     }
     std::vector<std::string> described;
+    described.reserve(destinations.size());
     for (const deliver::Destination* destination : destinations) described.emplace_back(destination->describe());
     const std::shared_ptr<net::TlsContextHolder> tls = config.tls;
     relay::Relay relay(std::move(config), destinations, clock);
@@ -213,8 +214,7 @@ int run_listen(const cli::ListenOptions& options, const Environment& environment
     systemd.ready(listening);
     std::atomic<bool> stopping{false};
     // Keeps pinging through the shutdown drain, when the listeners are closed on purpose.
-    relay::WatchdogPinger watchdog(
-        [&] { return stopping.load() || (relay.listening() && !relay.delivery_stuck()); });
+    relay::WatchdogPinger watchdog([&] { return stopping.load() || (relay.listening() && !relay.delivery_stuck()); });
     for (;;) {
       const int signal_number = stop_signals.wait();
       if (signal_number == SIGHUP) {
@@ -260,18 +260,24 @@ Overloaded(Visitors...) -> Overloaded<Visitors...>;
 
 int main(int argc, char** argv) {
   using namespace kinesyslog;
-  const Environment environment = process_environment();
-  const auto outcome = cli::parse_command_line(argc, argv, environment);
-  return std::visit(Overloaded{
-                        [&](const cli::RunListen& listen) { return run_listen(listen.options, environment); },
-                        [](const cli::RunDump& dump) { return cli::run_dump(dump.files, stdin, stdout, stderr); },
-                        [](const cli::RunInstall& install) {
-                          return cli::run_install(install.options, cli::this_system(), stdout, stderr);
-                        },
-                        [](const cli::PrintAndExit& print) {
-                          std::fputs(print.text.c_str(), print.to_stderr() ? stderr : stdout);
-                          return print.exit_code;
-                        },
-                    },
-                    outcome);
+  try {
+    const Environment environment = process_environment();
+    const auto outcome = cli::parse_command_line(argc, argv, environment);
+    return std::visit(Overloaded{
+                          [&](const cli::RunListen& listen) { return run_listen(listen.options, environment); },
+                          [](const cli::RunDump& dump) { return cli::run_dump(dump.files, stdin, stdout, stderr); },
+                          [](const cli::RunInstall& install) {
+                            return cli::run_install(install.options, cli::this_system(), stdout, stderr);
+                          },
+                          [](const cli::PrintAndExit& print) {
+                            std::fputs(print.text.c_str(), print.to_stderr() ? stderr : stdout);
+                            return print.exit_code;
+                          },
+                      },
+                      outcome);
+  } catch (const std::exception& error) {
+    // Every command handles the errors it expects; one that escapes is a bug, reported as such.
+    std::fprintf(stderr, "kinesyslog: unexpected error: %s\n", error.what());
+    return cli::kExitSoftware;
+  }
 }
