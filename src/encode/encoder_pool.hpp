@@ -44,6 +44,9 @@ class EncoderReporter {
   virtual void lost(Loss loss, size_t events) = 0;
   // Whether the last attempt to write a record failed.
   virtual void spool_failing(bool failing) = 0;
+  // Whether the spool's last group-commit round failed: records are written but not yet made
+  // durable. Its own flag: an encoder whose write works must not clear it (/health needs both).
+  virtual void spool_commits_failing(bool failing) = 0;
 };
 
 // Which journal entries some events of one batch are: a record's events, or those given up.

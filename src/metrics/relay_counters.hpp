@@ -46,12 +46,13 @@ struct RelpPortCounters {
 struct RelayCounters {
   // Messages and their bytes are counted per source by each thread's SourceTrafficTable.
   std::atomic<uint64_t> udp_datagrams{0};
-  std::atomic<uint64_t> connections_refused{0};   // over the per-listener limit
+  std::atomic<uint64_t> connections_refused{0};    // over the per-listener limit
   std::atomic<uint64_t> connections_timed_out{0};  // idle too long
-  std::atomic<int64_t> listeners{0};          // configured listeners while the relay runs
-  std::atomic<int64_t> io_threads_running{0};  // loops serving them; fewer means a loop died
+  std::atomic<int64_t> listeners{0};               // configured listeners while the relay runs
+  std::atomic<int64_t> io_threads_running{0};      // loops serving them; fewer means a loop died
   std::array<std::atomic<uint64_t>, static_cast<size_t>(DropReason::kCount)> dropped{};
-  std::atomic<bool> spool_failing{false};  // the last attempt to write a record failed (for /health)
+  std::atomic<bool> spool_failing{false};          // the last attempt to write a record failed (for /health)
+  std::atomic<bool> spool_commits_failing{false};  // the last group-commit round failed (for /health)
   JournalCounters journal;
   // One entry per RELP port, made before the I/O threads start and never changed after, so
   // the threads look their port up without a lock.

@@ -47,6 +47,9 @@ class EncoderCounts final : public encode::EncoderReporter {
   explicit EncoderCounts(metrics::RelayCounters& counters) : counters_(counters) {}
   void lost(encode::Loss loss, size_t events) override { counters_.count_drop(drop_reason(loss), events); }
   void spool_failing(bool failing) override { counters_.spool_failing.store(failing, std::memory_order_relaxed); }
+  void spool_commits_failing(bool failing) override {
+    counters_.spool_commits_failing.store(failing, std::memory_order_relaxed);
+  }
 
  private:
   metrics::RelayCounters& counters_;
@@ -237,6 +240,7 @@ bool Relay::delivery_stuck() const { return pipeline_->delivery.stalled(); }
 bool Relay::healthy() const {
   const auto& pipeline = *pipeline_;
   const bool spool_takes_records = !pipeline.counters.spool_failing.load(std::memory_order_relaxed) &&
+                                   !pipeline.counters.spool_commits_failing.load(std::memory_order_relaxed) &&
                                    !pipeline.spool.full() &&
                                    ::access(pipeline.spool.directory().c_str(), W_OK | X_OK) == 0;
   // A delivery thread stuck for minutes while records wait is unhealthy too.

@@ -65,7 +65,7 @@ bool SpoolPublisher::next_start_recovers(const spool::PendingRecord& record) con
 }
 
 void SpoolPublisher::failing(bool failing) {
-  if (reporter_ != nullptr) reporter_->spool_failing(failing);
+  if (reporter_ != nullptr) reporter_->spool_commits_failing(failing);
 }
 
 void SpoolPublisher::give_up(encode::Loss loss, const encode::JournalCoverage& events) {

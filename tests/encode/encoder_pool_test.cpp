@@ -127,6 +127,7 @@ class CountingReporter final : public EncoderReporter {
     std::lock_guard lock(mutex_);
     failing_ = failing;
   }
+  void spool_commits_failing(bool /*failing*/) override {}
   size_t lost_events(Loss loss) const {
     std::lock_guard lock(mutex_);
     const auto found = losses_.find(loss);

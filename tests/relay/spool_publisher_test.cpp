@@ -4,9 +4,11 @@
 // group-committed: drain() waits for them, and many share one commit-log sync.
 #include "relay/spool_publisher.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -160,6 +162,49 @@ TEST(SpoolPublisherInMemory, RelpWithoutTheJournalCountsAnEventDurableOnceItsRec
   EXPECT_EQ(spool.record_count(), 1u);
   EXPECT_EQ(journal.durable_through(), 2u);
   EXPECT_FALSE(std::filesystem::exists(journal_directory(spool_dir.path())));
+}
+
+// Encoders report whether writing a record works, the committer whether rounds make records
+// durable: with one flag for both, each record an encoder wrote cleared what the committer had
+// just reported, and /health switched back and forth while the disk failed.
+std::atomic<int> syncs_to_fail{0};
+void sometimes_failing_sync(int dir_fd, const std::string& what) {
+  if (syncs_to_fail.fetch_sub(1) > 0) throw std::system_error(EIO, std::generic_category(), what);
+  spool::sync_filesystem(dir_fd, what);
+}
+
+class SpoolStateReporter final : public encode::EncoderReporter {
+ public:
+  void lost(encode::Loss /*loss*/, size_t /*events*/) override {}
+  void spool_failing(bool failing) override { writes_failing = failing; }
+  void spool_commits_failing(bool failing) override {
+    commits_failing = failing;
+    if (failing) ++failed_rounds;
+  }
+  std::atomic<bool> writes_failing{false};
+  std::atomic<bool> commits_failing{false};
+  std::atomic<int> failed_rounds{0};
+};
+
+TEST(SpoolPublisherState, FailingRoundsAreReportedOnTheirOwnFlagUntilARoundWorks) {
+  syncs_to_fail = 1'000'000;
+  testing::TemporaryDirectory directory;
+  ManualClock clock{WallTime{} + 1'800'000'000s};
+  spool::Spool spool(directory.path(), clock, spool::SpoolOptions{.sync_filesystem = sometimes_failing_sync});
+  testing::FakeDestination destination;
+  std::vector<deliver::Destination*> destinations{&destination};
+  StreamLoops delivery(spool, destinations, clock, deliver::DeliveryOptions{}, {});
+  SpoolStateReporter reporter;
+  SpoolPublisher publisher(spool, delivery, nullptr, clock, &reporter, spool::GroupCommitLimits{.retry_pause = 0ns});
+  const SourceKey key{*IpAddress::parse("192.0.2.5"), 514, Protocol::kSyslog};
+  publisher.publish(testing::gzip_member("waits for a round that works"), key, clock.now(), {});
+  for (int i = 0; i < 5000 && reporter.failed_rounds < 2; ++i) std::this_thread::sleep_for(1ms);
+  EXPECT_TRUE(reporter.commits_failing);
+  EXPECT_FALSE(reporter.writes_failing) << "a failing round is not the encoders' write failing";
+  syncs_to_fail = 0;
+  publisher.drain(SteadyTime::max());
+  EXPECT_FALSE(reporter.commits_failing);
+  EXPECT_EQ(spool.record_count(), 1u);
 }
 
 }  // namespace
