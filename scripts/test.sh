@@ -16,17 +16,19 @@ step() { echo "== $* ($(date -u +%H:%M:%S))"; }
 step "style: clang-format and clang-tidy on the files the last commit changed"
 scripts/check-style.sh --changed || status=1
 
+# Unity builds (16 files per translation unit) parse the shared headers once per group instead
+# of once per file, which is most of a build's time. The net tests opt out (tests/CMakeLists.txt);
+# the two sources GCC's -Wsubobject-linkage refuses in a shared unit stay out of it (their
+# CMakeLists.txt).
+unity=(-DCMAKE_UNITY_BUILD=ON -DCMAKE_UNITY_BUILD_BATCH_SIZE=16)
+
 step "build (RelWithDebInfo: the binary and benchmarks)"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" >/dev/null
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" \
+  "${unity[@]}" >/dev/null
 cmake --build build -j "$jobs" --target kinesyslog $(cmake --build build --target help | grep -o '^kinesyslog_bench' || true)
 
 step "build (ASan+UBSan unit tests and libFuzzer targets)"
 # Line tables are all a sanitizer report needs; full debug info makes these builds much slower.
-# Unity builds (16 files per translation unit) parse the shared headers once per group instead
-# of once per file, which is most of this build's time. The net tests opt out (tests/CMakeLists.txt).
-# The two sources GCC's -Wsubobject-linkage refuses in a shared unit stay out of it (their
-# CMakeLists.txt), so the GCC ThreadSanitizer build is a unity build too.
-unity=(-DCMAKE_UNITY_BUILD=ON -DCMAKE_UNITY_BUILD_BATCH_SIZE=16)
 CXX=clang++ cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-gline-tables-only -O1" \
   "${unity[@]}" -DKINESYSLOG_FUZZ=ON -DKINESYSLOG_BENCH=OFF >/dev/null
 cmake --build build-asan -j "$jobs"
