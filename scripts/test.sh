@@ -10,11 +10,14 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh --tests
 
 jobs=$(nproc)
-status=0
-step() { echo "== $* ($(date -u +%H:%M:%S))"; }
+failed=()
+step() { current="$*"; echo "== $* ($(date -u +%H:%M:%S))"; }
+# A step that fails is named again at the very end, where a log's tail shows it.
+# With a file, its lines (the tests or fuzz targets that failed) follow the step's name.
+fail() { failed+=("$current${1:+: $(tr '\n' ' ' <"$1" 2>/dev/null)}"); }
 
 step "style: clang-format and clang-tidy on the files the last commit changed"
-scripts/check-style.sh --changed || status=1
+scripts/check-style.sh --changed || fail
 
 # Unity builds (16 files per translation unit) parse the shared headers once per group instead
 # of once per file, which is most of a build's time. The net tests opt out (tests/CMakeLists.txt);
@@ -35,7 +38,7 @@ cmake --build build-asan -j "$jobs"
 
 step "unit tests under ASan+UBSan"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  ctest -L unit -j "$jobs" --output-on-failure) || status=1
+  ctest -L unit -j "$jobs" --output-on-failure) || fail build-asan/Testing/Temporary/LastTestsFailed.log
 
 step "fuzz smoke (each target 12 s, two at a time)"
 fuzz_one() {
@@ -47,11 +50,13 @@ fuzz_one() {
       >"build-asan/$name.log" 2>&1; then
     echo "ok: $name"
   else
-    echo "FAILED: $name (see below)"; tail -40 "build-asan/$name.log"; return 1
+    echo "FAILED: $name (see below)"; tail -40 "build-asan/$name.log"
+    echo "$name" >>build-asan/fuzz-failed.txt; return 1
   fi
 }
 export -f fuzz_one
-ls build-asan/fuzz/fuzz_* | xargs -P 2 -I{} bash -c 'fuzz_one {}' || status=1
+rm -f build-asan/fuzz-failed.txt
+ls build-asan/fuzz/fuzz_* | xargs -P 2 -I{} bash -c 'fuzz_one {}' || fail build-asan/fuzz-failed.txt
 
 # The stages whose code or tests run threads (the journal has its sync threads); batch, cli,
 # framing and metrics are single-threaded (TSan would only repeat what ASan already ran, slower).
@@ -63,9 +68,17 @@ cmake --build build-tsan -j "$jobs" --target "${threaded[@]/#/test_}"
 
 step "unit tests under ThreadSanitizer"
 (cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
-  ctest -L unit -R "^($(IFS='|'; echo "${threaded[*]}"))\." -j "$jobs" --output-on-failure) || status=1
+  ctest -L unit -R "^($(IFS='|'; echo "${threaded[*]}"))\." -j "$jobs" --output-on-failure) || fail build-tsan/Testing/Temporary/LastTestsFailed.log
 
 step "integration tests and the architecture check"
-(cd build && ctest -L 'integration|architecture' -j "$jobs" --output-on-failure --timeout 900) || status=1
+(cd build && ctest -L 'integration|architecture' -j "$jobs" --output-on-failure --timeout 900) || fail build/Testing/Temporary/LastTestsFailed.log
 step "done"
-exit $status
+if ((${#failed[@]})); then
+  printf 'FAILED: %s\n' "${failed[@]}"
+  # A fuzz target's finding is the least repeatable failure; show it here too.
+  for name in $(cat build-asan/fuzz-failed.txt 2>/dev/null); do
+    echo "== $name"; tail -25 "build-asan/$name.log"
+  done
+  exit 1
+fi
+echo "all steps passed"
