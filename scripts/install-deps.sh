@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building and testing kinesyslog needs on Debian 12. Idempotent: packages
 # already present are not fetched again. Run as root (or with sudo available).
+#   scripts/install-deps.sh                     what building the relay needs
+#   scripts/install-deps.sh --tests             that, and what the tests and benchmarks need
+#   scripts/install-deps.sh --packages P...     only the Debian packages named
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,7 +43,10 @@ test_packages=(
 )
 
 packages=("${build_packages[@]}")
-if [ "${1:-}" = "--tests" ]; then packages+=("${test_packages[@]}"); fi
+case "${1:-}" in
+  --tests) packages+=("${test_packages[@]}") ;;
+  --packages) shift; packages=("$@") ;;
+esac
 
 missing=()
 for package in "${packages[@]}"; do

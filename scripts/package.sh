@@ -11,25 +11,11 @@ cd "$(dirname "$0")/.."
 run_lintian=yes
 if [ "${1:-}" = "--no-lintian" ]; then run_lintian=no; fi
 
-sudo_cmd=()
-if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
-apt_install() {
-  "${sudo_cmd[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "$@" >/dev/null
-}
-
 tools=(dpkg-dev debhelper help2man)
 if [ "$run_lintian" = yes ]; then tools+=(lintian); fi
-missing=()
-for package in "${tools[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
-    missing+=("$package")
-  fi
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "Installing: ${missing[*]}"
-  apt_install "${missing[@]}"
-fi
+scripts/install-deps.sh --packages "${tools[@]}"
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
 if ! dpkg-checkbuilddeps debian/control 2>/dev/null; then
   echo "Installing the build dependencies of debian/control"
   "${sudo_cmd[@]}" apt-get update -qq
