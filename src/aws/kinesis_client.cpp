@@ -5,6 +5,7 @@
 #include <simdjson.h>
 
 #include "aws/base64.hpp"
+#include "aws/service_error.hpp"
 #include "core/json_escape.hpp"
 #include "core/stream_name.hpp"
 
@@ -41,40 +42,6 @@ void put_records_body(std::string& body, std::string_view stream, std::span<cons
     body.append("\"}");
   }
   body.append("]}");
-}
-
-std::variant<PutRecordsAnswer, std::string> parse_put_records_answer(std::string_view body) {
-  // Its buffers grow to the largest answer seen and are reused, as the destinations' own parsers.
-  thread_local simdjson::dom::parser parser;
-  simdjson::dom::element document;
-  simdjson::dom::array entries;
-  if (parser.parse(body.data(), body.size()).get(document) != simdjson::SUCCESS) {
-    return std::string("PutRecords answered with something that is not JSON");
-  }
-  if (document["Records"].get_array().get(entries) != simdjson::SUCCESS) {
-    return std::string("PutRecords answered without a Records array");
-  }
-  PutRecordsAnswer answer;
-  uint64_t failed = 0;
-  if (document["FailedRecordCount"].get_uint64().get(failed) == simdjson::SUCCESS) {
-    answer.failed_record_count = static_cast<size_t>(failed);
-  }
-  answer.records.reserve(entries.size());
-  for (simdjson::dom::element entry : entries) {
-    if (!entry.is_object()) return std::string("PutRecords answered with a Records entry that is not an object");
-    PutRecordsEntry& parsed = answer.records.emplace_back();
-    std::string_view text;
-    if (entry["SequenceNumber"].get_string().get(text) == simdjson::SUCCESS) {
-      parsed.accepted = true;
-      parsed.sequence_number = text;
-      if (entry["ShardId"].get_string().get(text) == simdjson::SUCCESS) parsed.shard_id = text;
-      continue;
-    }
-    // Neither a sequence number nor an error code: not written, as far as we can tell.
-    parsed.error_code = entry["ErrorCode"].get_string().get(text) == simdjson::SUCCESS ? text : "UnknownError";
-    if (entry["ErrorMessage"].get_string().get(text) == simdjson::SUCCESS) parsed.error_message = text;
-  }
-  return answer;
 }
 
 bool kinesis_stream_accepts_writes(std::string_view status) { return status == "ACTIVE" || status == "UPDATING"; }

@@ -6,7 +6,6 @@
 #include <string>
 #include <string_view>
 #include <variant>
-#include <vector>
 
 #include "aws/service_error.hpp"
 #include "aws/signed_client.hpp"
@@ -36,25 +35,6 @@ struct KinesisRecord {
 // The PutRecords body for `records` (data base64-encoded), written into `body` (reused). `stream`
 // must be valid; partition keys are JSON-escaped.
 void put_records_body(std::string& body, std::string_view stream, std::span<const KinesisRecord> records);
-
-// One entry of PutRecords' answer `Records`, in the order of the request.
-struct PutRecordsEntry {
-  bool accepted = false;
-  std::string sequence_number;  // when accepted
-  std::string shard_id;         // when accepted
-  std::string error_code;       // when not: ProvisionedThroughputExceededException or InternalFailure
-  std::string error_message;
-};
-
-struct PutRecordsAnswer {
-  size_t failed_record_count = 0;  // FailedRecordCount, 0 when absent
-  std::vector<PutRecordsEntry> records;
-};
-
-// Parses a 200 answer of PutRecords; what is wrong when the body is not a JSON object with a
-// `Records` array of objects. The caller compares the count of entries with its call's.
-// Reuses one parser per thread (each delivery thread calls it for every call).
-std::variant<PutRecordsAnswer, std::string> parse_put_records_answer(std::string_view body);
 
 struct KinesisStreamStatus {
   std::string status;  // "ACTIVE", "UPDATING", "CREATING", "DELETING"

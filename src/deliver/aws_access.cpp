@@ -45,10 +45,31 @@ bool is_invalid_call(const aws::ServiceError& error) {
 
 namespace {
 
+// The outcomes of a call's records, from its 200 answer.
+DeliveryResult read_outcomes(std::string_view call, const aws::HttpResponse& response, aws::BatchAnswerFields fields,
+                             size_t record_count) {
+  auto answer = aws::parse_batch_answer(response.body, fields);
+  auto* entries = std::get_if<std::vector<aws::BatchEntry>>(&answer);
+  if (entries == nullptr || entries->size() != record_count) {
+    const std::string problem =
+        entries == nullptr ? std::get<std::string>(answer)
+                           : fmt::format("{} {} entries for {} records", entries->size(), fields.entries, record_count);
+    return DeliveryResult::retryable_failure(fmt::format("{}: {}: {}", call, problem, response.body.substr(0, 200)));
+  }
+  std::vector<RecordOutcome> outcomes;
+  outcomes.reserve(record_count);
+  for (aws::BatchEntry& entry : *entries) {
+    outcomes.push_back(entry.accepted
+                           ? RecordOutcome::accept(std::move(entry.id))
+                           : RecordOutcome::reject(std::move(entry.error_code), std::move(entry.error_message)));
+  }
+  return DeliveryResult::delivered(std::move(outcomes));
+}
+
 // One attempt of send_record_call; `credentials_expired` asks for one more with fresh credentials.
 DeliveryResult attempt_record_call(aws::SignedClient& client, std::string_view target, std::string_view call,
                                    std::string& body, std::chrono::milliseconds time_limit,
-                                   const RecordAnswerReader& read_answer, bool& credentials_expired) {
+                                   aws::BatchAnswerFields answer, size_t record_count, bool& credentials_expired) {
   credentials_expired = false;
   // Fresh headers for every attempt (the credentials may have changed).
   aws::HttpRequest request = aws::json_1_1_request(target, std::move(body));
@@ -66,7 +87,7 @@ DeliveryResult attempt_record_call(aws::SignedClient& client, std::string_view t
     // No credentials right now (an IMDS or STS hiccup): the chain may have them later.
     return DeliveryResult::retryable_failure(fmt::format("{}: no credentials: {}", call, error.what()));
   }
-  if (response.status == 200) return read_answer(response);
+  if (response.status == 200) return read_outcomes(call, response, answer, record_count);
 
   const aws::ServiceError error = aws::json_service_error(response);
   const std::string text = fmt::format("{}: {}", call, error.describe());
@@ -86,13 +107,14 @@ DeliveryResult attempt_record_call(aws::SignedClient& client, std::string_view t
 }  // namespace
 
 DeliveryResult send_record_call(aws::SignedClient& client, std::string_view target, std::string_view call,
-                                std::string& body, std::chrono::milliseconds time_limit,
-                                const RecordAnswerReader& read_answer) {
+                                std::string& body, std::chrono::milliseconds time_limit, aws::BatchAnswerFields answer,
+                                size_t record_count) {
   bool credentials_expired = false;
-  DeliveryResult result = attempt_record_call(client, target, call, body, time_limit, read_answer, credentials_expired);
+  DeliveryResult result =
+      attempt_record_call(client, target, call, body, time_limit, answer, record_count, credentials_expired);
   if (credentials_expired) {
     client.credentials().invalidate();
-    result = attempt_record_call(client, target, call, body, time_limit, read_answer, credentials_expired);
+    result = attempt_record_call(client, target, call, body, time_limit, answer, record_count, credentials_expired);
   }
   return result;
 }

@@ -5,11 +5,11 @@
 // refusals of a whole call mean "malformed" (the delivery loop then splits the call), and
 // how one call carrying records is sent and its failure sorted.
 #include <chrono>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 
+#include "aws/batch_answer.hpp"
 #include "aws/credentials_source.hpp"
 #include "aws/endpoints.hpp"
 #include "aws/http_transport.hpp"
@@ -49,17 +49,17 @@ aws::EndpointUrl endpoint_url(const aws::ResolvedEndpoint& resolved);
 // whatever they hold (a stream with a Kinesis source): splitting the call tells the two apart.
 bool is_invalid_call(const aws::ServiceError& error);
 
-// Makes the DeliveryResult out of an HTTP 200 answer to a call of records.
-using RecordAnswerReader = std::function<DeliveryResult(const aws::HttpResponse&)>;
-
 // Sends one JSON 1.1 call (`target`, e.g. "Firehose_20150804.PutRecordBatch") whose body the
 // caller built in `body`, through `client`, and sorts a failure: a transport error or missing
 // credentials is retryable, a malformed call invalid, the rest as aws::error_action says. After
 // ExpiredTokenException it fetches fresh credentials and sends the same body once more straight
 // away. `body`'s buffer is back in `body` however the call ends, so the next call reuses it.
 // `call` names the call in messages ("PutRecordBatch to Firehose stream logs in us-east-1").
+// A 200 answer (read with `answer`) gives one outcome per record of the `record_count` sent; one
+// that does not is retryable: some records may have been written, and sending them all again
+// can duplicate, never lose.
 DeliveryResult send_record_call(aws::SignedClient& client, std::string_view target, std::string_view call,
-                                std::string& body, std::chrono::milliseconds time_limit,
-                                const RecordAnswerReader& read_answer);
+                                std::string& body, std::chrono::milliseconds time_limit, aws::BatchAnswerFields answer,
+                                size_t record_count);
 
 }  // namespace kinesyslog::deliver

@@ -7,8 +7,6 @@
 #include <string_view>
 #include <vector>
 
-#include <simdjson.h>
-
 #include "aws/signed_client.hpp"
 #include "deliver/destination.hpp"
 
@@ -26,15 +24,12 @@ class FirehoseDestination final : public Destination {
   std::string_view describe() const override { return description_; }
 
  private:
-  DeliveryResult read_outcomes(const aws::HttpResponse& response, size_t record_count);
-
   std::string stream_;
   std::string description_;
   std::string call_name_;  // "PutRecordBatch to <description_>", for messages
   aws::SignedClient& firehose_;
   std::string body_;                    // reused from call to call: one call's size at most
   std::vector<std::string_view> data_;  // the call's record data (Firehose has no partition key)
-  simdjson::dom::parser parser_;
 };
 
 }  // namespace kinesyslog::deliver

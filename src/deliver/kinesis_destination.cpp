@@ -29,32 +29,8 @@ DeliveryResult KinesisDestination::deliver(std::span<const OutgoingRecord> recor
     records_.push_back({record.data, key});
   }
   aws::put_records_body(body_, stream_, records_);
-  return send_record_call(
-      kinesis_, "Kinesis_20131202.PutRecords", call_name_, body_, time_limit,
-      [this, count = records.size()](const aws::HttpResponse& answer) { return read_outcomes(answer, count); });
-}
-
-DeliveryResult KinesisDestination::read_outcomes(const aws::HttpResponse& response, size_t record_count) {
-  auto answer = aws::parse_put_records_answer(response.body);
-  auto* parsed = std::get_if<aws::PutRecordsAnswer>(&answer);
-  if (parsed == nullptr || parsed->records.size() != record_count) {
-    // Some records may have been written: retrying them all can duplicate, never lose.
-    const std::string problem =
-        parsed == nullptr ? std::get<std::string>(answer)
-                          : fmt::format("{} Records entries for {} records", parsed->records.size(), record_count);
-    return DeliveryResult::retryable_failure(
-        fmt::format("{}: {}: {}", call_name_, problem, response.body.substr(0, 200)));
-  }
-  std::vector<RecordOutcome> outcomes;
-  outcomes.reserve(record_count);
-  for (aws::PutRecordsEntry& entry : parsed->records) {
-    if (entry.accepted) {
-      outcomes.push_back(RecordOutcome::accept(std::move(entry.sequence_number)));
-    } else {
-      outcomes.push_back(RecordOutcome::reject(std::move(entry.error_code), std::move(entry.error_message)));
-    }
-  }
-  return DeliveryResult::delivered(std::move(outcomes));
+  return send_record_call(kinesis_, "Kinesis_20131202.PutRecords", call_name_, body_, time_limit,
+                          aws::kPutRecordsAnswer, records.size());
 }
 
 }  // namespace kinesyslog::deliver

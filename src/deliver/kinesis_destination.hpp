@@ -24,8 +24,6 @@ class KinesisDestination final : public Destination {
   std::string_view describe() const override { return description_; }
 
  private:
-  DeliveryResult read_outcomes(const aws::HttpResponse& response, size_t record_count);
-
   std::string stream_;
   std::string description_;
   std::string call_name_;  // "PutRecords to <description_>", for messages

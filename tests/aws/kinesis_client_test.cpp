@@ -63,32 +63,6 @@ TEST(KinesisPutRecords, BodyCarriesBase64DataAndEscapedPartitionKeys) {
                   R"({"Data":"AP8=","PartitionKey":"a\"b"}]})");
 }
 
-TEST(KinesisPutRecords, AnswerGivesOneEntryPerRecordInOrder) {
-  const auto answer = parse_put_records_answer(
-      R"({"FailedRecordCount":2,"Records":[{"SequenceNumber":"4954","ShardId":"shardId-000000000001"},)"
-      R"({"ErrorCode":"ProvisionedThroughputExceededException","ErrorMessage":"Rate exceeded for shard"},)"
-      R"({"ErrorCode":"InternalFailure","ErrorMessage":"Internal service failure."},{}]})");
-  ASSERT_TRUE(std::holds_alternative<PutRecordsAnswer>(answer)) << std::get<std::string>(answer);
-  const auto& parsed = std::get<PutRecordsAnswer>(answer);
-  EXPECT_EQ(parsed.failed_record_count, 2u);
-  ASSERT_EQ(parsed.records.size(), 4u);
-  EXPECT_TRUE(parsed.records[0].accepted);
-  EXPECT_EQ(parsed.records[0].sequence_number, "4954");
-  EXPECT_EQ(parsed.records[0].shard_id, "shardId-000000000001");
-  EXPECT_FALSE(parsed.records[1].accepted);
-  EXPECT_EQ(parsed.records[1].error_code, "ProvisionedThroughputExceededException");
-  EXPECT_EQ(parsed.records[1].error_message, "Rate exceeded for shard");
-  EXPECT_EQ(parsed.records[2].error_code, "InternalFailure");
-  EXPECT_FALSE(parsed.records[3].accepted) << "an entry without a sequence number was not written";
-  EXPECT_EQ(parsed.records[3].error_code, "UnknownError");
-}
-
-TEST(KinesisPutRecords, MalformedAnswersAreNamed) {
-  EXPECT_TRUE(std::holds_alternative<std::string>(parse_put_records_answer("<html>")));
-  EXPECT_TRUE(std::holds_alternative<std::string>(parse_put_records_answer(R"({"FailedRecordCount":0})")));
-  EXPECT_TRUE(std::holds_alternative<std::string>(parse_put_records_answer(R"({"Records":[1]})")));
-}
-
 TEST(KinesisStreamStatus, ActiveAndUpdatingStreamsTakeWrites) {
   EXPECT_TRUE(kinesis_stream_accepts_writes("ACTIVE"));
   EXPECT_TRUE(kinesis_stream_accepts_writes("UPDATING"));

@@ -48,13 +48,18 @@ class FirehoseDestinationTest : public ::testing::Test {
   ScriptedTransport transport;
   CountingCredentials credentials;
   aws::SignedClient client{*aws::parse_endpoint_url("https://firehose.eu-west-1.amazonaws.com"),
-                           aws::SigV4Signer("eu-west-1", "firehose"), credentials, transport, clock, {}};
+                           aws::SigV4Signer("eu-west-1", "firehose"),
+                           credentials,
+                           transport,
+                           clock,
+                           {}};
   FirehoseDestination destination{"logs", client};
   std::vector<deliver::OutgoingRecord> records = testing::outgoing({"first", "second\x01\xff"});
 };
 
 TEST_F(FirehoseDestinationTest, SendsSignedPutRecordBatchWithBase64Records) {
-  transport.script.push_back(answer(200, R"({"FailedPutCount":0,"RequestResponses":[{"RecordId":"a"},{"RecordId":"b"}]})"));
+  transport.script.push_back(
+      answer(200, R"({"FailedPutCount":0,"RequestResponses":[{"RecordId":"a"},{"RecordId":"b"}]})"));
   destination.deliver(records);
   ASSERT_EQ(transport.requests.size(), 1u);
   const aws::HttpRequest& request = transport.requests[0];
@@ -83,6 +88,17 @@ TEST_F(FirehoseDestinationTest, EachRequestResponseBecomesAnOutcomeInOrder) {
   EXPECT_EQ(result.outcomes[0].error_message, "Slow down.");
   EXPECT_TRUE(result.outcomes[1].accepted);
   EXPECT_EQ(result.outcomes[1].record_id, "id-2");
+}
+
+TEST_F(FirehoseDestinationTest, AnEntryWithoutRecordIdOrWithAnEmptyErrorCodeIsAnUnknownError) {
+  transport.script.push_back(answer(200, R"({"FailedPutCount":2,"RequestResponses":[{},{"ErrorCode":""}]})"));
+  const DeliveryResult result = destination.deliver(records);
+  ASSERT_EQ(result.status, DeliveryResult::Status::kDelivered);
+  ASSERT_EQ(result.outcomes.size(), 2u);
+  for (const RecordOutcome& outcome : result.outcomes) {
+    EXPECT_FALSE(outcome.accepted);
+    EXPECT_EQ(outcome.error_code, "UnknownError") << "a rejection always names a code";
+  }
 }
 
 TEST_F(FirehoseDestinationTest, AnswerWithTheWrongNumberOfEntriesIsRetryable) {
@@ -150,9 +166,13 @@ TEST_F(FirehoseDestinationTest, ExpiredTokenRefreshesCredentialsAndRetriesAtOnce
 }
 
 TEST(Base64, MatchesRfc4648TestVectors) {
-  const std::pair<std::string_view, std::string_view> vectors[] = {
-      {"", ""}, {"f", "Zg=="}, {"fo", "Zm8="}, {"foo", "Zm9v"}, {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="},
-      {"foobar", "Zm9vYmFy"}};
+  const std::pair<std::string_view, std::string_view> vectors[] = {{"", ""},
+                                                                   {"f", "Zg=="},
+                                                                   {"fo", "Zm8="},
+                                                                   {"foo", "Zm9v"},
+                                                                   {"foob", "Zm9vYg=="},
+                                                                   {"fooba", "Zm9vYmE="},
+                                                                   {"foobar", "Zm9vYmFy"}};
   for (const auto& [plain, encoded] : vectors) {
     std::string out = "x";
     aws::append_base64(out, plain);
