@@ -10,14 +10,11 @@
 #include "aws/credentials_json.hpp"
 #include "aws/iso8601.hpp"
 #include "aws/service_error.hpp"
+#include "require.hpp"
 
 namespace {
 
 namespace aws = kinesyslog::aws;
-
-void require(bool condition) {
-  if (!condition) std::abort();
-}
 
 // Four-digit years only: 0000-01-01 .. 9999-12-31 plus a day of zone offset either side.
 bool within_four_digit_years(kinesyslog::WallTime time) {
@@ -56,7 +53,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     default: {
       const auto dialect = (choice >> 2) % 2 == 0 ? aws::CredentialsJsonDialect::kMetadataService
-                                                   : aws::CredentialsJsonDialect::kProcess;
+                                                  : aws::CredentialsJsonDialect::kProcess;
       const aws::ParsedCredentialsJson parsed = aws::parse_credentials_json(text, dialect);
       require(parsed.credentials.has_value() || !parsed.problem.empty());
       break;

@@ -10,14 +10,11 @@
 #include <vector>
 
 #include "aws/batch_answer.hpp"
+#include "require.hpp"
 
 namespace {
 
 namespace aws = kinesyslog::aws;
-
-void require(bool condition) {
-  if (!condition) std::abort();
-}
 
 }  // namespace
 

@@ -7,14 +7,11 @@
 #include <string_view>
 
 #include "aws/credentials_json.hpp"
+#include "require.hpp"
 
 namespace {
 
 namespace aws = kinesyslog::aws;
-
-void require(bool condition) {
-  if (!condition) std::abort();
-}
 
 }  // namespace
 

@@ -15,17 +15,12 @@
 
 #include "framing/datagram.hpp"
 #include "framing/syslog_framer.hpp"
+#include "require.hpp"
 
 namespace {
 
 using kinesyslog::framing::SyslogFramer;
 using Messages = std::vector<std::pair<std::string, bool>>;
-
-void require(bool holds, const char* invariant) {
-  if (holds) return;
-  std::fprintf(stderr, "framing invariant violated: %s\n", invariant);
-  std::abort();
-}
 
 // Collects messages and checks each one as it is delivered.
 struct CheckedSink {

@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "framing/gelf_chunks.hpp"
+#include "require.hpp"
 
 namespace {
 
@@ -20,12 +21,6 @@ using kinesyslog::IpAddress;
 using kinesyslog::SteadyTime;
 using kinesyslog::framing::GelfChunkAssembler;
 using kinesyslog::framing::GelfChunkLimits;
-
-void require(bool holds, const char* invariant) {
-  if (holds) return;
-  std::fprintf(stderr, "gelf chunk invariant violated: %s\n", invariant);
-  std::abort();
-}
 
 std::string as_chunk(std::string_view record) {
   std::string datagram{"\x1e\x0f"};

@@ -2,8 +2,6 @@
 // out more than the maximum, and give back exactly what was compressed.
 //
 // Input: [limit byte][mode byte][payload...]; mode % 3: 0 raw, 1 gzip it, 2 zlib it.
-#include <zlib.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -12,19 +10,16 @@
 #include <string>
 #include <string_view>
 
+#include <zlib.h>
+
 #include "parse/gelf_decoder.hpp"
+#include "require.hpp"
 
 namespace {
 
 using kinesyslog::Event;
 using kinesyslog::WallTime;
 using kinesyslog::parse::GelfDecoder;
-
-void require(bool holds, const char* invariant) {
-  if (holds) return;
-  std::fprintf(stderr, "gelf decoder invariant violated: %s\n", invariant);
-  std::abort();
-}
 
 std::string compress(std::string_view text, bool gzip) {
   z_stream stream{};

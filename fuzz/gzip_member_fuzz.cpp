@@ -1,8 +1,6 @@
 // Any bytes through GzipMemberReader, as `dump` and the spool checks read records: it must
 // never crash, what it returns stays within its limit, and gzip members made the way the
 // encoder makes them (libdeflate) read back as they were written.
-#include <libdeflate.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -11,15 +9,14 @@
 #include <string_view>
 #include <vector>
 
+#include <libdeflate.h>
+
 #include "core/gzip_member_reader.hpp"
+#include "require.hpp"
 
 namespace {
 
 using kinesyslog::GzipMemberReader;
-
-void require(bool condition) {
-  if (!condition) std::abort();
-}
 
 // The reader checks its limit between output chunks of 256 KiB, so a member that ends inside
 // the chunk that crossed the limit may be up to one chunk larger.

@@ -7,14 +7,11 @@
 #include <string_view>
 
 #include "net/http_request_head.hpp"
+#include "require.hpp"
 
 namespace {
 
 namespace net = kinesyslog::net;
-
-void require(bool condition) {
-  if (!condition) std::abort();
-}
 
 bool inside(std::string_view part, std::string_view whole) {
   return part.data() >= whole.data() && part.data() + part.size() <= whole.data() + whole.size();

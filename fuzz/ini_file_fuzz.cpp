@@ -10,16 +10,13 @@
 
 #include "aws/config_error.hpp"
 #include "aws/ini_file.hpp"
+#include "require.hpp"
 
 namespace {
 
 namespace aws = kinesyslog::aws;
 
 constexpr const char* kOrigin = "/fuzz/config";
-
-void require(bool condition) {
-  if (!condition) std::abort();
-}
 
 std::optional<aws::IniFile> parse(std::string_view text) {
   try {

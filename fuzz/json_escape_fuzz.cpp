@@ -1,12 +1,12 @@
 // Any bytes, escaped, must parse as a JSON string that decodes to Python's
 // bytes.decode('utf-8', 'backslashreplace') of them (docs/behaviour.md §3.6).
-#include <simdjson.h>
-
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <string_view>
+
+#include <simdjson.h>
 
 #include "../tests/support/python_backslashreplace.hpp"
 #include "core/json_escape.hpp"

@@ -9,14 +9,11 @@
 #include <simdjson.h>
 
 #include "aws/kinesis_client.hpp"
+#include "require.hpp"
 
 namespace {
 
 namespace aws = kinesyslog::aws;
-
-void require(bool condition) {
-  if (!condition) std::abort();
-}
 
 size_t utf8_characters(std::string_view text) {
   size_t characters = 0;

@@ -9,6 +9,7 @@
 
 #include "parse/syslog_parser.hpp"
 #include "parse/syslog_timestamp.hpp"
+#include "require.hpp"
 
 namespace {
 
@@ -20,10 +21,6 @@ int64_t unix_millis_at(int year, unsigned month, unsigned day) {
   using namespace std::chrono;
   const sys_days date{std::chrono::year{year} / std::chrono::month{month} / std::chrono::day{day}};
   return duration_cast<milliseconds>(date.time_since_epoch()).count();
-}
-
-void require(bool condition) {
-  if (!condition) std::abort();
 }
 
 // Input layout: 8 bytes of receive time, 1 byte source length, the source, then the message.

@@ -12,18 +12,13 @@
 
 #include "net/proxy_header.hpp"
 #include "net/proxy_v2_header.hpp"
+#include "require.hpp"
 
 namespace {
 
 using kinesyslog::net::ProxyHeader;
 using kinesyslog::net::ProxyHeaderReader;
 using Status = ProxyHeaderReader::Status;
-
-void require(bool holds, const char* invariant) {
-  if (holds) return;
-  std::fprintf(stderr, "PROXY header invariant violated: %s\n", invariant);
-  std::abort();
-}
 
 struct Outcome {
   Status status = Status::kNeedMore;
@@ -71,7 +66,8 @@ void check_header_end(std::string_view stream, const Outcome& outcome) {
   }
   if (stream.starts_with("PROXY")) {
     require(outcome.header_size <= ProxyHeaderReader::kMaxV1LineSize, "a v1 line is at most 107 bytes");
-    if (outcome.status == Status::kDone) require(outcome.header_size == stream.find("\r\n") + 2, "v1 ends at the first CRLF");
+    if (outcome.status == Status::kDone)
+      require(outcome.header_size == stream.find("\r\n") + 2, "v1 ends at the first CRLF");
     return;
   }
   if (stream.size() >= 16 && stream.starts_with(kinesyslog::net::proxy_v2::kSignature)) {

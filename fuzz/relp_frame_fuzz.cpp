@@ -15,17 +15,12 @@
 
 #include "framing/relp_frame_parser.hpp"
 #include "net/relp_session.hpp"
+#include "require.hpp"
 
 namespace {
 
 using kinesyslog::framing::RelpFrame;
 using kinesyslog::framing::RelpFrameParser;
-
-void require(bool holds, const char* invariant) {
-  if (holds) return;
-  std::fprintf(stderr, "RELP invariant violated: %s\n", invariant);
-  std::abort();
-}
 
 struct Parsed {
   std::vector<std::tuple<uint32_t, std::string, std::string>> frames;

@@ -6,14 +6,11 @@
 #include <string_view>
 
 #include "aws/xml_reader.hpp"
+#include "require.hpp"
 
 namespace {
 
 namespace aws = kinesyslog::aws;
-
-void require(bool condition) {
-  if (!condition) std::abort();
-}
 
 struct TreeSize {
   std::size_t elements = 0;
