@@ -26,10 +26,8 @@ class ServiceModels:
             loader.load_service_model('kinesis', 'service-2'), 'kinesis')
         self.sts = botocore.model.ServiceModel(
             loader.load_service_model('sts', 'service-2'), 'sts')
-        self.firehose_target_prefix = self.firehose.metadata['targetPrefix']
         self.stream_statuses = set(
             self.firehose.shape_for('DeliveryStreamStatus').enum)
-        self.kinesis_target_prefix = self.kinesis.metadata['targetPrefix']
         self.kinesis_stream_statuses = set(self.kinesis.shape_for('StreamStatus').enum)
 
 

@@ -23,7 +23,7 @@ models (``botocore.loaders`` + ``botocore.model`` + ``ParamValidator``).
 
 The pieces live next to this file: ``aws_model`` (service models, validation),
 ``sigv4_check`` (credentials, signature checks), ``faults`` (faults, counters),
-``http_handler`` (the request handler) with its mixins ``firehose_api``,
+``http_handler`` (the request handler) with its mixins ``json_api``, ``firehose_api``,
 ``kinesis_api``, ``sts_api``, ``metadata_api`` and ``admin_api``.  This module holds the server
 (``Config``, ``Endpoint``) and the command line.
 

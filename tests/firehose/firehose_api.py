@@ -2,17 +2,10 @@
 PutRecordBatch and PutRecord.  A mixin of the HTTP request handler."""
 
 import base64
-import json
-import logging
 import secrets
-import time
-import uuid
 import zlib
 
-from aws_model import ApiError, validate_params, wire_to_params
-from sigv4_check import AuthFailure
-
-LOG = logging.getLogger('firehose-endpoint')
+from aws_model import ApiError
 
 MAX_CALL_DATA_BYTES = 4 * 1024 * 1024   # PutRecordBatch: decoded record data per call
 # Firehose prices Direct PUT ingestion per GB in 5 KB steps, each record rounded up on its own
@@ -49,56 +42,7 @@ def gzip_members(data, keep_text=False):
 
 
 class FirehoseApi:
-    """``handle_firehose`` and one ``firehose_<Operation>`` method per operation."""
-
-    def send_json_error(self, err, request_id):
-        self.count_error(err)
-        self.send_json(err.status, {'__type': err.code, 'message': err.message},
-                       {'x-amzn-RequestId': request_id, 'x-amzn-ErrorType': '%s:' % err.code},
-                       'application/x-amz-json-1.1')
-
-    def handle_firehose(self, body):
-        ep = self.endpoint
-        request_id = str(uuid.uuid4())
-        try:
-            try:
-                ep.verifier.verify('POST', self.path, self.headers, body, ep.scheme,
-                                   'firehose', (ep.config.region,))
-            except AuthFailure as failure:
-                raise failure.api_error('json') from None
-            target = self.headers['X-Amz-Target']
-            prefix, _, op_name = target.partition('.')
-            if prefix != ep.models.firehose_target_prefix or op_name not in ep.models.firehose.operation_names:
-                raise ApiError('UnknownOperationException', 'Unknown operation %s' % target)
-            stall_after = ep.begin_call(op_name, 'firehose')
-            content_type = self.headers.get('Content-Type', '')
-            if not content_type.startswith('application/x-amz-json-1.1'):
-                raise ApiError('SerializationException',
-                               "Content-Type must be 'application/x-amz-json-1.1', got '%s'" % content_type)
-            op_model = ep.models.firehose.operation_model(op_name)
-            try:
-                wire = json.loads(body.decode('utf-8')) if body else {}
-            except (UnicodeDecodeError, ValueError) as exc:
-                raise ApiError('SerializationException', 'Malformed JSON body: %s' % exc) from None
-            if not isinstance(wire, dict):
-                raise ApiError('SerializationException', 'Start of structure or map expected')
-            unknown = []
-            params = wire_to_params(wire, op_model.input_shape, unknown)
-            if unknown:
-                LOG.warning('%s: unknown members ignored: %s', op_name, ', '.join(unknown))
-                with ep.lock:
-                    ep.counters.unknown_members += len(unknown)
-            validate_params(params, op_model.input_shape)
-            handler = getattr(self, 'firehose_' + op_name, None)
-            if handler is None:
-                raise ApiError('UnknownOperationException',
-                               '%s is not implemented by the test endpoint' % op_name)
-            result = handler(params)
-            if stall_after:
-                time.sleep(stall_after)
-            self.send_json(200, result, {'x-amzn-RequestId': request_id}, 'application/x-amz-json-1.1')
-        except ApiError as err:
-            self.send_json_error(err, request_id)
+    """One ``firehose_<Operation>`` method per operation (called by ``JsonApi.handle_json_call``)."""
 
     def _stream(self, name, need_active):
         ep = self.endpoint

@@ -10,6 +10,7 @@ import urllib.parse
 
 from admin_api import AdminApi
 from firehose_api import FirehoseApi
+from json_api import JsonApi
 from kinesis_api import KinesisApi
 from metadata_api import MetadataApi
 from sts_api import StsApi
@@ -19,7 +20,7 @@ LOG = logging.getLogger('firehose-endpoint')
 MAX_BODY_BYTES = 16 * 1024 * 1024       # HTTP bodies above this are refused (413)
 
 
-class Handler(FirehoseApi, KinesisApi, StsApi, MetadataApi, AdminApi, http.server.BaseHTTPRequestHandler):
+class Handler(JsonApi, FirehoseApi, KinesisApi, StsApi, MetadataApi, AdminApi, http.server.BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.1'
     server_version = 'Server'
     sys_version = ''
@@ -122,9 +123,9 @@ class Handler(FirehoseApi, KinesisApi, StsApi, MetadataApi, AdminApi, http.serve
             elif path == self.endpoint.config.ecs_path:
                 self.handle_ecs(method)
             elif method == 'POST' and self.headers.get('X-Amz-Target', '').startswith('Kinesis_'):
-                self.handle_kinesis(body)
+                self.handle_json_call(body, 'kinesis')
             elif method == 'POST' and self.headers.get('X-Amz-Target') is not None:
-                self.handle_firehose(body)
+                self.handle_json_call(body, 'firehose')
             elif method == 'POST' and path == '/':
                 self.handle_sts(body)
             else:

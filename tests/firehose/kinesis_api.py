@@ -2,15 +2,9 @@
 A mixin of the HTTP request handler; the streams and their records live in ``KinesisStreams``."""
 
 import hashlib
-import json
-import logging
 import time
-import uuid
 
-from aws_model import ApiError, validate_params, wire_to_params
-from sigv4_check import AuthFailure
-
-LOG = logging.getLogger('firehose-endpoint')
+from aws_model import ApiError
 
 # PutRecords limits (Kinesis API reference): 5 MiB per call counting data and partition keys,
 # 1 MiB per record counting its data and its partition key.
@@ -44,50 +38,7 @@ class KinesisStream:
 
 
 class KinesisApi:
-    """``handle_kinesis`` and one ``kinesis_<Operation>`` method per operation."""
-
-    def handle_kinesis(self, body):
-        ep = self.endpoint
-        request_id = str(uuid.uuid4())
-        try:
-            try:
-                ep.verifier.verify('POST', self.path, self.headers, body, ep.scheme,
-                                   'kinesis', (ep.config.region,))
-            except AuthFailure as failure:
-                raise failure.api_error('json') from None
-            target = self.headers['X-Amz-Target']
-            prefix, _, op_name = target.partition('.')
-            if prefix != ep.models.kinesis_target_prefix or op_name not in ep.models.kinesis.operation_names:
-                raise ApiError('UnknownOperationException', 'Unknown operation %s' % target)
-            stall_after = ep.begin_call(op_name, 'kinesis')
-            content_type = self.headers.get('Content-Type', '')
-            if not content_type.startswith('application/x-amz-json-1.1'):
-                raise ApiError('SerializationException',
-                               "Content-Type must be 'application/x-amz-json-1.1', got '%s'" % content_type)
-            op_model = ep.models.kinesis.operation_model(op_name)
-            try:
-                wire = json.loads(body.decode('utf-8')) if body else {}
-            except (UnicodeDecodeError, ValueError) as exc:
-                raise ApiError('SerializationException', 'Malformed JSON body: %s' % exc) from None
-            if not isinstance(wire, dict):
-                raise ApiError('SerializationException', 'Start of structure or map expected')
-            unknown = []
-            params = wire_to_params(wire, op_model.input_shape, unknown)
-            if unknown:
-                LOG.warning('%s: unknown members ignored: %s', op_name, ', '.join(unknown))
-                with ep.lock:
-                    ep.counters.unknown_members += len(unknown)
-            validate_params(params, op_model.input_shape)
-            handler = getattr(self, 'kinesis_' + op_name, None)
-            if handler is None:
-                raise ApiError('UnknownOperationException',
-                               '%s is not implemented by the test endpoint' % op_name)
-            result = handler(params)
-            if stall_after:
-                time.sleep(stall_after)
-            self.send_json(200, result, {'x-amzn-RequestId': request_id}, 'application/x-amz-json-1.1')
-        except ApiError as err:
-            self.send_json_error(err, request_id)
+    """One ``kinesis_<Operation>`` method per operation (called by ``JsonApi.handle_json_call``)."""
 
     def _kinesis_stream(self, name):
         ep = self.endpoint
