@@ -33,7 +33,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
 import relay_harness  # noqa: E402
 import test_firehose as firehose  # noqa: E402
-from relay_harness import free_port  # noqa: E402
+from relay_harness import aws_test_env, free_port  # noqa: E402
 from relay_probes import wait_until  # noqa: E402
 
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
@@ -107,8 +107,7 @@ def run_once(args, lines, pack):
                    "--flush-age", str(args.flush_age), "--delivery-interval", str(args.delivery_interval)]
         if pack:
             command.append("--pack-records")
-        env = dict(os.environ, AWS_ACCESS_KEY_ID="AKIDTEST", AWS_SECRET_ACCESS_KEY="SECRETTEST",
-                   AWS_ENDPOINT_URL_STS=url, AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull)
+        env = aws_test_env(AWS_ENDPOINT_URL_STS=url)
         log = open(os.path.join(work, "relay.log"), "wb")
         relay = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
         if not wait_until(lambda: relay.poll() is None and accepts(port), 15, 0.05):

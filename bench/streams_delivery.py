@@ -24,7 +24,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
-from relay_harness import free_port  # noqa: E402
+from relay_harness import aws_test_env, free_port  # noqa: E402
 from relay_probes import sample, scrape, wait_until  # noqa: E402
 from test_firehose import STREAM, Endpoint  # noqa: E402
 
@@ -58,8 +58,7 @@ def run_once(binary, streams, messages, sources, latency):
                 "--flush-age", "1", "--flush-size", "4096", "--prometheus-port", str(metrics_port)]
         for name in names:
             args += ["--stream", name]
-        env = dict(os.environ, AWS_ACCESS_KEY_ID="AKIDTEST", AWS_SECRET_ACCESS_KEY="SECRETTEST",
-                   AWS_ENDPOINT_URL_STS=url, AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull)
+        env = aws_test_env(AWS_ENDPOINT_URL_STS=url)
         relay = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         scrape(metrics_port, timeout=15)
         started = time.monotonic()

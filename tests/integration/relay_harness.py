@@ -135,6 +135,67 @@ class Relay:
         self.cleanup()
 
 
+def aws_test_env(**variables):
+    """This environment with test keys, no AWS configuration files, and `variables` (endpoint
+    URLs): what a relay delivering to the stand-in (or kinesalite) runs with."""
+    return dict(os.environ, AWS_ACCESS_KEY_ID="AKIDTEST", AWS_SECRET_ACCESS_KEY="SECRETTEST",
+                AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull, **variables)
+
+
+class RelayProcess:
+    """A kinesyslog process run with `args` and `env` as a subclass builds them, logging into
+    `workdir`/relay.log, with its spool in `workdir`/spool and a TCP listener on `port`."""
+
+    def __init__(self, workdir, port):
+        self.spool_dir = os.path.join(workdir, "spool")
+        os.makedirs(self.spool_dir, exist_ok=True)
+        self.port = port
+        self.log_path = os.path.join(workdir, "relay.log")
+        self.args = []
+        self.env = None
+        self.process = None
+        self.log = None
+
+    def start(self, timeout=15):
+        """Starts it and waits until its TCP port accepts connections."""
+        self.log = open(self.log_path, "ab")
+        self.process = subprocess.Popen(self.args, stdout=self.log, stderr=subprocess.STDOUT, env=self.env)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                break
+            if self.accepts():
+                return self
+            time.sleep(0.05)
+        raise AssertionError(f"relay did not listen:\n{self.read_log()}")
+
+    def accepts(self):
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=1):
+            return True
+        return False
+
+    def run_to_exit(self, timeout=30):
+        """Runs the same command in the foreground (a start that must fail); the CompletedProcess."""
+        return subprocess.run(self.args, capture_output=True, timeout=timeout, env=self.env)
+
+    def stop(self, timeout=20):
+        """SIGTERM and wait; returns the exit code (None when it never started)."""
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=timeout)
+        if self.log:
+            self.log.close()
+            self.log = None
+        return self.process.returncode if self.process else None
+
+    def read_log(self):
+        with open(self.log_path, "rb") as log:
+            return log.read().decode("utf-8", "replace")
+
+    def spool_count(self):
+        return sum(1 for name in os.listdir(self.spool_dir) if name.startswith("firehose_event-"))
+
+
 def dump_events(paths):
     if not paths:
         return []

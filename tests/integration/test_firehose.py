@@ -13,7 +13,7 @@ import time
 import unittest
 import urllib.request
 
-from relay_harness import BINARY, dump_events, free_port
+from relay_harness import BINARY, RelayProcess, aws_test_env, dump_events, free_port
 from relay_probes import wait_until
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -61,55 +61,16 @@ class Endpoint:
         self.log.close()
 
 
-class FirehoseRelay:
+class FirehoseRelay(RelayProcess):
     """kinesyslog listen --stream, pointed at the endpoint by --endpoint-url and AWS_ENDPOINT_URL_STS."""
 
     def __init__(self, workdir, endpoint_port, stream=STREAM, *extra):
-        self.spool_dir = os.path.join(workdir, "spool")
-        os.makedirs(self.spool_dir, exist_ok=True)
-        self.port = free_port()
+        super().__init__(workdir, free_port())
         url = f"http://127.0.0.1:{endpoint_port}"
         self.args = [BINARY, "listen", "--stream", stream, "--region", "us-east-1", "--endpoint-url", url,
                      "--address", "127.0.0.1", "--tls-port", "0", "--tcp-port", str(self.port),
                      "--spool-dir", self.spool_dir, "--delivery-interval", "1", "--flush-age", "1", *extra]
-        self.env = dict(os.environ, AWS_ACCESS_KEY_ID="AKIDTEST", AWS_SECRET_ACCESS_KEY="SECRETTEST",
-                        AWS_ENDPOINT_URL_STS=url, AWS_CONFIG_FILE=os.devnull,
-                        AWS_SHARED_CREDENTIALS_FILE=os.devnull)
-        self.log_path = os.path.join(workdir, "relay.log")
-        self.process = None
-
-    def start(self):
-        self.log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(self.args, stdout=self.log, stderr=subprocess.STDOUT, env=self.env)
-        listening = wait_until(lambda: self.process.poll() is None and self._accepts(), 15, 0.05)
-        if not listening:
-            raise AssertionError(f"relay did not listen:\n{self.read_log()}")
-        return self
-
-    def _accepts(self):
-        try:
-            socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-            return True
-        except OSError:
-            return False
-
-    def run_to_exit(self, timeout=30):
-        return subprocess.run(self.args, capture_output=True, timeout=timeout, env=self.env)
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=20)
-        if self.process:
-            self.log.close()
-        return self.process.returncode if self.process else None
-
-    def read_log(self):
-        with open(self.log_path, "rb") as log:
-            return log.read().decode("utf-8", "replace")
-
-    def spool_count(self):
-        return sum(1 for name in os.listdir(self.spool_dir) if name.startswith("firehose_event-"))
+        self.env = aws_test_env(AWS_ENDPOINT_URL_STS=url)
 
     def send(self, first, count, connections=4):
         """`count` numbered syslog messages over `connections` TCP connections, LF-framed."""

@@ -36,7 +36,7 @@ import time
 import unittest
 
 from fleet_tcp_senders import SENDERS, HalfClosingEnd, TcpSenders, far_end_closed, keep_pace
-from relay_harness import BINARY, dump_events, tool
+from relay_harness import BINARY, aws_test_env, dump_events, tool
 from relay_probes import sample, scrape, wait_until
 from test_firehose import STREAM, Endpoint
 
@@ -82,9 +82,7 @@ class FleetRelay:
                      "--proxy-protocol", str(ports["relp"]), "--proxy-from", HAPROXY_PEERS,
                      "--prometheus-port", str(ports["metrics"]), "--spool-dir", self.spool_dir,
                      "--delivery-interval", "1", "--flush-age", "1"]
-        self.env = dict(os.environ, AWS_ACCESS_KEY_ID="AKIDTEST", AWS_SECRET_ACCESS_KEY="SECRETTEST",
-                        AWS_ENDPOINT_URL_STS=url, AWS_CONFIG_FILE=os.devnull,
-                        AWS_SHARED_CREDENTIALS_FILE=os.devnull)
+        self.env = aws_test_env(AWS_ENDPOINT_URL_STS=url)
         self.log_path = os.path.join(self.workdir, "relay.log")
         self.process = None
         self.log = None

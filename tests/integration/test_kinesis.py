@@ -15,7 +15,7 @@ import unittest
 import urllib.request
 
 from kinesalite_server import Kinesalite
-from relay_harness import BINARY, free_port
+from relay_harness import BINARY, RelayProcess, aws_test_env, free_port
 from relay_probes import wait_until
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -59,56 +59,16 @@ class StandIn:
         self.log.close()
 
 
-class KinesisRelay:
+class KinesisRelay(RelayProcess):
     """kinesyslog listen --kinesis-stream, with Kinesis at `kinesis_url` and STS at the stand-in."""
 
     def __init__(self, workdir, kinesis_url, sts_url, *extra):
-        self.spool_dir = os.path.join(workdir, "spool")
-        os.makedirs(self.spool_dir, exist_ok=True)
-        self.port = free_port()
+        super().__init__(workdir, free_port())
         self.args = [BINARY, "listen", "--region", "us-east-1", "--address", "127.0.0.1", "--tls-port", "0",
                      "--tcp-port", str(self.port), "--spool-dir", self.spool_dir, "--delivery-interval", "1",
                      "--flush-age", "1", *extra]
-        self.env = dict(os.environ, AWS_ACCESS_KEY_ID="AKIDTEST", AWS_SECRET_ACCESS_KEY="SECRETTEST",
-                        AWS_ENDPOINT_URL_KINESIS=kinesis_url, AWS_ENDPOINT_URL_STS=sts_url,
-                        AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull)
+        self.env = aws_test_env(AWS_ENDPOINT_URL_KINESIS=kinesis_url, AWS_ENDPOINT_URL_STS=sts_url)
         self.env.pop("AWS_ENDPOINT_URL", None)
-        self.log_path = os.path.join(workdir, "relay.log")
-        self.process = None
-        self.log = None
-
-    def start(self):
-        self.log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(self.args, stdout=self.log, stderr=subprocess.STDOUT, env=self.env)
-        if not wait_until(lambda: self.process.poll() is None and self._accepts(), 15, 0.05):
-            raise AssertionError(f"relay did not listen:\n{self.read_log()}")
-        return self
-
-    def _accepts(self):
-        try:
-            socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-            return True
-        except OSError:
-            return False
-
-    def run_to_exit(self, timeout=30):
-        return subprocess.run(self.args, capture_output=True, timeout=timeout, env=self.env)
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=20)
-        if self.log:
-            self.log.close()
-            self.log = None
-        return self.process.returncode if self.process else None
-
-    def read_log(self):
-        with open(self.log_path, "rb") as log:
-            return log.read().decode("utf-8", "replace")
-
-    def spool_count(self):
-        return sum(1 for name in os.listdir(self.spool_dir) if name.startswith("firehose_event-"))
 
     def send(self, count):
         """`count` numbered syslog messages, spread over SENDERS (one TCP connection each, from that address)."""

@@ -12,7 +12,7 @@ import tempfile
 import time
 import unittest
 
-from relay_harness import BINARY, dump_events, free_port
+from relay_harness import BINARY, RelayProcess, aws_test_env, dump_events, free_port
 from relay_probes import scrape, wait_until
 from test_firehose import STREAM, Endpoint, message_numbers
 
@@ -42,14 +42,12 @@ def received_messages(metrics_port):
     return int(total)
 
 
-class BurstRelay:
+class BurstRelay(RelayProcess):
     """kinesyslog listen on UDP, delivering to the stand-in (or, with `output_dir`, into that
     directory); batches close when the open-batch memory cap or SIGTERM closes them."""
 
     def __init__(self, workdir, endpoint_port, binary=BINARY, output_dir=None):
-        self.spool_dir = os.path.join(workdir, "spool")
-        os.makedirs(self.spool_dir, exist_ok=True)
-        self.port = free_port()
+        super().__init__(workdir, free_port())
         self.metrics_port = free_port()
         url = f"http://127.0.0.1:{endpoint_port}"
         destination = (["--output-dir", output_dir] if output_dir else
@@ -58,24 +56,7 @@ class BurstRelay:
                      "--address", "127.0.0.1", "--tls-port", "0", "--tcp-port", str(self.port),
                      "--udp-port", str(self.port), "--prometheus-port", str(self.metrics_port),
                      "--spool-dir", self.spool_dir, "--delivery-interval", "1"]
-        self.env = dict(os.environ, AWS_ACCESS_KEY_ID="AKIDTEST", AWS_SECRET_ACCESS_KEY="SECRETTEST",
-                        AWS_ENDPOINT_URL_STS=url, AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull)
-        self.log_path = os.path.join(workdir, "relay.log")
-        self.process = None
-
-    def start(self):
-        self.log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(self.args, stdout=self.log, stderr=subprocess.STDOUT, env=self.env)
-        if not wait_until(lambda: self.process.poll() is None and self._accepts(), 15, 0.05):
-            raise AssertionError(f"relay did not listen:\n{self.read_log()}")
-        return self
-
-    def _accepts(self):
-        try:
-            socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-            return True
-        except OSError:
-            return False
+        self.env = aws_test_env(AWS_ENDPOINT_URL_STS=url)
 
     def terminate_and_time(self, timeout=HANG_GUARD):
         """SIGTERM; (exit code or None when it hung, seconds until it exited)."""
@@ -89,16 +70,12 @@ class BurstRelay:
             code = None
         return code, time.monotonic() - started
 
-    def stop(self):
+    def stop(self, timeout=None):
+        """Kills it: a test that still needs it stopped has already timed its SIGTERM."""
         if self.process and self.process.poll() is None:
             self.process.kill()
             self.process.wait()
-        if self.process:
-            self.log.close()
-
-    def read_log(self):
-        with open(self.log_path, "rb") as log:
-            return log.read().decode("utf-8", "replace")
+        return super().stop()
 
 
 def send_burst(relay, addresses, budget=SEND_BUDGET):
