@@ -1,10 +1,7 @@
 #include "deliver/kinesis_destination.hpp"
 
-#include <variant>
-
 #include <fmt/format.h>
 
-#include "aws/service_error.hpp"
 #include "deliver/aws_access.hpp"
 
 namespace kinesyslog::deliver {
