@@ -3,9 +3,14 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
-#include "aws/service_error.hpp"
-
 namespace kinesyslog::aws {
+namespace {
+
+// An entry without the call's id was not written, whatever else it holds; when it names no code
+// (the field missing or empty), it is reported under this one, so that every rejection names one.
+constexpr std::string_view kUnknownEntryError = "UnknownError";
+
+}  // namespace
 
 std::variant<std::vector<BatchEntry>, std::string> parse_batch_answer(std::string_view body, BatchAnswerFields fields) {
   // Its buffers grow to the largest answer seen and are reused.
@@ -30,8 +35,8 @@ std::variant<std::vector<BatchEntry>, std::string> parse_batch_answer(std::strin
       if (element["ShardId"].get_string().get(text) == simdjson::SUCCESS) entry.shard_id = text;
       continue;
     }
-    if (element["ErrorCode"].get_string().get(text) != simdjson::SUCCESS) text = {};
-    entry.error_code = entry_error_code(text);
+    if (element["ErrorCode"].get_string().get(text) != simdjson::SUCCESS || text.empty()) text = kUnknownEntryError;
+    entry.error_code = text;
     if (element["ErrorMessage"].get_string().get(text) == simdjson::SUCCESS) entry.error_message = text;
   }
   return entries;

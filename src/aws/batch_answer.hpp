@@ -22,7 +22,7 @@ struct BatchEntry {
   bool accepted = false;
   std::string id;             // when accepted: the RecordId or the SequenceNumber
   std::string shard_id;       // when accepted by Kinesis (ShardId)
-  std::string error_code;     // when not: never empty (aws::entry_error_code)
+  std::string error_code;     // when not: never empty ("UnknownError" when the answer names none)
   std::string error_message;  // when not, if given
 };
 

@@ -23,12 +23,6 @@ ServiceError query_service_error(const HttpResponse& response);
 // Either dialect, chosen by the body (XML for the query protocol): for code that serves both.
 ServiceError any_service_error(const HttpResponse& response);
 
-// An entry of a batch answer (PutRecordBatch, PutRecords) without a record id or sequence number
-// was not written, whatever else it holds; when it names no code (the field missing or empty), it
-// is reported under this one, so that every rejection names a code.
-inline constexpr std::string_view kUnknownEntryError = "UnknownError";
-inline std::string_view entry_error_code(std::string_view named) { return named.empty() ? kUnknownEntryError : named; }
-
 enum class ErrorAction {
   kRetry,                       // throttling, 5xx, clock skew, a transient fault: the same call may succeed later
   kRefreshCredentialsAndRetry,  // the session token expired

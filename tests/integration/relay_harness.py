@@ -45,6 +45,19 @@ def free_port(host="127.0.0.1"):
     raise RuntimeError("no free port found")
 
 
+def wait_listening(process, host, port, timeout, read_log):
+    """Waits until `process` accepts TCP connections on host:port; AssertionError with its log
+    (`read_log()`) when it exits first or does not listen within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"relay exited with {process.returncode}:\n{read_log()}")
+        with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=1):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"relay did not listen on {port} within {timeout}s:\n{read_log()}")
+
+
 class Relay:
     """One kinesyslog process delivering into a temporary output directory."""
 
@@ -79,14 +92,7 @@ class Relay:
         return self
 
     def wait_listening(self, timeout=15):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"relay exited with {self.process.returncode}:\n{self.read_log()}")
-            with contextlib.suppress(OSError), socket.create_connection((self.connect_host, self.port), timeout=1):
-                return
-            time.sleep(0.05)
-        raise AssertionError(f"relay did not listen on {self.port} within {timeout}s:\n{self.read_log()}")
+        wait_listening(self.process, self.connect_host, self.port, timeout, self.read_log)
 
     def stop(self, timeout=15):
         """SIGTERM and wait; returns the exit code."""
@@ -160,19 +166,8 @@ class RelayProcess:
         """Starts it and waits until its TCP port accepts connections."""
         self.log = open(self.log_path, "ab")
         self.process = subprocess.Popen(self.args, stdout=self.log, stderr=subprocess.STDOUT, env=self.env)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                break
-            if self.accepts():
-                return self
-            time.sleep(0.05)
-        raise AssertionError(f"relay did not listen:\n{self.read_log()}")
-
-    def accepts(self):
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=1):
-            return True
-        return False
+        wait_listening(self.process, "127.0.0.1", self.port, timeout, self.read_log)
+        return self
 
     def run_to_exit(self, timeout=30):
         """Runs the same command in the foreground (a start that must fail); the CompletedProcess."""
